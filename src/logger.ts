@@ -1,0 +1,27 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * The one logger. Secrets are redacted by key wherever they sit in a logged object, so a
+ * careless `log.info({ tenant })` cannot leak a token. Error messages are kept free of
+ * secrets at the source (see xledger/errors.ts); redaction is the second line.
+ */
+export const redactedKeys = [
+  'token',
+  'apiToken',
+  'xledgerToken',
+  'authorization',
+  'Authorization',
+  'encryptionKey',
+  'tokenEncryptionKey',
+  'password',
+];
+
+const redactPaths = redactedKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `headers.${key}`]);
+
+export const logger: Logger = pino({
+  name: 'xledger-sync',
+  level: process.env.LOG_LEVEL ?? 'info',
+  redact: { paths: redactPaths, censor: '[redacted]' },
+});
+
+export type { Logger };

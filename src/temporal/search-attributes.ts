@@ -1,0 +1,15 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * The custom search attributes every xledger-sync workflow carries, so that operators can
+ * filter runs in the Temporal Web UI (e.g. `TenantId = "acme" AND DataType = "suppliers"`).
+ * All are Keyword: exact-match filters, which is what an operator types.
+ */
+export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+export const DataTypeKey = defineSearchAttributeKey('DataType', SearchAttributeType.KEYWORD);
+/** What started the run: `schedule`, `resync` or `invoice`. */
+export const TriggerKey = defineSearchAttributeKey('SyncTrigger', SearchAttributeType.KEYWORD);
+export const InvoiceIdKey = defineSearchAttributeKey('InvoiceId', SearchAttributeType.KEYWORD);
+export const InvoiceStateKey = defineSearchAttributeKey('InvoiceState', SearchAttributeType.KEYWORD);
+
+export const customSearchAttributes = [TenantIdKey, DataTypeKey, TriggerKey, InvoiceIdKey, InvoiceStateKey];
