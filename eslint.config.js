@@ -19,8 +19,22 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process'], message: 'Workflows must not use Node modules.' },
-            { group: ['mongodb', 'graphql-request', 'pino', '**/store/**', '**/xledger/**', '**/logger', '**/config'], message: 'Workflows must not import I/O code; call an activity.' },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process'],
+              message: 'Workflows must not use Node modules.',
+            },
+            {
+              group: [
+                'mongodb',
+                'graphql-request',
+                'pino',
+                '**/store/**',
+                '**/xledger/**',
+                '**/logger',
+                '**/config',
+              ],
+              message: 'Workflows must not import I/O code; call an activity.',
+            },
           ],
         },
       ],

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * The one place where the environment becomes typed configuration. Every entry point
+ * (worker, client, CLI, npm start) calls loadConfig(); nothing else reads process.env.
+ */
+
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('xledger-sync'),
+  /** mTLS to a Temporal cluster: paths to a PEM client certificate and key. */
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  /** Temporal Cloud API key (implies TLS). */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
+    .default('mongodb://127.0.0.1:27017/xledger_sync'),
+  /** Database name; defaults to the one in MONGODB_URI, else xledger_sync. */
+  MONGODB_DB: z.string().min(1).optional(),
+
+  /** 32 bytes, base64: encrypts Xledger tokens at rest (AES-256-GCM). */
+  TOKEN_ENCRYPTION_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes encoded as base64')
+    .optional(),
+
+  XLEDGER_ENDPOINT: z.url().default('https://www.xledger.net/graphql'),
+  /** Records per request. Xledger allows 10,000; a page that times out is halved and retried. */
+  XLEDGER_PAGE_SIZE: positiveInt.max(10_000).default(10_000),
+  XLEDGER_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
+  /** Per-tenant request budget shared by that tenant's syncs in one worker (Xledger's burst limit is 20 / 5 s). */
+  XLEDGER_MAX_REQUESTS_PER_5S: positiveInt.max(20).default(15),
+  XLEDGER_MAX_CONCURRENT_REQUESTS: positiveInt.default(2),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = {
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    tls?: { certPath: string; keyPath: string };
+    apiKey?: string;
+  };
+  mongo: { uri: string; dbName: string };
+  tokenEncryptionKey?: Buffer;
+  xledger: {
+    defaultEndpoint: string;
+    pageSize: number;
+    requestTimeoutMs: number;
+    maxRequestsPer5s: number;
+    maxConcurrentRequests: number;
+  };
+  logLevel: string;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
+    throw new ConfigError(
+      'Invalid configuration: TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+    );
+  }
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
+        ? { tls: { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } }
+        : {}),
+      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+    },
+    mongo: {
+      uri: e.MONGODB_URI,
+      dbName: e.MONGODB_DB ?? databaseNameFromUri(e.MONGODB_URI) ?? 'xledger_sync',
+    },
+    ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: Buffer.from(e.TOKEN_ENCRYPTION_KEY, 'base64') } : {}),
+    xledger: {
+      defaultEndpoint: e.XLEDGER_ENDPOINT,
+      pageSize: e.XLEDGER_PAGE_SIZE,
+      requestTimeoutMs: e.XLEDGER_REQUEST_TIMEOUT_MS,
+      maxRequestsPer5s: e.XLEDGER_MAX_REQUESTS_PER_5S,
+      maxConcurrentRequests: e.XLEDGER_MAX_CONCURRENT_REQUESTS,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** The worker and client cannot run without the key; the simulator and devstack can. */
+export function requireEncryptionKey(config: Config): Buffer {
+  if (!config.tokenEncryptionKey) {
+    throw new ConfigError(
+      'Invalid configuration: TOKEN_ENCRYPTION_KEY is required (32 random bytes, base64: `openssl rand -base64 32`)',
+    );
+  }
+  return config.tokenEncryptionKey;
+}
+
+function databaseNameFromUri(uri: string): string | undefined {
+  const match = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri);
+  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
+}

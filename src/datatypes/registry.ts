@@ -1,0 +1,38 @@
+import { accounts } from './accounts';
+import { currencies } from './currencies';
+import type { DataTypeDefinition } from './datatype';
+import { dimensions } from './dimensions';
+import { fixedAssets } from './fixed-assets';
+import { projects } from './projects';
+import type { StreamDefinition } from './stream';
+import { suppliers } from './suppliers';
+import { vatCodes } from './vat-codes';
+
+/** The one data-type registry. A new data type is one file in this folder plus a line here. */
+export const dataTypes = [
+  suppliers,
+  accounts,
+  dimensions,
+  currencies,
+  vatCodes,
+  projects,
+  fixedAssets,
+] as const;
+
+export type MasterDataTypeName = (typeof dataTypes)[number]['name'];
+
+export const masterDataTypeNames = dataTypes.map((type) => type.name);
+
+export function getDataType(name: string): DataTypeDefinition {
+  const found = dataTypes.find((type) => type.name === name);
+  if (!found) throw new Error(`Unknown data type "${name}"; known: ${masterDataTypeNames.join(', ')}`);
+  return found;
+}
+
+export function getStream(name: string): StreamDefinition {
+  for (const type of dataTypes) {
+    const stream = type.streams.find((candidate) => candidate.name === name);
+    if (stream) return stream;
+  }
+  throw new Error(`Unknown stream "${name}"`);
+}

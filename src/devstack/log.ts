@@ -1,0 +1,3 @@
+import { logger } from '../logger';
+
+export const devstackLog = logger.child({ component: 'devstack' });

@@ -1,0 +1,173 @@
+import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { customSearchAttributes } from '../temporal/search-attributes';
+import { devstackLog } from './log';
+import { ManagedProcess } from './managed-process';
+import { LOCALHOST, type TemporalPorts } from './ports';
+
+/** The SDK's search attribute type → the name `temporal … --search-attribute Name=<Type>` takes. */
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+type IndexedValueType = NonNullable<ReturnType<typeof encodeSearchAttributeIndexedValueType>>;
+
+function encodeType(type: SearchAttributeType): IndexedValueType {
+  const encoded = encodeSearchAttributeIndexedValueType(type);
+  if (encoded === undefined) throw new Error(`unknown search attribute type ${type}`);
+  return encoded;
+}
+
+/** The server's numeric IndexedValueType → the SDK's type name. */
+function decodeType(value: IndexedValueType): string {
+  const found = (Object.keys(CLI_TYPE_NAMES) as SearchAttributeType[]).find((t) => encodeType(t) === value);
+  return found ?? `IndexedValueType(${value})`;
+}
+
+export interface SearchAttributeDef {
+  name: string;
+  type: SearchAttributeType;
+}
+
+/** `Name=Keyword` for each attribute, as `--search-attribute` takes it. */
+export function searchAttributeFlags(attrs: readonly SearchAttributeDef[]): string[] {
+  return attrs.flatMap((a) => ['--search-attribute', `${a.name}=${CLI_TYPE_NAMES[a.type]}`]);
+}
+
+/**
+ * Makes sure every attribute is registered on the namespace; adds the missing ones (a
+ * persistent DB made by an older version of this code lacks newer attributes). Returns the
+ * names added. An attribute that exists with another type is an error: it can't be changed.
+ */
+export async function ensureSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  attrs: readonly SearchAttributeDef[] = customSearchAttributes,
+): Promise<string[]> {
+  const existing =
+    (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+  const missing: Record<string, IndexedValueType> = {};
+  const conflicts: string[] = [];
+  for (const a of attrs) {
+    const have = existing[a.name];
+    if (have === undefined || have === null) missing[a.name] = encodeType(a.type);
+    else if (have !== encodeType(a.type))
+      conflicts.push(`${a.name} is ${decodeType(have)}, expected ${a.type}`);
+  }
+  if (conflicts.length > 0)
+    throw new Error(
+      `search attributes registered with the wrong type in namespace ${namespace}: ${conflicts.join('; ')}. ` +
+        'Delete the dev server database (e.g. .data/temporal.sqlite) to start over.',
+    );
+  const names = Object.keys(missing);
+  if (names.length > 0) {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+    devstackLog.info({ namespace, added: names }, 'registered missing search attributes');
+  }
+  return names;
+}
+
+export interface TemporalServerOptions {
+  bin: string;
+  ports: TemporalPorts;
+  /** SQLite file for persistent state; omit for in-memory state. */
+  dbFile?: string;
+  namespace?: string;
+  /** Disable the Web UI. */
+  headless?: boolean;
+  logFile?: string;
+  searchAttributes?: readonly SearchAttributeDef[];
+  readyTimeoutMs?: number;
+}
+
+export interface RunningTemporal {
+  address: string;
+  namespace: string;
+  /** The Web UI's URL for the namespace's workflows; undefined when headless. */
+  uiUrl: string | undefined;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+async function fetchOk(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.body?.cancel();
+  return res.ok;
+}
+
+export async function startTemporalServer(opts: TemporalServerOptions): Promise<RunningTemporal> {
+  const namespace = opts.namespace ?? 'default';
+  const attrs = opts.searchAttributes ?? customSearchAttributes;
+  const { port, uiPort, httpPort, metricsPort } = opts.ports;
+  const address = `${LOCALHOST}:${port}`;
+  const args = [
+    'server',
+    'start-dev',
+    ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
+    '--ip',
+    LOCALHOST,
+    '--port',
+    String(port),
+    '--http-port',
+    String(httpPort),
+    '--metrics-port',
+    String(metricsPort),
+    ...(opts.headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...(namespace === 'default' ? [] : ['--namespace', namespace]),
+    ...searchAttributeFlags(attrs),
+    '--log-level',
+    'warn',
+    '--color',
+    'never',
+  ];
+  const proc = ManagedProcess.start({ name: 'temporal', command: opts.bin, args, logFile: opts.logFile });
+  const uiUrl = opts.headless ? undefined : `http://${LOCALHOST}:${uiPort}/namespaces/${namespace}/workflows`;
+  const timeoutMs = opts.readyTimeoutMs ?? 90_000;
+  try {
+    let connection: Connection | undefined;
+    await proc.waitUntilReady(
+      async () => {
+        const c = await Connection.connect({ address, connectTimeout: 2000 });
+        try {
+          await c.workflowService.describeNamespace({ namespace });
+          connection = c;
+          return true;
+        } catch (err) {
+          await c.close();
+          throw err;
+        }
+      },
+      { timeoutMs, intervalMs: 250, description: `namespace "${namespace}" on ${address}` },
+    );
+    try {
+      await ensureSearchAttributes(connection!, namespace, attrs);
+    } finally {
+      await connection!.close();
+    }
+    if (uiUrl)
+      await proc.waitUntilReady(() => fetchOk(uiUrl), {
+        timeoutMs,
+        intervalMs: 250,
+        description: `Web UI at ${uiUrl}`,
+      });
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return {
+    address,
+    namespace,
+    uiUrl,
+    process: proc,
+    stop: async () => {
+      await proc.stop();
+    },
+  };
+}

@@ -1,0 +1,317 @@
+/**
+ * GL import: addGLImportItems stages lines; after a delay they are processed per voucher (lines
+ * of one owner sharing a trRegNumber) into a posted transaction or import errors. Xledger's
+ * processing is asynchronous in our model (A); the checks are the rejections the sync must
+ * surface (unknown supplier/account/tax rule/currency, unbalanced voucher, closed period).
+ * There is no idempotency here, as in the real API (H): the same extIdentifier twice makes
+ * two lines. Preventing that is the client's job.
+ */
+import { GraphQLError } from 'graphql';
+import type { ApiToken } from './auth';
+import { invalidValue, decimalToCents } from './scalars';
+import { objectValueKey, type SimulatorState } from './state';
+import type { RecordTable, SimRecord } from './record-table';
+
+/** Mass mutations accept at most 500 nodes per request (H). */
+export const MAX_IMPORT_NODES = 500;
+
+export type LineStatus = 'ACCEPTED' | 'POSTED' | 'FAILED';
+
+interface CodeInput {
+  code?: string | null;
+  dbId?: number | null;
+}
+
+export interface ImportInput {
+  clientId?: string | null;
+  node: Record<string, unknown> & { owner?: CodeInput | null };
+}
+
+const REF_FIELDS = [
+  'transactionSource',
+  'account',
+  'taxRule',
+  'currency',
+  'subledger',
+  'glObject1',
+  'glObject2',
+  'glObject3',
+  'glObject4',
+  'glObject5',
+  'project',
+] as const;
+
+const PLAIN_FIELDS = [
+  'postedDate',
+  'invoiceDate',
+  'dueDate',
+  'amount',
+  'invoiceNumber',
+  'extIdentifier',
+  'yourReference',
+  'paymentReference',
+  'trRegNumber',
+  'text',
+  'invoiceFile',
+] as const;
+
+function codeRef(
+  input: unknown,
+): { dbId: number | null; code: string | null; description: string | null } | null {
+  if (!input || typeof input !== 'object') return null;
+  const ref = input as CodeInput;
+  return { dbId: ref.dbId ?? null, code: ref.code ?? null, description: null };
+}
+
+export class GlImport {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private nextVoucherNumber = 1;
+
+  constructor(
+    private readonly state: SimulatorState,
+    public delayMs: number,
+  ) {}
+
+  /** Validates the whole request first (so a refused request creates nothing), then stages lines. */
+  add(token: ApiToken, inputs: readonly ImportInput[]): Array<{ clientId: string | null; node: SimRecord }> {
+    if (inputs.length > MAX_IMPORT_NODES) {
+      throw invalidValue(
+        `addGLImportItems accepts at most ${MAX_IMPORT_NODES} nodes per request, got ${inputs.length}`,
+      );
+    }
+    const visible = this.state.visibleOwners(token, 'ALL');
+    const owners = inputs.map(({ node }) => {
+      if (!node.owner) return token.entityDbId;
+      const entity = this.state.findEntity(node.owner);
+      if (!entity || !visible.has(entity.dbId)) {
+        const named = node.owner.code ?? node.owner.dbId;
+        throw new GraphQLError(
+          `Entity ${JSON.stringify(named)} does not exist or is not visible to this token`,
+          {
+            extensions: { code: 'FORBIDDEN' },
+          },
+        );
+      }
+      return entity.dbId;
+    });
+    const createdAt = this.state.nowWallClock();
+    const created = inputs.map(({ clientId, node }, index) => {
+      const line: SimRecord = {
+        dbId: this.state.allocateDbId(),
+        ownerDbId: owners[index] as number,
+        createdAt,
+        transaction: null,
+        status: 'ACCEPTED' satisfies LineStatus,
+        clientId: clientId ?? null,
+      };
+      for (const field of PLAIN_FIELDS) line[field] = node[field] ?? null;
+      for (const field of REF_FIELDS) line[field] = codeRef(node[field]);
+      this.state.glImportItems.insert(line);
+      return { clientId: clientId ?? null, node: line };
+    });
+    const lineIds = created.map(({ node }) => node.dbId);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.process(lineIds);
+    }, this.delayMs);
+    this.timers.add(timer);
+    return created;
+  }
+
+  /** Processes every line still ACCEPTED (the admin "process now" button). */
+  processAllPending(): number {
+    const pending = this.state.glImportItems.rows.filter((line) => line.status === 'ACCEPTED');
+    return this.process(pending.map((line) => line.dbId));
+  }
+
+  /** Posts or rejects the given lines, voucher by voucher. Returns how many lines were processed. */
+  process(lineIds: readonly number[]): number {
+    const vouchers = new Map<string, SimRecord[]>();
+    for (const dbId of lineIds) {
+      const line = this.state.glImportItems.get(dbId);
+      if (!line || line.status !== 'ACCEPTED') continue;
+      const key = `${line.ownerDbId}|${line.trRegNumber ?? `line-${line.dbId}`}`;
+      const lines = vouchers.get(key) ?? [];
+      lines.push(line);
+      vouchers.set(key, lines);
+    }
+    let processed = 0;
+    for (const lines of vouchers.values()) {
+      this.processVoucher(lines);
+      processed += lines.length;
+    }
+    return processed;
+  }
+
+  private processVoucher(lines: SimRecord[]): void {
+    const now = this.state.nowWallClock();
+    const problems = new Map<number, string[]>();
+    const resolved = new Map<number, Record<string, unknown>>();
+    let balance = 0;
+    let amountsValid = true;
+    for (const line of lines) {
+      const { errors, refs } = this.checkLine(line);
+      problems.set(line.dbId, errors);
+      resolved.set(line.dbId, refs);
+      const cents = typeof line.amount === 'string' ? decimalToCents(line.amount) : null;
+      if (cents === null) amountsValid = false;
+      else balance += cents;
+    }
+    const voucher = lines[0]?.trRegNumber ?? lines[0]?.dbId;
+    if (amountsValid && balance !== 0) {
+      const message = `Voucher ${voucher} does not balance: its lines sum to ${(balance / 100).toFixed(2)}, not 0.00`;
+      for (const line of lines) problems.get(line.dbId)?.push(message);
+    }
+    const failed = [...problems.values()].some((errors) => errors.length > 0);
+    if (failed) {
+      for (const line of lines) {
+        const errors = problems.get(line.dbId) ?? [];
+        if (errors.length === 0)
+          errors.push(`Voucher ${voucher} was not posted: another of its lines has errors`);
+        this.state.glImportItems.replace(line.dbId, { status: 'FAILED' satisfies LineStatus });
+        for (const message of errors) {
+          this.state.glImportItemErrors.insert({
+            dbId: this.state.allocateDbId(),
+            message,
+            errorLevel: 'ERROR',
+            createdAt: now,
+            glImportItemDbId: line.dbId,
+            ownerDbId: line.ownerDbId,
+          });
+        }
+      }
+      return;
+    }
+    const number = this.nextVoucherNumber++;
+    const transaction = {
+      dbId: this.state.allocateDbId(),
+      code: String(number),
+      description: `GL import voucher ${voucher}`,
+    };
+    for (const line of lines) {
+      this.state.glImportItems.replace(line.dbId, {
+        ...resolved.get(line.dbId),
+        status: 'POSTED' satisfies LineStatus,
+        transaction,
+      });
+    }
+  }
+
+  /** The records a line may use are those of its entity and the entities above it (shared downwards). */
+  private checkLine(line: SimRecord): { errors: string[]; refs: Record<string, unknown> } {
+    const state = this.state;
+    const entity = state.entity(line.ownerDbId);
+    const entityCode = entity?.code ?? String(line.ownerDbId);
+    const chain = [line.ownerDbId, ...state.ancestorsOf(line.ownerDbId)];
+    const errors: string[] = [];
+    const refs: Record<string, unknown> = {};
+    const refOf = (field: string) => line[field] as { dbId: number | null; code: string | null } | null;
+    const named = (ref: { dbId: number | null; code: string | null }) => ref.code ?? `dbId ${ref.dbId}`;
+    const find = (
+      table: RecordTable,
+      ref: { dbId: number | null; code: string | null },
+      key = (owner: number) => `${owner}|${ref.code}`,
+    ) => {
+      if (ref.dbId != null) {
+        const record = table.get(ref.dbId);
+        return record && chain.includes(record.ownerDbId) ? record : undefined;
+      }
+      if (ref.code == null) return undefined;
+      for (const owner of chain) {
+        const record = table.findByCode(key(owner));
+        if (record) return record;
+      }
+      return undefined;
+    };
+    const asRef = (record: SimRecord) => ({
+      dbId: record.dbId,
+      code: record.code,
+      description: record.description,
+    });
+
+    const postedDate = line.postedDate as string | null;
+    if (!postedDate) errors.push('Posted date is required');
+    const closedTo = state.closedPeriods.get(line.ownerDbId);
+    if (postedDate && closedTo && postedDate <= closedTo) {
+      errors.push(
+        `Posted date ${postedDate} is in a closed period (closed up to ${closedTo}) in entity ${entityCode}`,
+      );
+    }
+    if (typeof line.amount !== 'string' || decimalToCents(line.amount) === null) {
+      errors.push('Amount is missing or is not a decimal with at most two decimals');
+    }
+
+    const account = refOf('account');
+    if (!account) errors.push('Account is required');
+    else {
+      const record = find(state.tables.accounts, account);
+      if (!record) errors.push(`Unknown account ${named(account)} in entity ${entityCode}`);
+      else if (record.posting === false) errors.push(`Account ${record.code} does not allow posting`);
+      else refs.account = asRef(record);
+    }
+
+    const subledger = refOf('subledger');
+    const source = refOf('transactionSource');
+    if (subledger) {
+      const record = find(state.tables.suppliers, subledger);
+      if (!record) errors.push(`Unknown supplier (subledger) ${named(subledger)} in entity ${entityCode}`);
+      else refs.subledger = asRef(record);
+    } else if (
+      source?.code === 'AP' &&
+      account &&
+      find(state.tables.accounts, account)?.ledgerType === 'AP'
+    ) {
+      errors.push('A supplier (subledger) is required on the accounts payable line');
+    }
+
+    const taxRule = refOf('taxRule');
+    if (taxRule) {
+      const taxKinds = state.tables.objectKinds.rows.filter(
+        (kind) =>
+          kind.name === 'TAX_RULE' && chain.includes(kind.ownerDbId) && state.tables.objectKinds.isLive(kind),
+      );
+      let record: SimRecord | undefined;
+      for (const kind of taxKinds) {
+        record = find(state.tables.objectValues, taxRule, (owner) =>
+          objectValueKey(owner, kind.dbId, taxRule.code ?? ''),
+        );
+        if (record && record.objectKindDbId === kind.dbId) break;
+        record = undefined;
+      }
+      if (!record)
+        errors.push(
+          `Unknown tax rule ${named(taxRule)}: not a value of object kind TAX_RULE in entity ${entityCode}`,
+        );
+      else refs.taxRule = asRef(record);
+    }
+
+    const currency = refOf('currency');
+    if (currency) {
+      const record = find(state.tables.currencies, currency);
+      if (!record) errors.push(`Unknown currency ${named(currency)} in entity ${entityCode}`);
+      else refs.currency = asRef(record);
+    }
+    return { errors, refs };
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
+
+/** Lines of one owner's tree, and extIdentifiers that occur more than once (double postings). */
+export function linesOfOwner(state: SimulatorState, ownerDbId: number) {
+  const tree = new Set([ownerDbId, ...state.childrenOf(ownerDbId)]);
+  const lines = state.glImportItems.rows.filter((line) => tree.has(line.ownerDbId));
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    if (typeof line.extIdentifier === 'string')
+      counts.set(line.extIdentifier, (counts.get(line.extIdentifier) ?? 0) + 1);
+  }
+  const duplicates = [...counts]
+    .filter(([, count]) => count > 1)
+    .map(([extIdentifier, count]) => ({ extIdentifier, count }));
+  const errors = state.glImportItemErrors.rows.filter((error) => tree.has(error.ownerDbId));
+  return { lines, errors, duplicates };
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs the simulator on its own:
+ *   npx tsx src/simulator/main.ts --seed 1 --suppliers 100000 --port 4000 --admin-port 4001
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { logger } from '../logger';
+import { SEED_ENTITIES, SEED_TOKENS, startSimulator } from './index';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const flag = z.enum(['true', 'false', 'on', 'off']).transform((value) => value === 'true' || value === 'on');
+
+const optionsSchema = z
+  .object({
+    seed: z.coerce.number().int().min(0).default(1),
+    suppliers: z.coerce.number().int().min(0).max(5_000_000).default(200),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(4000),
+    'admin-port': port.default(4001),
+    'import-delay-ms': z.coerce.number().int().min(0).default(1000),
+    burst: flag.default(false),
+    concurrency: flag.default(false),
+    'monthly-credits': z.coerce.number().int().min(0).optional(),
+  })
+  .strict();
+
+const usage = `Usage: tsx src/simulator/main.ts [--seed N] [--suppliers N] [--host H] [--port P] [--admin-port P]
+       [--import-delay-ms MS] [--burst on|off] [--concurrency on|off] [--monthly-credits N]`;
+
+async function main(): Promise<void> {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({
+      options: Object.fromEntries(
+        Object.keys(optionsSchema.shape).map((name) => [name, { type: 'string' as const }]),
+      ),
+      strict: true,
+    }).values;
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    process.exit(2);
+  }
+  const parsed = optionsSchema.safeParse(values);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      console.error(`Invalid option --${issue.path.join('.')}: ${issue.message}`);
+    console.error(usage);
+    process.exit(2);
+  }
+  const options = parsed.data;
+  const simulator = await startSimulator({
+    seed: options.seed,
+    suppliers: options.suppliers,
+    host: options.host,
+    port: options.port,
+    adminPort: options['admin-port'],
+    importProcessingDelayMs: options['import-delay-ms'],
+    limits: {
+      burst: options.burst,
+      concurrency: options.concurrency,
+      monthlyCredits: options['monthly-credits'] ?? null,
+    },
+  });
+  console.log(`Xledger simulator
+  GraphQL: ${simulator.graphqlUrl}   (Authorization: token <TOKEN>)
+  Admin:   ${simulator.adminUrl}/admin/health
+  Entities: root ${SEED_ENTITIES.root}; owner1 ${SEED_ENTITIES.owner1} (clients ${SEED_ENTITIES.owner1Clients.join(', ')}); owner2 ${SEED_ENTITIES.owner2} (clients ${SEED_ENTITIES.owner2Clients.join(', ')})
+  Demo tokens:`);
+  for (const [name, token] of Object.entries(SEED_TOKENS)) console.log(`    ${name.padEnd(22)} ${token}`);
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping simulator');
+    simulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

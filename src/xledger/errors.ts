@@ -1,0 +1,154 @@
+/**
+ * Every way an Xledger request can fail, cast to one typed error. Messages are built here
+ * from Xledger's error codes and messages only — never from the request, whose headers carry
+ * the token — so they are safe to log and to put in workflow history.
+ */
+export type XledgerErrorKind =
+  /** The token is missing, unknown or revoked. Retrying cannot help. */
+  | 'unauthorized'
+  /** The token lacks a scope for a field. Retrying cannot help; `scope` names it. */
+  | 'missing_scope'
+  /** Burst or concurrency limit: wait `retryAfterMs`, then try again. */
+  | 'rate_limited'
+  /** The monthly request quota is spent: wait until `resetAt`, do not hammer. */
+  | 'credits_exhausted'
+  /** "Your query timed out." — ask for fewer records per page. */
+  | 'query_timeout'
+  /** HTTP 5xx, connection reset, network timeout: retry with backoff. */
+  | 'transient'
+  /** The request itself is wrong (validation, bad argument). Retrying cannot help. */
+  | 'invalid_request';
+
+const retryableKinds: ReadonlySet<XledgerErrorKind> = new Set(['rate_limited', 'query_timeout', 'transient']);
+
+export interface XledgerErrorDetails {
+  code?: string;
+  status?: number;
+  scope?: string;
+  retryAfterMs?: number;
+  resetAt?: string;
+}
+
+export class XledgerError extends Error {
+  override name = 'XledgerError';
+  readonly retryable: boolean;
+
+  constructor(
+    readonly kind: XledgerErrorKind,
+    message: string,
+    readonly details: XledgerErrorDetails = {},
+  ) {
+    super(message);
+    this.retryable = retryableKinds.has(kind);
+  }
+}
+
+/** One entry of a GraphQL `errors[]` as Xledger sends it (code at top level, or in extensions). */
+export interface XledgerGraphQLError {
+  message?: string;
+  code?: string;
+  path?: ReadonlyArray<string | number>;
+  extensions?: { code?: string; scope?: string; resetAt?: string; [key: string]: unknown };
+}
+
+const BURST_RETRY_MS = 5_000;
+const CONCURRENCY_RETRY_MS = 1_000;
+
+export function errorFromGraphQLErrors(errors: readonly XledgerGraphQLError[], status: number): XledgerError {
+  // The most actionable error wins: auth before scope before limits before the rest.
+  const classified = errors.map((error) => classifyOne(error, status));
+  const order: XledgerErrorKind[] = [
+    'unauthorized',
+    'missing_scope',
+    'credits_exhausted',
+    'rate_limited',
+    'query_timeout',
+    'transient',
+    'invalid_request',
+  ];
+  classified.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  return (
+    classified[0] ??
+    new XledgerError('transient', `Xledger answered HTTP ${status} without an error`, { status })
+  );
+}
+
+function classifyOne(error: XledgerGraphQLError, status: number): XledgerError {
+  const code = error.code ?? error.extensions?.code ?? '';
+  const message = (error.message ?? '').slice(0, 500);
+  const field = error.path?.length ? ` (field ${error.path.join('.')})` : '';
+  if (status === 401 || code === 'UNAUTHORIZED' || code === 'UNAUTHENTICATED') {
+    return new XledgerError('unauthorized', `Xledger refused the token: ${message || 'unauthorized'}`, {
+      code,
+      status,
+    });
+  }
+  if (code === 'FORBIDDEN') {
+    const scope = error.extensions?.scope ?? /scope\s+([A-Z_]+)/i.exec(message)?.[1];
+    return new XledgerError(
+      'missing_scope',
+      `The Xledger token lacks the scope ${scope ?? '(unnamed)'}${field}: ${message}`,
+      { code, status, ...(scope ? { scope } : {}) },
+    );
+  }
+  if (code.endsWith('INSUFFICIENT_CREDITS')) {
+    const resetAt = typeof error.extensions?.resetAt === 'string' ? error.extensions.resetAt : undefined;
+    return new XledgerError(
+      'credits_exhausted',
+      `Xledger's monthly request credits are spent${resetAt ? `; they renew at ${resetAt}` : ''}`,
+      { code, status, ...(resetAt ? { resetAt } : {}) },
+    );
+  }
+  if (code.endsWith('BURST_RATE_LIMIT_REACHED')) {
+    return new XledgerError('rate_limited', 'Xledger burst rate limit reached', {
+      code,
+      status,
+      retryAfterMs: BURST_RETRY_MS,
+    });
+  }
+  if (code.endsWith('CONCURRENCY_LIMIT_REACHED')) {
+    return new XledgerError('rate_limited', 'Xledger concurrency limit reached', {
+      code,
+      status,
+      retryAfterMs: CONCURRENCY_RETRY_MS,
+    });
+  }
+  if (/query timed out/i.test(message)) {
+    return new XledgerError('query_timeout', 'Xledger: your query timed out', { code, status });
+  }
+  if (status >= 500) {
+    return new XledgerError('transient', `Xledger answered HTTP ${status}: ${message}`, { code, status });
+  }
+  return new XledgerError(
+    'invalid_request',
+    `Xledger rejected the request${field}: ${code ? `${code}: ` : ''}${message}`,
+    {
+      code,
+      status,
+    },
+  );
+}
+
+export function errorFromHttpStatus(status: number, bodySnippet: string): XledgerError {
+  if (status === 401)
+    return new XledgerError('unauthorized', 'Xledger refused the token (HTTP 401)', { status });
+  if (status === 403)
+    return new XledgerError('missing_scope', 'Xledger refused access (HTTP 403)', { status });
+  if (status === 429) {
+    return new XledgerError('rate_limited', 'Xledger rate limit (HTTP 429)', {
+      status,
+      retryAfterMs: BURST_RETRY_MS,
+    });
+  }
+  const kind: XledgerErrorKind = status >= 500 || status === 408 ? 'transient' : 'invalid_request';
+  return new XledgerError(kind, `Xledger answered HTTP ${status}: ${bodySnippet.slice(0, 200)}`, { status });
+}
+
+export function errorFromNetwork(cause: unknown, timeoutMs: number): XledgerError {
+  if (cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError')) {
+    return new XledgerError('transient', `Xledger did not answer within ${timeoutMs} ms`);
+  }
+  const code = (cause as { cause?: { code?: string } })?.cause?.code;
+  const reason = code ?? (cause instanceof Error ? cause.message : String(cause));
+  return new XledgerError('transient', `Could not reach Xledger: ${reason}`);
+}

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import type { TestProject } from 'vitest/node';
+import { startDevStack } from '../src/devstack/stack';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** gRPC address of the run's Temporal dev server, e.g. 127.0.0.1:40123. */
+    temporalAddress: string;
+    temporalNamespace: string;
+    /** The Web UI's workflows page for the namespace. */
+    temporalUiUrl: string;
+    /** MongoDB-wire URI whose path names this run's own database (use `client.db()`). */
+    mongoUri: string;
+    /** That database's name. */
+    mongoDbName: string;
+  }
+}
+
+/** `uri` with its database path replaced by `/<db>`, query options kept. */
+export function withDatabase(uri: string, db: string): string {
+  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]*)(\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!m) throw new Error('MONGODB_URI is not a mongodb:// or mongodb+srv:// URI');
+  return `${m[1]}/${db}${m[3] ?? ''}`;
+}
+
+/**
+ * One dev stack per test run: Temporal dev server + MongoDB-wire server on free ports in a
+ * temp dir. With MONGODB_URI set, that server is used instead, with a database of its own
+ * that is dropped at the end.
+ */
+export default async function setup(project: TestProject) {
+  const stack = await startDevStack({ ephemeral: true, temporal: 'free', mongo: 'free' });
+  const mongoDbName = `xledger_sync_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const mongoUri = withDatabase(stack.mongoUri, mongoDbName);
+  project.provide('temporalAddress', stack.temporal.address);
+  project.provide('temporalNamespace', stack.temporal.namespace);
+  project.provide('temporalUiUrl', stack.temporal.uiUrl ?? '');
+  project.provide('mongoUri', mongoUri);
+  project.provide('mongoDbName', mongoDbName);
+
+  return async () => {
+    if (stack.mongoKind === 'external') {
+      const client = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 5000 });
+      try {
+        await client.db().dropDatabase();
+      } finally {
+        await client.close();
+      }
+    }
+    await stack.stop();
+  };
+}

@@ -1,0 +1,206 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cetWallClockToInstant,
+  LIMIT_CODES,
+  SCOPES,
+  SEED_ENTITIES,
+  SEED_TOKENS,
+  startSimulator,
+  toCetWallClock,
+  type RunningSimulator,
+} from '../../src/simulator/index';
+import { admin, gql, sleep } from './helpers';
+
+let sim: RunningSimulator;
+const SUPPLIERS = '{ suppliers(first: 5) { edges { node { dbId code } } } }';
+
+async function makeToken(
+  name: string,
+  scopes: readonly string[] = SCOPES,
+  entityDbId: number = SEED_ENTITIES.owner1,
+) {
+  const created = await admin<{ token: string }>(sim, 'POST', '/admin/tokens', { name, entityDbId, scopes });
+  expect(created.status).toBe(201);
+  return created.body.token;
+}
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 3, suppliers: 300 });
+});
+afterAll(async () => {
+  await sim.close();
+});
+afterEach(async () => {
+  await admin(sim, 'PUT', '/admin/limits', {
+    burst: false,
+    concurrency: false,
+    monthlyCredits: null,
+    burstMax: 20,
+    burstWindowMs: 5000,
+  });
+  await admin(sim, 'DELETE', '/admin/faults');
+});
+
+describe('authentication', () => {
+  it.each([
+    ['no Authorization header', undefined],
+    ['an unknown token', 'token not-a-real-token'],
+    ['the Bearer scheme', `Bearer ${SEED_TOKENS.owner1}`],
+    ['a bare token without scheme', SEED_TOKENS.owner1],
+  ])('answers %s with 401 UNAUTHORIZED', async (_label, authorization) => {
+    const result = await gql(sim, null, SUPPLIERS, undefined, authorization ?? '');
+    expect(result.status).toBe(401);
+    expect(result.body.errors?.[0]).toMatchObject({
+      code: 'UNAUTHORIZED',
+      extensions: { code: 'UNAUTHORIZED' },
+    });
+    expect(result.body.data).toBeUndefined();
+  });
+
+  it('accepts "token <TOKEN>"', async () => {
+    const result = await gql(sim, SEED_TOKENS.owner1, SUPPLIERS);
+    expect(result.status).toBe(200);
+    expect(result.body.data?.suppliers.edges).toHaveLength(5);
+  });
+
+  it('names the missing scope and field, with data null for it', async () => {
+    const result = await gql(sim, SEED_TOKENS.owner1NoSupplierRead, SUPPLIERS);
+    expect(result.status).toBe(200);
+    expect(result.body.data).toBeNull();
+    expect(result.body.errors).toEqual([
+      expect.objectContaining({
+        message: 'Missing scope SUPPLIER_READ for field suppliers',
+        code: 'FORBIDDEN',
+        path: ['suppliers'],
+        extensions: { code: 'FORBIDDEN', scope: 'SUPPLIER_READ' },
+      }),
+    ]);
+    const accounts = await gql(
+      sim,
+      SEED_TOKENS.owner1NoSupplierRead,
+      '{ accounts(first: 1) { edges { cursor } } }',
+    );
+    expect(accounts.body.errors).toBeUndefined();
+  });
+
+  it('requires GL_IMPORT_WRITE for addGLImportItems', async () => {
+    const result = await gql(
+      sim,
+      SEED_TOKENS.owner1ReadOnly,
+      'mutation { addGLImportItems(inputs: [{ clientId: "1", node: { amount: "1.00" } }]) { edges { clientId } } }',
+    );
+    expect(result.body.errors?.[0]).toMatchObject({
+      code: 'FORBIDDEN',
+      extensions: { scope: 'GL_IMPORT_WRITE' },
+    });
+  });
+
+  it('a deleted token stops working', async () => {
+    const token = await makeToken('short-lived');
+    expect((await gql(sim, token, SUPPLIERS)).status).toBe(200);
+    expect((await admin(sim, 'DELETE', '/admin/tokens/short-lived')).status).toBe(200);
+    expect((await gql(sim, token, SUPPLIERS)).status).toBe(401);
+  });
+
+  it('validates admin token bodies, naming the field', async () => {
+    const bad = await admin(sim, 'POST', '/admin/tokens', {
+      name: 'x',
+      entityDbId: 101,
+      scopes: ['SUPPLIER_WRITE'],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toContain('scopes.0');
+  });
+});
+
+describe('limits', () => {
+  it('burst: the 21st request within 5 s is refused; other tokens are not affected', async () => {
+    const token = await makeToken('burst-a');
+    await admin(sim, 'PUT', '/admin/limits', { burst: true });
+    for (let i = 0; i < 20; i++) expect((await gql(sim, token, SUPPLIERS)).body.errors).toBeUndefined();
+    const refused = await gql(sim, token, SUPPLIERS);
+    expect(refused.status).toBe(200);
+    expect(refused.body.errors?.[0]).toMatchObject({
+      code: LIMIT_CODES.burst,
+      extensions: { code: 'BAD_REQUEST.BURST_RATE_LIMIT_REACHED' },
+    });
+    expect((await gql(sim, SEED_TOKENS.owner2, SUPPLIERS)).body.errors).toBeUndefined();
+  });
+
+  it('burst: requests pass again once the window has moved on', async () => {
+    const token = await makeToken('burst-b');
+    await admin(sim, 'PUT', '/admin/limits', { burst: true, burstMax: 3, burstWindowMs: 300 });
+    for (let i = 0; i < 3; i++) expect((await gql(sim, token, SUPPLIERS)).body.errors).toBeUndefined();
+    expect((await gql(sim, token, SUPPLIERS)).body.errors?.[0]?.code).toBe(LIMIT_CODES.burst);
+    await sleep(350);
+    expect((await gql(sim, token, SUPPLIERS)).body.errors).toBeUndefined();
+  });
+
+  it('concurrency: more than 4 requests in flight for one token are refused', async () => {
+    const token = await makeToken('parallel');
+    await admin(sim, 'PUT', '/admin/limits', { concurrency: true });
+    await admin(sim, 'POST', '/admin/faults', { kind: 'slow', delayMs: 500, count: 10, token: 'parallel' });
+    const results = await Promise.all(Array.from({ length: 7 }, () => gql(sim, token, SUPPLIERS)));
+    const codes = results.map((result) => result.body.errors?.[0]?.code ?? 'ok');
+    expect(codes.filter((code) => code === 'ok')).toHaveLength(4);
+    expect(codes.filter((code) => code === LIMIT_CODES.concurrency)).toHaveLength(3);
+    expect((await gql(sim, token, SUPPLIERS)).body.errors).toBeUndefined();
+  });
+
+  it('credits: when the monthly quota is spent, INSUFFICIENT_CREDITS with resetAt at the next Oslo month', async () => {
+    await admin(sim, 'PUT', '/admin/limits', { monthlyCredits: 3 });
+    for (let i = 0; i < 3; i++)
+      expect((await gql(sim, SEED_TOKENS.owner1, SUPPLIERS)).body.errors).toBeUndefined();
+    const refused = await gql(sim, SEED_TOKENS.owner2, SUPPLIERS);
+    expect(refused.body.errors?.[0]).toMatchObject({ code: LIMIT_CODES.credits });
+    const resetAt = refused.body.errors?.[0]?.extensions.resetAt as string;
+    expect(new Date(resetAt).getTime()).toBeGreaterThan(Date.now());
+    expect(toCetWallClock(new Date(resetAt))).toMatch(/^\d{4}-\d{2}-01T00:00:00\.000$/);
+    expect(cetWallClockToInstant(toCetWallClock(new Date(resetAt))).toISOString()).toBe(resetAt);
+    const limits = await admin(sim, 'GET', '/admin/limits');
+    expect(limits.body).toMatchObject({ monthlyCredits: 3, creditsUsed: 3 });
+  });
+});
+
+describe('counters', () => {
+  it('counts requests and bytes in and out per token and per root field, refused ones included', async () => {
+    const token = await makeToken('counted');
+    const sent: number[] = [];
+    const received: number[] = [];
+    for (const query of [SUPPLIERS, SUPPLIERS, '{ accounts(first: 3) { edges { node { code } } } }']) {
+      const result = await gql(sim, token, query);
+      sent.push(result.sentBytes);
+      received.push(result.bytes);
+    }
+    await admin(sim, 'PUT', '/admin/limits', { monthlyCredits: 0 });
+    const refused = await gql(sim, token, SUPPLIERS);
+    expect(refused.body.errors?.[0]?.code).toBe(LIMIT_CODES.credits);
+    sent.push(refused.sentBytes);
+    received.push(refused.bytes);
+
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+    const counters = await admin(sim, 'GET', '/admin/counters/counted');
+    expect(counters.body).toMatchObject({
+      requests: 4,
+      refused: 1,
+      bytesIn: sum(sent),
+      bytesOut: sum(received),
+    });
+    expect(counters.body.byField.suppliers).toMatchObject({
+      requests: 3,
+      refused: 1,
+      bytesIn: sum([sent[0], sent[1], sent[3]] as number[]),
+    });
+    expect(counters.body.byField.accounts).toMatchObject({ requests: 1, bytesOut: received[2] });
+
+    await admin(sim, 'POST', '/admin/counters/reset', { token: 'counted' });
+    expect((await admin(sim, 'GET', '/admin/counters/counted')).body.requests).toBe(0);
+  });
+
+  it('counts requests without a valid token under (unauthenticated)', async () => {
+    await admin(sim, 'POST', '/admin/counters/reset', {});
+    await gql(sim, 'nope', SUPPLIERS);
+    const all = await admin(sim, 'GET', '/admin/counters');
+    expect(all.body['(unauthenticated)']).toMatchObject({ requests: 1, refused: 1 });
+  });
+});
