@@ -20,7 +20,7 @@ const redactPaths = redactedKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`
 
 export const logger: Logger = pino({
   name: 'xledger-sync',
-  level: process.env.LOG_LEVEL ?? 'info',
+  level: process.env.LOG_LEVEL ?? 'info', // entry points set config.logLevel; this covers imports before that
   redact: { paths: redactPaths, censor: '[redacted]' },
 });
 

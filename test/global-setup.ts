@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import type { TestProject } from 'vitest/node';
 import { startDevStack } from '../src/devstack/stack';
+import { workflowsPath } from '../src/worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,6 +19,8 @@ declare module 'vitest' {
     mongoUri: string;
     /** That database's name. */
     mongoDbName: string;
+    /** The project's workflows, bundled once per run (bundling takes seconds). */
+    workflowBundlePath: string;
   }
 }
 
@@ -30,7 +37,14 @@ export function withDatabase(uri: string, db: string): string {
  * that is dropped at the end.
  */
 export default async function setup(project: TestProject) {
-  const stack = await startDevStack({ ephemeral: true, temporal: 'free', mongo: 'free' });
+  const [stack, bundleDir, bundle] = await Promise.all([
+    startDevStack({ ephemeral: true, temporal: 'free', mongo: 'free' }),
+    mkdtemp(join(tmpdir(), 'xledger-sync-bundle-')),
+    bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger }),
+  ]);
+  const workflowBundlePath = join(bundleDir, 'workflows.js');
+  await writeFile(workflowBundlePath, bundle.code);
+  project.provide('workflowBundlePath', workflowBundlePath);
   const mongoDbName = `xledger_sync_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const mongoUri = withDatabase(stack.mongoUri, mongoDbName);
   project.provide('temporalAddress', stack.temporal.address);
@@ -49,5 +63,15 @@ export default async function setup(project: TestProject) {
       }
     }
     await stack.stop();
+    await rm(bundleDir, { recursive: true, force: true });
   };
 }
+
+const quietBundlerLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+  log: () => undefined,
+};

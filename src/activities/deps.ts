@@ -1,0 +1,18 @@
+import type { Db } from 'mongodb';
+import type { Logger } from '../logger';
+import type { TenantStore } from '../store/tenants';
+import type { XledgerClient } from '../xledger/client';
+
+/** What activities are built from: injected, so tests and the worker wire the same code. */
+export interface ActivityDeps {
+  db: Db;
+  tenants: TenantStore;
+  /** A client for a tenant, sharing that tenant's request gate within this worker. */
+  xledgerFor(tenantId: string, endpoint: string, token: string): XledgerClient;
+  pageSize: number;
+  logger: Logger;
+  /** Safety overlap subtracted from the high-water mark of incremental reads (Xledger's sample uses 15). */
+  overlapMinutes?: number;
+  /** How often a running pass heartbeats while a page is in flight. */
+  heartbeatIntervalMs?: number;
+}

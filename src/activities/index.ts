@@ -1,0 +1,18 @@
+import type { ActivityDeps } from './deps';
+import { createLinkData } from './link-data';
+import { createPlanSync } from './plan-sync';
+import { createRecordRun } from './record-run';
+import { createSyncStream } from './sync-stream';
+
+/** Every activity, built from injected dependencies (the worker and tests wire the same way). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    planSync: createPlanSync(deps),
+    syncStream: createSyncStream(deps),
+    linkData: createLinkData(deps),
+    recordRun: createRecordRun(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps';

@@ -1,0 +1,44 @@
+import type { Db } from 'mongodb';
+import { collections } from './db';
+
+/** Where a (tenant, stream) stands between runs. */
+export interface StreamCheckpoint {
+  _id: string;
+  tenantId: string;
+  stream: string;
+  /** Highest Xledger `modifiedAt` stored so far (CET wall clock), or null before the first read. */
+  highWaterMark: string | null;
+  /** Cursor of the last delta read, for streams whose deletions come from a delta query. */
+  deltaCursor: string | null;
+  /** A looked-up filter (e.g. the TAX_RULE kind ids), refreshed on full passes. */
+  lookupFilter: Record<string, unknown> | null;
+  lastFullPassAt: Date | null;
+  lastPassAt: Date | null;
+}
+
+const checkpointId = (tenantId: string, stream: string) => `${tenantId}:${stream}`;
+
+export async function loadCheckpoint(db: Db, tenantId: string, stream: string): Promise<StreamCheckpoint> {
+  const found = await db
+    .collection<StreamCheckpoint>(collections.checkpoints)
+    .findOne({ _id: checkpointId(tenantId, stream) });
+  return (
+    found ?? {
+      _id: checkpointId(tenantId, stream),
+      tenantId,
+      stream,
+      highWaterMark: null,
+      deltaCursor: null,
+      lookupFilter: null,
+      lastFullPassAt: null,
+      lastPassAt: null,
+    }
+  );
+}
+
+export async function saveCheckpoint(db: Db, checkpoint: StreamCheckpoint): Promise<void> {
+  const { _id, ...fields } = checkpoint;
+  await db
+    .collection<StreamCheckpoint>(collections.checkpoints)
+    .updateOne({ _id }, { $set: fields }, { upsert: true });
+}

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import {
+  MongoBulkWriteError,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+  type Filter,
+} from 'mongodb';
+import type { DocumentFields } from '../datatypes/stream';
+
+export type Visibility = 'owner' | 'client';
+
+/** A synced master-data record as SEMINE reads it. */
+export interface StoredRecord {
+  _id: string;
+  tenantId: string;
+  dbId: number;
+  /** The Xledger entity the record belongs to: the Entity Owner or one of its clients. */
+  entityDbId: number;
+  /** owner: shared with every client of the owner; client: visible to that client only. */
+  visibility: Visibility;
+  contentHash: string;
+  syncedAt: Date;
+  /** Set when a complete pass no longer found the record in Xledger. */
+  deletedAt: Date | null;
+  [field: string]: unknown;
+}
+
+export interface RecordToStore {
+  dbId: number;
+  entityDbId: number;
+  visibility: Visibility;
+  fields: DocumentFields;
+}
+
+export interface UpsertFigures {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** The deterministic key makes an upsert idempotent and a duplicate impossible. */
+export const recordId = (tenantId: string, dbId: number): string => `${tenantId}:${dbId}`;
+
+export function contentHash(record: RecordToStore): string {
+  return createHash('sha256')
+    .update(
+      stableStringify({ entityDbId: record.entityDbId, visibility: record.visibility, ...record.fields }),
+    )
+    .digest('base64url');
+}
+
+/**
+ * What is stored for one (tenant, stream): content hash and deletion mark per record id.
+ * Loaded once per pass, so each page is compared in memory and only differences are written.
+ * (One read per pass rather than one per page matters on FerretDB, which scans on every query.)
+ */
+export class StoredState {
+  private constructor(private readonly byId: Map<string, { hash: string; deleted: boolean }>) {}
+
+  static async load(collection: Collection<StoredRecord>, tenantId: string): Promise<StoredState> {
+    const byId = new Map<string, { hash: string; deleted: boolean }>();
+    const cursor = collection.find({ tenantId }, { projection: { _id: 1, contentHash: 1, deletedAt: 1 } });
+    for await (const doc of cursor)
+      byId.set(doc._id, { hash: doc.contentHash, deleted: doc.deletedAt !== null });
+    return new StoredState(byId);
+  }
+
+  get(id: string) {
+    return this.byId.get(id);
+  }
+
+  remember(id: string, hash: string): void {
+    this.byId.set(id, { hash, deleted: false });
+  }
+
+  markDeleted(id: string): void {
+    const entry = this.byId.get(id);
+    if (entry) entry.deleted = true;
+  }
+
+  liveIds(): string[] {
+    return [...this.byId].filter(([, entry]) => !entry.deleted).map(([id]) => id);
+  }
+}
+
+/**
+ * Writes the records of one page that are new or changed; an unchanged record is not
+ * written. New records go in one insertMany; if another writer inserted one meanwhile, the
+ * duplicate-key failure is retried as a replace, so concurrent upserts never fail.
+ */
+export async function upsertRecords(
+  collection: Collection<StoredRecord>,
+  tenantId: string,
+  records: RecordToStore[],
+  stored: StoredState,
+  now: Date,
+): Promise<UpsertFigures> {
+  const figures: UpsertFigures = { inserted: 0, updated: 0, unchanged: 0 };
+  const inserts: StoredRecord[] = [];
+  const replacements: StoredRecord[] = [];
+  for (const record of records) {
+    const doc = toStoredRecord(tenantId, record, now);
+    const existing = stored.get(doc._id);
+    if (existing && existing.hash === doc.contentHash && !existing.deleted) {
+      figures.unchanged += 1;
+      continue;
+    }
+    (existing ? replacements : inserts).push(doc);
+  }
+  if (inserts.length > 0) {
+    const lostRaces = await insertNew(collection, inserts);
+    figures.inserted += inserts.length - lostRaces.length;
+    replacements.push(...lostRaces);
+  }
+  if (replacements.length > 0) {
+    await collection.bulkWrite(
+      replacements.map((doc): AnyBulkWriteOperation<StoredRecord> => ({
+        updateOne: { filter: { _id: doc._id }, update: { $set: withoutId(doc) }, upsert: true },
+      })),
+      { ordered: false },
+    );
+    figures.updated += replacements.length;
+  }
+  for (const doc of [...inserts, ...replacements]) stored.remember(doc._id, doc.contentHash);
+  return figures;
+}
+
+async function insertNew(
+  collection: Collection<StoredRecord>,
+  docs: StoredRecord[],
+): Promise<StoredRecord[]> {
+  try {
+    await collection.insertMany(docs, { ordered: false });
+    return [];
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
+    return writeErrors.map((writeError) => docs[writeError.index]).filter((doc) => doc !== undefined);
+  }
+}
+
+/** Marks records as deleted (never removes them: SEMINE may still reference them). */
+export async function markDeleted(
+  collection: Collection<StoredRecord>,
+  tenantId: string,
+  ids: string[],
+  now: Date,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await collection.updateMany(
+    { tenantId, _id: { $in: ids }, deletedAt: null },
+    { $set: { deletedAt: now, syncedAt: now } },
+  );
+  return result.modifiedCount;
+}
+
+function withoutId({ _id: _ignored, ...rest }: StoredRecord): Omit<StoredRecord, '_id'> {
+  return rest;
+}
+
+function toStoredRecord(tenantId: string, record: RecordToStore, now: Date): StoredRecord {
+  return {
+    ...record.fields,
+    _id: recordId(tenantId, record.dbId),
+    tenantId,
+    dbId: record.dbId,
+    entityDbId: record.entityDbId,
+    visibility: record.visibility,
+    contentHash: contentHash(record),
+    syncedAt: now,
+    deletedAt: null,
+  };
+}
+
+/**
+ * The query helper SEMINE's product code uses: what one client entity of a tenant may see —
+ * records shared by its owner plus its own client-level records, never deleted ones.
+ */
+export function visibleToClientFilter(tenantId: string, clientEntityDbId: number): Filter<StoredRecord> {
+  return {
+    tenantId,
+    deletedAt: null,
+    $or: [{ visibility: 'owner' }, { visibility: 'client', entityDbId: clientEntityDbId }],
+  };
+}
+
+export function recordsCollection(db: Db, collection: string): Collection<StoredRecord> {
+  return db.collection<StoredRecord>(collection);
+}
+
+function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}

@@ -1,0 +1,82 @@
+import type { Db } from 'mongodb';
+import type { TenantConfig, TenantSettings } from '../tenant';
+import { collections } from './db';
+import type { TokenCipher } from './token-cipher';
+
+interface TenantDocument extends TenantSettings {
+  _id: string;
+  tokenCiphertext: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class UnknownTenantError extends Error {
+  override name = 'UnknownTenantError';
+  constructor(readonly tenantId: string) {
+    super(`Unknown tenant "${tenantId}"`);
+  }
+}
+
+/** Tenants with their token encrypted at rest; reads never return the token. */
+export class TenantStore {
+  constructor(
+    private readonly db: Db,
+    private readonly cipher: TokenCipher,
+    private readonly defaultEndpoint: string,
+  ) {}
+
+  private get collection() {
+    return this.db.collection<TenantDocument>(collections.tenants);
+  }
+
+  async save(config: TenantConfig, now = new Date()): Promise<TenantSettings> {
+    const settings = this.settingsOf(config);
+    await this.collection.updateOne(
+      { _id: config.tenantId },
+      {
+        $set: {
+          ...settings,
+          tokenCiphertext: this.cipher.encrypt(config.xledger.token, config.tenantId),
+          updatedAt: now,
+        },
+        $setOnInsert: { createdAt: now },
+      },
+      { upsert: true },
+    );
+    return settings;
+  }
+
+  async get(tenantId: string): Promise<TenantSettings> {
+    const doc = await this.collection.findOne({ _id: tenantId }, { projection: { tokenCiphertext: 0 } });
+    if (!doc) throw new UnknownTenantError(tenantId);
+    const { _id, createdAt: _c, updatedAt: _u, ...settings } = doc;
+    return settings;
+  }
+
+  async list(): Promise<TenantSettings[]> {
+    const docs = await this.collection
+      .find({}, { projection: { tokenCiphertext: 0 } })
+      .sort({ _id: 1 })
+      .toArray();
+    return docs.map(({ _id, createdAt: _c, updatedAt: _u, ...settings }) => settings);
+  }
+
+  /** Only activities call this, by tenant id: the token never travels through Temporal. */
+  async token(tenantId: string): Promise<string> {
+    const doc = await this.collection.findOne({ _id: tenantId }, { projection: { tokenCiphertext: 1 } });
+    if (!doc) throw new UnknownTenantError(tenantId);
+    return this.cipher.decrypt(doc.tokenCiphertext, tenantId);
+  }
+
+  async remove(tenantId: string): Promise<boolean> {
+    const result = await this.collection.deleteOne({ _id: tenantId });
+    return result.deletedCount === 1;
+  }
+
+  settingsOf(config: TenantConfig): TenantSettings {
+    return {
+      ...config,
+      xledger: { endpoint: config.xledger.endpoint ?? this.defaultEndpoint },
+    };
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The figures of a sync run. Plain types and pure functions only: workflows import this file.
+ */
+export type SyncMode = 'incremental' | 'full';
+export type SyncTrigger = 'schedule' | 'resync' | 'manual';
+
+export interface Counts {
+  /** Nodes Xledger returned. */
+  fetched: number;
+  /** Nodes that belong to the tenant's owner or its clients. */
+  kept: number;
+  /** Nodes of other owners, dropped. */
+  filteredOut: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Records marked deleted (after a complete pass, or from Xledger's deltas). */
+  deleted: number;
+  /** Nodes that failed validation, stored in the rejects collection. */
+  rejected: number;
+  pages: number;
+  /** Xledger requests made and bytes moved: what the run cost the customer. */
+  requests: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export interface StreamFigures extends Counts {
+  stream: string;
+  mode: SyncMode;
+  durationMs: number;
+}
+
+export interface LinkFigures {
+  link: string;
+  /** Documents whose derived fields changed. */
+  updated: number;
+  /** Records whose link could not be resolved (e.g. a project manager without email). */
+  unresolved: number;
+}
+
+export interface SyncRunSummary {
+  tenantId: string;
+  dataType: string;
+  workflowId: string;
+  runId: string;
+  trigger: SyncTrigger;
+  status: 'completed' | 'skipped';
+  /** Why a run was skipped (e.g. the data type is not enabled for the tenant). */
+  reason?: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  totals: Counts;
+  streams: StreamFigures[];
+  link?: LinkFigures;
+}
+
+export function emptyCounts(): Counts {
+  return {
+    fetched: 0,
+    kept: 0,
+    filteredOut: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    deleted: 0,
+    rejected: 0,
+    pages: 0,
+    requests: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+  };
+}
+
+export function addCounts(total: Counts, more: Counts): Counts {
+  const sum = { ...total };
+  for (const key of Object.keys(sum) as Array<keyof Counts>) sum[key] += more[key];
+  return sum;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { masterDataTypeNames } from './datatypes/registry';
+
+/**
+ * A tenant as SEMINE's backend describes it. Validated at every boundary (client API, CLI);
+ * the token is write-only: it is stored encrypted and never returned.
+ */
+export const tenantIdSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'must be 1–63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+  );
+
+const masterDataTypeName = z.enum(masterDataTypeNames as [string, ...string[]]);
+
+export const tenantSyncOptionsSchema = z.object({
+  /** Sync fixed assets (only some tenants have them). */
+  fixedAssets: z.boolean().default(false),
+  /** Sync employees and projects, resolving each project's manager to an email. */
+  projectManagers: z.boolean().default(false),
+});
+
+export const tenantConfigSchema = z.object({
+  tenantId: tenantIdSchema,
+  xledger: z.object({
+    /** Defaults to XLEDGER_ENDPOINT (production Xledger). */
+    endpoint: z.url().optional(),
+    token: z.string().min(8, 'must be an Xledger API token'),
+  }),
+  /** The Entity Owner ID: the owner entity whose data (and its clients') this tenant receives. */
+  entityOwnerDbId: z.number().int().positive(),
+  options: tenantSyncOptionsSchema.default({ fixedAssets: false, projectManagers: false }),
+  /** Per data type, minutes between runs (overrides the defaults). */
+  intervalMinutes: z
+    .partialRecord(
+      masterDataTypeName,
+      z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 60),
+    )
+    .default({}),
+  /** Hours between full passes, which also reconcile deletions. */
+  fullPassIntervalHours: z
+    .number()
+    .positive()
+    .max(24 * 31)
+    .default(24),
+});
+
+export type TenantConfigInput = z.input<typeof tenantConfigSchema>;
+export type TenantConfig = z.output<typeof tenantConfigSchema>;
+export type TenantSyncOptions = z.output<typeof tenantSyncOptionsSchema>;
+
+/** The stored tenant, as the service uses it: everything but the token. */
+export type TenantSettings = Omit<TenantConfig, 'xledger'> & { xledger: { endpoint: string } };

@@ -1,0 +1,88 @@
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { loadConfig, requireEncryptionKey, type Config } from './config';
+import { logger } from './logger';
+import { connectStore, ensureIndexes, type Store } from './store/db';
+import { TenantStore } from './store/tenants';
+import { TokenCipher } from './store/token-cipher';
+import { connectWorker } from './temporal/connection';
+import { installTemporalRuntimeLogging } from './temporal/runtime';
+import { XledgerClient } from './xledger/client';
+import { RequestGates } from './xledger/request-gate';
+
+export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export interface WorkerOptions {
+  config: Config;
+  store: Store;
+  connection: NativeConnection;
+  /** A prebuilt workflow bundle (tests build one per run); else the workflows are bundled now. */
+  workflowBundlePath?: string;
+  /** Overrides for tests: shorter heartbeats, smaller pages. */
+  activityOverrides?: { heartbeatIntervalMs?: number; pageSize?: number };
+}
+
+/** A worker wired with the real dependencies: MongoDB, the tenant store and Xledger clients. */
+export async function createWorker(options: WorkerOptions): Promise<Worker> {
+  const { config, store } = options;
+  installTemporalRuntimeLogging();
+  const gates = new RequestGates(config.xledger);
+  const tenants = new TenantStore(
+    store.db,
+    new TokenCipher(requireEncryptionKey(config)),
+    config.xledger.defaultEndpoint,
+  );
+  const activities = createActivities({
+    db: store.db,
+    tenants,
+    xledgerFor: (tenantId, endpoint, token) =>
+      new XledgerClient({
+        endpoint,
+        token,
+        requestTimeoutMs: config.xledger.requestTimeoutMs,
+        gate: gates.forTenant(tenantId),
+      }),
+    pageSize: options.activityOverrides?.pageSize ?? config.xledger.pageSize,
+    logger,
+    ...(options.activityOverrides?.heartbeatIntervalMs
+      ? { heartbeatIntervalMs: options.activityOverrides.heartbeatIntervalMs }
+      : {}),
+  });
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(options.workflowBundlePath
+      ? { workflowBundle: { codePath: options.workflowBundlePath } }
+      : { workflowsPath }),
+    activities,
+  });
+}
+
+/** `npm run worker`: runs until SIGINT/SIGTERM, then drains and exits. */
+export async function main(): Promise<void> {
+  const config = loadConfig();
+  logger.level = config.logLevel;
+  const store = await connectStore(config.mongo.uri, config.mongo.dbName);
+  await ensureIndexes(store.db);
+  const connection = await connectWorker(config.temporal);
+  const worker = await createWorker({ config, store, connection });
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
+    'worker started',
+  );
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await store.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    logger.fatal({ err: error }, 'worker stopped with an error');
+    process.exit(1);
+  });
+}

@@ -1,0 +1,1 @@
+export { syncDataTypeWorkflow } from './sync-data-type';

@@ -1,0 +1,85 @@
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  addCounts,
+  emptyCounts,
+  type StreamFigures,
+  type SyncMode,
+  type SyncRunSummary,
+  type SyncTrigger,
+} from '../sync/figures';
+import { DataTypeKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
+
+export interface SyncDataTypeInput {
+  tenantId: string;
+  dataType: string;
+  mode?: SyncMode | 'auto';
+  trigger?: SyncTrigger;
+}
+
+const { planSync, linkData, recordRun } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+});
+
+/** The long pass: heartbeats per page, so a dead worker is noticed within the heartbeat timeout. */
+const { syncStream } = proxyActivities<Activities>({
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 20,
+  },
+});
+
+/**
+ * One run of one data type for one tenant: plan, one pass per stream, derived links, and the
+ * run's figures, which are both the result and a stored summary. The data itself never
+ * passes through here.
+ */
+export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<SyncRunSummary> {
+  const info = workflowInfo();
+  const trigger = input.trigger ?? 'manual';
+  if (!info.typedSearchAttributes.get(TenantIdKey)) {
+    // Started without search attributes (e.g. from the temporal CLI): tag it so the UI can filter.
+    upsertSearchAttributes([
+      { key: TenantIdKey, value: input.tenantId },
+      { key: DataTypeKey, value: input.dataType },
+      { key: TriggerKey, value: trigger },
+    ]);
+  }
+  const startedAt = Date.now();
+  const plan = await planSync({
+    tenantId: input.tenantId,
+    dataType: input.dataType,
+    mode: input.mode ?? 'auto',
+  });
+  const streams: StreamFigures[] = [];
+  let link: SyncRunSummary['link'];
+  if (plan.enabled) {
+    for (const step of plan.streams) {
+      streams.push(await syncStream({ tenantId: input.tenantId, dataType: input.dataType, ...step }));
+    }
+    if (plan.link) link = await linkData({ tenantId: input.tenantId, link: plan.link });
+  }
+  const finishedAt = Date.now();
+  const summary: SyncRunSummary = {
+    tenantId: input.tenantId,
+    dataType: input.dataType,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    trigger,
+    status: plan.enabled ? 'completed' : 'skipped',
+    ...(plan.enabled ? {} : { reason: plan.reason }),
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(finishedAt).toISOString(),
+    durationMs: finishedAt - startedAt,
+    totals: streams.reduce((total, figures) => addCounts(total, figures), emptyCounts()),
+    streams,
+    ...(link ? { link } : {}),
+  };
+  await recordRun(summary);
+  return summary;
+}
