@@ -1,4 +1,5 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { loadConfig, requireEncryptionKey, type Config } from './config';
@@ -6,8 +7,7 @@ import { logger } from './logger';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { TenantStore } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
-import { connectWorker } from './temporal/connection';
-import { installTemporalRuntimeLogging } from './temporal/runtime';
+import { connectClient, connectWorker } from './temporal/connection';
 import { XledgerClient } from './xledger/client';
 import { RequestGates } from './xledger/request-gate';
 
@@ -23,18 +23,26 @@ export interface WorkerOptions {
   activityOverrides?: { heartbeatIntervalMs?: number; pageSize?: number };
 }
 
+export interface RunnableWorker {
+  worker: Worker;
+  /** Runs until shutdown, then closes the worker's own Temporal client connection. */
+  run(): Promise<void>;
+}
+
 /** A worker wired with the real dependencies: MongoDB, the tenant store and Xledger clients. */
-export async function createWorker(options: WorkerOptions): Promise<Worker> {
+export async function createWorker(options: WorkerOptions): Promise<RunnableWorker> {
   const { config, store } = options;
-  installTemporalRuntimeLogging();
   const gates = new RequestGates(config.xledger);
   const tenants = new TenantStore(
     store.db,
     new TokenCipher(requireEncryptionKey(config)),
     config.xledger.defaultEndpoint,
   );
+  const clientConnection = await connectClient(config.temporal);
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const activities = createActivities({
     db: store.db,
+    temporal,
     tenants,
     xledgerFor: (tenantId, endpoint, token) =>
       new XledgerClient({
@@ -49,7 +57,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       ? { heartbeatIntervalMs: options.activityOverrides.heartbeatIntervalMs }
       : {}),
   });
-  return Worker.create({
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -58,6 +66,16 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       : { workflowsPath }),
     activities,
   });
+  return {
+    worker,
+    run: async () => {
+      try {
+        await worker.run();
+      } finally {
+        await clientConnection.close();
+      }
+    },
+  };
 }
 
 /** `npm run worker`: runs until SIGINT/SIGTERM, then drains and exits. */
@@ -67,13 +85,13 @@ export async function main(): Promise<void> {
   const store = await connectStore(config.mongo.uri, config.mongo.dbName);
   await ensureIndexes(store.db);
   const connection = await connectWorker(config.temporal);
-  const worker = await createWorker({ config, store, connection });
+  const { run } = await createWorker({ config, store, connection });
   logger.info(
     { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
     'worker started',
   );
   try {
-    await worker.run();
+    await run();
   } finally {
     await connection.close();
     await store.close();

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Logger } from '../logger';
 import type { TenantStore } from '../store/tenants';
@@ -9,6 +10,8 @@ export interface ActivityDeps {
   tenants: TenantStore;
   /** A client for a tenant, sharing that tenant's request gate within this worker. */
   xledgerFor(tenantId: string, endpoint: string, token: string): XledgerClient;
+  /** For activities that act on Temporal itself (triggering a tenant's schedules). */
+  temporal: Client;
   pageSize: number;
   logger: Logger;
   /** Safety overlap subtracted from the high-water mark of incremental reads (Xledger's sample uses 15). */

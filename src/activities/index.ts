@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createDispatchResync } from './dispatch-resync';
 import { createLinkData } from './link-data';
 import { createPlanSync } from './plan-sync';
 import { createRecordRun } from './record-run';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     syncStream: createSyncStream(deps),
     linkData: createLinkData(deps),
     recordRun: createRecordRun(deps),
+    dispatchResync: createDispatchResync(deps),
   };
 }
 

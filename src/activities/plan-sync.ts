@@ -1,6 +1,7 @@
 import { getDataType } from '../datatypes/registry';
 import type { LinkName } from '../datatypes/datatype';
 import { loadCheckpoint } from '../store/checkpoints';
+import { takeSyncRequest } from '../store/sync-requests';
 import type { SyncMode } from '../sync/figures';
 import type { ActivityDeps } from './deps';
 
@@ -13,7 +14,13 @@ export interface PlanSyncInput {
 
 export type SyncPlan =
   | { enabled: false; reason: string }
-  | { enabled: true; streams: Array<{ stream: string; mode: SyncMode }>; link?: LinkName };
+  | {
+      enabled: true;
+      streams: Array<{ stream: string; mode: SyncMode }>;
+      link?: LinkName;
+      /** Set when this run takes a pending resync request. */
+      resync?: { full: boolean };
+    };
 
 /** What a run of a data type will do for a tenant: which streams, incremental or full. */
 export function createPlanSync(deps: ActivityDeps) {
@@ -23,16 +30,23 @@ export function createPlanSync(deps: ActivityDeps) {
     if (!dataType.enabledFor(tenant.options)) {
       return { enabled: false, reason: `${dataType.title} is not enabled for tenant ${tenant.tenantId}` };
     }
+    const resync = await takeSyncRequest(deps.db, input.tenantId, input.dataType);
+    const mode = resync?.full ? 'full' : input.mode;
     const fullPassDueBefore = Date.now() - tenant.fullPassIntervalHours * 3_600_000;
     const streams = await Promise.all(
       dataType.streams.map(async (stream) => {
-        if (input.mode !== 'auto') return { stream: stream.name, mode: input.mode };
+        if (mode !== 'auto') return { stream: stream.name, mode };
         const checkpoint = await loadCheckpoint(deps.db, input.tenantId, stream.name);
         const fullDue =
           !checkpoint.lastFullPassAt || checkpoint.lastFullPassAt.getTime() <= fullPassDueBefore;
         return { stream: stream.name, mode: (fullDue ? 'full' : 'incremental') as SyncMode };
       }),
     );
-    return { enabled: true, streams, ...(dataType.link ? { link: dataType.link } : {}) };
+    return {
+      enabled: true,
+      streams,
+      ...(dataType.link ? { link: dataType.link } : {}),
+      ...(resync ? { resync } : {}),
+    };
   };
 }

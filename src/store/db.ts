@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Db, type IndexDescription } from 'mongodb';
 import { dataTypes } from '../datatypes/registry';
 
 /**
@@ -30,27 +30,39 @@ export async function connectStore(uri: string, dbName: string): Promise<Store> 
 /**
  * Indexes, created idempotently at worker and client start. Master-data documents use the
  * deterministic _id `<tenantId>:<dbId>`, so an upsert can never create a duplicate.
+ * Only missing indexes are created: FerretDB v1 fails on createIndexes for an index that
+ * already exists alongside a new one.
  */
 export async function ensureIndexes(db: Db): Promise<void> {
   const streams = dataTypes.flatMap((type) => type.streams);
-  await Promise.all([
-    ...streams.map((stream) =>
-      db.collection(stream.collection).createIndexes([
-        { key: { tenantId: 1, dbId: 1 }, name: 'tenant_dbId', unique: true },
-        { key: { tenantId: 1, entityDbId: 1, visibility: 1 }, name: 'tenant_visibility' },
-      ]),
-    ),
-    db
-      .collection(collections.entities)
-      .createIndex({ tenantId: 1, dbId: 1 }, { unique: true, name: 'tenant_dbId' }),
-    db
-      .collection(collections.runs)
-      .createIndex({ tenantId: 1, dataType: 1, startedAt: -1 }, { name: 'tenant_type_time' }),
-    db
-      .collection(collections.rejects)
-      .createIndex({ tenantId: 1, stream: 1, dbId: 1 }, { name: 'tenant_stream_dbId' }),
-    db
-      .collection(collections.passSeen)
-      .createIndex({ tenantId: 1, stream: 1, passId: 1 }, { name: 'tenant_stream_pass' }),
-  ]);
+  const index = (collection: string, key: Record<string, 1 | -1>, name: string, unique = false) => ({
+    collection,
+    index: { key, name, ...(unique ? { unique } : {}) } satisfies IndexDescription,
+  });
+  const wanted = [
+    ...streams.flatMap((stream) => [
+      index(stream.collection, { tenantId: 1, dbId: 1 }, 'tenant_dbId', true),
+      index(stream.collection, { tenantId: 1, entityDbId: 1, visibility: 1 }, 'tenant_visibility'),
+    ]),
+    index(collections.entities, { tenantId: 1, dbId: 1 }, 'tenant_dbId', true),
+    index(collections.runs, { tenantId: 1, dataType: 1, startedAt: -1 }, 'tenant_type_time'),
+    index(collections.rejects, { tenantId: 1, stream: 1, dbId: 1 }, 'tenant_stream_dbId'),
+    index(collections.passSeen, { tenantId: 1, stream: 1, passId: 1 }, 'tenant_stream_pass'),
+  ];
+  const existing = new Map<string, Set<string>>();
+  for (const { collection, index: wantedIndex } of wanted) {
+    let names = existing.get(collection);
+    if (!names) {
+      const indexes = await db
+        .collection(collection)
+        .listIndexes()
+        .toArray()
+        .catch(() => []);
+      names = new Set(indexes.map((i) => String(i.name)));
+      existing.set(collection, names);
+    }
+    if (names.has(wantedIndex.name)) continue;
+    await db.collection(collection).createIndexes([wantedIndex]);
+    names.add(wantedIndex.name);
+  }
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config';
+import { installTemporalRuntimeLogging } from './runtime';
 
 /** TLS and API-key options shared by the client's and the worker's connections. */
 async function connectionOptions(
@@ -29,5 +30,7 @@ export async function connectClient(temporal: Config['temporal']): Promise<Conne
 }
 
 export async function connectWorker(temporal: Config['temporal']): Promise<NativeConnection> {
+  // The SDK's runtime is created with the first native connection: route its logs first.
+  installTemporalRuntimeLogging();
   return NativeConnection.connect(await connectionOptions(temporal));
 }

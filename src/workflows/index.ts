@@ -1,1 +1,2 @@
 export { syncDataTypeWorkflow } from './sync-data-type';
+export { tenantWorkflow } from './tenant';

@@ -56,6 +56,10 @@ export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<Sy
     dataType: input.dataType,
     mode: input.mode ?? 'auto',
   });
+  if (plan.enabled && plan.resync && trigger !== 'resync') {
+    // The run took an operator's resync request: say so where the Web UI filters runs.
+    upsertSearchAttributes([{ key: TriggerKey, value: 'resync' }]);
+  }
   const streams: StreamFigures[] = [];
   let link: SyncRunSummary['link'];
   if (plan.enabled) {
@@ -70,7 +74,7 @@ export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<Sy
     dataType: input.dataType,
     workflowId: info.workflowId,
     runId: info.runId,
-    trigger,
+    trigger: plan.enabled && plan.resync ? 'resync' : trigger,
     status: plan.enabled ? 'completed' : 'skipped',
     ...(plan.enabled ? {} : { reason: plan.reason }),
     startedAt: new Date(startedAt).toISOString(),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config';
 import { connectStore, ensureIndexes, type Store } from '../../src/store/db';
@@ -9,6 +9,7 @@ import { TokenCipher } from '../../src/store/token-cipher';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index';
 import type { TenantConfigInput } from '../../src/tenant';
 import { tenantConfigSchema } from '../../src/tenant';
+import { connectWorker } from '../../src/temporal/connection';
 import { createWorker } from '../../src/worker';
 
 /**
@@ -55,15 +56,15 @@ export async function startHarness(simulator: SimulatorOptions = {}): Promise<Ha
     client,
     taskQueue,
     async startWorker(overrides) {
-      const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-      const worker = await createWorker({
+      const nativeConnection = await connectWorker(config.temporal);
+      const { worker, run } = await createWorker({
         config,
         store,
         connection: nativeConnection,
         workflowBundlePath: inject('workflowBundlePath'),
         ...(overrides ? { activityOverrides: overrides } : {}),
       });
-      workers.push({ worker, done: worker.run(), connection: nativeConnection });
+      workers.push({ worker, done: run(), connection: nativeConnection });
       return worker;
     },
     async saveTenant(input) {

@@ -1,0 +1,360 @@
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
+  type Connection,
+} from '@temporalio/client';
+import { z } from 'zod';
+import { loadConfig, requireEncryptionKey, type Config } from './config';
+import { dataTypes, masterDataTypeNames } from './datatypes/registry';
+import { intervalMinutesFor, TenantSchedules } from './schedules';
+import { collections, connectStore, ensureIndexes, type Store } from './store/db';
+import { latestRuns, type StoredRun } from './store/runs';
+import { TenantStore, UnknownTenantError } from './store/tenants';
+import { TokenCipher } from './store/token-cipher';
+import { tenantConfigSchema, tenantIdSchema, type TenantSettings } from './tenant';
+import { connectClient } from './temporal/connection';
+import { scheduleId, tenantWorkflowId } from './temporal/ids';
+import { TenantIdKey } from './temporal/search-attributes';
+import { XledgerClient } from './xledger/client';
+import { XledgerError } from './xledger/errors';
+import { RequestGate } from './xledger/request-gate';
+import type { ResyncRequest, TenantWorkflowStatus } from './workflows/tenant-state';
+
+/**
+ * The API SEMINE's backend calls (and the `xledger-sync` CLI is built on): onboard and run
+ * tenants. Every input is validated with zod; every failure is one of the typed errors below.
+ */
+
+export { UnknownTenantError };
+
+export class XledgerSyncError extends Error {
+  override name = 'XledgerSyncError';
+}
+
+/** The input is invalid; `field` names what is wrong. */
+export class InvalidInputError extends XledgerSyncError {
+  override name = 'InvalidInputError';
+  constructor(
+    readonly tenantId: string | undefined,
+    readonly issues: Array<{ field: string; message: string }>,
+  ) {
+    super(
+      `Invalid input${tenantId ? ` for tenant ${tenantId}` : ''}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    );
+  }
+}
+
+/** Xledger refused the tenant's token, or the token cannot see the Entity Owner. */
+export class XledgerRefusedError extends XledgerSyncError {
+  override name = 'XledgerRefusedError';
+}
+
+/** Temporal or MongoDB could not be reached. */
+export class ServiceUnavailableError extends XledgerSyncError {
+  override name = 'ServiceUnavailableError';
+}
+
+export interface DataTypeStatus {
+  dataType: string;
+  intervalMinutes: number;
+  paused: boolean;
+  nextRunAt: string | null;
+  runningNow: boolean;
+  lastRun: StoredRun | null;
+  /** The last run's failure, when the most recent run failed. */
+  lastError: string | null;
+}
+
+export interface TenantStatus {
+  tenant: TenantSettings;
+  paused: boolean;
+  dataTypes: DataTypeStatus[];
+  /** Live state of the tenant workflow (pending and recent resync requests). */
+  workflow: TenantWorkflowStatus | null;
+}
+
+const resyncOptionsSchema = z.object({
+  dataTypes: z.array(z.enum(masterDataTypeNames as [string, ...string[]])).optional(),
+  full: z.boolean().optional(),
+});
+
+export interface XledgerSyncClientOptions {
+  /** Defaults to loadConfig() (the environment). */
+  config?: Config;
+}
+
+export class XledgerSyncClient {
+  private constructor(
+    private readonly config: Config,
+    private readonly store: Store,
+    private readonly connection: Connection,
+    private readonly temporal: Client,
+    private readonly tenants: TenantStore,
+    private readonly schedules: TenantSchedules,
+  ) {}
+
+  static async connect(options: XledgerSyncClientOptions = {}): Promise<XledgerSyncClient> {
+    const config = options.config ?? loadConfig();
+    const cipher = new TokenCipher(requireEncryptionKey(config));
+    let store: Store;
+    try {
+      store = await connectStore(config.mongo.uri, config.mongo.dbName);
+      await ensureIndexes(store.db);
+    } catch (error) {
+      throw new ServiceUnavailableError(`MongoDB is unreachable: ${(error as Error).message}`);
+    }
+    let connection: Connection;
+    try {
+      connection = await connectClient(config.temporal);
+    } catch (error) {
+      await store.close();
+      throw new ServiceUnavailableError(
+        `Temporal is unreachable at ${config.temporal.address}: ${(error as Error).message}`,
+      );
+    }
+    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    return new XledgerSyncClient(
+      config,
+      store,
+      connection,
+      temporal,
+      new TenantStore(store.db, cipher, config.xledger.defaultEndpoint),
+      new TenantSchedules(temporal, config.temporal.taskQueue),
+    );
+  }
+
+  /**
+   * Onboards or changes a tenant: checks the token and the Entity Owner against Xledger,
+   * stores the tenant (token encrypted), upserts one schedule per enabled data type and starts
+   * the tenant workflow. The same config twice changes nothing.
+   */
+  async upsertTenant(input: unknown): Promise<TenantSettings> {
+    const parsed = tenantConfigSchema.safeParse(input);
+    if (!parsed.success) throw invalid(input, parsed.error);
+    const config = parsed.data;
+    const settings = this.tenants.settingsOf(config);
+    await this.verifyWithXledger(
+      config.tenantId,
+      settings.xledger.endpoint,
+      config.xledger.token,
+      config.entityOwnerDbId,
+    );
+    const wasPaused = await this.isPaused(config.tenantId);
+    await this.tenants.save(config);
+    await this.schedules.upsert(settings, wasPaused);
+    await this.ensureTenantWorkflow(config.tenantId);
+    return settings;
+  }
+
+  async getTenant(tenantId: string): Promise<TenantSettings> {
+    return this.tenants.get(parseTenantId(tenantId));
+  }
+
+  async listTenants(): Promise<TenantSettings[]> {
+    return this.tenants.list();
+  }
+
+  async tenantStatus(tenantId: string): Promise<TenantStatus> {
+    const tenant = await this.getTenant(tenantId);
+    const enabled = dataTypes.filter((type) => type.enabledFor(tenant.options));
+    const statuses = await Promise.all(enabled.map((type) => this.dataTypeStatus(tenant, type.name)));
+    return {
+      tenant,
+      paused: statuses.length > 0 && statuses.every((s) => s.paused),
+      dataTypes: statuses,
+      workflow: await this.tenantWorkflowStatus(tenant.tenantId),
+    };
+  }
+
+  /** Sends the `resync` signal to the tenant workflow (starting it if needed). */
+  async forceResync(tenantId: string, options: ResyncRequest = {}): Promise<void> {
+    const id = parseTenantId(tenantId);
+    const parsed = resyncOptionsSchema.safeParse(options);
+    if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+    await this.tenants.get(id);
+    await this.temporal.workflow.signalWithStart('tenantWorkflow', {
+      workflowId: tenantWorkflowId(id),
+      taskQueue: this.config.temporal.taskQueue,
+      args: [{ tenantId: id }],
+      signal: 'resync',
+      signalArgs: [parsed.data],
+      typedSearchAttributes: [{ key: TenantIdKey, value: id }],
+    });
+  }
+
+  async pauseTenant(tenantId: string, note = 'paused through the xledger-sync API'): Promise<void> {
+    const tenant = await this.getTenant(tenantId);
+    await this.schedules.setPaused(tenant, true, note);
+  }
+
+  async resumeTenant(tenantId: string, note = 'resumed through the xledger-sync API'): Promise<void> {
+    const tenant = await this.getTenant(tenantId);
+    await this.schedules.setPaused(tenant, false, note);
+  }
+
+  /** Removes the schedules, the tenant workflow and the tenant; the synced data too with `purge`. */
+  async removeTenant(tenantId: string, options: { purge?: boolean } = {}): Promise<void> {
+    const id = parseTenantId(tenantId);
+    await this.tenants.get(id);
+    await this.schedules.removeAll(id);
+    try {
+      await this.temporal.workflow.getHandle(tenantWorkflowId(id)).terminate('tenant removed');
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+    if (options.purge) {
+      const names = [
+        ...new Set([
+          ...dataTypes.flatMap((type) => type.streams.map((stream) => stream.collection)),
+          ...Object.values(collections).filter((name) => name !== collections.tenants),
+          'sync_requests',
+        ]),
+      ];
+      for (const name of names) await this.store.db.collection(name).deleteMany({ tenantId: id });
+    }
+    await this.tenants.remove(id);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+    await this.store.close();
+  }
+
+  private async verifyWithXledger(tenantId: string, endpoint: string, token: string, ownerDbId: number) {
+    const client = new XledgerClient({
+      endpoint,
+      token,
+      requestTimeoutMs: this.config.xledger.requestTimeoutMs,
+      gate: new RequestGate({ maxRequestsPer5s: 5, maxConcurrentRequests: 1 }),
+      maxRateLimitRetries: 1,
+    });
+    let entities: Array<{ dbId: number | string; parent: { dbId: number | string } | null }>;
+    try {
+      const data = await client.request<{
+        entities: {
+          edges: Array<{ node: { dbId: number | string; parent: { dbId: number | string } | null } }>;
+        };
+      }>(`query verifyOwner { entities(first: 10000) { edges { node { dbId parent { dbId } } } } }`);
+      entities = data.entities.edges.map((edge) => edge.node);
+    } catch (error) {
+      if (error instanceof XledgerError) {
+        throw new XledgerRefusedError(
+          `Tenant ${tenantId}: Xledger refused the check of the token: ${error.message}`,
+        );
+      }
+      throw error;
+    }
+    if (!entities.some((entity) => Number(entity.dbId) === ownerDbId)) {
+      throw new InvalidInputError(tenantId, [
+        { field: 'entityOwnerDbId', message: `the token cannot see entity ${ownerDbId} in Xledger` },
+      ]);
+    }
+  }
+
+  private async ensureTenantWorkflow(tenantId: string): Promise<void> {
+    try {
+      await this.temporal.workflow.start('tenantWorkflow', {
+        workflowId: tenantWorkflowId(tenantId),
+        taskQueue: this.config.temporal.taskQueue,
+        args: [{ tenantId }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        typedSearchAttributes: [{ key: TenantIdKey, value: tenantId }],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  private async isPaused(tenantId: string): Promise<boolean> {
+    for (const type of dataTypes) {
+      try {
+        const description = await this.temporal.schedule
+          .getHandle(scheduleId(tenantId, type.name))
+          .describe();
+        return description.state.paused;
+      } catch {
+        continue;
+      }
+    }
+    return false;
+  }
+
+  private async dataTypeStatus(tenant: TenantSettings, dataType: string): Promise<DataTypeStatus> {
+    const [lastRun] = await latestRuns(this.store.db, tenant.tenantId, dataType, 1);
+    const status: DataTypeStatus = {
+      dataType,
+      intervalMinutes: intervalMinutesFor(tenant, dataType),
+      paused: false,
+      nextRunAt: null,
+      runningNow: false,
+      lastRun: lastRun ?? null,
+      lastError: null,
+    };
+    try {
+      const description = await this.temporal.schedule
+        .getHandle(scheduleId(tenant.tenantId, dataType))
+        .describe();
+      status.paused = description.state.paused;
+      status.nextRunAt = description.info.nextActionTimes[0]?.toISOString() ?? null;
+      status.runningNow = description.info.runningActions.length > 0;
+      const latest = description.info.recentActions.at(-1);
+      if (latest)
+        status.lastError = await this.failureOf(
+          latest.action.workflow.workflowId,
+          latest.action.workflow.firstExecutionRunId,
+        );
+    } catch {
+      // No schedule (yet): the status says what the store knows.
+    }
+    return status;
+  }
+
+  private async failureOf(workflowId: string, runId: string): Promise<string | null> {
+    const handle = this.temporal.workflow.getHandle(workflowId, runId);
+    const description = await handle.describe();
+    if (description.status.name !== 'FAILED' && description.status.name !== 'TIMED_OUT') return null;
+    try {
+      await handle.result();
+      return null;
+    } catch (error) {
+      const cause = (error as { cause?: { cause?: Error; message?: string } }).cause;
+      return cause?.cause?.message ?? cause?.message ?? (error as Error).message;
+    }
+  }
+
+  private async tenantWorkflowStatus(tenantId: string): Promise<TenantWorkflowStatus | null> {
+    try {
+      return await this.temporal.workflow
+        .getHandle(tenantWorkflowId(tenantId))
+        .query<TenantWorkflowStatus>('status');
+    } catch {
+      return null;
+    }
+  }
+}
+
+function parseTenantId(tenantId: string): string {
+  const parsed = tenantIdSchema.safeParse(tenantId);
+  if (!parsed.success)
+    throw new InvalidInputError(undefined, [
+      { field: 'tenantId', message: parsed.error.issues[0]?.message ?? 'invalid' },
+    ]);
+  return parsed.data;
+}
+
+function invalid(input: unknown, error: z.ZodError): InvalidInputError {
+  const tenantId =
+    typeof (input as { tenantId?: unknown })?.tenantId === 'string'
+      ? (input as { tenantId: string }).tenantId
+      : undefined;
+  return new InvalidInputError(
+    tenantId,
+    // zod messages name the problem, never the value, so a mistyped token is not echoed back.
+    error.issues.map((issue) => ({
+      field: issue.path.map(String).join('.') || '(input)',
+      message: issue.message,
+    })),
+  );
+}

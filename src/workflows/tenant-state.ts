@@ -1,0 +1,78 @@
+/**
+ * The tenant workflow's state, a plain class behind thin signal/query wiring (Temporal's
+ * safe-message-handlers pattern). No I/O here: it only records what was asked and done.
+ */
+export interface ResyncRequest {
+  /** Data types to resync; all the tenant's enabled types when absent or empty. */
+  dataTypes?: string[];
+  /** Full pass (also reconciles deletions) instead of incremental. */
+  full?: boolean;
+}
+
+export interface ResyncRecord {
+  dataTypes: string[];
+  full: boolean;
+  requestedAt: string;
+  /** When the request was handed to the schedules; null while waiting. */
+  dispatchedAt: string | null;
+  /** Data types of the request that the tenant does not sync. */
+  ignored: string[];
+}
+
+export interface TenantWorkflowStatus {
+  tenantId: string;
+  pending: ResyncRecord[];
+  recent: ResyncRecord[];
+  startedAt: string;
+}
+
+const RECENT_KEPT = 20;
+
+export class TenantState {
+  pending: ResyncRecord[] = [];
+  recent: ResyncRecord[] = [];
+
+  constructor(
+    readonly tenantId: string,
+    readonly startedAt: string,
+    carried?: Pick<TenantWorkflowStatus, 'pending' | 'recent'>,
+  ) {
+    if (carried) {
+      this.pending = carried.pending;
+      this.recent = carried.recent;
+    }
+  }
+
+  /** Signals are queued, never rejected: a workflow that throws in a handler would fail. */
+  request(request: ResyncRequest, now: string): void {
+    const dataTypes = Array.isArray(request.dataTypes)
+      ? request.dataTypes.filter((t) => typeof t === 'string')
+      : [];
+    this.pending.push({
+      dataTypes,
+      full: request.full === true,
+      requestedAt: now,
+      dispatchedAt: null,
+      ignored: [],
+    });
+  }
+
+  /** Merges everything pending into one dispatch: many signals before it become one resync. */
+  takePending(): ResyncRecord[] {
+    const taken = this.pending;
+    this.pending = [];
+    return taken;
+  }
+
+  dispatched(records: ResyncRecord[], ignored: string[], now: string): void {
+    for (const record of records) {
+      record.dispatchedAt = now;
+      record.ignored = record.dataTypes.filter((type) => ignored.includes(type));
+    }
+    this.recent = [...records, ...this.recent].slice(0, RECENT_KEPT);
+  }
+
+  status(): TenantWorkflowStatus {
+    return { tenantId: this.tenantId, pending: this.pending, recent: this.recent, startedAt: this.startedAt };
+  }
+}
