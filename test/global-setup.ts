@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import type { TestProject } from 'vitest/node';
+import { withDatabase } from '../src/devstack/mongo-uri';
 import { startDevStack } from '../src/devstack/stack';
 import { workflowsPath } from '../src/worker';
 
@@ -22,13 +23,6 @@ declare module 'vitest' {
     /** The project's workflows, bundled once per run (bundling takes seconds). */
     workflowBundlePath: string;
   }
-}
-
-/** `uri` with its database path replaced by `/<db>`, query options kept. */
-export function withDatabase(uri: string, db: string): string {
-  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]*)(\/[^?]*)?(\?.*)?$/.exec(uri);
-  if (!m) throw new Error('MONGODB_URI is not a mongodb:// or mongodb+srv:// URI');
-  return `${m[1]}/${db}${m[3] ?? ''}`;
 }
 
 /**
