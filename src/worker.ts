@@ -43,6 +43,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
   const activities = createActivities({
     db: store.db,
     temporal,
+    taskQueue: config.temporal.taskQueue,
     tenants,
     xledgerFor: (tenantId, endpoint, token) =>
       new XledgerClient({

@@ -12,6 +12,8 @@ export interface ActivityDeps {
   xledgerFor(tenantId: string, endpoint: string, token: string): XledgerClient;
   /** For activities that act on Temporal itself (triggering a tenant's schedules). */
   temporal: Client;
+  /** The task queue workflows started by activities run on. */
+  taskQueue: string;
   pageSize: number;
   logger: Logger;
   /** Safety overlap subtracted from the high-water mark of incremental reads (Xledger's sample uses 15). */

@@ -1,2 +1,4 @@
+export { postInvoiceWorkflow } from './post-invoice';
+export { postPendingInvoicesWorkflow } from './post-pending-invoices';
 export { syncDataTypeWorkflow } from './sync-data-type';
 export { tenantWorkflow } from './tenant';

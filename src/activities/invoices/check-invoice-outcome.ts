@@ -1,0 +1,52 @@
+import { extIdentifier } from '../../invoices/invoice';
+import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
+import { findImportLines, importErrors } from '../../xledger/gl-import';
+import type { ActivityDeps } from '../deps';
+import { invoiceFailure } from './post-invoice';
+import type { InvoiceRef } from './validate-invoice';
+
+export type InvoiceOutcome = 'posted' | 'rejected' | 'accepted';
+
+/** Asks Xledger how its asynchronous processing of the voucher ended: posted, an import error, or not yet. */
+export function createCheckInvoiceOutcome(deps: ActivityDeps) {
+  return async function checkInvoiceOutcome(
+    ref: InvoiceRef,
+  ): Promise<{ outcome: InvoiceOutcome; reasons: string[] }> {
+    const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
+    if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
+    if (stored.state === 'posted' || stored.state === 'rejected')
+      return { outcome: stored.state, reasons: stored.reasons };
+    const tenant = await deps.tenants.get(ref.tenantId);
+    const client = deps.xledgerFor(
+      ref.tenantId,
+      tenant.xledger.endpoint,
+      await deps.tenants.token(ref.tenantId),
+    );
+    try {
+      const keys = stored.xledger.lineDbIds.map((_, index) =>
+        extIdentifier(ref.tenantId, ref.invoiceId, index),
+      );
+      const lines = await findImportLines(client, keys);
+      const wanted = new Set(stored.xledger.lineDbIds);
+      const ours = lines.filter((line) => wanted.has(line.dbId));
+      if (ours.length === wanted.size && ours.every((line) => line.transactionDbId !== null)) {
+        await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, {
+          state: 'posted',
+          lastError: null,
+          postedAt: new Date(),
+          xledger: { lineDbIds: stored.xledger.lineDbIds, transactionDbId: ours[0]?.transactionDbId ?? null },
+        });
+        return { outcome: 'posted', reasons: [] };
+      }
+      const errors = await importErrors(client, stored.xledger.lineDbIds);
+      if (errors.length > 0) {
+        const reasons = [...new Set(errors)];
+        await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons });
+        return { outcome: 'rejected', reasons };
+      }
+      return { outcome: 'accepted', reasons: [] };
+    } catch (error) {
+      throw await invoiceFailure(deps, ref, error);
+    }
+  };
+}

@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { date } from '../datatypes/xledger-fields';
+
+/**
+ * An approved supplier invoice as SEMINE hands it over, and how it becomes one Xledger voucher
+ * of GL import lines. Amounts are decimal strings with at most two decimals, as Xledger's.
+ */
+const amount = z.string().regex(/^-?\d+(\.\d{1,2})?$/, 'must be a decimal string with at most two decimals');
+const code = z.string().trim().min(1).max(50);
+
+export const invoiceLineSchema = z.object({
+  /** Expense account code. */
+  accountCode: code,
+  /** Gross amount of the line (VAT included), positive for a cost. */
+  amount,
+  /** VAT code: a TAX_RULE value's code in Xledger. */
+  vatCode: code.optional(),
+  /** Dimension value codes, by the glObject slot they fill. */
+  dimensions: z
+    .object({ glObject1: code, glObject2: code, glObject3: code, glObject4: code, glObject5: code })
+    .partial()
+    .default({}),
+  projectCode: code.optional(),
+  text: z.string().max(250).optional(),
+});
+
+export const invoiceSchema = z
+  .object({
+    /** SEMINE's invoice id: the idempotency key, unique per tenant. */
+    invoiceId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[\w.:-]+$/, 'letters, digits, "_", ".", ":" and "-" only'),
+    /** The Xledger entity the invoice is posted in: the Entity Owner or one of its clients. */
+    entityDbId: z.number().int().positive(),
+    supplierCode: code,
+    invoiceNumber: z.string().trim().min(1).max(50),
+    invoiceDate: date,
+    dueDate: date,
+    /** Accounting date; defaults to the invoice date. */
+    postedDate: date.optional(),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as NOK'),
+    /** Gross total; must equal the sum of the lines. */
+    totalAmount: amount,
+    /** Accounts payable account of the supplier line (Norwegian standard chart: 2400). */
+    payableAccountCode: code.default('2400'),
+    lines: z.array(invoiceLineSchema).min(1).max(499),
+    yourReference: z.string().max(100).optional(),
+    paymentReference: z.string().max(100).optional(),
+    /** Where SEMINE keeps the invoice image (a URL or document reference). */
+    attachment: z.string().max(500).optional(),
+  })
+  .superRefine((invoice, ctx) => {
+    const sum = invoice.lines.reduce((total, line) => total + toCents(line.amount), 0);
+    if (sum !== toCents(invoice.totalAmount)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['totalAmount'],
+        message: `must equal the sum of the lines (${formatCents(sum)})`,
+      });
+    }
+  });
+
+export type InvoiceInput = z.input<typeof invoiceSchema>;
+export type Invoice = z.output<typeof invoiceSchema>;
+
+/** The stable key of an invoice's line in Xledger (`extIdentifier`): the look-up before any create. */
+export function extIdentifier(tenantId: string, invoiceId: string, lineNumber: number): string {
+  return `semine:${tenantId}:${invoiceId}:${lineNumber}`;
+}
+
+export function invoiceContentHash(invoice: Invoice): string {
+  return createHash('sha256').update(JSON.stringify(invoice)).digest('base64url');
+}
+
+export interface GLImportLine {
+  clientId: string;
+  node: Record<string, unknown>;
+}
+
+/**
+ * The voucher: one accounts-payable line crediting the supplier with the total (line 0), and
+ * one cost line per invoice line. Lines share a trRegNumber derived from the invoice key, so
+ * Xledger books them as one voucher; they are sent in one request.
+ */
+export function voucherLines(tenantId: string, invoice: Invoice): GLImportLine[] {
+  const trRegNumber = voucherNumber(tenantId, invoice.invoiceId);
+  const common = {
+    postedDate: invoice.postedDate ?? invoice.invoiceDate,
+    invoiceDate: invoice.invoiceDate,
+    dueDate: invoice.dueDate,
+    invoiceNumber: invoice.invoiceNumber,
+    currency: { code: invoice.currency },
+    transactionSource: { code: 'AP' },
+    trRegNumber,
+    owner: { dbId: invoice.entityDbId },
+    ...(invoice.yourReference ? { yourReference: invoice.yourReference } : {}),
+    ...(invoice.paymentReference ? { paymentReference: invoice.paymentReference } : {}),
+    ...(invoice.attachment ? { invoiceFile: invoice.attachment } : {}),
+  };
+  const payable: GLImportLine = {
+    clientId: extIdentifier(tenantId, invoice.invoiceId, 0),
+    node: {
+      ...common,
+      extIdentifier: extIdentifier(tenantId, invoice.invoiceId, 0),
+      account: { code: invoice.payableAccountCode },
+      subledger: { code: invoice.supplierCode },
+      amount: formatCents(-toCents(invoice.totalAmount)),
+    },
+  };
+  const costs = invoice.lines.map((line, index): GLImportLine => {
+    const key = extIdentifier(tenantId, invoice.invoiceId, index + 1);
+    return {
+      clientId: key,
+      node: {
+        ...common,
+        extIdentifier: key,
+        account: { code: line.accountCode },
+        amount: formatCents(toCents(line.amount)),
+        ...(line.vatCode ? { taxRule: { code: line.vatCode } } : {}),
+        ...Object.fromEntries(
+          Object.entries(line.dimensions).map(([slot, value]) => [slot, { code: value }]),
+        ),
+        ...(line.projectCode ? { project: { code: line.projectCode } } : {}),
+        ...(line.text ? { text: line.text } : {}),
+      },
+    };
+  });
+  return [payable, ...costs];
+}
+
+/** A positive 48-bit number from the invoice key: the same invoice always gets the same voucher number. */
+function voucherNumber(tenantId: string, invoiceId: string): number {
+  return createHash('sha256').update(`${tenantId}:${invoiceId}`).digest().readUIntBE(0, 6);
+}
+
+function toCents(value: string): number {
+  const negative = value.startsWith('-');
+  const [whole = '0', fraction = ''] = value.replace('-', '').split('.');
+  const cents = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  return negative ? -cents : cents;
+}
+
+function formatCents(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}

@@ -1,0 +1,143 @@
+import type { Db } from 'mongodb';
+import type { Invoice } from '../invoices/invoice';
+
+export type InvoiceState = 'pending' | 'posting' | 'accepted' | 'posted' | 'rejected' | 'retrying';
+
+/** One document per (tenant, SEMINE invoice id): the outbox and the invoice's visible state. */
+export interface OutboxInvoice {
+  _id: string;
+  tenantId: string;
+  invoiceId: string;
+  contentHash: string;
+  invoice: Invoice;
+  state: InvoiceState;
+  /** Why it was rejected (validator or Xledger), or the last transient error while retrying. */
+  reasons: string[];
+  lastError: string | null;
+  xledger: { lineDbIds: number[]; transactionDbId: number | null };
+  submittedAt: Date;
+  updatedAt: Date;
+  postedAt: Date | null;
+  /** Held by the one activity attempt allowed to post right now (see claimPosting). */
+  postingLease?: { holder: string; until: Date } | null;
+}
+
+export const OUTBOX = 'invoice_outbox';
+export const outboxId = (tenantId: string, invoiceId: string) => `${tenantId}:${invoiceId}`;
+
+export class InvoiceConflictError extends Error {
+  override name = 'InvoiceConflictError';
+  constructor(
+    readonly tenantId: string,
+    readonly invoiceId: string,
+  ) {
+    super(`Invoice ${invoiceId} of tenant ${tenantId} was already submitted with different content`);
+  }
+}
+
+const outbox = (db: Db) => db.collection<OutboxInvoice>(OUTBOX);
+
+/**
+ * Adds the invoice to the outbox once: the same id with the same content is a no-op (the
+ * stored state is returned); with different content it is a conflict.
+ */
+export async function addToOutbox(
+  db: Db,
+  tenantId: string,
+  invoice: Invoice,
+  contentHash: string,
+  now = new Date(),
+): Promise<OutboxInvoice> {
+  const _id = outboxId(tenantId, invoice.invoiceId);
+  const doc: OutboxInvoice = {
+    _id,
+    tenantId,
+    invoiceId: invoice.invoiceId,
+    contentHash,
+    invoice,
+    state: 'pending',
+    reasons: [],
+    lastError: null,
+    xledger: { lineDbIds: [], transactionDbId: null },
+    submittedAt: now,
+    updatedAt: now,
+    postedAt: null,
+  };
+  try {
+    await outbox(db).insertOne(doc);
+    return doc;
+  } catch (error) {
+    if ((error as { code?: number }).code !== 11000) throw error;
+    const existing = await outbox(db).findOne({ _id });
+    if (!existing) throw error;
+    if (existing.contentHash !== contentHash) throw new InvoiceConflictError(tenantId, invoice.invoiceId);
+    return existing;
+  }
+}
+
+export async function getOutboxInvoice(
+  db: Db,
+  tenantId: string,
+  invoiceId: string,
+): Promise<OutboxInvoice | null> {
+  return outbox(db).findOne({ _id: outboxId(tenantId, invoiceId) });
+}
+
+export async function updateOutbox(
+  db: Db,
+  tenantId: string,
+  invoiceId: string,
+  fields: Partial<Pick<OutboxInvoice, 'state' | 'reasons' | 'lastError' | 'xledger' | 'postedAt'>>,
+  now = new Date(),
+): Promise<void> {
+  await outbox(db).updateOne({ _id: outboxId(tenantId, invoiceId) }, { $set: { ...fields, updatedAt: now } });
+}
+
+/** Invoices not yet handed to a posting workflow, oldest first. */
+export async function pendingInvoiceIds(db: Db, tenantId: string, limit: number): Promise<string[]> {
+  const docs = await outbox(db)
+    .find({ tenantId, state: 'pending' }, { projection: { invoiceId: 1 } })
+    .sort({ submittedAt: 1 })
+    .limit(limit)
+    .toArray();
+  return docs.map((doc) => doc.invoiceId);
+}
+
+/**
+ * Claims the right to post for one activity attempt. A timed-out attempt may still be running
+ * (a "zombie") when Temporal retries; two attempts must never look up and create at once.
+ */
+export async function claimPosting(
+  db: Db,
+  tenantId: string,
+  invoiceId: string,
+  holder: string,
+  leaseMs: number,
+  now = new Date(),
+): Promise<boolean> {
+  const result = await outbox(db).updateOne(
+    {
+      _id: outboxId(tenantId, invoiceId),
+      $or: [
+        { postingLease: null },
+        { postingLease: { $exists: false } },
+        { 'postingLease.holder': holder },
+        { 'postingLease.until': { $lt: now } },
+      ],
+    },
+    { $set: { postingLease: { holder, until: new Date(now.getTime() + leaseMs) } } },
+  );
+  return result.matchedCount === 1;
+}
+
+export async function releasePosting(
+  db: Db,
+  tenantId: string,
+  invoiceId: string,
+  holder: string,
+): Promise<void> {
+  await outbox(db).updateOne(
+    { _id: outboxId(tenantId, invoiceId), 'postingLease.holder': holder },
+    { $set: { postingLease: null } },
+  );
+}
