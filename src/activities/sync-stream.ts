@@ -6,6 +6,7 @@ import { loadCheckpoint, saveCheckpoint, type StreamCheckpoint } from '../store/
 import { forgetPasses, rememberSeen, seenInPass } from '../store/pass-seen';
 import {
   markDeleted,
+  recordId,
   recordsCollection,
   StoredState,
   upsertRecords,
@@ -14,6 +15,7 @@ import {
 import { clearRejects, saveRejects, type RejectedRecord } from '../store/rejects';
 import { emptyCounts, type Counts, type StreamFigures, type SyncMode } from '../sync/figures';
 import { compareWallClock, shiftWallClock } from '../xledger/cet';
+import { deltaCompanion, readDeltas } from '../xledger/deltas';
 import { paginate, type ConnectionQuery } from '../xledger/paginate';
 import type { ActivityDeps } from './deps';
 import { toFailure } from './failures';
@@ -34,6 +36,9 @@ interface PassProgress {
   since: string | null;
   after: string | null;
   maxModifiedAt: string | null;
+  /** Streams with a delta query: where the next delta read starts, and whether this pass read them. */
+  deltaCursor: string | null;
+  deltasRead: boolean;
   counts: Counts;
   startedAt: number;
 }
@@ -93,7 +98,9 @@ async function runPass(
   let refreshedEntities = false;
   const now = () => new Date();
 
-  // Usage of this attempt's client on top of what earlier attempts of the pass had spent.
+  // `progress` is what has been stored: it changes only once a page is written, so that a
+  // heartbeat sent while a page is in flight never claims work that a retry would redo.
+  // Usage is the exception: requests made are spent, whether or not their page was stored.
   const usageBefore = { ...progress.counts };
   const syncUsage = () => {
     progress.counts.requests = usageBefore.requests + client.usage.requests;
@@ -105,22 +112,48 @@ async function runPass(
     context.heartbeat(progress);
   };
   const keepAlive = setInterval(heartbeat, deps.heartbeatIntervalMs ?? 5_000);
+  // A full pass needs every stored id (deletions); an incremental one only those its pages bring.
+  const loadStored = async () =>
+    (stored ??=
+      progress.mode === 'full'
+        ? await StoredState.load(collection, input.tenantId)
+        : StoredState.partial(collection, input.tenantId));
+  // Deltas ride along with the first page this pass requests, until a page with them is stored.
+  const deltaField = stream.deltas && !progress.deltasRead ? stream.deltas : undefined;
   try {
     for await (const page of paginate<unknown>(client, query, {
       pageSize: deps.pageSize,
       after: progress.after,
+      ...(deltaField ? { companion: deltaCompanion(deltaField, progress.deltaCursor) } : {}),
     })) {
-      const counts = progress.counts;
-      counts.pages += 1;
-      counts.fetched += page.nodes.length;
+      const counts = emptyCounts();
+      counts.pages = 1;
+      counts.fetched = page.nodes.length;
+      let maxModifiedAt = progress.maxModifiedAt;
       const records: RecordToStore[] = [];
       const rejects: Omit<RejectedRecord, '_id'>[] = [];
       const accepted: number[] = [];
+      /** Ids Xledger still returns for this tenant (kept or rejected): not deleted. */
+      const present: number[] = [];
       const seen = new Set<number>();
       for (const raw of page.nodes) {
         const parsed = stream.node.safeParse(raw);
         if (!parsed.success) {
-          rejects.push(rejectOf(input.tenantId, stream.name, raw, parsed.error.issues, now()));
+          const reject = rejectOf(input.tenantId, stream.name, raw, parsed.error.issues, now());
+          const rawOwner = ownerOf(raw);
+          if (rawOwner !== null) {
+            if (!refreshedEntities && ownership.current.isUnknownEntity(rawOwner)) {
+              await ownership.refresh();
+              refreshedEntities = true;
+            }
+            // Another owner's record never lands, not even as a reject.
+            if (!ownership.current.classify(rawOwner)) {
+              counts.filteredOut += 1;
+              continue;
+            }
+          }
+          rejects.push(reject);
+          if (reject.dbId !== null) present.push(reject.dbId);
           continue;
         }
         const node = parsed.data;
@@ -128,11 +161,8 @@ async function runPass(
         seen.add(node.dbId);
         accepted.push(node.dbId);
         const modifiedAt = (node as { modifiedAt?: string | null }).modifiedAt;
-        if (
-          modifiedAt &&
-          (!progress.maxModifiedAt || compareWallClock(modifiedAt, progress.maxModifiedAt) > 0)
-        ) {
-          progress.maxModifiedAt = modifiedAt;
+        if (modifiedAt && (!maxModifiedAt || compareWallClock(modifiedAt, maxModifiedAt) > 0)) {
+          maxModifiedAt = modifiedAt;
         }
         if (!refreshedEntities && ownership.current.isUnknownEntity(node.ownerDbId)) {
           // A record of an entity we have not seen: a client may have been added since the last read.
@@ -145,40 +175,47 @@ async function runPass(
           continue;
         }
         counts.kept += 1;
+        present.push(node.dbId);
         records.push({ dbId: node.dbId, ...owner, fields: stream.toDocument(node) });
       }
-      counts.rejected += rejects.length;
+      counts.rejected = rejects.length;
       await saveRejects(db, rejects);
       await clearRejects(db, input.tenantId, stream.name, accepted);
       if (records.length > 0) {
-        stored ??= await StoredState.load(collection, input.tenantId);
-        const written = await upsertRecords(collection, input.tenantId, records, stored, now());
-        counts.inserted += written.inserted;
-        counts.updated += written.updated;
-        counts.unchanged += written.unchanged;
+        const written = await upsertRecords(collection, input.tenantId, records, await loadStored(), now());
+        counts.inserted = written.inserted;
+        counts.updated = written.updated;
+        counts.unchanged = written.unchanged;
       }
       if (progress.mode === 'full') {
-        await rememberSeen(
-          db,
-          input.tenantId,
-          stream.name,
-          progress.passId,
-          page.endCursor,
-          records.map((r) => r.dbId),
-        );
+        await rememberSeen(db, input.tenantId, stream.name, progress.passId, page.endCursor, present);
       }
+      if (deltaField && 'companion' in page) {
+        const deltas = await readDeltas(client, deltaField, progress.deltaCursor, page.companion);
+        counts.deleted = await markDeletedFromDeltas(
+          collection,
+          input.tenantId,
+          deltas.deletedDbIds,
+          loadStored,
+          now(),
+        );
+        progress.deltaCursor = deltas.cursor;
+        progress.deltasRead = true;
+      }
+      // The page is stored: commit it to the progress that heartbeats carry.
+      for (const key of Object.keys(counts) as Array<keyof Counts>) progress.counts[key] += counts[key];
+      progress.maxModifiedAt = maxModifiedAt;
       progress.after = page.endCursor;
       heartbeat();
     }
 
     if (progress.mode === 'full') {
-      stored ??= await StoredState.load(collection, input.tenantId);
       progress.counts.deleted += await reconcileDeletions(
         db,
         stream,
         input.tenantId,
         progress.passId,
-        stored,
+        await loadStored(),
         now(),
       );
     }
@@ -205,7 +242,13 @@ function resumeOrStart(
   overlapMinutes = DEFAULT_OVERLAP_MINUTES,
 ): PassProgress {
   const previous = details as PassProgress | undefined;
-  if (previous && typeof previous.passId === 'string') return previous;
+  if (previous && typeof previous.passId === 'string') {
+    return {
+      ...previous,
+      deltaCursor: previous.deltaCursor ?? checkpoint.deltaCursor,
+      deltasRead: previous.deltasRead ?? false,
+    };
+  }
   // Streams without a change cursor, and a stream never read, can only be read whole.
   const mode: SyncMode =
     input.mode === 'full' ||
@@ -223,6 +266,8 @@ function resumeOrStart(
         : null,
     after: null,
     maxModifiedAt: checkpoint.highWaterMark,
+    deltaCursor: checkpoint.deltaCursor,
+    deltasRead: false,
     counts: emptyCounts(),
     startedAt: Date.now(),
   };
@@ -275,10 +320,41 @@ function nextCheckpoint(
     ...checkpoint,
     // Advanced only now: pages come in dbId order, so a mark taken mid-pass could skip records.
     highWaterMark: progress.maxModifiedAt,
+    // Saved only now, with the pass complete: a failed pass reads the same deltas again.
+    deltaCursor: progress.deltaCursor,
     lookupFilter,
     lastPassAt: now,
     ...(progress.mode === 'full' ? { lastFullPassAt: now } : {}),
   };
+}
+
+/** Marks the stored live records that Xledger's deltas report as DELETED. */
+async function markDeletedFromDeltas(
+  collection: ReturnType<typeof recordsCollection>,
+  tenantId: string,
+  deletedDbIds: number[],
+  loadStored: () => Promise<StoredState>,
+  now: Date,
+): Promise<number> {
+  if (deletedDbIds.length === 0) return 0;
+  const stored = await loadStored();
+  const candidates = deletedDbIds.map((dbId) => recordId(tenantId, dbId));
+  await stored.ensure(candidates);
+  const ids = candidates.filter((id) => {
+    const entry = stored.get(id);
+    return entry !== undefined && !entry.deleted;
+  });
+  const deleted = await markDeleted(collection, tenantId, ids, now);
+  for (const id of ids) stored.markDeleted(id);
+  return deleted;
+}
+
+/** The owner of a node that failed validation, when it can still be read. */
+function ownerOf(raw: unknown): number | null {
+  const value = (raw as { ownerDbId?: unknown } | null)?.ownerDbId;
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return null;
 }
 
 function rejectOf(

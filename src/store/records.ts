@@ -50,20 +50,61 @@ export function contentHash(record: RecordToStore): string {
     .digest('base64url');
 }
 
+/** Up to this many ids, look-ups and marks go by `_id` equality (see StoredState.ensure). */
+const POINT_LOOKUP_MAX = 500;
+
 /**
- * What is stored for one (tenant, stream): content hash and deletion mark per record id.
- * Loaded once per pass, so each page is compared in memory and only differences are written.
- * (One read per pass rather than one per page matters on FerretDB, which scans on every query.)
+ * What is stored for one (tenant, stream): content hash and deletion mark per record id, so
+ * each page is compared in memory and only differences are written. A full pass loads it
+ * whole, once (it needs every live id to reconcile deletions); an incremental pass loads only
+ * the ids its pages bring (`ensure`). Both matter on FerretDB, which scans on every query:
+ * one read per pass rather than one per record, and no read of 100k documents for a handful
+ * of changes.
  */
 export class StoredState {
-  private constructor(private readonly byId: Map<string, { hash: string; deleted: boolean }>) {}
+  private readonly byId = new Map<string, { hash: string; deleted: boolean }>();
+  /** Ids looked up and found absent (partial state only). */
+  private readonly absent = new Set<string>();
 
+  private constructor(
+    private readonly collection: Collection<StoredRecord>,
+    private readonly tenantId: string,
+    private readonly complete: boolean,
+  ) {}
+
+  /** Everything stored for the tenant. */
   static async load(collection: Collection<StoredRecord>, tenantId: string): Promise<StoredState> {
-    const byId = new Map<string, { hash: string; deleted: boolean }>();
-    const cursor = collection.find({ tenantId }, { projection: { _id: 1, contentHash: 1, deletedAt: 1 } });
+    const state = new StoredState(collection, tenantId, true);
+    await state.read({ tenantId });
+    return state;
+  }
+
+  /** Nothing yet: ids are read as pages need them. */
+  static partial(collection: Collection<StoredRecord>, tenantId: string): StoredState {
+    return new StoredState(collection, tenantId, false);
+  }
+
+  /** Makes sure these ids are known (one query for those not yet looked up). */
+  async ensure(ids: readonly string[]): Promise<void> {
+    if (this.complete) return;
+    const missing = ids.filter((id) => !this.byId.has(id) && !this.absent.has(id));
+    if (missing.length === 0) return;
+    if (missing.length <= POINT_LOOKUP_MAX) {
+      // One `_id` equality per record: FerretDB answers those from its index in milliseconds,
+      // while a single `$in` query scans the whole collection (seconds at 100k documents).
+      for (let start = 0; start < missing.length; start += 16) {
+        await Promise.all(missing.slice(start, start + 16).map((_id) => this.read({ _id })));
+      }
+    } else {
+      await this.read({ tenantId: this.tenantId, _id: { $in: missing } });
+    }
+    for (const id of missing) if (!this.byId.has(id)) this.absent.add(id);
+  }
+
+  private async read(filter: Filter<StoredRecord>): Promise<void> {
+    const cursor = this.collection.find(filter, { projection: { _id: 1, contentHash: 1, deletedAt: 1 } });
     for await (const doc of cursor)
-      byId.set(doc._id, { hash: doc.contentHash, deleted: doc.deletedAt !== null });
-    return new StoredState(byId);
+      this.byId.set(doc._id, { hash: doc.contentHash, deleted: doc.deletedAt !== null });
   }
 
   get(id: string) {
@@ -72,6 +113,7 @@ export class StoredState {
 
   remember(id: string, hash: string): void {
     this.byId.set(id, { hash, deleted: false });
+    this.absent.delete(id);
   }
 
   markDeleted(id: string): void {
@@ -80,6 +122,7 @@ export class StoredState {
   }
 
   liveIds(): string[] {
+    if (!this.complete) throw new Error('liveIds needs the complete stored state (StoredState.load)');
     return [...this.byId].filter(([, entry]) => !entry.deleted).map(([id]) => id);
   }
 }
@@ -97,6 +140,7 @@ export async function upsertRecords(
   now: Date,
 ): Promise<UpsertFigures> {
   const figures: UpsertFigures = { inserted: 0, updated: 0, unchanged: 0 };
+  await stored.ensure(records.map((record) => recordId(tenantId, record.dbId)));
   const inserts: StoredRecord[] = [];
   const replacements: StoredRecord[] = [];
   for (const record of records) {
@@ -149,6 +193,18 @@ export async function markDeleted(
   now: Date,
 ): Promise<number> {
   if (ids.length === 0) return 0;
+  if (ids.length <= POINT_LOOKUP_MAX) {
+    const result = await collection.bulkWrite(
+      ids.map((_id) => ({
+        updateOne: {
+          filter: { _id, tenantId, deletedAt: null },
+          update: { $set: { deletedAt: now, syncedAt: now } },
+        },
+      })),
+      { ordered: false },
+    );
+    return result.modifiedCount;
+  }
   const result = await collection.updateMany(
     { tenantId, _id: { $in: ids }, deletedAt: null },
     { $set: { deletedAt: now, syncedAt: now } },

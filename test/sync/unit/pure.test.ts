@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { contentHash, type RecordToStore } from '../../../src/store/records';
+import { OwnershipRule } from '../../../src/sync/ownership';
+import { compareWallClock, shiftWallClock, toXledgerWallClock } from '../../../src/xledger/cet';
+import {
+  errorFromGraphQLErrors,
+  errorFromHttpStatus,
+  errorFromNetwork,
+  XledgerError,
+} from '../../../src/xledger/errors';
+
+describe('cet: Xledger wall-clock times', () => {
+  it('shows an instant as Oslo wall-clock time, winter (UTC+1) and summer (UTC+2)', () => {
+    expect(toXledgerWallClock(new Date('2026-01-15T11:30:00.250Z'))).toBe('2026-01-15T12:30:00.250');
+    expect(toXledgerWallClock(new Date('2026-07-01T22:15:00.000Z'))).toBe('2026-07-02T00:15:00.000');
+  });
+  it('shifts on the wall clock across midnight and months, without an offset', () => {
+    expect(shiftWallClock('2026-03-01T00:05:00', -15)).toBe('2026-02-28T23:50:00.000');
+    expect(shiftWallClock('2026-03-29T02:10:00.500', -15)).toBe('2026-03-29T01:55:00.500');
+    expect(() => shiftWallClock('yesterday', -15)).toThrow(/wall-clock/);
+  });
+  it('compares times with and without seconds or milliseconds', () => {
+    expect(compareWallClock('2026-01-01T10:00', '2026-01-01T10:00:00.000')).toBe(0);
+    expect(compareWallClock('2026-01-01T10:00:00.1', '2026-01-01T10:00:00.099')).toBe(1);
+    expect(compareWallClock('2025-12-31T23:59:59.999', '2026-01-01T00:00')).toBe(-1);
+  });
+});
+
+describe('ownership', () => {
+  const entities = [
+    { dbId: 100, parentDbId: null },
+    { dbId: 101, parentDbId: 100 },
+    { dbId: 102, parentDbId: 101 },
+    { dbId: 103, parentDbId: 101 },
+    { dbId: 105, parentDbId: 100 },
+    { dbId: 106, parentDbId: 105 },
+    { dbId: 109, parentDbId: 102 },
+  ];
+  const rule = new OwnershipRule(101, entities);
+  it('keeps the owner (shared) and its clients (client only)', () => {
+    expect(rule.classify(101)).toEqual({ entityDbId: 101, visibility: 'owner' });
+    expect(rule.classify(103)).toEqual({ entityDbId: 103, visibility: 'client' });
+    expect(rule.clientDbIds.sort()).toEqual([102, 103]);
+  });
+  it('drops the root, other owners, their clients and grandchildren', () => {
+    for (const other of [100, 105, 106, 109, 999]) expect(rule.classify(other)).toBeNull();
+  });
+  it('knows which entities it has never seen', () => {
+    expect(rule.isUnknownEntity(106)).toBe(false);
+    expect(rule.isUnknownEntity(999)).toBe(true);
+  });
+});
+
+describe('Xledger error classification', () => {
+  const one = (error: Record<string, unknown>, status = 200) => errorFromGraphQLErrors([error], status);
+  it.each([
+    [{ code: 'BAD_REQUEST.BURST_RATE_LIMIT_REACHED', message: 'x' }, 'rate_limited', true],
+    [{ code: 'BAD_REQUEST.CONCURRENCY_LIMIT_REACHED', message: 'x' }, 'rate_limited', true],
+    [{ code: 'BAD_REQUEST.INSUFFICIENT_CREDITS', message: 'x' }, 'credits_exhausted', false],
+    [{ message: 'Your query timed out.', extensions: { code: 'QUERY_TIMEOUT' } }, 'query_timeout', true],
+    [
+      { message: 'Missing scope SUPPLIER_READ for field suppliers', extensions: { code: 'FORBIDDEN' } },
+      'missing_scope',
+      false,
+    ],
+    [{ code: 'UNAUTHORIZED', message: 'no' }, 'unauthorized', false],
+    [
+      { message: 'Argument "first" is 20000', extensions: { code: 'INVALID_VALUE' } },
+      'invalid_request',
+      false,
+    ],
+  ] as const)('%j → %s', (error, kind, retryable) => {
+    const classified = one(error);
+    expect(classified).toBeInstanceOf(XledgerError);
+    expect(classified.kind).toBe(kind);
+    expect(classified.retryable).toBe(retryable);
+  });
+  it('names the missing scope from extensions or the message', () => {
+    expect(
+      one({ message: 'no', extensions: { code: 'FORBIDDEN', scope: 'ACCOUNT_READ' } }).details.scope,
+    ).toBe('ACCOUNT_READ');
+    expect(
+      one({ message: 'Missing scope OBJECT_READ for field x', extensions: { code: 'FORBIDDEN' } }).details
+        .scope,
+    ).toBe('OBJECT_READ');
+  });
+  it('gives rate limits a wait and credits their renewal', () => {
+    expect(one({ code: 'BAD_REQUEST.BURST_RATE_LIMIT_REACHED' }).details.retryAfterMs).toBeGreaterThanOrEqual(
+      1_000,
+    );
+    const credits = one({
+      code: 'BAD_REQUEST.INSUFFICIENT_CREDITS',
+      extensions: { resetAt: '2026-12-01T00:00:00Z' },
+    });
+    expect(credits.message).toContain('2026-12-01');
+  });
+  it('puts the most actionable error first', () => {
+    const mixed = errorFromGraphQLErrors(
+      [
+        { message: 'bad', extensions: { code: 'INVALID_VALUE' } },
+        { code: 'UNAUTHORIZED', message: 'no' },
+      ],
+      200,
+    );
+    expect(mixed.kind).toBe('unauthorized');
+  });
+  it('classifies bare HTTP statuses and network failures', () => {
+    expect(errorFromHttpStatus(401, '').kind).toBe('unauthorized');
+    expect(errorFromHttpStatus(429, '').kind).toBe('rate_limited');
+    expect(errorFromHttpStatus(503, 'Service Unavailable').kind).toBe('transient');
+    expect(errorFromHttpStatus(400, 'nope').kind).toBe('invalid_request');
+    expect(errorFromGraphQLErrors([{ message: 'boom' }], 502).kind).toBe('transient');
+    const reset = errorFromNetwork(
+      Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } }),
+      1000,
+    );
+    expect(reset.kind).toBe('transient');
+    expect(reset.message).toContain('ECONNRESET');
+    const timeout = errorFromNetwork(Object.assign(new Error('t'), { name: 'TimeoutError' }), 1234);
+    expect(timeout.kind).toBe('transient');
+    expect(timeout.message).toContain('1234');
+  });
+});
+
+describe('content hash', () => {
+  const record: RecordToStore = {
+    dbId: 1,
+    entityDbId: 101,
+    visibility: 'owner',
+    fields: { code: 'S1', description: 'Acme', company: { dbId: 9, companyNumber: '123' }, email: null },
+  };
+  it('is stable: a known value, whatever the key order, ignoring undefined fields', () => {
+    const hash = contentHash(record);
+    expect(hash).toMatch(/^[\w-]{43}$/);
+    const reordered: RecordToStore = {
+      dbId: 1,
+      visibility: 'owner',
+      entityDbId: 101,
+      fields: {
+        email: null,
+        company: { companyNumber: '123', dbId: 9 },
+        description: 'Acme',
+        code: 'S1',
+        extra: undefined,
+      },
+    };
+    expect(contentHash(reordered)).toBe(hash);
+    // Pinned: a change of the hashing would rewrite every stored record on the next pass.
+    expect(hash).toBe('qM-VUYVYKNNruiF_YjsRAMJeOoKM94qg2Sh_5ENxUSU');
+  });
+  it('changes with any field, the entity or the visibility, but not with the dbId', () => {
+    const hash = contentHash(record);
+    expect(contentHash({ ...record, fields: { ...record.fields, description: 'Acme AS' } })).not.toBe(hash);
+    expect(contentHash({ ...record, fields: { ...record.fields, email: '' } })).not.toBe(hash);
+    expect(contentHash({ ...record, entityDbId: 102, visibility: 'client' })).not.toBe(hash);
+    expect(contentHash({ ...record, dbId: 2 })).toBe(hash);
+  });
+});
