@@ -3,9 +3,11 @@ import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
+  type ScheduleDescription,
   type ScheduleOptions,
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
+import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
 import { dataTypes, getDataType } from './datatypes/registry';
 import type { TenantSettings } from './tenant';
 import { scheduleId, syncWorkflowId } from './temporal/ids';
@@ -15,7 +17,9 @@ import type { SyncDataTypeInput } from './workflows/sync-data-type';
 /**
  * A tenant's Temporal Schedules: one per enabled data type. Upserts are idempotent: the same
  * settings change nothing, changed settings update the schedule in place, and a data type
- * that is no longer enabled loses its schedule (no orphans).
+ * that is no longer enabled loses its schedule (no orphans). "Changed" is decided by comparing
+ * what the server describes with what upsert would set (a schedule's memo cannot be updated,
+ * so a fingerprint kept there would go stale after the first update).
  */
 export interface TenantScheduleSpec {
   id: string;
@@ -24,7 +28,6 @@ export interface TenantScheduleSpec {
   /** Spreads tenants over the interval (derived from the tenant id, so it is stable). */
   offsetMinutes: number;
   jitterSeconds: number;
-  fingerprint: string;
 }
 
 export function intervalMinutesFor(tenant: TenantSettings, dataType: string): number {
@@ -39,8 +42,13 @@ export function scheduleSpecsFor(tenant: TenantSettings): TenantScheduleSpec[] {
       // Many tenants on the same interval would otherwise all start at the top of the hour.
       const offsetMinutes = stableNumber(`${tenant.tenantId}:${type.name}`) % intervalMinutes;
       const jitterSeconds = Math.min(60, Math.floor((intervalMinutes * 60) / 10));
-      const spec = { dataType: type.name, intervalMinutes, offsetMinutes, jitterSeconds };
-      return { id: scheduleId(tenant.tenantId, type.name), ...spec, fingerprint: fingerprintOf(spec) };
+      return {
+        id: scheduleId(tenant.tenantId, type.name),
+        dataType: type.name,
+        intervalMinutes,
+        offsetMinutes,
+        jitterSeconds,
+      };
     });
 }
 
@@ -63,8 +71,13 @@ export class TenantSchedules {
       if (!current) {
         await this.client.schedule.create(this.options(tenant.tenantId, spec, paused));
         changes.created.push(spec.id);
-      } else if (current.memo?.fingerprint !== this.fingerprint(spec)) {
-        const { scheduleId: _id, ...update } = this.options(tenant.tenantId, spec, current.state.paused);
+      } else if (!sameSchedule(current, this.options(tenant.tenantId, spec, current.state.paused))) {
+        // Memo cannot change on update: it only holds what never changes (tenant, data type).
+        const {
+          scheduleId: _id,
+          memo: _memo,
+          ...update
+        } = this.options(tenant.tenantId, spec, current.state.paused);
         await handle.update(() => update as ScheduleUpdateOptions);
         changes.updated.push(spec.id);
       }
@@ -96,9 +109,10 @@ export class TenantSchedules {
     ];
     return {
       scheduleId: spec.id,
+      // Durations in ms, the unit describe() answers in, so that sameSchedule() compares like with like.
       spec: {
-        intervals: [{ every: `${spec.intervalMinutes}m`, offset: `${spec.offsetMinutes}m` }],
-        jitter: `${spec.jitterSeconds}s`,
+        intervals: [{ every: spec.intervalMinutes * 60_000, offset: spec.offsetMinutes * 60_000 }],
+        jitter: spec.jitterSeconds * 1000,
       },
       action: {
         type: 'startWorkflow',
@@ -115,26 +129,16 @@ export class TenantSchedules {
       policies: {
         // A slow run is never doubled; after an outage, missed runs within the window run once.
         overlap: ScheduleOverlapPolicy.SKIP,
-        catchupWindow: `${Math.max(spec.intervalMinutes, 10)}m`,
+        catchupWindow: Math.max(spec.intervalMinutes, 10) * 60_000,
         pauseOnFailure: false,
       },
       state: { paused, note: paused ? 'tenant paused' : `every ${spec.intervalMinutes} min` },
-      memo: {
-        tenantId,
-        dataType: spec.dataType,
-        intervalMinutes: spec.intervalMinutes,
-        fingerprint: this.fingerprint(spec),
-      },
+      memo: { tenantId, dataType: spec.dataType },
       typedSearchAttributes: [
         { key: TenantIdKey, value: tenantId },
         { key: DataTypeKey, value: spec.dataType },
       ],
     };
-  }
-
-  /** The task queue is part of what a schedule does, so moving it updates the schedules. */
-  private fingerprint(spec: TenantScheduleSpec): string {
-    return `${spec.fingerprint}@${this.taskQueue}`;
   }
 
   private async deleteIfExists(id: string): Promise<boolean> {
@@ -161,7 +165,48 @@ function stableNumber(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32BE(0);
 }
 
-function fingerprintOf(spec: object): string {
-  // v1: bump when the action or policies change shape, so existing schedules are updated.
-  return `v1:${createHash('sha256').update(JSON.stringify(spec)).digest('base64url').slice(0, 16)}`;
+/**
+ * Whether the described schedule already does what `wanted` says: spec, action (workflow,
+ * id, task queue, arguments, search attributes) and policies. Pause state is not compared:
+ * upsert keeps it.
+ */
+export function sameSchedule(current: ScheduleDescription, wanted: ScheduleOptions): boolean {
+  return stableJson(comparableOf(current)) === stableJson(comparableOf(wanted));
+}
+
+function comparableOf(schedule: ScheduleDescription | ScheduleOptions) {
+  const action = schedule.action as {
+    type?: string;
+    workflowType: unknown;
+    workflowId?: string;
+    taskQueue?: string;
+    args?: unknown;
+    typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
+  };
+  const policies = schedule.policies ?? {};
+  const attributes = action.typedSearchAttributes;
+  const pairs = Array.isArray(attributes) ? attributes : (attributes?.getAll() ?? []);
+  return {
+    intervals: (schedule.spec.intervals ?? []).map((i) => ({ every: i.every, offset: i.offset ?? 0 })),
+    jitter: schedule.spec.jitter ?? 0,
+    workflowType: typeof action.workflowType === 'string' ? action.workflowType : String(action.workflowType),
+    workflowId: action.workflowId,
+    taskQueue: action.taskQueue,
+    args: action.args ?? [],
+    attributes: Object.fromEntries(pairs.map((pair) => [pair.key.name, pair.value])),
+    overlap: policies.overlap ?? ScheduleOverlapPolicy.SKIP,
+    catchupWindow: policies.catchupWindow,
+    pauseOnFailure: policies.pauseOnFailure ?? false,
+  };
+}
+
+/** JSON with object keys sorted, so that decoded and built values compare equal. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
 }

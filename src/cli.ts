@@ -1,0 +1,253 @@
+import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { z } from 'zod';
+import { statusText, tenantsTable, tenantSummary } from './cli/format';
+import { InvalidInputError, UnknownTenantError, XledgerSyncClient } from './client';
+import { loadConfig } from './config';
+import { masterDataTypeNames } from './datatypes/registry';
+import { tenantIdSchema } from './tenant';
+
+/**
+ * `xledger-sync`: the operator's command line, a thin layer over XledgerSyncClient.
+ *
+ *   xledger-sync tenant upsert --file tenant.json
+ *   xledger-sync tenant list [--json]
+ *   xledger-sync tenant status <tenantId> [--json]
+ *   xledger-sync tenant resync <tenantId> [--type suppliers accounts] [--full]
+ *   xledger-sync tenant pause|resume <tenantId>
+ *   xledger-sync tenant remove <tenantId> [--purge]
+ *
+ * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
+ * unknown tenant (including usage errors), 1 anything else (Temporal/MongoDB unreachable,
+ * Xledger refused the token, configuration missing). Errors are one line on stderr.
+ */
+
+export interface CliOutput {
+  write(chunk: string): unknown;
+}
+
+export interface CliIo {
+  stdout: CliOutput;
+  stderr: CliOutput;
+}
+
+export interface CliOptions {
+  /** Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Read by `tenant upsert --file -`; defaults to process.stdin. */
+  stdin?: AsyncIterable<string | Buffer>;
+}
+
+const knownTypes = masterDataTypeNames as [string, ...string[]];
+
+const resyncArgsSchema = z.object({
+  tenantId: tenantIdSchema,
+  type: z
+    .array(
+      z.enum(knownTypes, {
+        error: (issue) =>
+          `unknown data type ${JSON.stringify(issue.input)} (known: ${knownTypes.join(', ')})`,
+      }),
+    )
+    .min(1)
+    .optional(),
+  full: z.boolean().default(false),
+});
+
+const jsonOption = () => new Option('--json', 'machine-readable JSON on stdout');
+
+export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}): Promise<number> {
+  const out = (text: string) => io.stdout.write(text);
+  const json = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
+
+  async function withClient<T>(action: (client: XledgerSyncClient) => Promise<T>): Promise<T> {
+    const client = await XledgerSyncClient.connect({ config: loadConfig(options.env ?? process.env) });
+    try {
+      return await action(client);
+    } finally {
+      await client.close();
+    }
+  }
+
+  const program = new Command('xledger-sync')
+    .description('Keeps SEMINE in sync with Xledger for many tenants (Temporal + MongoDB)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+
+  const tenant = program.command('tenant').description('onboard, inspect and control tenants');
+  // Subcommands inherit the error and output handling.
+  tenant.copyInheritedSettings(program);
+
+  tenant
+    .command('upsert')
+    .description(
+      'onboard a tenant or change its settings from a JSON file (the same file twice changes nothing)',
+    )
+    .requiredOption('-f, --file <path>', 'tenant config JSON; "-" reads stdin')
+    .addOption(jsonOption())
+    .action(async (opts: { file: string; json?: boolean }) => {
+      const input = await readTenantFile(opts.file, options.stdin ?? process.stdin);
+      const settings = await withClient((client) => client.upsertTenant(input));
+      if (opts.json) json(settings);
+      else out(tenantSummary(settings));
+    });
+
+  tenant
+    .command('list')
+    .description('list the tenants and their settings (never their tokens)')
+    .addOption(jsonOption())
+    .action(async (opts: { json?: boolean }) => {
+      const tenants = await withClient((client) => client.listTenants());
+      if (opts.json) json(tenants);
+      else out(tenantsTable(tenants));
+    });
+
+  tenant
+    .command('status')
+    .description("a tenant's schedules, runs in progress, last run figures and last errors")
+    .argument('<tenantId>')
+    .addOption(jsonOption())
+    .action(async (tenantId: string, opts: { json?: boolean }) => {
+      const status = await withClient((client) => client.tenantStatus(tenantId));
+      if (opts.json) json(status);
+      else out(statusText(status));
+    });
+
+  tenant
+    .command('resync')
+    .description('sync now (the resync signal); a type that is running is coalesced, never run twice')
+    .argument('<tenantId>')
+    .option('-t, --type <dataTypes...>', `data types (default: all enabled): ${knownTypes.join(' ')}`)
+    .option('--full', 'full pass, which also reconciles deletions (default: incremental)')
+    .addOption(jsonOption())
+    .action(async (tenantId: string, opts: { type?: string[]; full?: boolean; json?: boolean }) => {
+      const args = parseResyncArgs(tenantId, opts);
+      await withClient((client) =>
+        client.forceResync(args.tenantId, {
+          ...(args.type ? { dataTypes: args.type } : {}),
+          full: args.full,
+        }),
+      );
+      const request = { tenantId: args.tenantId, dataTypes: args.type ?? 'all', full: args.full };
+      if (opts.json) json({ resync: request });
+      else
+        out(
+          `Resync requested for tenant ${args.tenantId}: ${args.type ? args.type.join(', ') : 'all enabled data types'}` +
+            ` (${args.full ? 'full' : 'incremental'}).\n`,
+        );
+    });
+
+  tenant
+    .command('pause')
+    .description("pause the tenant's schedules (runs in progress finish)")
+    .argument('<tenantId>')
+    .addOption(jsonOption())
+    .action(async (tenantId: string, opts: { json?: boolean }) => {
+      await withClient((client) => client.pauseTenant(tenantId, 'paused with the xledger-sync CLI'));
+      if (opts.json) json({ tenantId, paused: true });
+      else out(`Tenant ${tenantId} paused.\n`);
+    });
+
+  tenant
+    .command('resume')
+    .description("resume the tenant's schedules")
+    .argument('<tenantId>')
+    .addOption(jsonOption())
+    .action(async (tenantId: string, opts: { json?: boolean }) => {
+      await withClient((client) => client.resumeTenant(tenantId, 'resumed with the xledger-sync CLI'));
+      if (opts.json) json({ tenantId, paused: false });
+      else out(`Tenant ${tenantId} resumed.\n`);
+    });
+
+  tenant
+    .command('remove')
+    .description('remove the tenant, its schedules and its workflow; --purge also deletes its synced data')
+    .argument('<tenantId>')
+    .option('--purge', "also delete the tenant's synced data from MongoDB")
+    .addOption(jsonOption())
+    .action(async (tenantId: string, opts: { purge?: boolean; json?: boolean }) => {
+      await withClient((client) => client.removeTenant(tenantId, { purge: opts.purge === true }));
+      if (opts.json) json({ tenantId, removed: true, purged: opts.purge === true });
+      else out(`Tenant ${tenantId} removed${opts.purge ? ' and its synced data purged' : ''}.\n`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already written its message (or the help text).
+      if (error.exitCode === 0) return 0;
+      return error.code === 'commander.help' ? 1 : 2;
+    }
+    io.stderr.write(`error: ${oneLine(error)}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+export function exitCodeOf(error: unknown): number {
+  return error instanceof InvalidInputError || error instanceof UnknownTenantError ? 2 : 1;
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').trim();
+}
+
+function parseResyncArgs(tenantId: string, opts: { type?: string[]; full?: boolean }) {
+  const parsed = resyncArgsSchema.safeParse({
+    tenantId,
+    // `--type suppliers accounts` and `--type suppliers,accounts` both work.
+    type: opts.type?.flatMap((value) => value.split(',')).filter((value) => value.length > 0),
+    full: opts.full === true,
+  });
+  if (parsed.success) return parsed.data;
+  throw new InvalidInputError(
+    tenantIdSchema.safeParse(tenantId).success ? tenantId : undefined,
+    parsed.error.issues.map((issue) => ({
+      field: issue.path[0] === 'type' ? '--type' : issue.path.map(String).join('.') || '(input)',
+      message: issue.message,
+    })),
+  );
+}
+
+async function readTenantFile(path: string, stdin: AsyncIterable<string | Buffer>): Promise<unknown> {
+  let text: string;
+  try {
+    if (path === '-') {
+      const chunks: string[] = [];
+      for await (const chunk of stdin)
+        chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      text = chunks.join('');
+    } else {
+      text = await readFile(path, 'utf8');
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InvalidInputError(undefined, [
+      { field: '--file', message: `cannot read ${path}${code ? ` (${code})` : ''}` },
+    ]);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    // V8's message quotes the text around the mistake, which may be the token: keep only where.
+    const where = /(position \d+|line \d+ column \d+)/.exec((error as Error).message)?.[1];
+    throw new InvalidInputError(undefined, [
+      { field: '--file', message: `${path} is not valid JSON${where ? ` (at ${where})` : ''}` },
+    ]);
+  }
+}
+
+/** Entry point for `tsx src/cli.ts` and bin/xledger-sync.js. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  process.exitCode = await runCli(argv, { stdout: process.stdout, stderr: process.stderr });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main();
+}

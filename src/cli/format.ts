@@ -1,0 +1,174 @@
+import type { TenantStatus } from '../client';
+import type { TenantSettings } from '../tenant';
+import { intervalMinutesFor } from '../schedules';
+import { dataTypes } from '../datatypes/registry';
+
+/**
+ * Plain-text rendering for the `xledger-sync` CLI: aligned columns, no colours, no
+ * dependencies. Settings never include the token, so nothing here can print it.
+ */
+
+/** Left-aligned columns separated by two spaces; numbers are right-aligned. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const isNumber = (cell: string) => /^-?\d[\d.,]*$/.test(cell);
+  // A column of numbers (a '-' for "none" allowed) is right-aligned.
+  const numeric = header.map(
+    (_, i) =>
+      rows.some((row) => isNumber(row[i] ?? '')) &&
+      rows.every((row) => isNumber(row[i] ?? '') || row[i] === '-'),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function minutes(value: number): string {
+  if (value % (24 * 60) === 0) return `${value / (24 * 60)}d`;
+  if (value % 60 === 0) return `${value / 60}h`;
+  return `${value}m`;
+}
+
+function duration(ms: number): string {
+  const seconds = Math.round(Math.abs(ms) / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const m = Math.round(seconds / 60);
+  if (m < 120) return `${m}m`;
+  const h = Math.round(m / 60);
+  return h < 48 ? `${h}h` : `${Math.round(h / 24)}d`;
+}
+
+/** `2025-06-01 12:30:00Z (in 4m)`: UTC, to the second, with a relative hint. */
+export function when(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '-';
+  const time = new Date(iso);
+  if (Number.isNaN(time.getTime())) return iso;
+  const text = `${time.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+  const delta = time.getTime() - now;
+  return `${text} (${delta >= 0 ? `in ${duration(delta)}` : `${duration(delta)} ago`})`;
+}
+
+const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+
+function overrides(tenant: TenantSettings): string {
+  const entries = Object.entries(tenant.intervalMinutes).filter(([, v]) => typeof v === 'number');
+  return entries.length === 0 ? 'defaults' : entries.map(([type, v]) => `${type}=${minutes(v!)}`).join(' ');
+}
+
+export function tenantsTable(tenants: TenantSettings[]): string {
+  if (tenants.length === 0) return 'No tenants.\n';
+  return table(
+    ['TENANT', 'OWNER', 'FIXED ASSETS', 'PROJECT MANAGERS', 'INTERVALS', 'FULL PASS', 'ENDPOINT'],
+    tenants.map((t) => [
+      t.tenantId,
+      String(t.entityOwnerDbId),
+      yesNo(t.options.fixedAssets),
+      yesNo(t.options.projectManagers),
+      overrides(t),
+      `${t.fullPassIntervalHours}h`,
+      t.xledger.endpoint,
+    ]),
+  );
+}
+
+/** What `tenant upsert` prints: the stored settings and the interval of each enabled type. */
+export function tenantSummary(tenant: TenantSettings): string {
+  const enabled = dataTypes.filter((type) => type.enabledFor(tenant.options));
+  return (
+    `Tenant ${tenant.tenantId} saved (entity owner ${tenant.entityOwnerDbId}, ${tenant.xledger.endpoint}).\n` +
+    table(
+      ['DATA TYPE', 'EVERY'],
+      enabled.map((type) => [type.name, minutes(intervalMinutesFor(tenant, type.name))]),
+    )
+  );
+}
+
+export function statusText(status: TenantStatus, now = Date.now()): string {
+  const { tenant } = status;
+  const out: string[] = [];
+  out.push(`Tenant:        ${tenant.tenantId}`);
+  out.push(`Entity owner:  ${tenant.entityOwnerDbId}`);
+  out.push(`Endpoint:      ${tenant.xledger.endpoint}`);
+  out.push(
+    `Options:       fixed assets ${yesNo(tenant.options.fixedAssets)}, project managers ${yesNo(tenant.options.projectManagers)}, full pass every ${tenant.fullPassIntervalHours}h`,
+  );
+  out.push(`Paused:        ${yesNo(status.paused)}`);
+  if (status.workflow) {
+    const last = status.workflow.recent[0];
+    out.push(
+      `Resyncs:       ${status.workflow.pending.length} waiting` +
+        (last
+          ? `; last asked ${when(last.requestedAt, now)} for ${last.dataTypes.length > 0 ? last.dataTypes.join(', ') : 'all types'}${last.full ? ' (full)' : ''}`
+          : ''),
+    );
+  } else {
+    out.push('Resyncs:       tenant workflow not running');
+  }
+  out.push('');
+  out.push(
+    table(
+      ['DATA TYPE', 'EVERY', 'PAUSED', 'NEXT RUN', 'RUNNING', 'LAST RUN', 'STATUS', 'TRIGGER'],
+      status.dataTypes.map((d) => [
+        d.dataType,
+        minutes(d.intervalMinutes),
+        yesNo(d.paused),
+        d.paused ? '-' : when(d.nextRunAt, now),
+        yesNo(d.runningNow),
+        when(d.lastRun?.finishedAt, now),
+        d.lastError ? 'failed' : (d.lastRun?.status ?? '-'),
+        d.lastRun?.trigger ?? '-',
+      ]),
+    ).trimEnd(),
+  );
+  out.push('');
+  const figures = status.dataTypes.filter((d) => d.lastRun);
+  if (figures.length > 0) {
+    out.push('Last run figures:');
+    out.push(
+      table(
+        [
+          'DATA TYPE',
+          'MODE',
+          'FETCHED',
+          'KEPT',
+          'INSERTED',
+          'UPDATED',
+          'DELETED',
+          'REJECTED',
+          'REQUESTS',
+          'DURATION',
+        ],
+        figures.map((d) => {
+          const run = d.lastRun!;
+          const modes = [...new Set(run.streams.map((s) => s.mode))];
+          return [
+            d.dataType,
+            modes.length > 0 ? modes.join('+') : '-',
+            String(run.totals.fetched),
+            String(run.totals.kept),
+            String(run.totals.inserted),
+            String(run.totals.updated),
+            String(run.totals.deleted),
+            String(run.totals.rejected),
+            String(run.totals.requests),
+            `${(run.durationMs / 1000).toFixed(1)}s`,
+          ];
+        }),
+      ).trimEnd(),
+    );
+  } else {
+    out.push('No runs recorded yet.');
+  }
+  const errors = status.dataTypes.filter((d) => d.lastError);
+  if (errors.length > 0) {
+    out.push('');
+    out.push('Last errors:');
+    for (const d of errors) out.push(`  ${d.dataType}: ${d.lastError!.replace(/\s+/g, ' ')}`);
+  }
+  return out.join('\n') + '\n';
+}
