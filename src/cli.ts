@@ -2,8 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
-import { statusText, tenantsTable, tenantSummary } from './cli/format';
-import { InvalidInputError, UnknownTenantError, XledgerSyncClient } from './client';
+import { invoiceText, statusText, tenantsTable, tenantSummary } from './cli/format';
+import {
+  InvalidInputError,
+  InvoiceConflictError,
+  UnknownInvoiceError,
+  UnknownTenantError,
+  XledgerSyncClient,
+} from './client';
 import { loadConfig } from './config';
 import { masterDataTypeNames } from './datatypes/registry';
 import { tenantIdSchema } from './tenant';
@@ -17,6 +23,8 @@ import { tenantIdSchema } from './tenant';
  *   xledger-sync tenant resync <tenantId> [--type suppliers accounts] [--full]
  *   xledger-sync tenant pause|resume <tenantId>
  *   xledger-sync tenant remove <tenantId> [--purge]
+ *   xledger-sync invoice submit <tenantId> --file invoice.json
+ *   xledger-sync invoice status <tenantId> <invoiceId>
  *
  * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
  * unknown tenant (including usage errors), 1 anything else (Temporal/MongoDB unreachable,
@@ -90,7 +98,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
     .requiredOption('-f, --file <path>', 'tenant config JSON; "-" reads stdin')
     .addOption(jsonOption())
     .action(async (opts: { file: string; json?: boolean }) => {
-      const input = await readTenantFile(opts.file, options.stdin ?? process.stdin);
+      const input = await readJsonFile(opts.file, options.stdin ?? process.stdin);
       const settings = await withClient((client) => client.upsertTenant(input));
       if (opts.json) json(settings);
       else out(tenantSummary(settings));
@@ -175,6 +183,34 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
       else out(`Tenant ${tenantId} removed${opts.purge ? ' and its synced data purged' : ''}.\n`);
     });
 
+  const invoice = program.command('invoice').description('hand approved invoices to Xledger, exactly once');
+  invoice.copyInheritedSettings(program);
+
+  invoice
+    .command('submit')
+    .description('submit an approved invoice from a JSON file (the same invoice twice is a no-op)')
+    .argument('<tenantId>')
+    .requiredOption('-f, --file <path>', 'invoice JSON; "-" reads stdin')
+    .addOption(jsonOption())
+    .action(async (tenantId: string, opts: { file: string; json?: boolean }) => {
+      const input = await readJsonFile(opts.file, options.stdin ?? process.stdin);
+      const status = await withClient((client) => client.submitInvoice(tenantId, input));
+      if (opts.json) json(status);
+      else out(invoiceText(status));
+    });
+
+  invoice
+    .command('status')
+    .description("an invoice's state: pending, posting, accepted, posted, rejected or retrying")
+    .argument('<tenantId>')
+    .argument('<invoiceId>')
+    .addOption(jsonOption())
+    .action(async (tenantId: string, invoiceId: string, opts: { json?: boolean }) => {
+      const status = await withClient((client) => client.invoiceStatus(tenantId, invoiceId));
+      if (opts.json) json(status);
+      else out(invoiceText(status));
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -190,7 +226,12 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 }
 
 export function exitCodeOf(error: unknown): number {
-  return error instanceof InvalidInputError || error instanceof UnknownTenantError ? 2 : 1;
+  return error instanceof InvalidInputError ||
+    error instanceof UnknownTenantError ||
+    error instanceof UnknownInvoiceError ||
+    error instanceof InvoiceConflictError
+    ? 2
+    : 1;
 }
 
 function oneLine(error: unknown): string {
@@ -215,7 +256,7 @@ function parseResyncArgs(tenantId: string, opts: { type?: string[]; full?: boole
   );
 }
 
-async function readTenantFile(path: string, stdin: AsyncIterable<string | Buffer>): Promise<unknown> {
+async function readJsonFile(path: string, stdin: AsyncIterable<string | Buffer>): Promise<unknown> {
   let text: string;
   try {
     if (path === '-') {

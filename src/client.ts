@@ -8,12 +8,21 @@ import {
 import { z } from 'zod';
 import { loadConfig, requireEncryptionKey, type Config } from './config';
 import { dataTypes, masterDataTypeNames } from './datatypes/registry';
-import { intervalMinutesFor, TenantSchedules } from './schedules';
+import { invoiceSchema } from './invoices/invoice';
+import { submitToOutbox } from './invoices/submit';
+import { intervalMinutesFor, scheduleSpecsFor, TenantSchedules } from './schedules';
 import { collections, connectStore, ensureIndexes, type Store } from './store/db';
+import {
+  getOutboxInvoice,
+  InvoiceConflictError,
+  invoiceCounts,
+  type InvoiceState,
+  type OutboxInvoice,
+} from './store/invoice-outbox';
 import { latestRuns, type StoredRun } from './store/runs';
 import { TenantStore, UnknownTenantError } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
-import { tenantConfigSchema, tenantIdSchema, type TenantSettings } from './tenant';
+import { scheduledTypeNames, tenantConfigSchema, tenantIdSchema, type TenantSettings } from './tenant';
 import { connectClient } from './temporal/connection';
 import { scheduleId, tenantWorkflowId } from './temporal/ids';
 import { TenantIdKey } from './temporal/search-attributes';
@@ -56,6 +65,33 @@ export class ServiceUnavailableError extends XledgerSyncError {
   override name = 'ServiceUnavailableError';
 }
 
+/** An invoice as SEMINE sees its progress (the invoice content stays in the outbox). */
+export interface InvoiceStatus {
+  tenantId: string;
+  invoiceId: string;
+  state: InvoiceState;
+  /** Why it was rejected, from the validator or from Xledger. */
+  reasons: string[];
+  /** The last transient error while retrying. */
+  lastError: string | null;
+  xledger: { lineDbIds: number[]; transactionDbId: number | null };
+  submittedAt: string;
+  updatedAt: string;
+  postedAt: string | null;
+}
+
+export class UnknownInvoiceError extends XledgerSyncError {
+  override name = 'UnknownInvoiceError';
+  constructor(
+    readonly tenantId: string,
+    readonly invoiceId: string,
+  ) {
+    super(`Unknown invoice "${invoiceId}" of tenant ${tenantId}`);
+  }
+}
+
+export { InvoiceConflictError };
+
 export interface DataTypeStatus {
   dataType: string;
   intervalMinutes: number;
@@ -70,7 +106,10 @@ export interface DataTypeStatus {
 export interface TenantStatus {
   tenant: TenantSettings;
   paused: boolean;
+  /** Each enabled data type, then `invoices` (the posting schedule, which has no run figures). */
   dataTypes: DataTypeStatus[];
+  /** The tenant's submitted invoices by state. */
+  invoices: Record<InvoiceState, number>;
   /** Live state of the tenant workflow (pending and recent resync requests). */
   workflow: TenantWorkflowStatus | null;
 }
@@ -158,12 +197,13 @@ export class XledgerSyncClient {
 
   async tenantStatus(tenantId: string): Promise<TenantStatus> {
     const tenant = await this.getTenant(tenantId);
-    const enabled = dataTypes.filter((type) => type.enabledFor(tenant.options));
-    const statuses = await Promise.all(enabled.map((type) => this.dataTypeStatus(tenant, type.name)));
+    const scheduled = scheduleSpecsFor(tenant).map((spec) => spec.dataType);
+    const statuses = await Promise.all(scheduled.map((name) => this.dataTypeStatus(tenant, name)));
     return {
       tenant,
       paused: statuses.length > 0 && statuses.every((s) => s.paused),
       dataTypes: statuses,
+      invoices: await invoiceCounts(this.store.db, tenant.tenantId),
       workflow: await this.tenantWorkflowStatus(tenant.tenantId),
     };
   }
@@ -192,6 +232,36 @@ export class XledgerSyncClient {
   async resumeTenant(tenantId: string, note = 'resumed through the xledger-sync API'): Promise<void> {
     const tenant = await this.getTenant(tenantId);
     await this.schedules.setPaused(tenant, false, note);
+  }
+
+  /**
+   * Takes an approved invoice for posting to Xledger exactly once. Idempotent by the invoice id:
+   * the same invoice again returns its current status; different content under the same id
+   * is an InvoiceConflictError.
+   */
+  async submitInvoice(tenantId: string, input: unknown): Promise<InvoiceStatus> {
+    const id = parseTenantId(tenantId);
+    const parsed = invoiceSchema.safeParse(input);
+    if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+    const stored = await submitToOutbox(
+      {
+        db: this.store.db,
+        temporal: this.temporal,
+        taskQueue: this.config.temporal.taskQueue,
+        tenants: this.tenants,
+      },
+      id,
+      parsed.data,
+    );
+    return invoiceStatusOf(stored);
+  }
+
+  async invoiceStatus(tenantId: string, invoiceId: string): Promise<InvoiceStatus> {
+    const id = parseTenantId(tenantId);
+    await this.tenants.get(id);
+    const stored = await getOutboxInvoice(this.store.db, id, invoiceId);
+    if (!stored) throw new UnknownInvoiceError(id, invoiceId);
+    return invoiceStatusOf(stored);
   }
 
   /** Removes the schedules, the tenant workflow and the tenant; the synced data too with `purge`. */
@@ -268,11 +338,9 @@ export class XledgerSyncClient {
   }
 
   private async isPaused(tenantId: string): Promise<boolean> {
-    for (const type of dataTypes) {
+    for (const name of scheduledTypeNames) {
       try {
-        const description = await this.temporal.schedule
-          .getHandle(scheduleId(tenantId, type.name))
-          .describe();
+        const description = await this.temporal.schedule.getHandle(scheduleId(tenantId, name)).describe();
         return description.state.paused;
       } catch {
         continue;
@@ -333,6 +401,20 @@ export class XledgerSyncClient {
       return null;
     }
   }
+}
+
+function invoiceStatusOf(stored: OutboxInvoice): InvoiceStatus {
+  return {
+    tenantId: stored.tenantId,
+    invoiceId: stored.invoiceId,
+    state: stored.state,
+    reasons: stored.reasons,
+    lastError: stored.lastError,
+    xledger: stored.xledger,
+    submittedAt: stored.submittedAt.toISOString(),
+    updatedAt: stored.updatedAt.toISOString(),
+    postedAt: stored.postedAt?.toISOString() ?? null,
+  };
 }
 
 function parseTenantId(tenantId: string): string {

@@ -9,13 +9,14 @@ import {
 } from '@temporalio/client';
 import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
 import { dataTypes, getDataType } from './datatypes/registry';
-import type { TenantSettings } from './tenant';
-import { scheduleId, syncWorkflowId } from './temporal/ids';
+import { DEFAULT_INVOICE_INTERVAL_MINUTES, scheduledTypeNames, type TenantSettings } from './tenant';
+import { pendingInvoicesWorkflowId, scheduleId, syncWorkflowId } from './temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from './temporal/search-attributes';
 import type { SyncDataTypeInput } from './workflows/sync-data-type';
 
 /**
- * A tenant's Temporal Schedules: one per enabled data type. Upserts are idempotent: the same
+ * A tenant's Temporal Schedules: one per enabled data type, and one that posts its pending
+ * invoices. Upserts are idempotent: the same
  * settings change nothing, changed settings update the schedule in place, and a data type
  * that is no longer enabled loses its schedule (no orphans). "Changed" is decided by comparing
  * what the server describes with what upsert would set (a schedule's memo cannot be updated,
@@ -31,25 +32,32 @@ export interface TenantScheduleSpec {
 }
 
 export function intervalMinutesFor(tenant: TenantSettings, dataType: string): number {
-  return tenant.intervalMinutes[dataType] ?? getDataType(dataType).defaultIntervalMinutes;
+  const configured = tenant.intervalMinutes[dataType];
+  if (configured) return configured;
+  return dataType === 'invoices'
+    ? DEFAULT_INVOICE_INTERVAL_MINUTES
+    : getDataType(dataType).defaultIntervalMinutes;
 }
 
+/** The schedules a tenant should have: its enabled data types, then invoices. */
 export function scheduleSpecsFor(tenant: TenantSettings): TenantScheduleSpec[] {
-  return dataTypes
-    .filter((type) => type.enabledFor(tenant.options))
-    .map((type) => {
-      const intervalMinutes = intervalMinutesFor(tenant, type.name);
-      // Many tenants on the same interval would otherwise all start at the top of the hour.
-      const offsetMinutes = stableNumber(`${tenant.tenantId}:${type.name}`) % intervalMinutes;
-      const jitterSeconds = Math.min(60, Math.floor((intervalMinutes * 60) / 10));
-      return {
-        id: scheduleId(tenant.tenantId, type.name),
-        dataType: type.name,
-        intervalMinutes,
-        offsetMinutes,
-        jitterSeconds,
-      };
-    });
+  const names = [
+    ...dataTypes.filter((type) => type.enabledFor(tenant.options)).map((type) => type.name),
+    'invoices',
+  ];
+  return names.map((name) => {
+    const intervalMinutes = intervalMinutesFor(tenant, name);
+    // Many tenants on the same interval would otherwise all start at the top of the hour.
+    const offsetMinutes = stableNumber(`${tenant.tenantId}:${name}`) % intervalMinutes;
+    const jitterSeconds = Math.min(60, Math.floor((intervalMinutes * 60) / 10));
+    return {
+      id: scheduleId(tenant.tenantId, name),
+      dataType: name,
+      intervalMinutes,
+      offsetMinutes,
+      jitterSeconds,
+    };
+  });
 }
 
 export class TenantSchedules {
@@ -83,8 +91,8 @@ export class TenantSchedules {
       }
     }
     const wantedIds = new Set(wanted.map((spec) => spec.id));
-    for (const type of dataTypes) {
-      const id = scheduleId(tenant.tenantId, type.name);
+    for (const name of scheduledTypeNames) {
+      const id = scheduleId(tenant.tenantId, name);
       if (wantedIds.has(id)) continue;
       if (await this.deleteIfExists(id)) changes.deleted.push(id);
     }
@@ -92,7 +100,7 @@ export class TenantSchedules {
   }
 
   async removeAll(tenantId: string): Promise<void> {
-    for (const type of dataTypes) await this.deleteIfExists(scheduleId(tenantId, type.name));
+    for (const name of scheduledTypeNames) await this.deleteIfExists(scheduleId(tenantId, name));
   }
 
   async setPaused(tenant: TenantSettings, paused: boolean, note: string): Promise<void> {
@@ -104,9 +112,10 @@ export class TenantSchedules {
   }
 
   private options(tenantId: string, spec: TenantScheduleSpec, paused: boolean): ScheduleOptions {
-    const args: [SyncDataTypeInput] = [
-      { tenantId, dataType: spec.dataType, mode: 'auto', trigger: 'schedule' },
-    ];
+    const posting = spec.dataType === 'invoices';
+    const args: [SyncDataTypeInput] | [{ tenantId: string }] = posting
+      ? [{ tenantId }]
+      : [{ tenantId, dataType: spec.dataType, mode: 'auto', trigger: 'schedule' }];
     return {
       scheduleId: spec.id,
       // Durations in ms, the unit describe() answers in, so that sameSchedule() compares like with like.
@@ -116,8 +125,8 @@ export class TenantSchedules {
       },
       action: {
         type: 'startWorkflow',
-        workflowType: 'syncDataTypeWorkflow',
-        workflowId: syncWorkflowId(tenantId, spec.dataType),
+        workflowType: posting ? 'postPendingInvoicesWorkflow' : 'syncDataTypeWorkflow',
+        workflowId: posting ? pendingInvoicesWorkflowId(tenantId) : syncWorkflowId(tenantId, spec.dataType),
         taskQueue: this.taskQueue,
         args,
         typedSearchAttributes: [

@@ -12,7 +12,10 @@ export const tenantIdSchema = z
     'must be 1–63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
   );
 
-const masterDataTypeName = z.enum(masterDataTypeNames as [string, ...string[]]);
+/** What a tenant's schedules run: each master data type, and the posting of invoices. */
+export const scheduledTypeNames = [...masterDataTypeNames, 'invoices'] as const;
+export const DEFAULT_INVOICE_INTERVAL_MINUTES = 5;
+const scheduledTypeName = z.enum(scheduledTypeNames as unknown as [string, ...string[]]);
 
 export const tenantSyncOptionsSchema = z.object({
   /** Sync fixed assets (only some tenants have them). */
@@ -31,10 +34,10 @@ export const tenantConfigSchema = z.object({
   /** The Entity Owner ID: the owner entity whose data (and its clients') this tenant receives. */
   entityOwnerDbId: z.number().int().positive(),
   options: tenantSyncOptionsSchema.default({ fixedAssets: false, projectManagers: false }),
-  /** Per data type, minutes between runs (overrides the defaults). */
+  /** Per data type (and `invoices`), minutes between runs (overrides the defaults). */
   intervalMinutes: z
     .partialRecord(
-      masterDataTypeName,
+      scheduledTypeName,
       z
         .number()
         .int()

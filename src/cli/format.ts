@@ -1,4 +1,4 @@
-import type { TenantStatus } from '../client';
+import type { InvoiceStatus, TenantStatus } from '../client';
 import type { TenantSettings } from '../tenant';
 import { intervalMinutesFor } from '../schedules';
 import { dataTypes } from '../datatypes/registry';
@@ -109,6 +109,10 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
   } else {
     out.push('Resyncs:       tenant workflow not running');
   }
+  const invoiceStates = Object.entries(status.invoices).filter(([, count]) => count > 0);
+  out.push(
+    `Invoices:      ${invoiceStates.length === 0 ? 'none submitted' : invoiceStates.map(([state, count]) => `${count} ${state}`).join(', ')}`,
+  );
   out.push('');
   out.push(
     table(
@@ -171,4 +175,21 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
     for (const d of errors) out.push(`  ${d.dataType}: ${d.lastError!.replace(/\s+/g, ' ')}`);
   }
   return out.join('\n') + '\n';
+}
+
+export function invoiceText(status: InvoiceStatus): string {
+  const lines = [
+    `Invoice:    ${status.invoiceId} (tenant ${status.tenantId})`,
+    `State:      ${status.state}`,
+    `Submitted:  ${status.submittedAt}`,
+    ...(status.postedAt ? [`Posted:     ${status.postedAt}`] : []),
+    ...(status.xledger.lineDbIds.length > 0
+      ? [
+          `Xledger:    lines ${status.xledger.lineDbIds.join(', ')}${status.xledger.transactionDbId ? `, transaction ${status.xledger.transactionDbId}` : ''}`,
+        ]
+      : []),
+    ...status.reasons.map((reason) => `Reason:     ${reason}`),
+    ...(status.lastError ? [`Last error: ${status.lastError}`] : []),
+  ];
+  return `${lines.join('\n')}\n`;
 }

@@ -24,19 +24,34 @@ export async function replaceEntities(
 ): Promise<void> {
   const collection = db.collection<StoredEntity>(collections.entities);
   if (entities.length > 0) {
-    await collection.bulkWrite(
-      entities.map((entity) => {
-        const _id = `${tenantId}:${entity.dbId}`;
-        return {
-          replaceOne: {
-            filter: { _id },
-            replacement: { ...entity, _id, tenantId, refreshedAt: now },
-            upsert: true,
-          },
-        };
-      }),
-      { ordered: false },
+    await retryOnDuplicateKey(() =>
+      collection.bulkWrite(
+        entities.map((entity) => {
+          const _id = `${tenantId}:${entity.dbId}`;
+          return {
+            replaceOne: {
+              filter: { _id },
+              replacement: { ...entity, _id, tenantId, refreshedAt: now },
+              upsert: true,
+            },
+          };
+        }),
+        { ordered: false },
+      ),
     );
   }
   await collection.deleteMany({ tenantId, refreshedAt: { $ne: now } });
+}
+
+/**
+ * Two syncs of one tenant may refresh the entity tree at the same moment; an upsert that lost
+ * the race to insert (FerretDB does not retry those itself) succeeds as an update the second time.
+ */
+async function retryOnDuplicateKey<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if ((error as { code?: number }).code !== 11000) throw error;
+    return write();
+  }
 }

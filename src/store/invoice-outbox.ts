@@ -141,3 +141,17 @@ export async function releasePosting(
     { $set: { postingLease: null } },
   );
 }
+
+export async function invoiceCounts(db: Db, tenantId: string): Promise<Record<InvoiceState, number>> {
+  const counts: Record<InvoiceState, number> = {
+    pending: 0,
+    posting: 0,
+    accepted: 0,
+    posted: 0,
+    rejected: 0,
+    retrying: 0,
+  };
+  const docs = outbox(db).find({ tenantId }, { projection: { state: 1 } });
+  for await (const doc of docs) counts[doc.state] += 1;
+  return counts;
+}

@@ -6,5 +6,4 @@ export const syncWorkflowId = (tenantId: string, dataType: string) => `sync:${te
 export const tenantWorkflowId = (tenantId: string) => `tenant:${tenantId}`;
 export const scheduleId = (tenantId: string, dataType: string) => `schedule:${tenantId}:${dataType}`;
 export const invoiceWorkflowId = (tenantId: string, invoiceId: string) => `invoice:${tenantId}:${invoiceId}`;
-export const invoiceScheduleId = (tenantId: string) => `schedule:${tenantId}:invoices`;
 export const pendingInvoicesWorkflowId = (tenantId: string) => `invoices:${tenantId}`;

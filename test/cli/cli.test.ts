@@ -203,6 +203,7 @@ describe('xledger-sync tenant', () => {
       'dimensions',
       'currencies',
       'vatCodes',
+      'invoices',
     ]);
     expect(parsed.workflow?.recent[0]).toMatchObject({ dataTypes: ['suppliers'], full: true });
   });

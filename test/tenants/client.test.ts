@@ -38,6 +38,7 @@ describe('tenants', () => {
       'dimensions',
       'currencies',
       'vatCodes',
+      'invoices',
     ]);
   });
 

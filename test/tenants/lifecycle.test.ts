@@ -47,9 +47,11 @@ const beta = {
   intervalMinutes: { suppliers: 720, currencies: 720 },
 } satisfies TenantConfigInput;
 
-const ALPHA_TYPES = ['suppliers', 'accounts', 'dimensions', 'currencies', 'vatCodes', 'fixedAssets'];
-const BETA_TYPES = ['suppliers', 'accounts', 'dimensions', 'currencies', 'vatCodes'];
-const ALL_TYPES = [...BETA_TYPES, 'projects', 'fixedAssets'];
+const ALWAYS = ['suppliers', 'accounts', 'dimensions', 'currencies', 'vatCodes'];
+/** Schedules in registry order, then the invoice posting schedule every tenant has. */
+const ALPHA_TYPES = [...ALWAYS, 'fixedAssets', 'invoices'];
+const BETA_TYPES = [...ALWAYS, 'invoices'];
+const ALL_TYPES = [...ALWAYS, 'projects', 'fixedAssets', 'invoices'];
 
 beforeAll(async () => {
   h = await startHarness({ seed: 11, suppliers: 100 });
@@ -135,10 +137,20 @@ function expectScheduleFor(tenant: TenantSettings, d: ScheduleDescription, dataT
   expect(d.spec.jitter).toBe(spec.jitterSeconds * 1000);
   expect(d.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
   expect(d.action.type).toBe('startWorkflow');
-  expect(d.action.workflowType).toBe('syncDataTypeWorkflow');
   expect(d.action.taskQueue).toBe(h.taskQueue);
-  expect(d.action.workflowId).toBe(`sync:${tenant.tenantId}:${dataType}`);
-  expect(d.action.args).toEqual([{ tenantId: tenant.tenantId, dataType, mode: 'auto', trigger: 'schedule' }]);
+  if (dataType === 'invoices') {
+    // Every tenant's invoice sweep: MongoDB only, so a quiet tenant costs no Xledger request.
+    expect(interval?.every).toBe(5 * 60_000);
+    expect(d.action.workflowType).toBe('postPendingInvoicesWorkflow');
+    expect(d.action.workflowId).toBe(`invoices:${tenant.tenantId}`);
+    expect(d.action.args).toEqual([{ tenantId: tenant.tenantId }]);
+  } else {
+    expect(d.action.workflowType).toBe('syncDataTypeWorkflow');
+    expect(d.action.workflowId).toBe(`sync:${tenant.tenantId}:${dataType}`);
+    expect(d.action.args).toEqual([
+      { tenantId: tenant.tenantId, dataType, mode: 'auto', trigger: 'schedule' },
+    ]);
+  }
   const actionAttributes = d.action.typedSearchAttributes as TypedSearchAttributes;
   expect(actionAttributes.get(TenantIdKey)).toBe(tenant.tenantId);
   expect(actionAttributes.get(DataTypeKey)).toBe(dataType);
@@ -384,7 +396,7 @@ describe('tenant lifecycle', () => {
       expect(first.streams.map((s) => s.mode)).toEqual(['full']);
       expect(second.trigger).toBe('resync');
       // The raw `{}` signal asked for every type: the other enabled types each ran once.
-      for (const type of ALPHA_TYPES.filter((t) => t !== 'suppliers')) {
+      for (const type of ALPHA_TYPES.filter((t) => t !== 'suppliers' && t !== 'invoices')) {
         await waitForRuns(h, 'alpha', type, 1);
       }
       // Visibility agrees: exactly the stored runs, no other suppliers workflow was started.
@@ -461,7 +473,7 @@ describe('tenant lifecycle', () => {
     expect((await api.tenantStatus('alpha')).dataTypes.map((d) => d.dataType)).toEqual(BETA_TYPES);
     // Enabling project managers adds the projects schedule.
     await api.upsertTenant({ ...alpha, options: { fixedAssets: false, projectManagers: true } });
-    expect(await existingSchedules('alpha')).toEqual([...BETA_TYPES, 'projects']);
+    expect(await existingSchedules('alpha')).toEqual([...ALWAYS, 'projects', 'invoices']);
   });
 
   it('remove deletes the schedules, the tenant workflow and the tenant; --purge also its data', async () => {
@@ -479,7 +491,7 @@ describe('tenant lifecycle', () => {
     expect(await h.store.db.collection('sync_runs').countDocuments({ tenantId: 'beta' })).toBe(0);
     // alpha is untouched.
     expect((await supplierDocs('alpha')).length).toBe(alphaDocs);
-    expect(await existingSchedules('alpha')).toEqual([...BETA_TYPES, 'projects']);
+    expect(await existingSchedules('alpha')).toEqual([...ALWAYS, 'projects', 'invoices']);
 
     await api.removeTenant('alpha');
     expect(await existingSchedules('alpha')).toEqual([]);
