@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Starts one Temporal dev server + MongoDB-wire server per run (see src/devstack).
     globalSetup: ['test/global-setup.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     pool: 'forks',
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     testTimeout: 120_000,
