@@ -52,21 +52,8 @@ export async function waitFor<T>(
   }
 }
 
-export async function admin<T = unknown>(
-  h: Harness,
-  method: 'GET' | 'POST' | 'DELETE',
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const response = await fetch(`${h.sim.adminUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`admin ${method} ${path}: HTTP ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+/** The simulator's admin API: one helper for every test. */
+export { admin } from '../support/sync';
 
 /** Stored run summaries of a tenant's data type, oldest first. */
 export async function runsOf(h: Harness, tenantId: string, dataType: string): Promise<StoredRun[]> {
