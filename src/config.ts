@@ -38,6 +38,9 @@ const envSchema = z.object({
   XLEDGER_MAX_REQUESTS_PER_5S: positiveInt.max(20).default(15),
   XLEDGER_MAX_CONCURRENT_REQUESTS: positiveInt.default(2),
 
+  /** Activities one worker runs at once (Temporal's default is 100); lower it for a small database. */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -46,6 +49,7 @@ export type Config = {
     address: string;
     namespace: string;
     taskQueue: string;
+    maxConcurrentActivities: number;
     tls?: { certPath: string; keyPath: string };
     apiKey?: string;
   };
@@ -82,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
         ? { tls: { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } }
         : {}),

@@ -62,6 +62,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    maxConcurrentActivityTaskExecutions: config.temporal.maxConcurrentActivities,
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),

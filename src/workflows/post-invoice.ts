@@ -12,8 +12,10 @@ export interface PostInvoiceResult {
   reasons: string[];
 }
 
+/** They heartbeat while they run: after a worker dies they are retried within seconds, not minutes. */
 const { validateInvoice, checkInvoiceOutcome } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 

@@ -3,6 +3,7 @@ import type { Activities } from '../activities';
 
 const { startPendingInvoices } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 

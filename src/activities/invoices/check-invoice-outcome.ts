@@ -2,6 +2,7 @@ import { extIdentifier } from '../../invoices/invoice';
 import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
 import { findImportLines, importErrors } from '../../xledger/gl-import';
 import type { ActivityDeps } from '../deps';
+import { whileHeartbeating } from './keep-alive';
 import { invoiceFailure } from './post-invoice';
 import type { InvoiceRef } from './validate-invoice';
 
@@ -9,7 +10,9 @@ export type InvoiceOutcome = 'posted' | 'rejected' | 'accepted';
 
 /** Asks Xledger how its asynchronous processing of the voucher ended: posted, an import error, or not yet. */
 export function createCheckInvoiceOutcome(deps: ActivityDeps) {
-  return async function checkInvoiceOutcome(
+  return (ref: InvoiceRef) => whileHeartbeating(() => checkInvoiceOutcome(ref));
+
+  async function checkInvoiceOutcome(
     ref: InvoiceRef,
   ): Promise<{ outcome: InvoiceOutcome; reasons: string[] }> {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
@@ -48,5 +51,5 @@ export function createCheckInvoiceOutcome(deps: ActivityDeps) {
     } catch (error) {
       throw await invoiceFailure(deps, ref, error);
     }
-  };
+  }
 }

@@ -21,51 +21,74 @@ export function createPostInvoice(deps: ActivityDeps) {
     const info = Context.current().info;
     const holder = `${info.workflowExecution?.runId ?? info.activityId}:${info.attempt}`;
     if (!(await claimPosting(deps.db, ref.tenantId, ref.invoiceId, holder, POSTING_LEASE_MS))) {
-      throw ApplicationFailure.retryable(
-        `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: an earlier attempt may still be posting; waiting for it`,
-        'InvoicePostingBusy',
-      );
+      throw await postingBusy(deps, ref);
     }
-    // Keep the lease (and the heartbeat) alive while this attempt works; a killed worker's lease lapses quickly.
+    // Keep the lease (and the heartbeat) alive while this attempt works; a killed worker's lease
+    // lapses soon. Everything after the claim is inside try/finally: whatever throws, the timer
+    // stops and the lease is released (a leaked timer would hold the lease for the life of the
+    // process, and the invoice could never be posted by another attempt).
     const keepAlive = setInterval(() => {
       Context.current().heartbeat();
       void claimPosting(deps.db, ref.tenantId, ref.invoiceId, holder, POSTING_LEASE_MS).catch(
         () => undefined,
       );
     }, LEASE_RENEWAL_MS);
-    await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'posting' });
-    const tenant = await deps.tenants.get(ref.tenantId);
-    const client = deps.xledgerFor(
-      ref.tenantId,
-      tenant.xledger.endpoint,
-      await deps.tenants.token(ref.tenantId),
-    );
-    const lines = voucherLines(ref.tenantId, stored.invoice);
     try {
-      const existing = await findImportLines(
-        client,
-        lines.map((line) => line.clientId),
+      await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'posting' });
+      const tenant = await deps.tenants.get(ref.tenantId);
+      const client = deps.xledgerFor(
+        ref.tenantId,
+        tenant.xledger.endpoint,
+        await deps.tenants.token(ref.tenantId),
       );
-      const byKey = new Map(existing.map((line) => [line.extIdentifier, line.dbId]));
-      const missing = lines.filter((line) => !byKey.has(line.clientId));
-      if (missing.length > 0) {
-        const created = await addImportLines(client, missing);
-        missing.forEach((line, index) => byKey.set(line.clientId, created[index] ?? -1));
+      const lines = voucherLines(ref.tenantId, stored.invoice);
+      try {
+        const existing = await findImportLines(
+          client,
+          lines.map((line) => line.clientId),
+        );
+        const byKey = new Map(existing.map((line) => [line.extIdentifier, line.dbId]));
+        const missing = lines.filter((line) => !byKey.has(line.clientId));
+        if (missing.length > 0) {
+          // Still the holder? (A renewal can fail, e.g. MongoDB out of reach for longer than the
+          // lease; then another attempt may have taken over and must be the only one to create.)
+          if (!(await claimPosting(deps.db, ref.tenantId, ref.invoiceId, holder, POSTING_LEASE_MS))) {
+            throw await postingBusy(deps, ref);
+          }
+          const created = await addImportLines(client, missing);
+          missing.forEach((line, index) => byKey.set(line.clientId, created[index] ?? -1));
+        }
+        const lineDbIds = lines.map((line) => byKey.get(line.clientId) ?? -1);
+        await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, {
+          state: 'accepted',
+          lastError: null,
+          xledger: { lineDbIds, transactionDbId: null },
+        });
+        return { lineDbIds, foundExisting: lines.length - missing.length };
+      } catch (error) {
+        if (error instanceof ApplicationFailure) throw error;
+        throw await invoiceFailure(deps, ref, error);
       }
-      const lineDbIds = lines.map((line) => byKey.get(line.clientId) ?? -1);
-      await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, {
-        state: 'accepted',
-        lastError: null,
-        xledger: { lineDbIds, transactionDbId: null },
-      });
-      return { lineDbIds, foundExisting: lines.length - missing.length };
-    } catch (error) {
-      throw await invoiceFailure(deps, ref, error);
     } finally {
       clearInterval(keepAlive);
       await releasePosting(deps.db, ref.tenantId, ref.invoiceId, holder);
     }
   };
+}
+
+/**
+ * Another attempt holds the posting lease (a zombie of a timed-out attempt, or one on a worker
+ * that died). Retry right when the lease would lapse, not on the growing backoff: after a worker
+ * crash the invoice resumes as soon as it safely can.
+ */
+async function postingBusy(deps: ActivityDeps, ref: InvoiceRef): Promise<ApplicationFailure> {
+  const current = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
+  const until = current?.postingLease?.until?.getTime() ?? Date.now();
+  return ApplicationFailure.create({
+    message: `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: an earlier attempt may still be posting; waiting for it`,
+    type: 'InvoicePostingBusy',
+    nextRetryDelay: Math.min(Math.max(until - Date.now() + 1_000, 1_000), POSTING_LEASE_MS + 1_000),
+  });
 }
 
 /** Renewed every few seconds by the attempt holding it; lapses soon after a worker dies. */

@@ -1,6 +1,7 @@
 import { startInvoicePosting } from '../../invoices/start-posting';
 import { pendingInvoiceIds } from '../../store/invoice-outbox';
 import type { ActivityDeps } from '../deps';
+import { whileHeartbeating } from './keep-alive';
 
 /**
  * The scheduled sweep: starts a posting workflow for every invoice still pending in the
@@ -11,11 +12,13 @@ export function createStartPendingInvoices(deps: ActivityDeps) {
   return async function startPendingInvoices(input: {
     tenantId: string;
   }): Promise<{ pending: number; started: number }> {
-    const ids = await pendingInvoiceIds(deps.db, input.tenantId, 1_000);
-    let started = 0;
-    for (const invoiceId of ids) {
-      if (await startInvoicePosting(deps.temporal, deps.taskQueue, input.tenantId, invoiceId)) started += 1;
-    }
-    return { pending: ids.length, started };
+    return whileHeartbeating(async () => {
+      const ids = await pendingInvoiceIds(deps.db, input.tenantId, 1_000);
+      let started = 0;
+      for (const invoiceId of ids) {
+        if (await startInvoicePosting(deps.temporal, deps.taskQueue, input.tenantId, invoiceId)) started += 1;
+      }
+      return { pending: ids.length, started };
+    });
   };
 }

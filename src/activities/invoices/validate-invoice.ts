@@ -10,6 +10,7 @@ import { loadEntities } from '../../store/entities';
 import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
 import type { StoredRecord } from '../../store/records';
 import type { ActivityDeps } from '../deps';
+import { whileHeartbeating } from './keep-alive';
 
 export interface InvoiceRef {
   tenantId: string;
@@ -23,7 +24,9 @@ export interface InvoiceRef {
  * invoice as `rejected` with every reason — without a request to Xledger.
  */
 export function createValidateInvoice(deps: ActivityDeps) {
-  return async function validateInvoice(ref: InvoiceRef): Promise<{ ok: boolean; reasons: string[] }> {
+  return (ref: InvoiceRef) => whileHeartbeating(() => validateInvoice(ref));
+
+  async function validateInvoice(ref: InvoiceRef): Promise<{ ok: boolean; reasons: string[] }> {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
     if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
     if (stored.state === 'rejected') return { ok: false, reasons: stored.reasons };
@@ -33,7 +36,7 @@ export function createValidateInvoice(deps: ActivityDeps) {
       await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons });
     }
     return { ok: reasons.length === 0, reasons };
-  };
+  }
 }
 
 async function problemsOf(db: Db, tenantId: string, ownerDbId: number, invoice: Invoice): Promise<string[]> {

@@ -1,0 +1,678 @@
+/**
+ * The exactly-once chaos scenario for invoices to Xledger, parameterised by size: many invoices
+ * across several tenants are submitted while the simulator refuses, fails, slows, resets and
+ * "commits, then drops" requests, and the worker — a child process — is SIGKILLed and
+ * restarted mid-run. At the end the simulator's ground truth is compared with the outbox.
+ *
+ * Used by test/chaos/invoices-chaos.test.ts (small, in `npm test`) and
+ * test/chaos/invoices-chaos-full.chaos.ts (1,000 invoices, `npm run test:chaos`).
+ */
+import type { Client } from '@temporalio/client';
+import { extIdentifier, invoiceContentHash, invoiceSchema, type Invoice } from '../../src/invoices/invoice';
+import { submitToOutbox } from '../../src/invoices/submit';
+import { SEED_ENTITIES, SEED_TOKENS, type FaultInput } from '../../src/simulator/index';
+import { addToOutbox, OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
+import { invoiceWorkflowId, pendingInvoicesWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
+import { spawnWorker, type ChildWorker } from '../support/child-worker';
+import { admin } from '../support/sync';
+import type { Harness } from '../support/harness';
+import { demoInvoice } from '../support/invoices';
+
+export interface ChaosTenant {
+  tenantId: string;
+  ownerDbId: number;
+  token: string;
+  /** Client entities of the owner that some invoices are posted in. */
+  clients: number[];
+}
+
+/** Four tenants on the two seeded owners; two of them share the root token (and so its limits). */
+export const CHAOS_TENANTS: ChaosTenant[] = [
+  {
+    tenantId: 'chaos-a',
+    ownerDbId: SEED_ENTITIES.owner1,
+    token: SEED_TOKENS.root,
+    clients: [...SEED_ENTITIES.owner1Clients],
+  },
+  { tenantId: 'chaos-b', ownerDbId: SEED_ENTITIES.owner1, token: SEED_TOKENS.owner1, clients: [] },
+  {
+    tenantId: 'chaos-c',
+    ownerDbId: SEED_ENTITIES.owner2,
+    token: SEED_TOKENS.owner2,
+    clients: [...SEED_ENTITIES.owner2Clients],
+  },
+  { tenantId: 'chaos-d', ownerDbId: SEED_ENTITIES.owner2, token: SEED_TOKENS.root, clients: [] },
+];
+
+/** Postings dated on or before this day fail in Xledger for both owners (an import error). */
+export const CLOSED_TO = '2025-12-31';
+
+export interface ChaosOptions {
+  /** Invoices submitted in the main stream (the duplicate and race invoices come on top). */
+  invoices: number;
+  tenants?: ChaosTenant[];
+  /** Worker SIGKILLs (each followed by a restart), spread over the submissions. */
+  kills?: number;
+  /** Every how many invoices one is invalid (half unknown supplier, half closed period). */
+  invalidEvery?: number;
+  /** Submissions per second of the main stream. */
+  submitsPerSecond?: number;
+  /** How long the worker stays down after a kill (submissions go on meanwhile). */
+  downtimeMs?: number;
+  /** Give up waiting for the invoices to settle after this long. */
+  settleTimeoutMs?: number;
+  /** Start the tenants' pending-invoice sweep (the schedule's workflow) this often. */
+  sweepEveryMs?: number;
+  log?: (message: string) => void;
+}
+
+export type Expectation = 'posted' | 'unknownSupplier' | 'closedPeriod';
+
+export interface ChaosReport {
+  tenants: number;
+  invoices: { submitted: number; posted: number; rejected: number; unsettled: number };
+  rejectedBy: { validator: number; xledger: number };
+  /** Fault-rule hits by kind (and by field for commitThenDrop), and limit refusals by code. */
+  faults: Record<string, number>;
+  faultsTotal: number;
+  limitRefusals: Record<string, number>;
+  kills: Array<{ atSubmitted: number; postingInFlight: number }>;
+  submittedWhileWorkerDown: number;
+  /** Stored in the outbox by a submit whose workflow start never happened: the sweep's job. */
+  storedWithoutStart: number;
+  /** Submits that failed (MongoDB busy) and were submitted again, as SEMINE would. */
+  submitRetries: number;
+  sweeps: { runs: number; finished: number; started: number };
+  /** extIdentifiers that Xledger holds more than once. */
+  duplicates: Array<{ extIdentifier: string; count: number }>;
+  /** Submitted invoices that did not end posted/rejected as they should. */
+  lost: string[];
+  /** Every broken promise, in words (empty when all holds). */
+  problems: string[];
+  concurrentDuplicate: {
+    invoiceId: string;
+    submits: number;
+    outboxDocs: number;
+    workflows: number;
+    lines: number;
+    state: string;
+  };
+  race: { invoices: number; startedBySweep: number; workflows: number; postedOnce: number };
+  closedPeriod: { invoiceIds: string[]; allRejectedWithReason: boolean };
+  durationMs: number;
+  workerOutput: string;
+}
+
+/**
+ * The posting lease is renewed to 45 s every 5 s: one ending later than 38 s from now is live,
+ * and one ending later than 45 s after a restart was taken after it (a dead worker's cannot).
+ */
+const POSTING_LEASE_MS = 45_000;
+const LIVE_LEASE_MS = 38_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Planned {
+  tenantId: string;
+  invoice: Invoice;
+  expect: Expectation;
+}
+
+export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const tenants = options.tenants ?? CHAOS_TENANTS;
+  const kills = options.kills ?? 2;
+  const invalidEvery = options.invalidEvery ?? 20;
+  const submitsPerSecond = options.submitsPerSecond ?? 5;
+  const downtimeMs = options.downtimeMs ?? 3_000;
+  const settleTimeoutMs = options.settleTimeoutMs ?? 600_000;
+  const sweepEveryMs = options.sweepEveryMs ?? 10_000;
+  const log = options.log ?? (() => undefined);
+  const problems: string[] = [];
+
+  // --- the worker, as a process that can be killed -------------------------------------------
+  const workers: ChildWorker[] = [];
+  let worker: ChildWorker | null = null;
+  const startChild = () => {
+    // A bounded number of activities at once keeps FerretDB (SQLite) out of lock contention.
+    worker = spawnWorker(h, { WORKER_MAX_CONCURRENT_ACTIVITIES: '16' });
+    workers.push(worker);
+  };
+  const workerOutput = () => workers.map((w, i) => `--- worker ${i + 1} ---\n${w.output()}`).join('\n');
+
+  try {
+    startChild();
+
+    // --- tenants and their master data (no faults yet) -----------------------------------------
+    for (const tenant of tenants) {
+      await h.saveTenant({
+        tenantId: tenant.tenantId,
+        xledger: { token: tenant.token },
+        entityOwnerDbId: tenant.ownerDbId,
+      });
+    }
+    await Promise.all(
+      tenants.flatMap((tenant) =>
+        ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions'].map((dataType) =>
+          h.client.workflow.execute('syncDataTypeWorkflow', {
+            taskQueue: h.taskQueue,
+            workflowId: `${syncWorkflowId(tenant.tenantId, dataType)}:chaos-setup`,
+            args: [{ tenantId: tenant.tenantId, dataType, mode: 'full' }],
+          }),
+        ),
+      ),
+    );
+    const suppliers = new Map<string, string[]>();
+    for (const tenant of tenants) {
+      const docs = await h.store.db
+        .collection<{ code: string }>('suppliers')
+        .find({
+          tenantId: tenant.tenantId,
+          visibility: 'owner',
+          entityDbId: tenant.ownerDbId,
+          deletedAt: null,
+        })
+        .limit(5)
+        .toArray();
+      if (docs.length === 0) throw new Error(`tenant ${tenant.tenantId} has no owner-level supplier`);
+      suppliers.set(
+        tenant.tenantId,
+        docs.map((doc) => String(doc.code)),
+      );
+    }
+    log(`master data synced for ${tenants.length} tenants (${Date.now() - started} ms)`);
+
+    // --- the plan: valid invoices, and some that must end rejected -----------------------------
+    const plan: Planned[] = [];
+    for (let i = 0; i < options.invoices; i++) {
+      const tenant = tenants[i % tenants.length]!;
+      const codes = suppliers.get(tenant.tenantId)!;
+      const slot = i % invalidEvery;
+      const kind: Expectation =
+        slot === 7
+          ? 'unknownSupplier'
+          : slot === 7 + Math.floor(invalidEvery / 2)
+            ? 'closedPeriod'
+            : 'posted';
+      plan.push({ tenantId: tenant.tenantId, invoice: chaosInvoice(i, tenant, codes, kind), expect: kind });
+    }
+
+    // --- closed periods, limits and faults: chaos on ------------------------------------------
+    for (const owner of new Set(tenants.map((t) => t.ownerDbId))) {
+      await admin(h, 'PUT', `/admin/closed-periods/${owner}`, { closedTo: CLOSED_TO });
+    }
+    await admin(h, 'PUT', '/admin/limits', {
+      burst: true,
+      concurrency: true,
+      burstMax: 20,
+      concurrencyMax: 2,
+    });
+    const limitRefusals: Record<string, number> = {};
+    const limits = h.sim.limits;
+    const admit = limits.admit.bind(limits);
+    limits.admit = (tokenName, now) => {
+      const refusal = admit(tokenName, now);
+      if (refusal) limitRefusals[refusal.code] = (limitRefusals[refusal.code] ?? 0) + 1;
+      return refusal;
+    };
+    const faultRules: FaultInput[] = [
+      { kind: 'commitThenDrop', field: 'addGLImportItems', probability: 0.08 },
+      { kind: 'commitThenDrop', field: 'glImportItems', probability: 0.03 },
+      { kind: 'burstRateLimit', probability: 0.03 },
+      { kind: 'concurrencyLimit', probability: 0.03 },
+      { kind: 'httpError', status: 503, probability: 0.04 },
+      { kind: 'connectionReset', probability: 0.03 },
+      { kind: 'slow', delayMs: 1_500, probability: 0.05 },
+    ];
+    for (const rule of faultRules) await admin(h, 'POST', '/admin/faults', rule);
+
+    const deps = () => ({
+      db: h.store.db,
+      temporal: h.client as Client,
+      taskQueue: h.taskQueue,
+      tenants: h.tenants,
+    });
+
+    // --- the schedule's sweep, racing the submits the whole time -------------------------------
+    let sweeping = true;
+    let sweepRuns = 0;
+    let sweepStarted = 0;
+    let sweepFinished = 0;
+    const sweepOnce = (label: string) => {
+      for (const tenant of tenants) {
+        sweepRuns += 1;
+        const run = h.client.workflow
+          .execute('postPendingInvoicesWorkflow', {
+            taskQueue: h.taskQueue,
+            workflowId: `${pendingInvoicesWorkflowId(tenant.tenantId)}:${label}`,
+            args: [{ tenantId: tenant.tenantId }],
+          })
+          .then((result: { started: number }) => {
+            sweepStarted += result.started;
+            sweepFinished += 1;
+          });
+        run.catch(() => undefined);
+      }
+    };
+    const sweeper = (async () => {
+      for (let n = 1; sweeping; n++) {
+        await sleep(sweepEveryMs);
+        if (sweeping) sweepOnce(`chaos-${n}`);
+      }
+    })();
+
+    // --- submissions, with kills and restarts in between ---------------------------------------
+    const killPoints = Array.from({ length: kills }, (_, k) =>
+      Math.floor(((k + 1) * plan.length) / (kills + 1)),
+    );
+    const killRecords: ChaosReport['kills'] = [];
+    let workerDown = false;
+    let restartedAt = 0;
+    let submittedWhileDown = 0;
+    let storedWithoutStart = 0;
+    let submitRetries = 0;
+    const countRetry = () => {
+      submitRetries += 1;
+    };
+    let submitted = 0;
+    const outbox = h.store.db.collection<OutboxInvoice>(OUTBOX);
+    const killAndRestart = async () => {
+      // Kill while a posting is under way (wait a little for one), so a lease is left behind.
+      // A lease renewed within the last few seconds belongs to the live worker's attempt.
+      let inFlight = 0;
+      for (let i = 0; i < 300; i++) {
+        inFlight = await outbox.countDocuments({
+          'postingLease.until': {
+            $gt: new Date(Math.max(Date.now() + LIVE_LEASE_MS, restartedAt + POSTING_LEASE_MS)),
+          },
+        });
+        if (inFlight > 0) break;
+        await sleep(100);
+      }
+      workerDown = true;
+      await worker!.kill('SIGKILL');
+      killRecords.push({ atSubmitted: submitted, postingInFlight: inFlight });
+      log(
+        `worker killed at ${submitted} submitted, ${inFlight} posting in flight (${Math.round((Date.now() - started) / 1000)} s)`,
+      );
+      await sleep(downtimeMs);
+      restartedAt = Date.now();
+      startChild();
+      workerDown = false;
+    };
+    let kills$ = Promise.resolve();
+
+    // Concurrent duplicate submissions of one invoice, and a submit racing the sweep, mid-run.
+    const dupTenant = tenants[0]!;
+    const dupInvoice = chaosInvoice(-1, dupTenant, suppliers.get(dupTenant.tenantId)!, 'posted');
+    const duplicateRound = async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () =>
+          withRetries(() => submitToOutbox(deps(), dupTenant.tenantId, dupInvoice), countRetry),
+        ),
+      );
+      for (const result of results) {
+        if (result.status === 'rejected') problems.push(`duplicate submit failed: ${String(result.reason)}`);
+      }
+    };
+    const raceTenant = tenants[1 % tenants.length]!;
+    const raceInvoices = Array.from({ length: 10 }, (_, k) =>
+      chaosInvoice(-100 - k, raceTenant, suppliers.get(raceTenant.tenantId)!, 'posted'),
+    );
+    let raceStartedBySweep = 0;
+    const raceRound = async () => {
+      // As if the submits had stored the invoices but not yet reached Temporal…
+      for (const invoice of raceInvoices) {
+        await withRetries(
+          () => addToOutbox(h.store.db, raceTenant.tenantId, invoice, invoiceContentHash(invoice)),
+          countRetry,
+        );
+      }
+      // …then the schedule's sweep and the submits (retried by SEMINE) race to start them.
+      const sweep = h.client.workflow.execute('postPendingInvoicesWorkflow', {
+        taskQueue: h.taskQueue,
+        workflowId: `${pendingInvoicesWorkflowId(raceTenant.tenantId)}:race`,
+        args: [{ tenantId: raceTenant.tenantId }],
+      });
+      await Promise.all(
+        raceInvoices.map(async (invoice, k) => {
+          await sleep(k * 400);
+          await withRetries(() => submitToOutbox(deps(), raceTenant.tenantId, invoice), countRetry);
+        }),
+      );
+      raceStartedBySweep = ((await sweep) as { started: number }).started;
+    };
+
+    const interval = 1_000 / submitsPerSecond;
+    const submitStart = Date.now();
+    const inFlightSubmits = new Set<Promise<void>>();
+    for (let i = 0; i < plan.length; i++) {
+      if (killPoints.includes(i)) kills$ = kills$.then(killAndRestart);
+      const { tenantId, invoice } = plan[i]!;
+      // Every tenth submit stores the invoice but never reaches Temporal (as if it were down at
+      // that moment): only the schedule's sweep can start its posting.
+      const lostStart = i % 10 === 4;
+      if (lostStart) storedWithoutStart += 1;
+      const submit = (
+        lostStart
+          ? withRetries(
+              () => addToOutbox(h.store.db, tenantId, invoice, invoiceContentHash(invoice)),
+              countRetry,
+            )
+          : withRetries(() => submitToOutbox(deps(), tenantId, invoice), countRetry)
+      ).then(
+        () => {
+          submitted += 1;
+          if (workerDown) submittedWhileDown += 1;
+        },
+        (error: unknown) => {
+          problems.push(`submit of ${tenantId}:${invoice.invoiceId} failed: ${String(error)}`);
+        },
+      );
+      inFlightSubmits.add(submit);
+      void submit.finally(() => inFlightSubmits.delete(submit));
+      const wait = submitStart + (i + 1) * interval - Date.now();
+      if (wait > 0) await sleep(wait);
+    }
+    await Promise.all(inFlightSubmits);
+    await kills$;
+    // After the last restart (faults still on): a sweep caught by a kill would only finish when
+    // its activity's start-to-close timeout runs out, as it does not heartbeat (see the report).
+    await Promise.all([duplicateRound(), raceRound()]);
+    log(`submitted ${submitted} invoices in ${Date.now() - submitStart} ms; waiting for them to settle`);
+
+    // --- wait until every invoice is posted or rejected ----------------------------------------
+    const all: Planned[] = [
+      ...plan,
+      { tenantId: dupTenant.tenantId, invoice: dupInvoice, expect: 'posted' },
+      ...raceInvoices.map((invoice) => ({
+        tenantId: raceTenant.tenantId,
+        invoice,
+        expect: 'posted' as const,
+      })),
+    ];
+    const tenantIds = tenants.map((t) => t.tenantId);
+    const deadline = Date.now() + settleTimeoutMs;
+    let lastLog = 0;
+    for (;;) {
+      const open = await outbox.countDocuments({
+        tenantId: { $in: tenantIds },
+        state: { $nin: ['posted', 'rejected'] },
+      });
+      if (open === 0) break;
+      if (Date.now() > deadline) {
+        problems.push(`${open} invoices had not settled after ${settleTimeoutMs} ms`);
+        break;
+      }
+      if (Date.now() - lastLog > 15_000) {
+        lastLog = Date.now();
+        log(`${open} invoices not yet settled (${Math.round((Date.now() - started) / 1000)} s)`);
+      }
+      await sleep(500);
+    }
+    sweeping = false;
+    await sweeper;
+    // Not awaited: a sweep whose activity died with a worker finishes only minutes later.
+    const sweepsDone = sweepFinished;
+    log(`settled after ${Math.round((Date.now() - started) / 1000)} s`);
+
+    // --- ground truth --------------------------------------------------------------------------
+    const faultList = await admin<Array<{ kind: string; field: string | null; hits: number }>>(
+      h,
+      'GET',
+      '/admin/faults',
+    );
+    await admin(h, 'DELETE', '/admin/faults');
+    limits.admit = admit;
+    const faults: Record<string, number> = {};
+    for (const rule of faultList) {
+      const key = rule.kind === 'commitThenDrop' && rule.field ? `${rule.kind}(${rule.field})` : rule.kind;
+      faults[key] = (faults[key] ?? 0) + rule.hits;
+    }
+
+    const owners = [...new Set(tenants.map((t) => t.ownerDbId))];
+    const xledgerLines = new Map<string, Array<{ dbId: number; status: string }>>();
+    const duplicates: ChaosReport['duplicates'] = [];
+    for (const owner of owners) {
+      const truth = await admin<{
+        lines: Array<{ dbId: number; extIdentifier: string | null; status: string }>;
+        duplicates: Array<{ extIdentifier: string; count: number }>;
+      }>(h, 'GET', `/admin/gl-import/${owner}`);
+      duplicates.push(...truth.duplicates);
+      for (const line of truth.lines) {
+        if (!line.extIdentifier?.startsWith('semine:')) continue;
+        const list = xledgerLines.get(line.extIdentifier) ?? [];
+        list.push({ dbId: line.dbId, status: line.status });
+        xledgerLines.set(line.extIdentifier, list);
+      }
+    }
+
+    const docs = new Map<string, OutboxInvoice>();
+    for (const doc of await outbox.find({ tenantId: { $in: tenantIds } }).toArray()) docs.set(doc._id, doc);
+
+    const lost: string[] = [];
+    const expectedKeys = new Set<string>();
+    let posted = 0;
+    let rejected = 0;
+    let rejectedByValidator = 0;
+    let rejectedByXledger = 0;
+    const closedPeriodIds: string[] = [];
+    let closedPeriodOk = true;
+    for (const { tenantId, invoice, expect } of all) {
+      const key = `${tenantId}:${invoice.invoiceId}`;
+      const doc = docs.get(key);
+      const lineKeys = Array.from({ length: invoice.lines.length + 1 }, (_, n) =>
+        extIdentifier(tenantId, invoice.invoiceId, n),
+      );
+      lineKeys.forEach((k) => expectedKeys.add(k));
+      const found = lineKeys.map((k) => xledgerLines.get(k) ?? []);
+      if (!doc || (doc.state !== 'posted' && doc.state !== 'rejected')) {
+        lost.push(`${key} (${doc ? doc.state : 'not in the outbox'})`);
+        continue;
+      }
+      if (doc.state === 'posted') posted += 1;
+      else rejected += 1;
+      if (doc.state === 'rejected' && (doc.reasons.length === 0 || doc.reasons.some((r) => !r.trim()))) {
+        problems.push(`${key} is rejected without a reason`);
+      }
+      if (expect === 'posted') {
+        if (doc.state !== 'posted') {
+          lost.push(`${key} (rejected: ${doc.reasons.join('; ')})`);
+          continue;
+        }
+        found.forEach((lines, n) => {
+          if (lines.length !== 1) problems.push(`${lineKeys[n]} is in Xledger ${lines.length} times`);
+          else if (lines[0]!.status !== 'POSTED') problems.push(`${lineKeys[n]} is ${lines[0]!.status}`);
+          else if (doc.xledger.lineDbIds[n] !== lines[0]!.dbId)
+            problems.push(
+              `${lineKeys[n]}: outbox says line ${doc.xledger.lineDbIds[n]}, Xledger ${lines[0]!.dbId}`,
+            );
+        });
+      } else if (expect === 'unknownSupplier') {
+        if (doc.state === 'rejected') rejectedByValidator += 1;
+        if (doc.state !== 'rejected' || !doc.reasons.join('\n').includes('unknown supplier')) {
+          problems.push(
+            `${key} should be rejected for its unknown supplier: ${doc.state} ${doc.reasons.join('; ')}`,
+          );
+        }
+        if (found.some((lines) => lines.length > 0)) problems.push(`${key} was sent to Xledger`);
+      } else {
+        closedPeriodIds.push(key);
+        if (doc.state === 'rejected') rejectedByXledger += 1;
+        if (doc.state !== 'rejected' || !doc.reasons.join('\n').includes('closed period')) {
+          closedPeriodOk = false;
+          problems.push(
+            `${key} should be rejected for the closed period: ${doc.state} ${doc.reasons.join('; ')}`,
+          );
+        }
+        found.forEach((lines, n) => {
+          if (lines.length !== 1 || lines[0]!.status !== 'FAILED')
+            problems.push(`${lineKeys[n]}: expected one FAILED line, found ${JSON.stringify(lines)}`);
+        });
+      }
+    }
+    for (const key of xledgerLines.keys()) {
+      if (!expectedKeys.has(key)) problems.push(`Xledger holds a line nobody submitted: ${key}`);
+    }
+    if (docs.size !== all.length)
+      problems.push(`the outbox holds ${docs.size} invoices, ${all.length} were submitted`);
+    for (const d of duplicates) problems.push(`duplicate in Xledger: ${d.extIdentifier} × ${d.count}`);
+
+    // One workflow per invoice, and its result agrees with the outbox.
+    const workflowChecks = all.map(({ tenantId, invoice }) => async () => {
+      const id = invoiceWorkflowId(tenantId, invoice.invoiceId);
+      const handle = h.client.workflow.getHandle(id);
+      const result = (await handle.result()) as { state: string };
+      const doc = docs.get(`${tenantId}:${invoice.invoiceId}`);
+      if (doc && result.state !== doc.state)
+        problems.push(`${id} ended ${result.state} but the outbox says ${doc.state}`);
+    });
+    await inBatches(workflowChecks, 20);
+
+    const countRuns = async (tenantId: string, invoiceId: string) =>
+      (await h.client.workflow.count(`WorkflowId = "${invoiceWorkflowId(tenantId, invoiceId)}"`)).count;
+    const dupDocs = await outbox.countDocuments({
+      tenantId: dupTenant.tenantId,
+      invoiceId: dupInvoice.invoiceId,
+    });
+    const dupDoc = docs.get(`${dupTenant.tenantId}:${dupInvoice.invoiceId}`);
+    const dupLines = Array.from(
+      { length: dupInvoice.lines.length + 1 },
+      (_, n) => (xledgerLines.get(extIdentifier(dupTenant.tenantId, dupInvoice.invoiceId, n)) ?? []).length,
+    ).reduce((a, b) => a + b, 0);
+    let raceWorkflows = 0;
+    let racePostedOnce = 0;
+    for (const invoice of raceInvoices) {
+      raceWorkflows += await countRuns(raceTenant.tenantId, invoice.invoiceId);
+      const doc = docs.get(`${raceTenant.tenantId}:${invoice.invoiceId}`);
+      const once = Array.from({ length: invoice.lines.length + 1 }, (_, n) =>
+        xledgerLines.get(extIdentifier(raceTenant.tenantId, invoice.invoiceId, n)),
+      ).every((lines) => lines?.length === 1);
+      if (doc?.state === 'posted' && once) racePostedOnce += 1;
+    }
+
+    return {
+      tenants: tenants.length,
+      invoices: { submitted: all.length, posted, rejected, unsettled: all.length - posted - rejected },
+      rejectedBy: { validator: rejectedByValidator, xledger: rejectedByXledger },
+      faults,
+      faultsTotal: Object.values(faults).reduce((a, b) => a + b, 0),
+      limitRefusals,
+      kills: killRecords,
+      submittedWhileWorkerDown: submittedWhileDown,
+      storedWithoutStart,
+      submitRetries,
+      sweeps: { runs: sweepRuns + 1, finished: sweepsDone + 1, started: sweepStarted + raceStartedBySweep },
+      duplicates,
+      lost,
+      problems,
+      concurrentDuplicate: {
+        invoiceId: dupInvoice.invoiceId,
+        submits: 10,
+        outboxDocs: dupDocs,
+        workflows: await countRuns(dupTenant.tenantId, dupInvoice.invoiceId),
+        lines: dupLines,
+        state: dupDoc?.state ?? 'missing',
+      },
+      race: {
+        invoices: raceInvoices.length,
+        startedBySweep: raceStartedBySweep,
+        workflows: raceWorkflows,
+        postedOnce: racePostedOnce,
+      },
+      closedPeriod: { invoiceIds: closedPeriodIds, allRejectedWithReason: closedPeriodOk },
+      durationMs: Date.now() - started,
+      workerOutput: workerOutput().slice(-20_000),
+    };
+  } finally {
+    for (const w of workers) await w.kill('SIGKILL');
+  }
+}
+
+/** One invoice of the run; index < 0 for the side scenarios' invoices. */
+function chaosInvoice(index: number, tenant: ChaosTenant, suppliers: string[], kind: Expectation): Invoice {
+  const id = index >= 0 ? `inv-${String(index).padStart(5, '0')}` : `side${index}`;
+  const entityDbId =
+    kind === 'posted' && tenant.clients.length > 0 && index % 5 === 3
+      ? tenant.clients[Math.floor(index / 5) % tenant.clients.length]!
+      : tenant.ownerDbId;
+  const cents = 10_000 + ((Math.abs(index) * 7_919) % 900_000);
+  const split = Math.floor(cents * 0.8);
+  const format = (c: number) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
+  const lineCount = 1 + (Math.abs(index) % 3);
+  const lines =
+    lineCount === 1
+      ? [{ accountCode: '6300', amount: format(cents), vatCode: '1' }]
+      : lineCount === 2
+        ? [
+            { accountCode: '6300', amount: format(split), vatCode: '1' },
+            { accountCode: '6800', amount: format(cents - split), vatCode: '1' },
+          ]
+        : [
+            { accountCode: '6300', amount: format(split), vatCode: '1' },
+            { accountCode: '6800', amount: format(Math.floor((cents - split) / 2)), vatCode: '1' },
+            {
+              accountCode: '7700',
+              amount: format(cents - split - Math.floor((cents - split) / 2)),
+              vatCode: '0',
+            },
+          ];
+  return invoiceSchema.parse(
+    demoInvoice(
+      id,
+      kind === 'unknownSupplier' ? 'NO-SUCH-SUPPLIER' : suppliers[Math.abs(index) % suppliers.length]!,
+      {
+        entityDbId,
+        invoiceNumber: `CH-${tenant.tenantId}-${id}`,
+        totalAmount: format(cents),
+        lines,
+        ...(kind === 'closedPeriod' ? { postedDate: '2025-06-30' } : {}),
+      },
+    ),
+  );
+}
+
+/**
+ * SEMINE's side of a submit: on an error it submits again (a submit is idempotent by invoice
+ * id). FerretDB on SQLite answers "database is locked" under this much concurrent writing.
+ */
+async function withRetries<T>(work: () => Promise<T>, onRetry: () => void, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      onRetry();
+      await sleep(250 * attempt);
+    }
+  }
+}
+
+async function inBatches(tasks: Array<() => Promise<void>>, size: number): Promise<void> {
+  for (let i = 0; i < tasks.length; i += size) {
+    await Promise.all(tasks.slice(i, i + size).map((task) => task()));
+  }
+}
+
+/** The closing note's figures, one line each. */
+export function formatReport(report: ChaosReport): string {
+  const { invoices, faults, limitRefusals } = report;
+  return [
+    `invoices: ${invoices.submitted} submitted across ${report.tenants} tenants — ${invoices.posted} posted, ${invoices.rejected} rejected (validator ${report.rejectedBy.validator}, Xledger import error ${report.rejectedBy.xledger}), ${invoices.unsettled} unsettled`,
+    `faults injected: ${report.faultsTotal} (${Object.entries(faults)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ')}); limit refusals: ${
+      Object.entries(limitRefusals)
+        .map(([code, n]) => `${code} ${n}`)
+        .join(', ') || 'none'
+    }`,
+    `worker kills: ${report.kills.length} (${report.kills
+      .map((k) => `at ${k.atSubmitted} submitted with ${k.postingInFlight} posting`)
+      .join('; ')}); ${report.submittedWhileWorkerDown} submitted while the worker was down`,
+    `sweeps (the schedule's workflow, racing the submits): ${report.sweeps.runs} started, ${report.sweeps.finished} finished by the end, ${report.sweeps.started} posting workflows started by them; ${report.storedWithoutStart} invoices were stored by a submit that never reached Temporal; ${report.submitRetries} submits retried by the caller`,
+    `concurrent duplicate: ${report.concurrentDuplicate.submits} submits → ${report.concurrentDuplicate.outboxDocs} outbox doc, ${report.concurrentDuplicate.workflows} workflow, ${report.concurrentDuplicate.lines} lines, ${report.concurrentDuplicate.state}`,
+    `race with the sweep: ${report.race.invoices} invoices, ${report.race.startedBySweep} started by the sweep, ${report.race.workflows} workflows, ${report.race.postedOnce} posted once`,
+    `duplicates: ${report.duplicates.length}; lost: ${report.lost.length}; problems: ${report.problems.length}`,
+    `duration: ${Math.round(report.durationMs / 1000)} s`,
+  ].join('\n');
+}
