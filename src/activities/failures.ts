@@ -12,10 +12,6 @@ export const failureTypes: Record<XledgerErrorKind, string> = {
   transient: 'XledgerUnavailable',
 };
 
-export const nonRetryableFailureTypes = Object.entries(failureTypes)
-  .filter(([kind]) => !new XledgerError(kind as XledgerErrorKind, '').retryable)
-  .map(([, type]) => type);
-
 export interface FailureContext {
   tenantId: string;
   dataType: string;

@@ -19,8 +19,6 @@ export const dataTypes = [
   fixedAssets,
 ] as const;
 
-export type MasterDataTypeName = (typeof dataTypes)[number]['name'];
-
 export const masterDataTypeNames = dataTypes.map((type) => type.name);
 
 export function getDataType(name: string): DataTypeDefinition {

@@ -235,10 +235,6 @@ export async function stopAllManagedProcesses(graceMs = 3000): Promise<void> {
   await Promise.all([...live].map((p) => p.stop(graceMs)));
 }
 
-export function liveManagedProcessCount(): number {
-  return live.size;
-}
-
 // ---------------------------------------------------------------------------------------
 // No orphans. Three layers:
 // 1. 'exit' and 'uncaughtExceptionMonitor': SIGKILL every child synchronously.

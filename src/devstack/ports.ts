@@ -30,11 +30,6 @@ export async function getFreePorts(count: number, host = LOCALHOST): Promise<num
   }
 }
 
-export async function getFreePort(host = LOCALHOST): Promise<number> {
-  const [port] = await getFreePorts(1, host);
-  return port!;
-}
-
 export async function isPortFree(port: number, host = LOCALHOST): Promise<boolean> {
   try {
     await close(await listen(port, host));

@@ -4,6 +4,7 @@ import { claimPosting, getOutboxInvoice, releasePosting, updateOutbox } from '..
 import { XledgerError } from '../../xledger/errors';
 import { addImportLines, findImportLines } from '../../xledger/gl-import';
 import type { ActivityDeps } from '../deps';
+import { failureTypes } from '../failures';
 import type { InvoiceRef } from './validate-invoice';
 
 /**
@@ -112,7 +113,7 @@ export async function invoiceFailure(deps: ActivityDeps, ref: InvoiceRef, error:
   await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'retrying', lastError: message });
   return ApplicationFailure.create({
     message: `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: ${message}`,
-    type: error instanceof XledgerError ? `Xledger_${error.kind}` : 'InvoicePostingError',
+    type: error instanceof XledgerError ? failureTypes[error.kind] : 'InvoicePostingError',
     ...(error instanceof XledgerError && error.details.retryAfterMs
       ? { nextRetryDelay: error.details.retryAfterMs }
       : {}),
