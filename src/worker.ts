@@ -32,7 +32,15 @@ export interface RunnableWorker {
 /** A worker wired with the real dependencies: MongoDB, the tenant store and Xledger clients. */
 export async function createWorker(options: WorkerOptions): Promise<RunnableWorker> {
   const { config, store } = options;
-  const gates = new RequestGates(config.xledger);
+  // A token's requests may fill half the worker's activity slots, and about ten seconds of its
+  // budget, before its invoice postings step aside for other tenants (step-aside.ts).
+  const gates = new RequestGates({
+    ...config.xledger,
+    maxWaiting: Math.max(
+      1,
+      Math.min(Math.floor(config.temporal.maxConcurrentActivities / 2), 2 * config.xledger.maxRequestsPer5s),
+    ),
+  });
   const tenants = new TenantStore(
     store.db,
     new TokenCipher(requireEncryptionKey(config)),
@@ -45,12 +53,12 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     temporal,
     taskQueue: config.temporal.taskQueue,
     tenants,
-    xledgerFor: (tenantId, endpoint, token) =>
+    xledgerFor: (endpoint, token) =>
       new XledgerClient({
         endpoint,
         token,
         requestTimeoutMs: config.xledger.requestTimeoutMs,
-        gate: gates.forTenant(tenantId),
+        gate: gates.forToken(endpoint, token),
       }),
     pageSize: options.activityOverrides?.pageSize ?? config.xledger.pageSize,
     logger,

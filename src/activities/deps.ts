@@ -8,8 +8,8 @@ import type { XledgerClient } from '../xledger/client';
 export interface ActivityDeps {
   db: Db;
   tenants: TenantStore;
-  /** A client for a tenant, sharing that tenant's request gate within this worker. */
-  xledgerFor(tenantId: string, endpoint: string, token: string): XledgerClient;
+  /** A client for a tenant's endpoint and token, sharing that token's request gate within this worker. */
+  xledgerFor(endpoint: string, token: string): XledgerClient;
   /** For activities that act on Temporal itself (triggering a tenant's schedules). */
   temporal: Client;
   /** The task queue workflows started by activities run on. */

@@ -71,11 +71,7 @@ async function runPass(
   const { db } = deps;
   const log = deps.logger.child({ tenantId: input.tenantId, stream: stream.name });
   const tenant = await deps.tenants.get(input.tenantId);
-  const client = deps.xledgerFor(
-    input.tenantId,
-    tenant.xledger.endpoint,
-    await deps.tenants.token(input.tenantId),
-  );
+  const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(input.tenantId));
   const checkpoint = await loadCheckpoint(db, input.tenantId, stream.name);
   const progress = resumeOrStart(
     context.info.heartbeatDetails,
@@ -126,6 +122,9 @@ async function runPass(
       after: progress.after,
       ...(deltaField ? { companion: deltaCompanion(deltaField, progress.deltaCursor) } : {}),
     })) {
+      // The run was cancelled or terminated (e.g. its tenant removed) while the page was in
+      // flight, as the last heartbeat learned: store nothing more.
+      context.cancellationSignal.throwIfAborted();
       const counts = emptyCounts();
       counts.pages = 1;
       counts.fetched = page.nodes.length;

@@ -12,23 +12,25 @@ export interface PostInvoiceResult {
   reasons: string[];
 }
 
+/**
+ * Retries back off to one minute at most: the worker's per-token request gate already bounds
+ * what reaches Xledger, and an attempt that stepped aside for a busy token (step-aside.ts) counts
+ * as an attempt too — a longer cap would leave invoices idle for minutes after a backlog.
+ */
+const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' };
+
 /** They heartbeat while they run: after a worker dies they are retried within seconds, not minutes. */
 const { validateInvoice, checkInvoiceOutcome } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  retry,
 });
 
 /** Posting is retried until it succeeds or Xledger refuses the request: an invoice is never dropped. */
 const { postInvoice } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 minutes',
-    nonRetryableErrorTypes: ['InvoiceRejected'],
-  },
+  retry: { ...retry, nonRetryableErrorTypes: ['InvoiceRejected'] },
 });
 
 const FIRST_CHECK_DELAY_MS = 2_000;

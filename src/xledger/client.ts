@@ -6,7 +6,7 @@ import {
   XledgerError,
   type XledgerGraphQLError,
 } from './errors';
-import { sleep, type RequestGate } from './request-gate';
+import { sleep, type GateQueue, type RequestGate } from './request-gate';
 
 export interface XledgerClientOptions {
   endpoint: string;
@@ -38,6 +38,11 @@ export class XledgerClient {
       headers: { Authorization: `token ${options.token}` },
       fetch: (input, init) => this.countingFetch(input, init),
     });
+  }
+
+  /** How this token's request queue in this worker stands (see RequestGate). */
+  queue(): GateQueue {
+    return this.options.gate.queue();
   }
 
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {

@@ -12,31 +12,31 @@ export interface ImportedLine {
   transactionDbId: number | null;
 }
 
+interface ImportItemsData {
+  glImportItems: {
+    edges: Array<{
+      node: {
+        dbId: number | string;
+        extIdentifier: string | null;
+        transaction: { dbId: number | string } | null;
+      };
+    }>;
+  };
+}
+
+const IMPORT_ITEMS_BY_EXT_ID = `glImportItems(first: 500, filter: { extIdentifier_in: $ids }) {
+  edges { node { dbId extIdentifier transaction { dbId } } }
+}`;
+
 export async function findImportLines(
   client: XledgerClient,
   extIdentifiers: string[],
 ): Promise<ImportedLine[]> {
-  const data = await client.request<{
-    glImportItems: {
-      edges: Array<{
-        node: {
-          dbId: number | string;
-          extIdentifier: string | null;
-          transaction: { dbId: number | string } | null;
-        };
-      }>;
-    };
-  }>(
-    `query findImportLines($ids: [String!]) {
-      glImportItems(first: 500, filter: { extIdentifier_in: $ids }) { edges { node { dbId extIdentifier transaction { dbId } } } }
-    }`,
+  const data = await client.request<ImportItemsData>(
+    `query findImportLines($ids: [String!]) { ${IMPORT_ITEMS_BY_EXT_ID} }`,
     { ids: extIdentifiers },
   );
-  return data.glImportItems.edges.map(({ node }) => ({
-    dbId: Number(node.dbId),
-    extIdentifier: node.extIdentifier,
-    transactionDbId: node.transaction ? Number(node.transaction.dbId) : null,
-  }));
+  return importedLines(data);
 }
 
 /** Sends one voucher's lines in one request (Xledger takes at most 500 per request). */
@@ -52,14 +52,36 @@ export async function addImportLines(client: XledgerClient, lines: GLImportLine[
   return data.addGLImportItems.edges.map((edge) => Number(edge.node.dbId));
 }
 
-export async function importErrors(client: XledgerClient, lineDbIds: number[]): Promise<string[]> {
-  const data = await client.request<{
-    glImportItemErrors: { edges: Array<{ node: { message: string | null; errorLevel: string | null } }> };
-  }>(
-    `query importErrors($ids: [Int64String!]) {
-      glImportItemErrors(first: 500, filter: { glImportItemDbId_in: $ids }) { edges { node { message errorLevel } } }
+/**
+ * How Xledger's processing of lines stands — the lines (posted once they have a transaction)
+ * and the import errors of the given line ids — in one request: every request costs.
+ */
+export async function findImportOutcome(
+  client: XledgerClient,
+  extIdentifiers: string[],
+  lineDbIds: number[],
+): Promise<{ lines: ImportedLine[]; errors: string[] }> {
+  const data = await client.request<
+    ImportItemsData & {
+      glImportItemErrors: { edges: Array<{ node: { message: string | null; errorLevel: string | null } }> };
+    }
+  >(
+    `query findImportOutcome($ids: [String!], $lineDbIds: [Int64String!]) {
+      ${IMPORT_ITEMS_BY_EXT_ID}
+      glImportItemErrors(first: 500, filter: { glImportItemDbId_in: $lineDbIds }) { edges { node { message errorLevel } } }
     }`,
-    { ids: lineDbIds.map(String) },
+    { ids: extIdentifiers, lineDbIds: lineDbIds.map(String) },
   );
-  return data.glImportItemErrors.edges.map(({ node }) => node.message ?? 'unknown import error');
+  return {
+    lines: importedLines(data),
+    errors: data.glImportItemErrors.edges.map(({ node }) => node.message ?? 'unknown import error'),
+  };
+}
+
+function importedLines(data: ImportItemsData): ImportedLine[] {
+  return data.glImportItems.edges.map(({ node }) => ({
+    dbId: Number(node.dbId),
+    extIdentifier: node.extIdentifier,
+    transactionDbId: node.transaction ? Number(node.transaction.dbId) : null,
+  }));
 }

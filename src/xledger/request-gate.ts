@@ -1,23 +1,38 @@
+import { createHash } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import pThrottle from 'p-throttle';
 
 export interface RequestGateLimits {
   maxRequestsPer5s: number;
   maxConcurrentRequests: number;
+  /**
+   * Requests that may wait in the gate before it counts as crowded: callers that can come back
+   * later (invoice postings) then do, instead of holding a worker slot in the queue.
+   */
+  maxWaiting?: number;
+}
+
+/** How the gate's queue stands: whether it is crowded, and about how long a new request would wait. */
+export interface GateQueue {
+  crowded: boolean;
+  backlogMs: number;
 }
 
 /**
- * A tenant's request budget inside one worker process: every sync of that tenant shares it,
- * so concurrent syncs stay under Xledger's burst (20 / 5 s) and concurrency limits together
- * instead of each tripping them. When Xledger says a limit was hit anyway (other workers use
+ * One API token's request budget inside one worker process: Xledger counts its burst (20 / 5 s)
+ * and concurrency limits per token, so every sync and posting made with a token — of one
+ * tenant, or of several tenants that share it — queues here, first come first served, and
+ * together they stay under the limits instead of each tripping them. When Xledger says a limit was hit anyway (other workers use
  * the same token), the whole gate holds back for the advised time.
  */
 export class RequestGate {
   private readonly limit: LimitFunction;
   private readonly throttled: <T>(task: () => Promise<T>) => Promise<T>;
   private pausedUntil = 0;
+  /** Requests handed to the gate and not yet answered (queued or in flight). */
+  private pending = 0;
 
-  constructor(limits: RequestGateLimits) {
+  constructor(private readonly limits: RequestGateLimits) {
     this.limit = pLimit(limits.maxConcurrentRequests);
     const throttle = pThrottle({ limit: limits.maxRequestsPer5s, interval: 5_000, strict: true });
     this.throttled = throttle(<T>(task: () => Promise<T>) => task()) as <T>(
@@ -26,11 +41,22 @@ export class RequestGate {
   }
 
   run<T>(task: () => Promise<T>): Promise<T> {
+    this.pending += 1;
     return this.limit(async () => {
       const wait = this.pausedUntil - Date.now();
       if (wait > 0) await sleep(wait);
       return this.throttled(task);
+    }).finally(() => {
+      this.pending -= 1;
     });
+  }
+
+  queue(): GateQueue {
+    const paused = Math.max(this.pausedUntil - Date.now(), 0);
+    return {
+      crowded: this.pending >= (this.limits.maxWaiting ?? Infinity),
+      backlogMs: paused + Math.ceil((this.pending * 5_000) / this.limits.maxRequestsPer5s),
+    };
   }
 
   holdBack(ms: number): void {
@@ -38,17 +64,21 @@ export class RequestGate {
   }
 }
 
-/** One gate per tenant per process. */
+/**
+ * One gate per token (and endpoint) per process. Tenants with their own tokens never wait for
+ * each other; the map is keyed by a digest so the process holds no token beyond its clients.
+ */
 export class RequestGates {
   private readonly gates = new Map<string, RequestGate>();
 
   constructor(private readonly limits: RequestGateLimits) {}
 
-  forTenant(tenantId: string): RequestGate {
-    let gate = this.gates.get(tenantId);
+  forToken(endpoint: string, token: string): RequestGate {
+    const key = createHash('sha256').update(endpoint).update('\0').update(token).digest('hex');
+    let gate = this.gates.get(key);
     if (!gate) {
       gate = new RequestGate(this.limits);
-      this.gates.set(tenantId, gate);
+      this.gates.set(key, gate);
     }
     return gate;
   }

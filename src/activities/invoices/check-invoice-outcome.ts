@@ -1,9 +1,10 @@
 import { extIdentifier } from '../../invoices/invoice';
 import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
-import { findImportLines, importErrors } from '../../xledger/gl-import';
+import { findImportOutcome } from '../../xledger/gl-import';
 import type { ActivityDeps } from '../deps';
 import { whileHeartbeating } from './keep-alive';
 import { invoiceFailure } from './post-invoice';
+import { stepAsideWhenCrowded } from './step-aside';
 import type { InvoiceRef } from './validate-invoice';
 
 export type InvoiceOutcome = 'posted' | 'rejected' | 'accepted';
@@ -20,16 +21,13 @@ export function createCheckInvoiceOutcome(deps: ActivityDeps) {
     if (stored.state === 'posted' || stored.state === 'rejected')
       return { outcome: stored.state, reasons: stored.reasons };
     const tenant = await deps.tenants.get(ref.tenantId);
-    const client = deps.xledgerFor(
-      ref.tenantId,
-      tenant.xledger.endpoint,
-      await deps.tenants.token(ref.tenantId),
-    );
+    const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(ref.tenantId));
+    stepAsideWhenCrowded(client, ref);
     try {
       const keys = stored.xledger.lineDbIds.map((_, index) =>
         extIdentifier(ref.tenantId, ref.invoiceId, index),
       );
-      const lines = await findImportLines(client, keys);
+      const { lines, errors } = await findImportOutcome(client, keys, stored.xledger.lineDbIds);
       const wanted = new Set(stored.xledger.lineDbIds);
       const ours = lines.filter((line) => wanted.has(line.dbId));
       if (ours.length === wanted.size && ours.every((line) => line.transactionDbId !== null)) {
@@ -41,7 +39,6 @@ export function createCheckInvoiceOutcome(deps: ActivityDeps) {
         });
         return { outcome: 'posted', reasons: [] };
       }
-      const errors = await importErrors(client, stored.xledger.lineDbIds);
       if (errors.length > 0) {
         const reasons = [...new Set(errors)];
         await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons });

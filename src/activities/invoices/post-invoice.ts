@@ -5,6 +5,7 @@ import { XledgerError } from '../../xledger/errors';
 import { addImportLines, findImportLines } from '../../xledger/gl-import';
 import type { ActivityDeps } from '../deps';
 import { failureTypes } from '../failures';
+import { stepAsideWhenCrowded } from './step-aside';
 import type { InvoiceRef } from './validate-invoice';
 
 /**
@@ -19,6 +20,9 @@ export function createPostInvoice(deps: ActivityDeps) {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
     if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
     if (stored.xledger.lineDbIds.length > 0) return { lineDbIds: stored.xledger.lineDbIds, foundExisting: 0 };
+    const tenant = await deps.tenants.get(ref.tenantId);
+    const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(ref.tenantId));
+    stepAsideWhenCrowded(client, ref);
     const info = Context.current().info;
     const holder = `${info.workflowExecution?.runId ?? info.activityId}:${info.attempt}`;
     if (!(await claimPosting(deps.db, ref.tenantId, ref.invoiceId, holder, POSTING_LEASE_MS))) {
@@ -36,12 +40,6 @@ export function createPostInvoice(deps: ActivityDeps) {
     }, LEASE_RENEWAL_MS);
     try {
       await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'posting' });
-      const tenant = await deps.tenants.get(ref.tenantId);
-      const client = deps.xledgerFor(
-        ref.tenantId,
-        tenant.xledger.endpoint,
-        await deps.tenants.token(ref.tenantId),
-      );
       const lines = voucherLines(ref.tenantId, stored.invoice);
       try {
         const existing = await findImportLines(
