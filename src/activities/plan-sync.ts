@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { getDataType } from '../datatypes/registry';
 import type { LinkName } from '../datatypes/datatype';
 import { loadCheckpoint } from '../store/checkpoints';
@@ -30,7 +31,9 @@ export function createPlanSync(deps: ActivityDeps) {
     if (!dataType.enabledFor(tenant.options)) {
       return { enabled: false, reason: `${dataType.title} is not enabled for tenant ${tenant.tenantId}` };
     }
-    const resync = await takeSyncRequest(deps.db, input.tenantId, input.dataType);
+    const { workflowExecution, activityId } = Context.current().info;
+    const runId = workflowExecution?.runId ?? activityId;
+    const resync = await takeSyncRequest(deps.db, input.tenantId, input.dataType, runId);
     const mode = resync?.full ? 'full' : input.mode;
     const fullPassDueBefore = Date.now() - tenant.fullPassIntervalHours * 3_600_000;
     const streams = await Promise.all(

@@ -3,6 +3,10 @@ import type { Db } from 'mongodb';
 /**
  * A resync asked for by an operator or SEMINE, waiting for the next run of the data type to
  * pick it up. Several requests before that run merge into one (full wins over incremental).
+ *
+ * A run takes the request by writing its run id into it and removes it only when it records
+ * its result: a planning step retried after taking it gets it again, and a run that dies
+ * before finishing leaves it for the next run (runs of one data type never overlap).
  */
 interface SyncRequest {
   _id: string;
@@ -10,9 +14,11 @@ interface SyncRequest {
   dataType: string;
   full: boolean;
   requestedAt: Date;
+  /** The run that took it; null until one does, and again when a new request comes in. */
+  takenBy: string | null;
 }
 
-const COLLECTION = 'sync_requests';
+export const SYNC_REQUESTS = 'sync_requests';
 const requestId = (tenantId: string, dataType: string) => `${tenantId}:${dataType}`;
 
 export async function requestSync(
@@ -23,24 +29,41 @@ export async function requestSync(
   now = new Date(),
 ) {
   await db
-    .collection<SyncRequest>(COLLECTION)
+    .collection<SyncRequest>(SYNC_REQUESTS)
     .updateOne(
       { _id: requestId(tenantId, dataType) },
       full
-        ? { $set: { tenantId, dataType, requestedAt: now, full: true } }
-        : { $set: { tenantId, dataType, requestedAt: now }, $setOnInsert: { full: false } },
+        ? { $set: { tenantId, dataType, requestedAt: now, full: true, takenBy: null } }
+        : { $set: { tenantId, dataType, requestedAt: now, takenBy: null }, $setOnInsert: { full: false } },
       { upsert: true },
     );
 }
 
-/** Takes the pending request, if any: the run that takes it is the resync. */
+/** Takes the pending request, if any, for the run `runId`: that run is the resync. */
 export async function takeSyncRequest(
   db: Db,
   tenantId: string,
   dataType: string,
+  runId: string,
 ): Promise<{ full: boolean } | null> {
-  const found = await db
-    .collection<SyncRequest>(COLLECTION)
-    .findOneAndDelete({ _id: requestId(tenantId, dataType) });
-  return found ? { full: found.full } : null;
+  const taken = await db
+    .collection<SyncRequest>(SYNC_REQUESTS)
+    .findOneAndUpdate(
+      { _id: requestId(tenantId, dataType) },
+      { $set: { takenBy: runId } },
+      { returnDocument: 'after' },
+    );
+  return taken ? { full: taken.full } : null;
+}
+
+/** The run `runId` is done: its request is served (one that came in since stays for the next run). */
+export async function completeSyncRequest(
+  db: Db,
+  tenantId: string,
+  dataType: string,
+  runId: string,
+): Promise<void> {
+  await db
+    .collection<SyncRequest>(SYNC_REQUESTS)
+    .deleteOne({ _id: requestId(tenantId, dataType), takenBy: runId });
 }
