@@ -6,6 +6,7 @@ import { invoiceText, statusText, tenantsTable, tenantSummary } from './cli/form
 import {
   InvalidInputError,
   InvoiceConflictError,
+  TenantHasOpenInvoicesError,
   UnknownInvoiceError,
   UnknownTenantError,
   XledgerSyncClient,
@@ -22,7 +23,7 @@ import { tenantIdSchema } from './tenant';
  *   xledger-sync tenant status <tenantId> [--json]
  *   xledger-sync tenant resync <tenantId> [--type suppliers accounts] [--full]
  *   xledger-sync tenant pause|resume <tenantId>
- *   xledger-sync tenant remove <tenantId> [--purge]
+ *   xledger-sync tenant remove <tenantId> [--purge] [--force]
  *   xledger-sync invoice submit <tenantId> --file invoice.json
  *   xledger-sync invoice status <tenantId> <invoiceId>
  *
@@ -173,12 +174,17 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 
   tenant
     .command('remove')
-    .description('remove the tenant, its schedules and its workflow; --purge also deletes its synced data')
+    .description(
+      'remove the tenant, its schedules, its workflow and its running syncs; --purge also deletes its synced data',
+    )
     .argument('<tenantId>')
     .option('--purge', "also delete the tenant's synced data from MongoDB")
+    .option('--force', 'remove it even with invoices not yet posted or rejected (ends their posting)')
     .addOption(jsonOption())
-    .action(async (tenantId: string, opts: { purge?: boolean; json?: boolean }) => {
-      await withClient((client) => client.removeTenant(tenantId, { purge: opts.purge === true }));
+    .action(async (tenantId: string, opts: { purge?: boolean; force?: boolean; json?: boolean }) => {
+      await withClient((client) =>
+        client.removeTenant(tenantId, { purge: opts.purge === true, force: opts.force === true }),
+      );
       if (opts.json) json({ tenantId, removed: true, purged: opts.purge === true });
       else out(`Tenant ${tenantId} removed${opts.purge ? ' and its synced data purged' : ''}.\n`);
     });
@@ -229,7 +235,8 @@ export function exitCodeOf(error: unknown): number {
   return error instanceof InvalidInputError ||
     error instanceof UnknownTenantError ||
     error instanceof UnknownInvoiceError ||
-    error instanceof InvoiceConflictError
+    error instanceof InvoiceConflictError ||
+    error instanceof TenantHasOpenInvoicesError
     ? 2
     : 1;
 }

@@ -16,10 +16,12 @@ import {
   getOutboxInvoice,
   InvoiceConflictError,
   invoiceCounts,
+  OUTBOX,
   type InvoiceState,
   type OutboxInvoice,
 } from './store/invoice-outbox';
 import { latestRuns, type StoredRun } from './store/runs';
+import { SYNC_REQUESTS } from './store/sync-requests';
 import { TenantStore, UnknownTenantError } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
 import { scheduledTypeNames, tenantConfigSchema, tenantIdSchema, type TenantSettings } from './tenant';
@@ -91,6 +93,19 @@ export class UnknownInvoiceError extends XledgerSyncError {
 }
 
 export { InvoiceConflictError };
+
+/** The tenant still has invoices on their way to Xledger; removing it now would strand them. */
+export class TenantHasOpenInvoicesError extends XledgerSyncError {
+  override name = 'TenantHasOpenInvoicesError';
+  constructor(
+    readonly tenantId: string,
+    readonly openInvoices: number,
+  ) {
+    super(
+      `Tenant ${tenantId} still has ${openInvoices} invoice(s) not yet posted or rejected; wait for them, or remove it with force (their posting workflows are terminated)`,
+    );
+  }
+}
 
 export interface DataTypeStatus {
   dataType: string;
@@ -265,21 +280,41 @@ export class XledgerSyncClient {
   }
 
   /** Removes the schedules, the tenant workflow and the tenant; the synced data too with `purge`. */
-  async removeTenant(tenantId: string, options: { purge?: boolean } = {}): Promise<void> {
+  /**
+   * Removes a tenant: its schedules, its workflow and every run still under way (a sync would
+   * otherwise go on writing, even after a purge). Refused while invoices are on their way to
+   * Xledger, unless `force`: then their posting workflows end too, whatever state they are in.
+   */
+  async removeTenant(tenantId: string, options: { purge?: boolean; force?: boolean } = {}): Promise<void> {
     const id = parseTenantId(tenantId);
     await this.tenants.get(id);
+    const invoices = await invoiceCounts(this.store.db, id);
+    const open = invoices.pending + invoices.posting + invoices.accepted + invoices.retrying;
+    if (open > 0 && !options.force) throw new TenantHasOpenInvoicesError(id, open);
     await this.schedules.removeAll(id);
-    try {
-      await this.temporal.workflow.getHandle(tenantWorkflowId(id)).terminate('tenant removed');
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    const running = this.temporal.workflow.list({
+      query: `${TenantIdKey.name} = "${id}" AND ExecutionStatus = "Running"`,
+    });
+    const handles = [this.temporal.workflow.getHandle(tenantWorkflowId(id))];
+    for await (const execution of running) {
+      if (execution.workflowId !== tenantWorkflowId(id)) {
+        handles.push(this.temporal.workflow.getHandle(execution.workflowId, execution.runId));
+      }
+    }
+    for (const handle of handles) {
+      try {
+        await handle.terminate('tenant removed');
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
     }
     if (options.purge) {
       const names = [
         ...new Set([
           ...dataTypes.flatMap((type) => type.streams.map((stream) => stream.collection)),
           ...Object.values(collections).filter((name) => name !== collections.tenants),
-          'sync_requests',
+          SYNC_REQUESTS,
+          OUTBOX,
         ]),
       ];
       for (const name of names) await this.store.db.collection(name).deleteMany({ tenantId: id });

@@ -5,18 +5,22 @@ import type { TypedSearchAttributes } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   InvalidInputError,
+  TenantHasOpenInvoicesError,
   UnknownTenantError,
   XledgerRefusedError,
   type XledgerSyncClient,
 } from '../../src/client';
 import { resolveTemporalCli } from '../../src/devstack/tools';
+import { invoiceContentHash, invoiceSchema } from '../../src/invoices/invoice';
 import { scheduleSpecsFor } from '../../src/schedules';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
+import { addToOutbox, OUTBOX } from '../../src/store/invoice-outbox';
 import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
 import type { TenantWorkflowStatus } from '../../src/workflows/tenant-state';
 import { startHarness, type Harness } from '../support/harness';
+import { demoInvoice } from '../support/invoices';
 import { admin, connectApi, historyText, runsOf, sleep, waitFor, waitForRuns } from './support';
 
 /**
@@ -476,17 +480,53 @@ describe('tenant lifecycle', () => {
     expect(await existingSchedules('alpha')).toEqual([...ALWAYS, 'projects', 'invoices']);
   });
 
-  it('remove deletes the schedules, the tenant workflow and the tenant; --purge also its data', async () => {
+  it('remove deletes the schedules, the tenant workflow, running syncs and the tenant; --purge also its data', async () => {
     const alphaDocs = (await supplierDocs('alpha')).length;
     expect(alphaDocs).toBeGreaterThan(0);
     expect((await supplierDocs('beta')).length).toBeGreaterThan(0);
 
-    await api.removeTenant('beta', { purge: true });
+    // An invoice on its way to Xledger: removal is refused, and nothing is removed.
+    const invoice = invoiceSchema.parse(demoInvoice('open-1', 'S-1', { entityDbId: SEED_ENTITIES.owner2 }));
+    await addToOutbox(h.store.db, 'beta', invoice, invoiceContentHash(invoice));
+    const refused = await api.removeTenant('beta', { purge: true }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TenantHasOpenInvoicesError);
+    expect((refused as Error).message).toMatch(/beta.*1 invoice/);
+    expect(await existingSchedules('beta')).toEqual(BETA_TYPES);
+
+    // A full sync of beta under way, its page slowed down in Xledger: removal ends the run, and
+    // the page in flight is not stored after the purge.
+    await admin(h, 'POST', '/admin/faults', {
+      kind: 'slow',
+      delayMs: 12_000,
+      field: 'suppliers',
+      token: 'root',
+      count: 1,
+    });
+    await api.forceResync('beta', { dataTypes: ['suppliers'], full: true });
+    const running = await waitFor(
+      "beta's sync to be running",
+      async () => {
+        for await (const execution of h.client.workflow.list({
+          query: `TenantId = "beta" AND WorkflowType = "syncDataTypeWorkflow" AND ExecutionStatus = "Running"`,
+        })) {
+          return execution;
+        }
+        return undefined;
+      },
+      { intervalMs: 200 },
+    );
+
+    await api.removeTenant('beta', { purge: true, force: true });
     expect(await existingSchedules('beta')).toEqual([]);
     expect((await h.client.workflow.getHandle(tenantWorkflowId('beta')).describe()).status.name).toBe(
       'TERMINATED',
     );
+    const sync = h.client.workflow.getHandle(running.workflowId, running.runId);
+    expect((await sync.describe()).status.name).toBe('TERMINATED');
     await expect(api.getTenant('beta')).rejects.toBeInstanceOf(UnknownTenantError);
+    expect(await supplierDocs('beta')).toEqual([]);
+    expect(await h.store.db.collection(OUTBOX).countDocuments({ tenantId: 'beta' })).toBe(0);
+    await sleep(14_000); // the slowed page has been answered by now
     expect(await supplierDocs('beta')).toEqual([]);
     expect(await h.store.db.collection('sync_runs').countDocuments({ tenantId: 'beta' })).toBe(0);
     // alpha is untouched.
@@ -529,7 +569,7 @@ describe('tenant lifecycle', () => {
       const text = historyText(history);
       bytes += text.length;
       // The text is decoded: the workflow's own input is readable in it.
-      expect(text).toContain(workflowId.startsWith('tenant:') ? '"tenantId":"' : '"dataType":"');
+      expect(text).toContain('"tenantId":"');
       for (const secret of secrets) expect(text, `${workflowId} ${runId}`).not.toContain(secret);
       expect(text).not.toContain('xlsim-');
     }
