@@ -21,6 +21,7 @@ import {
   type OutboxInvoice,
 } from './store/invoice-outbox';
 import { latestRuns, type StoredRun } from './store/runs';
+import { POSTING_LEASES } from './store/posting-leases';
 import { SYNC_REQUESTS } from './store/sync-requests';
 import { TenantStore, UnknownTenantError } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
@@ -315,6 +316,7 @@ export class XledgerSyncClient {
           ...Object.values(collections).filter((name) => name !== collections.tenants),
           SYNC_REQUESTS,
           OUTBOX,
+          POSTING_LEASES,
         ]),
       ];
       for (const name of names) await this.store.db.collection(name).deleteMany({ tenantId: id });

@@ -1,5 +1,6 @@
 import { MongoClient, type Db, type IndexDescription } from 'mongodb';
 import { dataTypes } from '../datatypes/registry';
+import { OUTBOX } from './invoice-outbox';
 
 /**
  * Collections that are not synced master data. Master-data collections are named by the
@@ -48,6 +49,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
     index(collections.runs, { tenantId: 1, dataType: 1, startedAt: -1 }, 'tenant_type_time'),
     index(collections.rejects, { tenantId: 1, stream: 1, dbId: 1 }, 'tenant_stream_dbId'),
     index(collections.passSeen, { tenantId: 1, stream: 1, passId: 1 }, 'tenant_stream_pass'),
+    // The invoice schedule's sweep: a tenant's pending invoices, oldest first.
+    index(OUTBOX, { tenantId: 1, state: 1, submittedAt: 1 }, 'tenant_state_submitted'),
   ];
   const existing = new Map<string, Set<string>>();
   for (const { collection, index: wantedIndex } of wanted) {

@@ -18,8 +18,6 @@ export interface OutboxInvoice {
   submittedAt: Date;
   updatedAt: Date;
   postedAt: Date | null;
-  /** Held by the one activity attempt allowed to post right now (see claimPosting). */
-  postingLease?: { holder: string; until: Date } | null;
 }
 
 export const OUTBOX = 'invoice_outbox';
@@ -101,45 +99,6 @@ export async function pendingInvoiceIds(db: Db, tenantId: string, limit: number)
     .limit(limit)
     .toArray();
   return docs.map((doc) => doc.invoiceId);
-}
-
-/**
- * Claims the right to post for one activity attempt. A timed-out attempt may still be running
- * (a "zombie") when Temporal retries; two attempts must never look up and create at once.
- */
-export async function claimPosting(
-  db: Db,
-  tenantId: string,
-  invoiceId: string,
-  holder: string,
-  leaseMs: number,
-  now = new Date(),
-): Promise<boolean> {
-  const result = await outbox(db).updateOne(
-    {
-      _id: outboxId(tenantId, invoiceId),
-      $or: [
-        { postingLease: null },
-        { postingLease: { $exists: false } },
-        { 'postingLease.holder': holder },
-        { 'postingLease.until': { $lt: now } },
-      ],
-    },
-    { $set: { postingLease: { holder, until: new Date(now.getTime() + leaseMs) } } },
-  );
-  return result.matchedCount === 1;
-}
-
-export async function releasePosting(
-  db: Db,
-  tenantId: string,
-  invoiceId: string,
-  holder: string,
-): Promise<void> {
-  await outbox(db).updateOne(
-    { _id: outboxId(tenantId, invoiceId), 'postingLease.holder': holder },
-    { $set: { postingLease: null } },
-  );
 }
 
 export async function invoiceCounts(db: Db, tenantId: string): Promise<Record<InvoiceState, number>> {

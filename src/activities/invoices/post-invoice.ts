@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { voucherLines } from '../../invoices/invoice';
-import { claimPosting, getOutboxInvoice, releasePosting, updateOutbox } from '../../store/invoice-outbox';
+import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
+import { claimPosting, postingLeaseUntil, releasePosting } from '../../store/posting-leases';
 import { XledgerError } from '../../xledger/errors';
 import { addImportLines, findImportLines } from '../../xledger/gl-import';
 import type { ActivityDeps } from '../deps';
@@ -81,8 +82,7 @@ export function createPostInvoice(deps: ActivityDeps) {
  * crash the invoice resumes as soon as it safely can.
  */
 async function postingBusy(deps: ActivityDeps, ref: InvoiceRef): Promise<ApplicationFailure> {
-  const current = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
-  const until = current?.postingLease?.until?.getTime() ?? Date.now();
+  const until = (await postingLeaseUntil(deps.db, ref.tenantId, ref.invoiceId))?.getTime() ?? Date.now();
   return ApplicationFailure.create({
     message: `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: an earlier attempt may still be posting; waiting for it`,
     type: 'InvoicePostingBusy',
