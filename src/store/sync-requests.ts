@@ -28,15 +28,21 @@ export async function requestSync(
   full: boolean,
   now = new Date(),
 ) {
-  await db
-    .collection<SyncRequest>(SYNC_REQUESTS)
-    .updateOne(
-      { _id: requestId(tenantId, dataType) },
-      full
-        ? { $set: { tenantId, dataType, requestedAt: now, full: true, takenBy: null } }
-        : { $set: { tenantId, dataType, requestedAt: now, takenBy: null }, $setOnInsert: { full: false } },
-      { upsert: true },
-    );
+  const requests = db.collection<SyncRequest>(SYNC_REQUESTS);
+  // A request a run has already taken is being served: the new one replaces it rather than
+  // merging with it (an incremental request after a full one taken is incremental).
+  const replaced = await requests.updateOne(
+    { _id: requestId(tenantId, dataType), takenBy: { $ne: null } },
+    { $set: { tenantId, dataType, requestedAt: now, full, takenBy: null } },
+  );
+  if (replaced.matchedCount === 1) return;
+  await requests.updateOne(
+    { _id: requestId(tenantId, dataType) },
+    full
+      ? { $set: { tenantId, dataType, requestedAt: now, full: true, takenBy: null } }
+      : { $set: { tenantId, dataType, requestedAt: now, takenBy: null }, $setOnInsert: { full: false } },
+    { upsert: true },
+  );
 }
 
 /** Takes the pending request, if any, for the run `runId`: that run is the resync. */

@@ -367,7 +367,10 @@ describe('tenant lifecycle', () => {
         maxRunning = Math.max(maxRunning, running);
         return running;
       };
-      await waitFor('the first run to be running', async () => (await sample()) === 1, { intervalMs: 50 });
+      await waitFor('the first run to be running', async () => (await sample()) === 1, {
+        timeoutMs: 90_000,
+        intervalMs: 50,
+      });
       // Five more requests while it runs: three through the API, two as raw signals.
       for (let i = 0; i < 3; i++) await api.forceResync('alpha', { dataTypes: ['suppliers'] });
       const raw = h.client.workflow.getHandle(tenantWorkflowId('alpha'));
@@ -399,6 +402,8 @@ describe('tenant lifecycle', () => {
       expect(Date.parse(second.startedAt)).toBeGreaterThanOrEqual(Date.parse(first.finishedAt));
       expect(first.streams.map((s) => s.mode)).toEqual(['full']);
       expect(second.trigger).toBe('resync');
+      // The requests that came in while the full run served its own were incremental.
+      expect(second.streams.map((s) => s.mode)).toEqual(['incremental']);
       // The raw `{}` signal asked for every type: the other enabled types each ran once.
       for (const type of ALPHA_TYPES.filter((t) => t !== 'suppliers' && t !== 'invoices')) {
         await waitForRuns(h, 'alpha', type, 1);

@@ -50,4 +50,13 @@ describe('resync requests', () => {
     await completeSyncRequest(store.db, 't4', 'suppliers', 'run-1');
     expect(await takeSyncRequest(store.db, 't4', 'suppliers', 'run-2')).toEqual({ full: true });
   });
+
+  it('a request made while a run serves a full one is a request of its own', async () => {
+    await requestSync(store.db, 't5', 'suppliers', true);
+    expect(await takeSyncRequest(store.db, 't5', 'suppliers', 'run-1')).toEqual({ full: true });
+    await requestSync(store.db, 't5', 'suppliers', false);
+    await requestSync(store.db, 't5', 'suppliers', false);
+    await completeSyncRequest(store.db, 't5', 'suppliers', 'run-1');
+    expect(await takeSyncRequest(store.db, 't5', 'suppliers', 'run-2')).toEqual({ full: false });
+  });
 });
