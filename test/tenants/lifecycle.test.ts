@@ -444,6 +444,14 @@ describe('tenant lifecycle', () => {
     await api.upsertTenant({ ...beta, intervalMinutes: { ...beta.intervalMinutes, accounts: 600 } });
     expect(await scheduleVersions('beta', BETA_TYPES)).toEqual(pausedVersions);
 
+    // An operator's explicit resync still runs once while paused; the tenant stays paused.
+    const currencyRuns = (await runsOf(h, 'beta', 'currencies')).length;
+    await api.forceResync('beta', { dataTypes: ['currencies'] });
+    const [resynced] = (await waitForRuns(h, 'beta', 'currencies', currencyRuns + 1)).slice(currencyRuns);
+    expect(resynced?.trigger).toBe('resync');
+    expect((await describeSchedule('beta', 'currencies')).state.paused).toBe(true);
+    expect((await api.tenantStatus('beta')).paused).toBe(true);
+
     await api.resumeTenant('beta');
     for (const type of BETA_TYPES) expect((await describeSchedule('beta', type)).state.paused).toBe(false);
     status = await api.tenantStatus('beta');
