@@ -22,8 +22,9 @@ export interface GateQueue {
  * One API token's request budget inside one worker process: Xledger counts its burst (20 / 5 s)
  * and concurrency limits per token, so every sync and posting made with a token — of one
  * tenant, or of several tenants that share it — queues here, first come first served, and
- * together they stay under the limits instead of each tripping them. When Xledger says a limit was hit anyway (other workers use
- * the same token), the whole gate holds back for the advised time.
+ * together they stay under the limits instead of each tripping them. When Xledger says a limit
+ * was hit anyway (other workers use the same token), the whole gate holds back for the advised
+ * time.
  */
 export class RequestGate {
   private readonly limit: LimitFunction;
