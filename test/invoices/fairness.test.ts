@@ -4,7 +4,7 @@ import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
-import { syncWorkflowId } from '../../src/temporal/ids';
+import { invoiceWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
@@ -104,5 +104,17 @@ describe("one tenant's invoices never starve another's", () => {
     expect(quiet?.state, worker.output()).toBe('posted');
     // Had the quiet tenant's invoice queued behind the backlog, (nearly) all of it would be done.
     expect(busyWaiting).toBeGreaterThan(BACKLOG / 2);
+
+    // What an operator sees in the Web UI on a waiting posting: its activity stepped aside.
+    const stepAsides: string[] = [];
+    for (let i = 0; i < BACKLOG && stepAsides.length === 0; i++) {
+      const description = await h.client.workflow.getHandle(invoiceWorkflowId('busy', `b-${i}`)).describe();
+      for (const activity of description.raw.pendingActivities ?? []) {
+        const failure = activity.lastFailure;
+        if (failure?.applicationFailureInfo?.type === 'XledgerTokenBusy')
+          stepAsides.push(failure.message ?? '');
+      }
+    }
+    expect(stepAsides[0]).toMatch(/tenant busy: its Xledger token's requests are queued/);
   });
 });
