@@ -30,8 +30,6 @@ export class RequestGate {
   private readonly limit: LimitFunction;
   private readonly throttled: <T>(task: () => Promise<T>) => Promise<T>;
   private pausedUntil = 0;
-  /** Requests handed to the gate and not yet answered (queued or in flight). */
-  private pending = 0;
 
   constructor(private readonly limits: RequestGateLimits) {
     this.limit = pLimit(limits.maxConcurrentRequests);
@@ -42,21 +40,21 @@ export class RequestGate {
   }
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    this.pending += 1;
     return this.limit(async () => {
       const wait = this.pausedUntil - Date.now();
       if (wait > 0) await sleep(wait);
       return this.throttled(task);
-    }).finally(() => {
-      this.pending -= 1;
     });
   }
 
   queue(): GateQueue {
+    // Requests handed to the gate and not yet answered: queued, or past the limit (in flight,
+    // or waiting out the throttle or a hold-back).
+    const pending = this.limit.pendingCount + this.limit.activeCount;
     const paused = Math.max(this.pausedUntil - Date.now(), 0);
     return {
-      crowded: this.pending >= (this.limits.maxWaiting ?? Infinity),
-      backlogMs: paused + Math.ceil((this.pending * 5_000) / this.limits.maxRequestsPer5s),
+      crowded: pending >= (this.limits.maxWaiting ?? Infinity),
+      backlogMs: paused + Math.ceil((pending * 5_000) / this.limits.maxRequestsPer5s),
     };
   }
 
