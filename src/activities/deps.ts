@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Logger } from '../logger';
 import type { TenantStore } from '../store/tenants';
+import type { TenantSettings } from '../tenant';
 import type { XledgerClient } from '../xledger/client';
 
 /** What activities are built from: injected, so tests and the worker wire the same code. */
@@ -20,4 +21,14 @@ export interface ActivityDeps {
   overlapMinutes?: number;
   /** How often a running pass heartbeats while a page is in flight. */
   heartbeatIntervalMs?: number;
+}
+
+/** A tenant's settings, and an Xledger client for its endpoint and token. */
+export async function tenantXledger(
+  deps: ActivityDeps,
+  tenantId: string,
+): Promise<{ tenant: TenantSettings; client: XledgerClient }> {
+  const tenant = await deps.tenants.get(tenantId);
+  const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(tenantId));
+  return { tenant, client };
 }

@@ -17,7 +17,7 @@ import { emptyCounts, type Counts, type StreamFigures, type SyncMode } from '../
 import { compareWallClock, shiftWallClock } from '../xledger/cet';
 import { deltaCompanion, readDeltas } from '../xledger/deltas';
 import { paginate, type ConnectionQuery } from '../xledger/paginate';
-import type { ActivityDeps } from './deps';
+import { tenantXledger, type ActivityDeps } from './deps';
 import { toFailure } from './failures';
 import { loadOwnershipRule } from './ownership';
 
@@ -70,8 +70,7 @@ async function runPass(
   const context = Context.current();
   const { db } = deps;
   const log = deps.logger.child({ tenantId: input.tenantId, stream: stream.name });
-  const tenant = await deps.tenants.get(input.tenantId);
-  const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(input.tenantId));
+  const { tenant, client } = await tenantXledger(deps, input.tenantId);
   const checkpoint = await loadCheckpoint(db, input.tenantId, stream.name);
   const progress = resumeOrStart(
     context.info.heartbeatDetails,

@@ -1,7 +1,7 @@
 import { extIdentifier } from '../../invoices/invoice';
 import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
 import { findImportOutcome } from '../../xledger/gl-import';
-import type { ActivityDeps } from '../deps';
+import { tenantXledger, type ActivityDeps } from '../deps';
 import { whileHeartbeating } from './keep-alive';
 import { invoiceFailure } from './post-invoice';
 import { stepAsideWhenCrowded } from './step-aside';
@@ -20,8 +20,7 @@ export function createCheckInvoiceOutcome(deps: ActivityDeps) {
     if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
     if (stored.state === 'posted' || stored.state === 'rejected')
       return { outcome: stored.state, reasons: stored.reasons };
-    const tenant = await deps.tenants.get(ref.tenantId);
-    const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(ref.tenantId));
+    const { client } = await tenantXledger(deps, ref.tenantId);
     stepAsideWhenCrowded(client, ref);
     try {
       const keys = stored.xledger.lineDbIds.map((_, index) =>

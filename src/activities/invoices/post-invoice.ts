@@ -4,7 +4,7 @@ import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
 import { claimPosting, postingLeaseUntil, releasePosting } from '../../store/posting-leases';
 import { XledgerError } from '../../xledger/errors';
 import { addImportLines, findImportLines } from '../../xledger/gl-import';
-import type { ActivityDeps } from '../deps';
+import { tenantXledger, type ActivityDeps } from '../deps';
 import { failureTypes } from '../failures';
 import { stepAsideWhenCrowded } from './step-aside';
 import type { InvoiceRef } from './validate-invoice';
@@ -21,8 +21,7 @@ export function createPostInvoice(deps: ActivityDeps) {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
     if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
     if (stored.xledger.lineDbIds.length > 0) return { lineDbIds: stored.xledger.lineDbIds, foundExisting: 0 };
-    const tenant = await deps.tenants.get(ref.tenantId);
-    const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(ref.tenantId));
+    const { client } = await tenantXledger(deps, ref.tenantId);
     stepAsideWhenCrowded(client, ref);
     const info = Context.current().info;
     const holder = `${info.workflowExecution?.runId ?? info.activityId}:${info.attempt}`;
