@@ -50,19 +50,25 @@ export interface CliOptions {
 
 const knownTypes = masterDataTypeNames as [string, ...string[]];
 
-const resyncArgsSchema = z.object({
-  tenantId: tenantIdSchema,
-  type: z
-    .array(
-      z.enum(knownTypes, {
-        error: (issue) =>
-          `unknown data type ${JSON.stringify(issue.input)} (known: ${knownTypes.join(', ')})`,
-      }),
-    )
-    .min(1)
-    .optional(),
-  full: z.boolean().default(false),
-});
+const resyncArgsSchema = z
+  .object({
+    tenantId: tenantIdSchema,
+    type: z
+      .array(
+        z.enum(knownTypes, {
+          error: (issue) =>
+            `unknown data type ${JSON.stringify(issue.input)} (known: ${knownTypes.join(', ')})`,
+        }),
+      )
+      .min(1)
+      .optional(),
+    full: z.boolean().default(false),
+    allowMassDelete: z.boolean().default(false),
+  })
+  .refine((args) => !args.allowMassDelete || args.full, {
+    message: '--allow-mass-delete needs --full',
+    path: ['allowMassDelete'],
+  });
 
 const jsonOption = () => new Option('--json', 'machine-readable JSON on stdout');
 
@@ -132,23 +138,38 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
     .argument('<tenantId>')
     .option('-t, --type <dataTypes...>', `data types (default: all enabled): ${knownTypes.join(' ')}`)
     .option('--full', 'full pass, which also reconciles deletions (default: incremental)')
+    .option(
+      '--allow-mass-delete',
+      'with --full: apply deletions that the mass-deletion guard held back (status: needs review)',
+    )
     .addOption(jsonOption())
-    .action(async (tenantId: string, opts: { type?: string[]; full?: boolean; json?: boolean }) => {
-      const args = parseResyncArgs(tenantId, opts);
-      await withClient((client) =>
-        client.forceResync(args.tenantId, {
-          ...(args.type ? { dataTypes: args.type } : {}),
-          full: args.full,
-        }),
-      );
-      const request = { tenantId: args.tenantId, dataTypes: args.type ?? 'all', full: args.full };
-      if (opts.json) json({ resync: request });
-      else
-        out(
-          `Resync requested for tenant ${args.tenantId}: ${args.type ? args.type.join(', ') : 'all enabled data types'}` +
-            ` (${args.full ? 'full' : 'incremental'}).\n`,
+    .action(
+      async (
+        tenantId: string,
+        opts: { type?: string[]; full?: boolean; allowMassDelete?: boolean; json?: boolean },
+      ) => {
+        const args = parseResyncArgs(tenantId, opts);
+        await withClient((client) =>
+          client.forceResync(args.tenantId, {
+            ...(args.type ? { dataTypes: args.type } : {}),
+            full: args.full,
+            ...(args.allowMassDelete ? { allowMassDelete: true } : {}),
+          }),
         );
-    });
+        const request = {
+          tenantId: args.tenantId,
+          dataTypes: args.type ?? 'all',
+          full: args.full,
+          ...(args.allowMassDelete ? { allowMassDelete: true } : {}),
+        };
+        if (opts.json) json({ resync: request });
+        else
+          out(
+            `Resync requested for tenant ${args.tenantId}: ${args.type ? args.type.join(', ') : 'all enabled data types'}` +
+              ` (${args.full ? 'full' : 'incremental'}${args.allowMassDelete ? ', mass deletions allowed' : ''}).\n`,
+          );
+      },
+    );
 
   tenant
     .command('pause')
@@ -246,18 +267,27 @@ function oneLine(error: unknown): string {
   return message.replace(/\s+/g, ' ').trim();
 }
 
-function parseResyncArgs(tenantId: string, opts: { type?: string[]; full?: boolean }) {
+function parseResyncArgs(
+  tenantId: string,
+  opts: { type?: string[]; full?: boolean; allowMassDelete?: boolean },
+) {
   const parsed = resyncArgsSchema.safeParse({
     tenantId,
     // `--type suppliers accounts` and `--type suppliers,accounts` both work.
     type: opts.type?.flatMap((value) => value.split(',')).filter((value) => value.length > 0),
     full: opts.full === true,
+    allowMassDelete: opts.allowMassDelete === true,
   });
   if (parsed.success) return parsed.data;
   throw new InvalidInputError(
     tenantIdSchema.safeParse(tenantId).success ? tenantId : undefined,
     parsed.error.issues.map((issue) => ({
-      field: issue.path[0] === 'type' ? '--type' : issue.path.map(String).join('.') || '(input)',
+      field:
+        issue.path[0] === 'type'
+          ? '--type'
+          : issue.path[0] === 'allowMassDelete'
+            ? '--allow-mass-delete'
+            : issue.path.map(String).join('.') || '(input)',
       message: issue.message,
     })),
   );

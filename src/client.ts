@@ -20,11 +20,13 @@ import {
   type InvoiceState,
   type OutboxInvoice,
 } from './store/invoice-outbox';
+import { loadCheckpoint } from './store/checkpoints';
 import { latestRuns, type StoredRun } from './store/runs';
 import { POSTING_LEASES } from './store/posting-leases';
 import { SYNC_REQUESTS } from './store/sync-requests';
 import { TenantStore, UnknownTenantError } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
+import type { DeletionReview } from './sync/deletion-guard';
 import { scheduledTypeNames, tenantConfigSchema, tenantIdSchema, type TenantSettings } from './tenant';
 import { connectClient } from './temporal/connection';
 import { scheduleId, tenantWorkflowId } from './temporal/ids';
@@ -117,6 +119,11 @@ export interface DataTypeStatus {
   lastRun: StoredRun | null;
   /** The last run's failure, when the most recent run failed. */
   lastError: string | null;
+  /**
+   * Deletions a full pass held back (a mass deletion) until an operator confirms with a full
+   * resync that allows them, or a later full pass finds fewer: one entry per stream.
+   */
+  heldDeletions: Array<{ stream: string } & DeletionReview>;
 }
 
 export interface TenantStatus {
@@ -130,10 +137,17 @@ export interface TenantStatus {
   workflow: TenantWorkflowStatus | null;
 }
 
-const resyncOptionsSchema = z.object({
-  dataTypes: z.array(z.enum(masterDataTypeNames as [string, ...string[]])).optional(),
-  full: z.boolean().optional(),
-});
+const resyncOptionsSchema = z
+  .object({
+    dataTypes: z.array(z.enum(masterDataTypeNames as [string, ...string[]])).optional(),
+    full: z.boolean().optional(),
+    /** Let this full pass apply deletions that the mass-deletion guard held back. */
+    allowMassDelete: z.boolean().optional(),
+  })
+  .refine((options) => !options.allowMassDelete || options.full === true, {
+    message: 'allowMassDelete needs a full resync (full: true)',
+    path: ['allowMassDelete'],
+  });
 
 export interface XledgerSyncClientOptions {
   /** Defaults to loadConfig() (the environment). */
@@ -396,6 +410,7 @@ export class XledgerSyncClient {
       runningNow: false,
       lastRun: lastRun ?? null,
       lastError: null,
+      heldDeletions: await this.heldDeletions(tenant.tenantId, dataType),
     };
     try {
       const description = await this.temporal.schedule
@@ -414,6 +429,16 @@ export class XledgerSyncClient {
       // No schedule (yet): the status says what the store knows.
     }
     return status;
+  }
+
+  private async heldDeletions(tenantId: string, dataType: string): Promise<DataTypeStatus['heldDeletions']> {
+    const streams = dataTypes.find((type) => type.name === dataType)?.streams ?? [];
+    const held: DataTypeStatus['heldDeletions'] = [];
+    for (const stream of streams) {
+      const review = (await loadCheckpoint(this.store.db, tenantId, stream.name)).deletionReview;
+      if (review) held.push({ stream: stream.name, ...review });
+    }
+    return held;
   }
 
   private async failureOf(workflowId: string, runId: string): Promise<string | null> {

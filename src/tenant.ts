@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { masterDataTypeNames } from './datatypes/registry';
+import { DEFAULT_MAX_DELETION_SHARE } from './sync/deletion-guard';
 
 /**
  * A tenant as SEMINE's backend describes it. Validated at every boundary (client API, CLI);
@@ -51,6 +52,11 @@ export const tenantConfigSchema = z.object({
     .positive()
     .max(24 * 31)
     .default(24),
+  /**
+   * A full pass that would mark more than this share of a stream's live records deleted holds
+   * them back until an operator confirms (see sync/deletion-guard.ts).
+   */
+  maxDeletionShare: z.number().min(0).max(1).default(DEFAULT_MAX_DELETION_SHARE),
 });
 
 export type TenantConfigInput = z.input<typeof tenantConfigSchema>;

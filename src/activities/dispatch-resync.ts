@@ -9,6 +9,8 @@ export interface DispatchResyncInput {
   /** Empty: every data type the tenant syncs. */
   dataTypes: string[];
   full: boolean;
+  /** The full passes may apply deletions that the mass-deletion guard held back. */
+  allowMassDelete?: boolean;
 }
 
 /**
@@ -30,7 +32,10 @@ export function createDispatchResync(deps: ActivityDeps) {
         ignored.push(dataType);
         continue;
       }
-      await requestSync(deps.db, input.tenantId, dataType, input.full);
+      await requestSync(deps.db, input.tenantId, dataType, {
+        full: input.full,
+        allowMassDelete: input.full && input.allowMassDelete === true,
+      });
       try {
         await deps.temporal.schedule
           .getHandle(scheduleId(input.tenantId, dataType))
@@ -42,7 +47,13 @@ export function createDispatchResync(deps: ActivityDeps) {
       }
     }
     deps.logger.info(
-      { tenantId: input.tenantId, dispatched, ignored, full: input.full },
+      {
+        tenantId: input.tenantId,
+        dispatched,
+        ignored,
+        full: input.full,
+        allowMassDelete: input.allowMassDelete,
+      },
       'resync dispatched',
     );
     return { dispatched, ignored };

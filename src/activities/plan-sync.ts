@@ -17,10 +17,10 @@ export type SyncPlan =
   | { enabled: false; reason: string }
   | {
       enabled: true;
-      streams: Array<{ stream: string; mode: SyncMode }>;
+      streams: Array<{ stream: string; mode: SyncMode; allowMassDelete?: boolean }>;
       link?: LinkName;
       /** Set when this run takes a pending resync request. */
-      resync?: { full: boolean };
+      resync?: { full: boolean; allowMassDelete?: true };
     };
 
 /** What a run of a data type will do for a tenant: which streams, incremental or full. */
@@ -38,7 +38,9 @@ export function createPlanSync(deps: ActivityDeps) {
     const fullPassDueBefore = Date.now() - tenant.fullPassIntervalHours * 3_600_000;
     const streams = await Promise.all(
       dataType.streams.map(async (stream) => {
-        if (mode !== 'auto') return { stream: stream.name, mode };
+        if (mode !== 'auto') {
+          return { stream: stream.name, mode, ...(resync?.allowMassDelete ? { allowMassDelete: true } : {}) };
+        }
         const checkpoint = await loadCheckpoint(deps.db, input.tenantId, stream.name);
         const fullDue =
           !checkpoint.lastFullPassAt || checkpoint.lastFullPassAt.getTime() <= fullPassDueBefore;

@@ -1,9 +1,8 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { getStream } from '../datatypes/registry';
 import type { StreamDefinition } from '../datatypes/stream';
 import { loadCheckpoint, saveCheckpoint, type StreamCheckpoint } from '../store/checkpoints';
-import { forgetPasses, rememberSeen, seenInPass } from '../store/pass-seen';
 import {
   markDeleted,
   recordId,
@@ -13,6 +12,20 @@ import {
   type RecordToStore,
 } from '../store/records';
 import { clearRejects, saveRejects, type RejectedRecord } from '../store/rejects';
+import {
+  assertCurrent,
+  beginReconciliation,
+  claimPass,
+  commitProgress,
+  completePass,
+  PassIncompleteError,
+  PassSupersededError,
+  rememberPage,
+  seenInCompletePass,
+  type PassKey,
+  type PassProgress,
+} from '../store/sync-passes';
+import { DEFAULT_MAX_DELETION_SHARE, deletionVerdict, type DeletionReview } from '../sync/deletion-guard';
 import { emptyCounts, type Counts, type StreamFigures, type SyncMode } from '../sync/figures';
 import { compareWallClock, shiftWallClock } from '../xledger/cet';
 import { deltaCompanion, readDeltas } from '../xledger/deltas';
@@ -26,30 +39,19 @@ export interface SyncStreamInput {
   dataType: string;
   stream: string;
   mode: SyncMode;
-}
-
-/** Heartbeat details: enough to resume a pass where the last stored page ended. Small by design. */
-interface PassProgress {
-  passId: string;
-  mode: SyncMode;
-  /** `modifiedAt_gte` of an incremental pass, fixed for the whole pass. */
-  since: string | null;
-  after: string | null;
-  maxModifiedAt: string | null;
-  /** Streams with a delta query: where the next delta read starts, and whether this pass read them. */
-  deltaCursor: string | null;
-  deltasRead: boolean;
-  counts: Counts;
-  startedAt: number;
+  /** An operator confirmed that this full pass may mark a large share of records deleted. */
+  allowMassDelete?: boolean;
 }
 
 const DEFAULT_OVERLAP_MINUTES = 15;
 
 /**
  * One pass over one Xledger stream for one tenant: pages through Xledger, keeps the owner's
- * records, writes what changed, heartbeats its cursor after each stored page (a retried
- * attempt resumes there), and — after a complete full pass only — marks as deleted what
- * Xledger no longer returns. Nothing but figures goes back to the workflow.
+ * records, writes what changed, commits its cursor after each stored page (a retried attempt
+ * resumes there), and — after a complete full pass only — marks as deleted what Xledger no
+ * longer returns, unless that is a mass deletion (deletion-guard.ts). Every write is fenced
+ * on the pass and attempt (store/sync-passes.ts): an attempt Temporal has given up on stops
+ * before its next write. Nothing but figures goes back to the workflow.
  */
 export function createSyncStream(deps: ActivityDeps) {
   return async function syncStream(input: SyncStreamInput): Promise<StreamFigures> {
@@ -57,6 +59,11 @@ export function createSyncStream(deps: ActivityDeps) {
     try {
       return await runPass(deps, stream, input);
     } catch (error) {
+      if (error instanceof PassSupersededError || error instanceof PassIncompleteError) {
+        // Retrying cannot help: a newer attempt or pass owns the stream now, or the pass's pages
+        // do not cover the stream (the next full pass starts over).
+        throw ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
+      }
       throw toFailure(error, { tenantId: input.tenantId, dataType: input.dataType, scope: stream.scope });
     }
   };
@@ -69,18 +76,27 @@ async function runPass(
 ): Promise<StreamFigures> {
   const context = Context.current();
   const { db } = deps;
-  const log = deps.logger.child({ tenantId: input.tenantId, stream: stream.name });
+  const { workflowExecution, activityId, attempt } = context.info;
+  const key: PassKey = {
+    tenantId: input.tenantId,
+    stream: stream.name,
+    // The same for every attempt of this activity, and new for every run.
+    passId: `${workflowExecution?.runId ?? 'standalone'}:${activityId}`,
+    attempt,
+  };
+  const log = deps.logger.child({ tenantId: input.tenantId, stream: stream.name, attempt });
   const { tenant, client } = await tenantXledger(deps, input.tenantId);
   const checkpoint = await loadCheckpoint(db, input.tenantId, stream.name);
-  const progress = resumeOrStart(
-    context.info.heartbeatDetails,
-    input,
-    stream,
-    checkpoint,
-    deps.overlapMinutes,
-  );
-  if (progress.after)
-    log.info({ after: progress.after, passId: progress.passId }, 'resuming pass from heartbeat');
+  const claim = await claimPass(db, key, () => startProgress(input, stream, checkpoint, deps.overlapMinutes));
+  if (claim.kind === 'complete') {
+    // An earlier attempt finished the pass (e.g. while Temporal was unreachable): its result
+    // stands. Saving its checkpoint again is harmless and covers a death right after completing.
+    if (claim.checkpoint) await saveCheckpoint(db, claim.checkpoint);
+    log.info({ passId: key.passId }, 'pass already completed by an earlier attempt');
+    return claim.result;
+  }
+  const progress = claim.progress;
+  if (claim.resumed) log.info({ after: progress.after, passId: key.passId }, 'resuming pass');
 
   const ownership = await loadOwnershipRule(db, client, input.tenantId, tenant.entityOwnerDbId);
   const lookupFilter =
@@ -92,6 +108,11 @@ async function runPass(
   let stored: StoredState | undefined;
   let refreshedEntities = false;
   const now = () => new Date();
+  /** Stops before a write once Temporal has cancelled the attempt or another holds the pass. */
+  const fence = async () => {
+    context.cancellationSignal.throwIfAborted();
+    await assertCurrent(db, key);
+  };
 
   // `progress` is what has been stored: it changes only once a page is written, so that a
   // heartbeat sent while a page is in flight never claims work that a retry would redo.
@@ -104,7 +125,8 @@ async function runPass(
   };
   const heartbeat = () => {
     syncUsage();
-    context.heartbeat(progress);
+    // For operators (the Web UI shows it) and liveness; resumption reads the pass ledger.
+    context.heartbeat({ passId: key.passId, ...progress });
   };
   const keepAlive = setInterval(heartbeat, deps.heartbeatIntervalMs ?? 5_000);
   // A full pass needs every stored id (deletions); an incremental one only those its pages bring.
@@ -121,9 +143,6 @@ async function runPass(
       after: progress.after,
       ...(deltaField ? { companion: deltaCompanion(deltaField, progress.deltaCursor) } : {}),
     })) {
-      // The run was cancelled or terminated (e.g. its tenant removed) while the page was in
-      // flight, as the last heartbeat learned: store nothing more.
-      context.cancellationSignal.throwIfAborted();
       const counts = emptyCounts();
       counts.pages = 1;
       counts.fetched = page.nodes.length;
@@ -177,6 +196,7 @@ async function runPass(
         records.push({ dbId: node.dbId, ...owner, fields: stream.toDocument(node) });
       }
       counts.rejected = rejects.length;
+      await fence();
       await saveRejects(db, rejects);
       await clearRejects(db, input.tenantId, stream.name, accepted);
       if (records.length > 0) {
@@ -186,10 +206,11 @@ async function runPass(
         counts.unchanged = written.unchanged;
       }
       if (progress.mode === 'full') {
-        await rememberSeen(db, input.tenantId, stream.name, progress.passId, page.endCursor, present);
+        await rememberPage(db, key, progress.after, page.endCursor, present);
       }
       if (deltaField && 'companion' in page) {
         const deltas = await readDeltas(client, deltaField, progress.deltaCursor, page.companion);
+        await fence();
         counts.deleted = await markDeletedFromDeltas(
           collection,
           input.tenantId,
@@ -200,31 +221,40 @@ async function runPass(
         progress.deltaCursor = deltas.cursor;
         progress.deltasRead = true;
       }
-      // The page is stored: commit it to the progress that heartbeats carry.
-      for (const key of Object.keys(counts) as Array<keyof Counts>) progress.counts[key] += counts[key];
+      // The page is stored: commit it to the pass's progress (refused for a zombie).
+      for (const k of Object.keys(counts) as Array<keyof Counts>) progress.counts[k] += counts[k];
       progress.maxModifiedAt = maxModifiedAt;
       progress.after = page.endCursor;
+      syncUsage();
+      await commitProgress(db, key, progress);
       heartbeat();
     }
 
+    let deletionReview: DeletionReview | undefined;
     if (progress.mode === 'full') {
-      progress.counts.deleted += await reconcileDeletions(
-        db,
-        stream,
-        input.tenantId,
-        progress.passId,
-        await loadStored(),
-        now(),
-      );
+      context.cancellationSignal.throwIfAborted();
+      await beginReconciliation(db, key);
+      const outcome = await reconcileDeletions(db, key, progress.after, await loadStored(), {
+        maxShare: tenant.maxDeletionShare ?? DEFAULT_MAX_DELETION_SHARE,
+        allowMassDelete: input.allowMassDelete === true,
+        now: now(),
+      });
+      if ('review' in outcome) {
+        deletionReview = outcome.review;
+        log.warn({ review: deletionReview }, 'full pass held back a mass deletion for an operator');
+      } else progress.counts.deleted += outcome.deleted;
     }
     syncUsage();
-    await saveCheckpoint(db, nextCheckpoint(checkpoint, progress, lookupFilter, now()));
     const figures: StreamFigures = {
       stream: stream.name,
       mode: progress.mode,
       ...progress.counts,
       durationMs: Date.now() - progress.startedAt,
+      ...(deletionReview ? { deletionReview } : {}),
     };
+    const next = nextCheckpoint(checkpoint, progress, lookupFilter, deletionReview, now());
+    await completePass(db, key, figures, next);
+    await saveCheckpoint(db, next);
     log.info({ figures }, 'pass complete');
     return figures;
   } finally {
@@ -232,21 +262,13 @@ async function runPass(
   }
 }
 
-function resumeOrStart(
-  details: unknown,
+/** A new pass: incremental from the high-water mark where the stream has one, else full. */
+function startProgress(
   input: SyncStreamInput,
   stream: StreamDefinition,
   checkpoint: StreamCheckpoint,
   overlapMinutes = DEFAULT_OVERLAP_MINUTES,
 ): PassProgress {
-  const previous = details as PassProgress | undefined;
-  if (previous && typeof previous.passId === 'string') {
-    return {
-      ...previous,
-      deltaCursor: previous.deltaCursor ?? checkpoint.deltaCursor,
-      deltasRead: previous.deltasRead ?? false,
-    };
-  }
   // Streams without a change cursor, and a stream never read, can only be read whole.
   const mode: SyncMode =
     input.mode === 'full' ||
@@ -256,7 +278,6 @@ function resumeOrStart(
       ? 'full'
       : 'incremental';
   return {
-    passId: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
     mode,
     since:
       mode === 'incremental' && checkpoint.highWaterMark
@@ -291,27 +312,35 @@ function connectionQuery(
   };
 }
 
-/** After a complete full pass: every stored live record that the pass did not see is gone in Xledger. */
+/**
+ * After a complete full pass: every stored live record that the pass did not see is gone in
+ * Xledger — unless that many deletions need an operator's review first. The seen ids come
+ * from the pass ledger, so they include every page of the pass, whichever attempt stored it.
+ */
 async function reconcileDeletions(
   db: Db,
-  stream: StreamDefinition,
-  tenantId: string,
-  passId: string,
+  key: PassKey,
+  end: string | null,
   stored: StoredState,
-  now: Date,
-): Promise<number> {
-  const seen = await seenInPass(db, tenantId, stream.name, passId);
-  const missing = stored.liveIds().filter((id) => !seen.has(Number(id.slice(tenantId.length + 1))));
-  const deleted = await markDeleted(recordsCollection(db, stream.collection), tenantId, missing, now);
+  guard: { maxShare: number; allowMassDelete: boolean; now: Date },
+): Promise<{ deleted: number } | { review: DeletionReview }> {
+  const seen = await seenInCompletePass(db, key, end);
+  const live = stored.liveIds();
+  const prefix = key.tenantId.length + 1;
+  const missing = live.filter((id) => !seen.has(Number(id.slice(prefix))));
+  const verdict = deletionVerdict({ live: live.length, wouldDelete: missing.length, ...guard });
+  if (!verdict.apply) return { review: verdict.review };
+  const collection = recordsCollection(db, getStream(key.stream).collection);
+  const deleted = await markDeleted(collection, key.tenantId, missing, guard.now);
   for (const id of missing) stored.markDeleted(id);
-  await forgetPasses(db, tenantId, stream.name);
-  return deleted;
+  return { deleted };
 }
 
 function nextCheckpoint(
   checkpoint: StreamCheckpoint,
   progress: PassProgress,
   lookupFilter: Record<string, unknown>,
+  deletionReview: DeletionReview | undefined,
   now: Date,
 ): StreamCheckpoint {
   return {
@@ -322,7 +351,8 @@ function nextCheckpoint(
     deltaCursor: progress.deltaCursor,
     lookupFilter,
     lastPassAt: now,
-    ...(progress.mode === 'full' ? { lastFullPassAt: now } : {}),
+    // A full pass settles the review either way: it applied its deletions, or holds new ones.
+    ...(progress.mode === 'full' ? { lastFullPassAt: now, deletionReview: deletionReview ?? null } : {}),
   };
 }
 

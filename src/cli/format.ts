@@ -124,7 +124,7 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
         d.paused ? '-' : when(d.nextRunAt, now),
         yesNo(d.runningNow),
         when(d.lastRun?.finishedAt, now),
-        d.lastError ? 'failed' : (d.lastRun?.status ?? '-'),
+        d.lastError ? 'failed' : d.heldDeletions.length > 0 ? 'needs_review' : (d.lastRun?.status ?? '-'),
         d.lastRun?.trigger ?? '-',
       ]),
     ).trimEnd(),
@@ -167,6 +167,24 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
     );
   } else {
     out.push('No runs recorded yet.');
+  }
+  const held = status.dataTypes.filter((d) => d.heldDeletions.length > 0);
+  if (held.length > 0) {
+    out.push('');
+    out.push(
+      'Held deletions (a full pass would mark an unusual share of records deleted; nothing was deleted):',
+    );
+    for (const d of held) {
+      for (const h of d.heldDeletions) {
+        const share = h.live > 0 ? Math.round((100 * h.wouldDelete) / h.live) : 0;
+        out.push(
+          `  ${d.dataType}/${h.stream}: ${h.wouldDelete} of ${h.live} live records (${share}%, allowed ${Math.round(100 * h.maxShare)}%), found ${when(h.detectedAt, now)}`,
+        );
+      }
+      out.push(
+        `  Confirm: xledger-sync tenant resync ${status.tenant.tenantId} --type ${d.dataType} --full --allow-mass-delete`,
+      );
+    }
   }
   const errors = status.dataTypes.filter((d) => d.lastError);
   if (errors.length > 0) {

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import type { DeletionReview } from '../sync/deletion-guard';
 import { collections } from './db';
 
 /** Where a (tenant, stream) stands between runs. */
@@ -14,6 +15,8 @@ export interface StreamCheckpoint {
   lookupFilter: Record<string, unknown> | null;
   lastFullPassAt: Date | null;
   lastPassAt: Date | null;
+  /** Deletions the last full pass held back for an operator; null once a full pass applies them. */
+  deletionReview?: DeletionReview | null;
 }
 
 const checkpointId = (tenantId: string, stream: string) => `${tenantId}:${stream}`;

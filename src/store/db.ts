@@ -10,6 +10,7 @@ export const collections = {
   tenants: 'tenants',
   entities: 'entities',
   checkpoints: 'sync_checkpoints',
+  passes: 'sync_passes',
   passSeen: 'sync_pass_seen',
   runs: 'sync_runs',
   rejects: 'sync_rejects',

@@ -13,6 +13,8 @@ interface SyncRequest {
   tenantId: string;
   dataType: string;
   full: boolean;
+  /** An operator confirmed that the full pass may apply a mass deletion. */
+  allowMassDelete?: boolean;
   requestedAt: Date;
   /** The run that took it; null until one does, and again when a new request comes in. */
   takenBy: string | null;
@@ -25,7 +27,7 @@ export async function requestSync(
   db: Db,
   tenantId: string,
   dataType: string,
-  full: boolean,
+  { full, allowMassDelete = false }: { full: boolean; allowMassDelete?: boolean },
   now = new Date(),
 ) {
   const requests = db.collection<SyncRequest>(SYNC_REQUESTS);
@@ -33,14 +35,27 @@ export async function requestSync(
   // merging with it (an incremental request after a full one taken is incremental).
   const replaced = await requests.updateOne(
     { _id: requestId(tenantId, dataType), takenBy: { $ne: null } },
-    { $set: { tenantId, dataType, requestedAt: now, full, takenBy: null } },
+    { $set: { tenantId, dataType, requestedAt: now, full, allowMassDelete, takenBy: null } },
   );
   if (replaced.matchedCount === 1) return;
   await requests.updateOne(
     { _id: requestId(tenantId, dataType) },
     full
-      ? { $set: { tenantId, dataType, requestedAt: now, full: true, takenBy: null } }
-      : { $set: { tenantId, dataType, requestedAt: now, takenBy: null }, $setOnInsert: { full: false } },
+      ? {
+          $set: {
+            tenantId,
+            dataType,
+            requestedAt: now,
+            full: true,
+            takenBy: null,
+            // A confirmation is never widened by a later plain request, only given by one.
+            ...(allowMassDelete ? { allowMassDelete: true } : {}),
+          },
+        }
+      : {
+          $set: { tenantId, dataType, requestedAt: now, takenBy: null },
+          $setOnInsert: { full: false },
+        },
     { upsert: true },
   );
 }
@@ -51,7 +66,7 @@ export async function takeSyncRequest(
   tenantId: string,
   dataType: string,
   runId: string,
-): Promise<{ full: boolean } | null> {
+): Promise<{ full: boolean; allowMassDelete?: true } | null> {
   const taken = await db
     .collection<SyncRequest>(SYNC_REQUESTS)
     .findOneAndUpdate(
@@ -59,7 +74,11 @@ export async function takeSyncRequest(
       { $set: { takenBy: runId } },
       { returnDocument: 'after' },
     );
-  return taken ? { full: taken.full } : null;
+  if (!taken) return null;
+  return {
+    full: taken.full,
+    ...(taken.full && taken.allowMassDelete === true ? { allowMassDelete: true } : {}),
+  };
 }
 
 /** The run `runId` is done: its request is served (one that came in since stays for the next run). */

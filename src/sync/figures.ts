@@ -1,6 +1,8 @@
 /**
  * The figures of a sync run. Plain types and pure functions only: workflows import this file.
  */
+import type { DeletionReview } from './deletion-guard';
+
 export type SyncMode = 'incremental' | 'full';
 export type SyncTrigger = 'schedule' | 'resync' | 'manual';
 
@@ -29,6 +31,8 @@ export interface StreamFigures extends Counts {
   stream: string;
   mode: SyncMode;
   durationMs: number;
+  /** Set when a full pass held back its deletions for an operator (see deletion-guard.ts). */
+  deletionReview?: DeletionReview;
 }
 
 export interface LinkFigures {
@@ -45,7 +49,8 @@ export interface SyncRunSummary {
   workflowId: string;
   runId: string;
   trigger: SyncTrigger;
-  status: 'completed' | 'skipped';
+  /** needs_review: a full pass held back a mass deletion until an operator confirms it. */
+  status: 'completed' | 'skipped' | 'needs_review';
   /** Why a run was skipped (e.g. the data type is not enabled for the tenant). */
   reason?: string;
   startedAt: string;

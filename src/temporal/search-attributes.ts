@@ -9,7 +9,16 @@ export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeT
 export const DataTypeKey = defineSearchAttributeKey('DataType', SearchAttributeType.KEYWORD);
 /** What started the run: `schedule`, `resync` or `invoice`. */
 export const TriggerKey = defineSearchAttributeKey('SyncTrigger', SearchAttributeType.KEYWORD);
+/** How a sync run ended when it needs an operator: `needs_review` (a held mass deletion). */
+export const SyncOutcomeKey = defineSearchAttributeKey('SyncOutcome', SearchAttributeType.KEYWORD);
 export const InvoiceIdKey = defineSearchAttributeKey('InvoiceId', SearchAttributeType.KEYWORD);
 export const InvoiceStateKey = defineSearchAttributeKey('InvoiceState', SearchAttributeType.KEYWORD);
 
-export const customSearchAttributes = [TenantIdKey, DataTypeKey, TriggerKey, InvoiceIdKey, InvoiceStateKey];
+export const customSearchAttributes = [
+  TenantIdKey,
+  DataTypeKey,
+  TriggerKey,
+  SyncOutcomeKey,
+  InvoiceIdKey,
+  InvoiceStateKey,
+];

@@ -1,4 +1,4 @@
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   addCounts,
@@ -8,7 +8,7 @@ import {
   type SyncRunSummary,
   type SyncTrigger,
 } from '../sync/figures';
-import { DataTypeKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
+import { DataTypeKey, SyncOutcomeKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
 
 export interface SyncDataTypeInput {
   tenantId: string;
@@ -17,9 +17,10 @@ export interface SyncDataTypeInput {
   trigger?: SyncTrigger;
 }
 
+/** Bounded: a step that keeps failing ends the run visibly; the next scheduled run tries again. */
 const { planSync, linkData, recordRun } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
 /** The long pass: heartbeats per page, so a dead worker is noticed within the heartbeat timeout. */
@@ -69,13 +70,18 @@ export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<Sy
     if (plan.link) link = await linkData({ tenantId: input.tenantId, link: plan.link });
   }
   const finishedAt = Date.now();
+  const needsReview = streams.some((figures) => figures.deletionReview !== undefined);
+  if (needsReview && patched('sync-outcome-needs-review')) {
+    // Filterable in the Web UI: `SyncOutcome = "needs_review"`.
+    upsertSearchAttributes([{ key: SyncOutcomeKey, value: 'needs_review' }]);
+  }
   const summary: SyncRunSummary = {
     tenantId: input.tenantId,
     dataType: input.dataType,
     workflowId: info.workflowId,
     runId: info.runId,
     trigger: plan.enabled && plan.resync ? 'resync' : trigger,
-    status: plan.enabled ? 'completed' : 'skipped',
+    status: !plan.enabled ? 'skipped' : needsReview ? 'needs_review' : 'completed',
     ...(plan.enabled ? {} : { reason: plan.reason }),
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(finishedAt).toISOString(),

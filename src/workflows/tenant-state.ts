@@ -7,11 +7,14 @@ export interface ResyncRequest {
   dataTypes?: string[];
   /** Full pass (also reconciles deletions) instead of incremental. */
   full?: boolean;
+  /** With `full`: apply deletions that the mass-deletion guard held back. */
+  allowMassDelete?: boolean;
 }
 
 export interface ResyncRecord {
   dataTypes: string[];
   full: boolean;
+  allowMassDelete?: boolean;
   requestedAt: string;
   /** When the request was handed to the schedules; null while waiting. */
   dispatchedAt: string | null;
@@ -51,6 +54,7 @@ export class TenantState {
     this.pending.push({
       dataTypes,
       full: request.full === true,
+      ...(request.full === true && request.allowMassDelete === true ? { allowMassDelete: true } : {}),
       requestedAt: now,
       dispatchedAt: null,
       ignored: [],

@@ -43,7 +43,13 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<void> 
         ? []
         : [...new Set(records.flatMap((r) => r.dataTypes))];
       const full = records.some((r) => r.full);
-      const { ignored } = await dispatchResync({ tenantId: input.tenantId, dataTypes, full });
+      const allowMassDelete = records.some((r) => r.allowMassDelete === true);
+      const { ignored } = await dispatchResync({
+        tenantId: input.tenantId,
+        dataTypes,
+        full,
+        ...(allowMassDelete ? { allowMassDelete } : {}),
+      });
       state.dispatched(records, ignored, new Date().toISOString());
     }
     if (historyIsLarge() && state.pending.length === 0) {

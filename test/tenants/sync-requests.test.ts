@@ -7,15 +7,15 @@ const db = useScratchDb('req');
 
 describe('resync requests', () => {
   it('merge until a run takes them; full wins over incremental', async () => {
-    await requestSync(db(), 't1', 'suppliers', false);
-    await requestSync(db(), 't1', 'suppliers', true);
-    await requestSync(db(), 't1', 'suppliers', false);
+    await requestSync(db(), 't1', 'suppliers', { full: false });
+    await requestSync(db(), 't1', 'suppliers', { full: true });
+    await requestSync(db(), 't1', 'suppliers', { full: false });
     expect(await takeSyncRequest(db(), 't1', 'suppliers', 'run-1')).toEqual({ full: true });
     expect(await takeSyncRequest(db(), 't1', 'accounts', 'run-1')).toBeNull();
   });
 
   it('a retried planning step of the same run gets the request again', async () => {
-    await requestSync(db(), 't2', 'suppliers', true);
+    await requestSync(db(), 't2', 'suppliers', { full: true });
     expect(await takeSyncRequest(db(), 't2', 'suppliers', 'run-1')).toEqual({ full: true });
     expect(await takeSyncRequest(db(), 't2', 'suppliers', 'run-1')).toEqual({ full: true });
     await completeSyncRequest(db(), 't2', 'suppliers', 'run-1');
@@ -23,7 +23,7 @@ describe('resync requests', () => {
   });
 
   it('a run that dies before completing leaves the request to the next run', async () => {
-    await requestSync(db(), 't3', 'suppliers', false);
+    await requestSync(db(), 't3', 'suppliers', { full: false });
     expect(await takeSyncRequest(db(), 't3', 'suppliers', 'dead-run')).toEqual({ full: false });
     expect(await takeSyncRequest(db(), 't3', 'suppliers', 'next-run')).toEqual({ full: false });
     // The dead run's late completion (a zombie activity) does not remove the next run's request.
@@ -32,19 +32,34 @@ describe('resync requests', () => {
   });
 
   it('a request made while a run holds the previous one stays for the run after it', async () => {
-    await requestSync(db(), 't4', 'suppliers', false);
+    await requestSync(db(), 't4', 'suppliers', { full: false });
     expect(await takeSyncRequest(db(), 't4', 'suppliers', 'run-1')).toEqual({ full: false });
-    await requestSync(db(), 't4', 'suppliers', true);
+    await requestSync(db(), 't4', 'suppliers', { full: true });
     await completeSyncRequest(db(), 't4', 'suppliers', 'run-1');
     expect(await takeSyncRequest(db(), 't4', 'suppliers', 'run-2')).toEqual({ full: true });
   });
 
   it('a request made while a run serves a full one is a request of its own', async () => {
-    await requestSync(db(), 't5', 'suppliers', true);
+    await requestSync(db(), 't5', 'suppliers', { full: true });
     expect(await takeSyncRequest(db(), 't5', 'suppliers', 'run-1')).toEqual({ full: true });
-    await requestSync(db(), 't5', 'suppliers', false);
-    await requestSync(db(), 't5', 'suppliers', false);
+    await requestSync(db(), 't5', 'suppliers', { full: false });
+    await requestSync(db(), 't5', 'suppliers', { full: false });
     await completeSyncRequest(db(), 't5', 'suppliers', 'run-1');
     expect(await takeSyncRequest(db(), 't5', 'suppliers', 'run-2')).toEqual({ full: false });
+  });
+
+  it('an allowed mass deletion rides only on a full request, and a plain one does not take it back', async () => {
+    await requestSync(db(), 't6', 'suppliers', { full: false, allowMassDelete: true });
+    expect(await takeSyncRequest(db(), 't6', 'suppliers', 'run-1')).toEqual({ full: false });
+    await completeSyncRequest(db(), 't6', 'suppliers', 'run-1');
+    await requestSync(db(), 't6', 'suppliers', { full: true, allowMassDelete: true });
+    await requestSync(db(), 't6', 'suppliers', { full: true });
+    expect(await takeSyncRequest(db(), 't6', 'suppliers', 'run-2')).toEqual({
+      full: true,
+      allowMassDelete: true,
+    });
+    await completeSyncRequest(db(), 't6', 'suppliers', 'run-2');
+    await requestSync(db(), 't6', 'suppliers', { full: true });
+    expect(await takeSyncRequest(db(), 't6', 'suppliers', 'run-3')).toEqual({ full: true });
   });
 });

@@ -1,0 +1,45 @@
+/**
+ * The real activities, wired to a harness's servers without a worker, for tests that play
+ * Temporal's part themselves: which attempt runs when, and which one is a zombie.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../src/activities';
+import { logger } from '../../src/logger';
+import { XledgerClient } from '../../src/xledger/client';
+import { RequestGates } from '../../src/xledger/request-gate';
+import type { Harness } from './harness';
+
+export function harnessActivities(h: Harness, options: { pageSize: number }): Activities {
+  const gates = new RequestGates({ ...h.config.xledger, maxWaiting: 8 });
+  return createActivities({
+    db: h.store.db,
+    tenants: h.tenants,
+    temporal: h.client,
+    taskQueue: h.taskQueue,
+    xledgerFor: (endpoint, token) =>
+      new XledgerClient({
+        endpoint,
+        token,
+        requestTimeoutMs: h.config.xledger.requestTimeoutMs,
+        gate: gates.forToken(endpoint, token),
+      }),
+    pageSize: options.pageSize,
+    logger,
+    heartbeatIntervalMs: 200,
+  });
+}
+
+/** One attempt of one activity of one workflow run, as Temporal would start it. */
+export function attemptOf(runId: string, attempt: number, activityId = '2'): MockActivityEnvironment {
+  return new MockActivityEnvironment(
+    {
+      attempt,
+      activityId,
+      activityType: 'syncStream',
+      workflowType: 'syncDataTypeWorkflow',
+      workflowExecution: { workflowId: `sync:${runId}`, runId },
+    },
+    { logger: new DefaultLogger('ERROR') },
+  );
+}
