@@ -29,12 +29,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(simulator: SimulatorOptions = {}): Promise<Harness> {
+export async function startHarness(
+  simulator: SimulatorOptions = {},
+  /** A Temporal server of the test's own (e.g. one it stops and restarts); default: the run's. */
+  temporal: { address: string; namespace: string } = {
+    address: inject('temporalAddress'),
+    namespace: inject('temporalNamespace'),
+  },
+): Promise<Harness> {
   const suffix = randomBytes(4).toString('hex');
   const taskQueue = `test-${suffix}`;
   const config = loadConfig({
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     MONGODB_URI: inject('mongoUri'),
     MONGODB_DB: `${inject('mongoDbName')}_${suffix}`,
