@@ -16,6 +16,8 @@ const envSchema = z.object({
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   /** Temporal Cloud API key (implies TLS). */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** How long to wait for Temporal: to connect, and for each call of the client API, the CLI and activities. */
+  TEMPORAL_TIMEOUT_MS: positiveInt.default(15_000),
 
   MONGODB_URI: z
     .string()
@@ -23,6 +25,17 @@ const envSchema = z.object({
     .default('mongodb://127.0.0.1:27017/xledger_sync'),
   /** Database name; defaults to the one in MONGODB_URI, else xledger_sync. */
   MONGODB_DB: z.string().min(1).optional(),
+  /**
+   * How long to wait for MongoDB: to connect and select a server (everywhere), and for each
+   * request of the client API and CLI. A server that accepts connections but never answers
+   * fails within about this time instead of hanging.
+   */
+  MONGODB_TIMEOUT_MS: positiveInt.default(15_000),
+  /**
+   * The longest one MongoDB request of the worker may take (one batch of a cursor, one bulk
+   * write); then the activity fails and is retried. Long reads are many batches, each bounded.
+   */
+  MONGODB_WORKER_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
 
   /** 32 bytes, base64: encrypts Xledger tokens at rest (AES-256-GCM). */
   TOKEN_ENCRYPTION_KEY: z
@@ -50,10 +63,19 @@ export type Config = {
     namespace: string;
     taskQueue: string;
     maxConcurrentActivities: number;
+    /** Connect timeout and deadline of each call (client API, CLI, activities). */
+    timeoutMs: number;
     tls?: { certPath: string; keyPath: string };
     apiKey?: string;
   };
-  mongo: { uri: string; dbName: string };
+  mongo: {
+    uri: string;
+    dbName: string;
+    /** Connect and server-selection timeout; also the request timeout of the client API and CLI. */
+    timeoutMs: number;
+    /** Request timeout of the worker. */
+    workerRequestTimeoutMs: number;
+  };
   tokenEncryptionKey?: Buffer;
   xledger: {
     defaultEndpoint: string;
@@ -87,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      timeoutMs: e.TEMPORAL_TIMEOUT_MS,
       ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
         ? { tls: { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } }
         : {}),
@@ -95,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongo: {
       uri: e.MONGODB_URI,
       dbName: e.MONGODB_DB ?? databaseNameFromUri(e.MONGODB_URI) ?? 'xledger_sync',
+      timeoutMs: e.MONGODB_TIMEOUT_MS,
+      workerRequestTimeoutMs: e.MONGODB_WORKER_REQUEST_TIMEOUT_MS,
     },
     ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: Buffer.from(e.TOKEN_ENCRYPTION_KEY, 'base64') } : {}),
     xledger: {
