@@ -53,6 +53,13 @@ const envSchema = z.object({
 
   /** Activities one worker runs at once (Temporal's default is 100); lower it for a small database. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
+  /**
+   * On SIGTERM/SIGINT the worker stops taking tasks and lets running activities finish for this
+   * long; then they are cancelled (an activity that ignores cancellation goes on running).
+   */
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(30),
+  /** After this long (default: the grace time + 15 s) the worker stops whatever still runs and exits 1. */
+  WORKER_SHUTDOWN_FORCE_SECONDS: positiveInt.optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -65,6 +72,10 @@ export type Config = {
     maxConcurrentActivities: number;
     /** Connect timeout and deadline of each call (client API, CLI, activities). */
     timeoutMs: number;
+    /** A draining worker's activities run this long, then are cancelled. */
+    shutdownGraceMs: number;
+    /** A worker that has not drained by then stops anyway. */
+    shutdownForceMs: number;
     tls?: { certPath: string; keyPath: string };
     apiKey?: string;
   };
@@ -103,6 +114,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration: TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
     );
   }
+  const shutdownForceSeconds = e.WORKER_SHUTDOWN_FORCE_SECONDS ?? e.WORKER_SHUTDOWN_GRACE_SECONDS + 15;
+  if (shutdownForceSeconds <= e.WORKER_SHUTDOWN_GRACE_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration: WORKER_SHUTDOWN_FORCE_SECONDS must be longer than WORKER_SHUTDOWN_GRACE_SECONDS',
+    );
+  }
   return {
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -110,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       timeoutMs: e.TEMPORAL_TIMEOUT_MS,
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+      shutdownForceMs: shutdownForceSeconds * 1000,
       ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
         ? { tls: { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } }
         : {}),

@@ -12,11 +12,16 @@ const levels: Record<string, LogLevel> = {
 /**
  * Routes the Temporal SDK's own logs through our pino logger. Runtime.install may run once
  * per process, before any worker; later calls keep the first installation.
+ *
+ * The runtime installs no signal handlers (`shutdownSignals: []`): the entry points own SIGINT
+ * and SIGTERM (worker.ts `shutdownOnSignals`), so that a worker is asked to drain exactly once
+ * and the process ends when the drain is done.
  */
 export function installTemporalRuntimeLogging(): void {
   try {
     Runtime.install({
       logger: new DefaultLogger(levels[defaultLogger.level] ?? 'WARN', sdkLogToPino(defaultLogger)),
+      shutdownSignals: [],
     });
   } catch {
     // Already installed in this process.
