@@ -8,4 +8,6 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY tsconfig.json ./
 COPY src ./src
 USER node
-CMD ["npx", "tsx", "src/worker.ts"]
+# node itself is PID 1 (no npx or tsx wrapper in between), so `docker stop`'s SIGTERM reaches the
+# worker, which drains and exits (see WORKER_SHUTDOWN_*_SECONDS and stop_grace_period).
+CMD ["node", "--import", "tsx", "src/worker.ts"]

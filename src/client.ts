@@ -5,13 +5,27 @@ import {
   WorkflowNotFoundError,
   type Connection,
 } from '@temporalio/client';
+import {
+  MongoNetworkError,
+  MongoServerSelectionError,
+  type Collection,
+  type Document,
+  type Filter,
+} from 'mongodb';
 import { z } from 'zod';
 import { loadConfig, requireEncryptionKey, type Config } from './config';
 import { dataTypes, masterDataTypeNames } from './datatypes/registry';
 import { invoiceSchema } from './invoices/invoice';
 import { submitToOutbox } from './invoices/submit';
 import { intervalMinutesFor, scheduleSpecsFor, TenantSchedules } from './schedules';
-import { collections, connectStore, ensureIndexes, type Store } from './store/db';
+import {
+  collections,
+  connectStore,
+  ensureIndexes,
+  storeUnavailable,
+  StoreUnavailableError,
+  type Store,
+} from './store/db';
 import {
   getOutboxInvoice,
   InvoiceConflictError,
@@ -28,7 +42,7 @@ import { TenantStore, UnknownTenantError } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
 import type { DeletionReview } from './sync/deletion-guard';
 import { scheduledTypeNames, tenantConfigSchema, tenantIdSchema, type TenantSettings } from './tenant';
-import { connectClient } from './temporal/connection';
+import { connectClient, isTemporalUnavailable, temporalUnavailable } from './temporal/connection';
 import { scheduleId, tenantWorkflowId } from './temporal/ids';
 import { TenantIdKey } from './temporal/search-attributes';
 import { XledgerClient } from './xledger/client';
@@ -65,7 +79,10 @@ export class XledgerRefusedError extends XledgerSyncError {
   override name = 'XledgerRefusedError';
 }
 
-/** Temporal or MongoDB could not be reached. */
+/**
+ * Temporal or MongoDB could not be reached or did not answer in time (MONGODB_TIMEOUT_MS,
+ * TEMPORAL_TIMEOUT_MS); the message names which, and where (never with credentials).
+ */
 export class ServiceUnavailableError extends XledgerSyncError {
   override name = 'ServiceUnavailableError';
 }
@@ -167,21 +184,26 @@ export class XledgerSyncClient {
   static async connect(options: XledgerSyncClientOptions = {}): Promise<XledgerSyncClient> {
     const config = options.config ?? loadConfig();
     const cipher = new TokenCipher(requireEncryptionKey(config));
+    // Every request of the API waits at most MONGODB_TIMEOUT_MS (purges go in short batches).
+    const timeouts = { timeoutMs: config.mongo.timeoutMs, requestTimeoutMs: config.mongo.timeoutMs };
     let store: Store;
     try {
-      store = await connectStore(config.mongo.uri, config.mongo.dbName);
+      store = await connectStore(config.mongo.uri, config.mongo.dbName, timeouts);
+    } catch (error) {
+      throw new ServiceUnavailableError((error as Error).message);
+    }
+    try {
       await ensureIndexes(store.db);
     } catch (error) {
-      throw new ServiceUnavailableError(`MongoDB is unreachable: ${(error as Error).message}`);
+      await store.close();
+      throw unavailable(config, error) ?? error;
     }
     let connection: Connection;
     try {
       connection = await connectClient(config.temporal);
     } catch (error) {
       await store.close();
-      throw new ServiceUnavailableError(
-        `Temporal is unreachable at ${config.temporal.address}: ${(error as Error).message}`,
-      );
+      throw new ServiceUnavailableError(temporalUnavailable(config.temporal, error).message);
     }
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
     return new XledgerSyncClient(
@@ -200,68 +222,78 @@ export class XledgerSyncClient {
    * the tenant workflow. The same config twice changes nothing.
    */
   async upsertTenant(input: unknown): Promise<TenantSettings> {
-    const parsed = tenantConfigSchema.safeParse(input);
-    if (!parsed.success) throw invalid(input, parsed.error);
-    const config = parsed.data;
-    const settings = this.tenants.settingsOf(config);
-    await this.verifyWithXledger(
-      config.tenantId,
-      settings.xledger.endpoint,
-      config.xledger.token,
-      config.entityOwnerDbId,
-    );
-    const wasPaused = await this.isPaused(config.tenantId);
-    await this.tenants.save(config);
-    await this.schedules.upsert(settings, wasPaused);
-    await this.ensureTenantWorkflow(config.tenantId);
-    return settings;
+    return this.call(async () => {
+      const parsed = tenantConfigSchema.safeParse(input);
+      if (!parsed.success) throw invalid(input, parsed.error);
+      const config = parsed.data;
+      const settings = this.tenants.settingsOf(config);
+      await this.verifyWithXledger(
+        config.tenantId,
+        settings.xledger.endpoint,
+        config.xledger.token,
+        config.entityOwnerDbId,
+      );
+      const wasPaused = await this.isPaused(config.tenantId);
+      await this.tenants.save(config);
+      await this.schedules.upsert(settings, wasPaused);
+      await this.ensureTenantWorkflow(config.tenantId);
+      return settings;
+    });
   }
 
   async getTenant(tenantId: string): Promise<TenantSettings> {
-    return this.tenants.get(parseTenantId(tenantId));
+    return this.call(() => this.tenants.get(parseTenantId(tenantId)));
   }
 
   async listTenants(): Promise<TenantSettings[]> {
-    return this.tenants.list();
+    return this.call(() => this.tenants.list());
   }
 
   async tenantStatus(tenantId: string): Promise<TenantStatus> {
-    const tenant = await this.getTenant(tenantId);
-    const scheduled = scheduleSpecsFor(tenant).map((spec) => spec.dataType);
-    const statuses = await Promise.all(scheduled.map((name) => this.dataTypeStatus(tenant, name)));
-    return {
-      tenant,
-      paused: statuses.length > 0 && statuses.every((s) => s.paused),
-      dataTypes: statuses,
-      invoices: await invoiceCounts(this.store.db, tenant.tenantId),
-      workflow: await this.tenantWorkflowStatus(tenant.tenantId),
-    };
+    return this.call(async () => {
+      const tenant = await this.getTenant(tenantId);
+      const scheduled = scheduleSpecsFor(tenant).map((spec) => spec.dataType);
+      const statuses = await Promise.all(scheduled.map((name) => this.dataTypeStatus(tenant, name)));
+      return {
+        tenant,
+        paused: statuses.length > 0 && statuses.every((s) => s.paused),
+        dataTypes: statuses,
+        invoices: await invoiceCounts(this.store.db, tenant.tenantId),
+        workflow: await this.tenantWorkflowStatus(tenant.tenantId),
+      };
+    });
   }
 
   /** Sends the `resync` signal to the tenant workflow (starting it if needed). */
   async forceResync(tenantId: string, options: ResyncRequest = {}): Promise<void> {
-    const id = parseTenantId(tenantId);
-    const parsed = resyncOptionsSchema.safeParse(options);
-    if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
-    await this.tenants.get(id);
-    await this.temporal.workflow.signalWithStart('tenantWorkflow', {
-      workflowId: tenantWorkflowId(id),
-      taskQueue: this.config.temporal.taskQueue,
-      args: [{ tenantId: id }],
-      signal: 'resync',
-      signalArgs: [parsed.data],
-      typedSearchAttributes: [{ key: TenantIdKey, value: id }],
+    return this.call(async () => {
+      const id = parseTenantId(tenantId);
+      const parsed = resyncOptionsSchema.safeParse(options);
+      if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+      await this.tenants.get(id);
+      await this.temporal.workflow.signalWithStart('tenantWorkflow', {
+        workflowId: tenantWorkflowId(id),
+        taskQueue: this.config.temporal.taskQueue,
+        args: [{ tenantId: id }],
+        signal: 'resync',
+        signalArgs: [parsed.data],
+        typedSearchAttributes: [{ key: TenantIdKey, value: id }],
+      });
     });
   }
 
   async pauseTenant(tenantId: string, note = 'paused through the xledger-sync API'): Promise<void> {
-    const tenant = await this.getTenant(tenantId);
-    await this.schedules.setPaused(tenant, true, note);
+    return this.call(async () => {
+      const tenant = await this.getTenant(tenantId);
+      await this.schedules.setPaused(tenant, true, note);
+    });
   }
 
   async resumeTenant(tenantId: string, note = 'resumed through the xledger-sync API'): Promise<void> {
-    const tenant = await this.getTenant(tenantId);
-    await this.schedules.setPaused(tenant, false, note);
+    return this.call(async () => {
+      const tenant = await this.getTenant(tenantId);
+      await this.schedules.setPaused(tenant, false, note);
+    });
   }
 
   /**
@@ -270,28 +302,32 @@ export class XledgerSyncClient {
    * is an InvoiceConflictError.
    */
   async submitInvoice(tenantId: string, input: unknown): Promise<InvoiceStatus> {
-    const id = parseTenantId(tenantId);
-    const parsed = invoiceSchema.safeParse(input);
-    if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
-    const stored = await submitToOutbox(
-      {
-        db: this.store.db,
-        temporal: this.temporal,
-        taskQueue: this.config.temporal.taskQueue,
-        tenants: this.tenants,
-      },
-      id,
-      parsed.data,
-    );
-    return invoiceStatusOf(stored);
+    return this.call(async () => {
+      const id = parseTenantId(tenantId);
+      const parsed = invoiceSchema.safeParse(input);
+      if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+      const stored = await submitToOutbox(
+        {
+          db: this.store.db,
+          temporal: this.temporal,
+          taskQueue: this.config.temporal.taskQueue,
+          tenants: this.tenants,
+        },
+        id,
+        parsed.data,
+      );
+      return invoiceStatusOf(stored);
+    });
   }
 
   async invoiceStatus(tenantId: string, invoiceId: string): Promise<InvoiceStatus> {
-    const id = parseTenantId(tenantId);
-    await this.tenants.get(id);
-    const stored = await getOutboxInvoice(this.store.db, id, invoiceId);
-    if (!stored) throw new UnknownInvoiceError(id, invoiceId);
-    return invoiceStatusOf(stored);
+    return this.call(async () => {
+      const id = parseTenantId(tenantId);
+      await this.tenants.get(id);
+      const stored = await getOutboxInvoice(this.store.db, id, invoiceId);
+      if (!stored) throw new UnknownInvoiceError(id, invoiceId);
+      return invoiceStatusOf(stored);
+    });
   }
 
   /** Removes the schedules, the tenant workflow and the tenant; the synced data too with `purge`. */
@@ -301,41 +337,55 @@ export class XledgerSyncClient {
    * Xledger, unless `force`: then their posting workflows end too, whatever state they are in.
    */
   async removeTenant(tenantId: string, options: { purge?: boolean; force?: boolean } = {}): Promise<void> {
-    const id = parseTenantId(tenantId);
-    await this.tenants.get(id);
-    const invoices = await invoiceCounts(this.store.db, id);
-    const open = invoices.pending + invoices.posting + invoices.accepted + invoices.retrying;
-    if (open > 0 && !options.force) throw new TenantHasOpenInvoicesError(id, open);
-    await this.schedules.removeAll(id);
-    const running = this.temporal.workflow.list({
-      query: `${TenantIdKey.name} = "${id}" AND ExecutionStatus = "Running"`,
+    return this.call(async () => {
+      const id = parseTenantId(tenantId);
+      await this.tenants.get(id);
+      const invoices = await invoiceCounts(this.store.db, id);
+      const open = invoices.pending + invoices.posting + invoices.accepted + invoices.retrying;
+      if (open > 0 && !options.force) throw new TenantHasOpenInvoicesError(id, open);
+      await this.schedules.removeAll(id);
+      const running = this.temporal.workflow.list({
+        query: `${TenantIdKey.name} = "${id}" AND ExecutionStatus = "Running"`,
+      });
+      const handles = [this.temporal.workflow.getHandle(tenantWorkflowId(id))];
+      for await (const execution of running) {
+        if (execution.workflowId !== tenantWorkflowId(id)) {
+          handles.push(this.temporal.workflow.getHandle(execution.workflowId, execution.runId));
+        }
+      }
+      for (const handle of handles) {
+        try {
+          await handle.terminate('tenant removed');
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }
+      if (options.purge) {
+        const names = [
+          ...new Set([
+            ...dataTypes.flatMap((type) => type.streams.map((stream) => stream.collection)),
+            ...Object.values(collections).filter((name) => name !== collections.tenants),
+            SYNC_REQUESTS,
+            OUTBOX,
+            POSTING_LEASES,
+          ]),
+        ];
+        for (const name of names) await deleteInBatches(this.store.db.collection(name), { tenantId: id });
+      }
+      await this.tenants.remove(id);
     });
-    const handles = [this.temporal.workflow.getHandle(tenantWorkflowId(id))];
-    for await (const execution of running) {
-      if (execution.workflowId !== tenantWorkflowId(id)) {
-        handles.push(this.temporal.workflow.getHandle(execution.workflowId, execution.runId));
-      }
+  }
+
+  /**
+   * Runs one API call: MongoDB or Temporal failing to answer (or to be reached) becomes a
+   * ServiceUnavailableError naming which of the two.
+   */
+  private async call<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw unavailable(this.config, error) ?? error;
     }
-    for (const handle of handles) {
-      try {
-        await handle.terminate('tenant removed');
-      } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      }
-    }
-    if (options.purge) {
-      const names = [
-        ...new Set([
-          ...dataTypes.flatMap((type) => type.streams.map((stream) => stream.collection)),
-          ...Object.values(collections).filter((name) => name !== collections.tenants),
-          SYNC_REQUESTS,
-          OUTBOX,
-          POSTING_LEASES,
-        ]),
-      ];
-      for (const name of names) await this.store.db.collection(name).deleteMany({ tenantId: id });
-    }
-    await this.tenants.remove(id);
   }
 
   async close(): Promise<void> {
@@ -464,6 +514,38 @@ export class XledgerSyncClient {
     }
   }
 }
+
+/** The ServiceUnavailableError for an error of MongoDB or Temporal not answering; undefined for any other. */
+function unavailable(config: Config, error: unknown): ServiceUnavailableError | undefined {
+  if (error instanceof ServiceUnavailableError) return error;
+  if (error instanceof StoreUnavailableError) return new ServiceUnavailableError(error.message);
+  if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) {
+    return new ServiceUnavailableError(
+      storeUnavailable(config.mongo.uri, config.mongo.timeoutMs, error).message,
+    );
+  }
+  if (isTemporalUnavailable(error)) {
+    return new ServiceUnavailableError(temporalUnavailable(config.temporal, error).message);
+  }
+  return undefined;
+}
+
+/**
+ * Deletes what matches in batches of ids: each request stays short on any server (FerretDB on
+ * SQLite too), within the API's request timeout, however much a tenant has.
+ */
+async function deleteInBatches(collection: Collection<Document>, filter: Filter<Document>): Promise<void> {
+  for (;;) {
+    const batch = await collection
+      .find(filter, { projection: { _id: 1 } })
+      .limit(PURGE_BATCH)
+      .toArray();
+    if (batch.length === 0) return;
+    await collection.deleteMany({ _id: { $in: batch.map((doc) => doc._id as unknown) } } as Filter<Document>);
+  }
+}
+
+const PURGE_BATCH = 1_000;
 
 function invoiceStatusOf(stored: OutboxInvoice): InvoiceStatus {
   return {

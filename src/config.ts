@@ -16,6 +16,8 @@ const envSchema = z.object({
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   /** Temporal Cloud API key (implies TLS). */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** How long to wait for Temporal: to connect, and for each call of the client API, the CLI and activities. */
+  TEMPORAL_TIMEOUT_MS: positiveInt.default(15_000),
 
   MONGODB_URI: z
     .string()
@@ -23,6 +25,17 @@ const envSchema = z.object({
     .default('mongodb://127.0.0.1:27017/xledger_sync'),
   /** Database name; defaults to the one in MONGODB_URI, else xledger_sync. */
   MONGODB_DB: z.string().min(1).optional(),
+  /**
+   * How long to wait for MongoDB: to connect and select a server (everywhere), and for each
+   * request of the client API and CLI. A server that accepts connections but never answers
+   * fails within about this time instead of hanging.
+   */
+  MONGODB_TIMEOUT_MS: positiveInt.default(15_000),
+  /**
+   * The longest one MongoDB request of the worker may take (one batch of a cursor, one bulk
+   * write); then the activity fails and is retried. Long reads are many batches, each bounded.
+   */
+  MONGODB_WORKER_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
 
   /** 32 bytes, base64: encrypts Xledger tokens at rest (AES-256-GCM). */
   TOKEN_ENCRYPTION_KEY: z
@@ -40,6 +53,13 @@ const envSchema = z.object({
 
   /** Activities one worker runs at once (Temporal's default is 100); lower it for a small database. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
+  /**
+   * On SIGTERM/SIGINT the worker stops taking tasks and lets running activities finish for this
+   * long; then they are cancelled (an activity that ignores cancellation goes on running).
+   */
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(30),
+  /** After this long (default: the grace time + 15 s) the worker stops whatever still runs and exits 1. */
+  WORKER_SHUTDOWN_FORCE_SECONDS: positiveInt.optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -50,10 +70,23 @@ export type Config = {
     namespace: string;
     taskQueue: string;
     maxConcurrentActivities: number;
+    /** Connect timeout and deadline of each call (client API, CLI, activities). */
+    timeoutMs: number;
+    /** A draining worker's activities run this long, then are cancelled. */
+    shutdownGraceMs: number;
+    /** A worker that has not drained by then stops anyway. */
+    shutdownForceMs: number;
     tls?: { certPath: string; keyPath: string };
     apiKey?: string;
   };
-  mongo: { uri: string; dbName: string };
+  mongo: {
+    uri: string;
+    dbName: string;
+    /** Connect and server-selection timeout; also the request timeout of the client API and CLI. */
+    timeoutMs: number;
+    /** Request timeout of the worker. */
+    workerRequestTimeoutMs: number;
+  };
   tokenEncryptionKey?: Buffer;
   xledger: {
     defaultEndpoint: string;
@@ -81,12 +114,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration: TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
     );
   }
+  const shutdownForceSeconds = e.WORKER_SHUTDOWN_FORCE_SECONDS ?? e.WORKER_SHUTDOWN_GRACE_SECONDS + 15;
+  if (shutdownForceSeconds <= e.WORKER_SHUTDOWN_GRACE_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration: WORKER_SHUTDOWN_FORCE_SECONDS must be longer than WORKER_SHUTDOWN_GRACE_SECONDS',
+    );
+  }
   return {
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      timeoutMs: e.TEMPORAL_TIMEOUT_MS,
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+      shutdownForceMs: shutdownForceSeconds * 1000,
       ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
         ? { tls: { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } }
         : {}),
@@ -95,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongo: {
       uri: e.MONGODB_URI,
       dbName: e.MONGODB_DB ?? databaseNameFromUri(e.MONGODB_URI) ?? 'xledger_sync',
+      timeoutMs: e.MONGODB_TIMEOUT_MS,
+      workerRequestTimeoutMs: e.MONGODB_WORKER_REQUEST_TIMEOUT_MS,
     },
     ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: Buffer.from(e.TOKEN_ENCRYPTION_KEY, 'base64') } : {}),
     xledger: {

@@ -71,6 +71,11 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     maxConcurrentActivityTaskExecutions: config.temporal.maxConcurrentActivities,
+    // A draining worker lets running activities finish for the grace time, then cancels them;
+    // at the force time it gives up on whatever still runs (run() rejects), so a stop never
+    // hangs on an activity that waits on a stalled database or Xledger.
+    shutdownGraceTime: config.temporal.shutdownGraceMs,
+    shutdownForceTime: config.temporal.shutdownForceMs,
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),
@@ -88,29 +93,88 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
   };
 }
 
-/** `npm run worker`: runs until SIGINT/SIGTERM, then drains and exits. */
+/**
+ * Calls `onSignal` on the first SIGINT or SIGTERM. Later ones are only logged: run through npm, a
+ * terminal's Ctrl-C reaches the process twice (from the terminal, and forwarded by npm), and a
+ * second signal must not cut a drain short. The worker's force time bounds the drain. Returns a
+ * function that removes the handlers.
+ */
+export function shutdownOnSignals(onSignal: (signal: NodeJS.Signals) => void): () => void {
+  let firstAt: number | undefined;
+  const handler = (signal: NodeJS.Signals) => {
+    if (firstAt !== undefined) {
+      // The copy npm forwards arrives at once; only a later signal is worth a line.
+      if (Date.now() - firstAt > 1_000) logger.info({ signal }, 'already stopping; waiting for the drain');
+      return;
+    }
+    firstAt = Date.now();
+    onSignal(signal);
+  };
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  for (const signal of signals) process.on(signal, handler);
+  return () => {
+    for (const signal of signals) process.off(signal, handler);
+  };
+}
+
+/**
+ * `npm run worker`: runs until SIGINT/SIGTERM, then drains — takes no new tasks, lets running
+ * activities finish (WORKER_SHUTDOWN_GRACE_SECONDS), cancels what still runs — and exits 0. A
+ * worker that has not drained by WORKER_SHUTDOWN_FORCE_SECONDS exits 1.
+ */
 export async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
-  const store = await connectStore(config.mongo.uri, config.mongo.dbName);
-  await ensureIndexes(store.db);
-  const connection = await connectWorker(config.temporal);
-  const { run } = await createWorker({ config, store, connection });
-  logger.info(
-    { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
-    'worker started',
-  );
+  const store = await connectStore(config.mongo.uri, config.mongo.dbName, {
+    timeoutMs: config.mongo.timeoutMs,
+    requestTimeoutMs: config.mongo.workerRequestTimeoutMs,
+  });
   try {
-    await run();
+    await ensureIndexes(store.db);
+    const connection = await connectWorker(config.temporal);
+    try {
+      const { worker, run } = await createWorker({ config, store, connection });
+      const running = run(); // RUNNING from here on: shutdown() may be called
+      const removeHandlers = shutdownOnSignals((signal) => {
+        logger.info(
+          {
+            signal,
+            graceSeconds: config.temporal.shutdownGraceMs / 1000,
+            forceSeconds: config.temporal.shutdownForceMs / 1000,
+          },
+          'worker draining',
+        );
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      });
+      logger.info(
+        { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
+        'worker started',
+      );
+      try {
+        await running;
+      } finally {
+        removeHandlers();
+      }
+    } finally {
+      // After a forced stop the worker may still hold the connection: that error must not hide
+      // the one that ended the run.
+      await connection
+        .close()
+        .catch((err: unknown) => logger.warn({ err }, 'closing the Temporal connection failed'));
+    }
   } finally {
-    await connection.close();
     await store.close();
   }
+  logger.info('worker stopped');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    logger.fatal({ err: error }, 'worker stopped with an error');
-    process.exit(1);
-  });
+  main().then(
+    // Exit now: a leftover timer (a request gate, a driver's monitor) must not keep a drained worker alive.
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.fatal({ err: error }, 'worker stopped with an error');
+      process.exit(1);
+    },
+  );
 }

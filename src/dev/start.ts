@@ -2,7 +2,8 @@
  * `npm start`: the whole system on embedded defaults — Temporal dev server and a MongoDB-wire
  * server (state in .data/), the simulated Xledger with a demo tenant's data, and a worker —
  * then the demo tenant is onboarded through the client API, exactly as SEMINE's backend
- * would. Ctrl-C stops everything.
+ * would. Ctrl-C (or SIGTERM) stops everything: the worker drains first, then the client, the
+ * simulator and the servers stop, and the process exits.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -10,27 +11,46 @@ import path from 'node:path';
 import { XledgerSyncClient } from '../client';
 import { loadConfig } from '../config';
 import { withDatabase } from '../devstack/mongo-uri';
+import { stopChildrenInOrder } from '../devstack/managed-process';
 import { fixedPortsFromEnv } from '../devstack/ports';
 import { startDevStack } from '../devstack/stack';
 import { logger } from '../logger';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator } from '../simulator/index';
 import { connectStore, ensureIndexes } from '../store/db';
 import { connectWorker } from '../temporal/connection';
-import { createWorker } from '../worker';
+import { createWorker, shutdownOnSignals } from '../worker';
 
 const DEMO_TENANT_ID = 'demo';
 const log = logger.child({ component: 'npm-start' });
 
+/** Set once stopping began: a start-up step that fails because of it is no error. */
+let stopRequested = false;
+
 async function main(): Promise<void> {
   const dataDir = path.resolve(process.env.DEVSTACK_DATA_DIR || '.data');
   const ports = fixedPortsFromEnv();
+  // The servers must outlive the worker's drain: they stop last, by the steps below, not by the
+  // terminal's Ctrl-C (which would reach their process group too).
+  stopChildrenInOrder();
   const stopping: Array<() => Promise<void>> = [];
-  const stopAll = async (code: number) => {
-    for (const stop of stopping.reverse())
-      await stop().catch((err: unknown) => log.warn({ err }, 'stop failed'));
-    process.exit(code);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll(0));
+  let stopped: Promise<void> | undefined;
+  const stopAll = (code: number) =>
+    (stopped ??= (async () => {
+      stopRequested = true;
+      let failed = false;
+      for (const stop of stopping.reverse()) {
+        await stop().catch((err: unknown) => {
+          failed = true;
+          log.warn({ err }, 'stop failed');
+        });
+      }
+      log.info('stopped');
+      process.exit(failed ? 1 : code);
+    })());
+  shutdownOnSignals((signal) => {
+    log.info({ signal }, 'stopping: the worker drains, then the servers stop');
+    void stopAll(0);
+  });
 
   const stack = await startDevStack({
     dataDir,
@@ -60,13 +80,17 @@ async function main(): Promise<void> {
     TOKEN_ENCRYPTION_KEY: process.env.TOKEN_ENCRYPTION_KEY ?? (await devEncryptionKey(dataDir)),
   });
 
-  const store = await connectStore(config.mongo.uri, config.mongo.dbName);
+  const store = await connectStore(config.mongo.uri, config.mongo.dbName, {
+    timeoutMs: config.mongo.timeoutMs,
+    requestTimeoutMs: config.mongo.workerRequestTimeoutMs,
+  });
   await ensureIndexes(store.db);
   const connection = await connectWorker(config.temporal);
   const { worker, run } = await createWorker({ config, store, connection });
   const running = run();
   stopping.push(async () => {
-    worker.shutdown();
+    // One shutdown, then the drain: the SDK's runtime has no signal handlers of its own here.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await connection.close();
     await store.close();
@@ -121,6 +145,7 @@ async function devEncryptionKey(dataDir: string): Promise<string> {
 }
 
 main().catch((err: unknown) => {
+  if (stopRequested) return; // Ctrl-C during start-up: the stop sequence ends the process.
   log.fatal({ err }, 'npm start failed');
   process.exit(1);
 });

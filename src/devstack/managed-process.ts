@@ -99,7 +99,9 @@ export class ManagedProcess extends EventEmitter<{ 'unexpected-exit': [ProcessEx
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: false,
+      // In its own process group when the parent stops its children itself (see
+      // stopChildrenInOrder): a terminal's Ctrl-C then reaches only the parent.
+      detached: parentStopsChildren,
     });
     this.child.stdout!.on('data', (b: Buffer) => this.onOutput(b));
     this.child.stderr!.on('data', (b: Buffer) => this.onOutput(b));
@@ -235,11 +237,27 @@ export async function stopAllManagedProcesses(graceMs = 3000): Promise<void> {
   await Promise.all([...live].map((p) => p.stop(graceMs)));
 }
 
+let parentStopsChildren = false;
+
+/**
+ * For a program that stops its servers itself, in its own order (npm start drains its worker
+ * before Temporal and MongoDB go away), call this before starting any. Children started from
+ * then on get a process group of their own, so a terminal's Ctrl-C (SIGINT to the foreground
+ * process group) reaches only the program, not the servers its worker still needs; and while
+ * the program has its own SIGINT/SIGTERM/SIGHUP handlers, the reaper leaves those signals to
+ * it. The other layers stay: children are killed when the program exits or throws, and by the
+ * watchdog when it dies.
+ */
+export function stopChildrenInOrder(): void {
+  parentStopsChildren = true;
+}
+
 // ---------------------------------------------------------------------------------------
 // No orphans. Three layers:
 // 1. 'exit' and 'uncaughtExceptionMonitor': SIGKILL every child synchronously.
 // 2. SIGINT/SIGTERM/SIGHUP: stop children gracefully, then re-raise the signal if nobody else
-//    handles it (so Ctrl-C still ends the program).
+//    handles it (so Ctrl-C still ends the program) — unless the program stops them itself
+//    (stopChildrenInOrder) and handles the signal.
 // 3. A tiny watchdog process that reads child pids from a pipe; when the pipe closes because
 //    this process died, even by SIGKILL, it kills those pids.
 // ---------------------------------------------------------------------------------------
@@ -258,6 +276,7 @@ function installReaper() {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const handler = () => {
       const others = process.listenerCount(signal) > 1;
+      if (others && parentStopsChildren) return;
       void stopAllManagedProcesses(3000).finally(() => {
         if (!others) {
           process.removeListener(signal, handler);

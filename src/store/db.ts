@@ -22,11 +22,74 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export async function connectStore(uri: string, dbName: string): Promise<Store> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, appName: 'xledger-sync' });
-  await client.connect();
+export interface StoreTimeouts {
+  /** Connecting and selecting a server: a server that never answers fails after this long. */
+  timeoutMs: number;
+  /** One request's round trip (one cursor batch, one write): longer fails the request. */
+  requestTimeoutMs: number;
+}
+
+/** The worker's defaults (see config.ts: MONGODB_TIMEOUT_MS, MONGODB_WORKER_REQUEST_TIMEOUT_MS). */
+export const defaultStoreTimeouts: StoreTimeouts = { timeoutMs: 15_000, requestTimeoutMs: 120_000 };
+
+/** MongoDB could not be reached, or did not answer in time; the message names the server, never credentials. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
+/**
+ * Connects and checks that the server answers. Every wait has a deadline: the driver's
+ * `timeoutMS` (client-side operation timeout) is a no-op in driver 7, so the deadlines are the
+ * connect, server-selection and socket timeouts. The socket timeout only runs while a request
+ * waits for its answer, so a long cursor read is many bounded round trips, never one.
+ */
+export async function connectStore(
+  uri: string,
+  dbName: string,
+  timeouts: StoreTimeouts = defaultStoreTimeouts,
+): Promise<Store> {
+  const client = new MongoClient(uri, {
+    appName: 'xledger-sync',
+    serverSelectionTimeoutMS: timeouts.timeoutMs,
+    connectTimeoutMS: timeouts.timeoutMs,
+    socketTimeoutMS: timeouts.requestTimeoutMs,
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw storeUnavailable(uri, timeouts.timeoutMs, error);
+  }
   const db = client.db(dbName);
   return { client, db, close: () => client.close() };
+}
+
+/** The error for a MongoDB that failed to answer: names the server and, for a timeout, the deadline. */
+export function storeUnavailable(uri: string, timeoutMs: number, error: unknown): StoreUnavailableError {
+  const where = `MongoDB at ${redactMongoUri(uri)}`;
+  const message = error instanceof Error ? error.message : String(error);
+  // A server that accepts connections but never answers: "Server selection timed out after …",
+  // "connection 3 to … timed out". A refused connection names its cause instead.
+  if (/timed out/i.test(message)) {
+    return new StoreUnavailableError(`${where} did not answer within ${formatSeconds(timeoutMs)}`);
+  }
+  return new StoreUnavailableError(`${where} is unreachable: ${redactCredentials(message)}`);
+}
+
+/** The URI as an operator may see it: scheme, hosts and database; no user, password or options. */
+export function redactMongoUri(uri: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/)(?:[^@/]*@)?([^/?]*)(\/[^?]*)?/.exec(uri);
+  return match
+    ? `${match[1]}${match[2]}${match[3] && match[3] !== '/' ? match[3] : ''}`
+    : 'the configured URI';
+}
+
+function redactCredentials(text: string): string {
+  return text.replace(/(mongodb(?:\+srv)?:\/\/)[^@/\s]*@/g, '$1');
+}
+
+export function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /**

@@ -68,6 +68,11 @@ export class TenantState {
     return taken;
   }
 
+  /** Requests whose dispatch failed go back to the front of the queue, before any that came since. */
+  requeue(records: ResyncRecord[]): void {
+    this.pending = [...records, ...this.pending];
+  }
+
   dispatched(records: ResyncRecord[], ignored: string[], now: string): void {
     for (const record of records) {
       record.dispatchedAt = now;

@@ -3,11 +3,16 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  isCancellation,
+  log,
+  patched,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { failureMessage, pauseAfterFailedRound } from './rounds';
 import { TenantState, type ResyncRequest, type TenantWorkflowStatus } from './tenant-state';
 
 export interface TenantWorkflowInput {
@@ -20,10 +25,14 @@ export interface TenantWorkflowInput {
 export const resyncSignal = defineSignal<[ResyncRequest]>('resync');
 export const statusQuery = defineQuery<TenantWorkflowStatus>('status');
 
+/** About five minutes of attempts; then the requests wait for another round (below). */
 const { dispatchResync } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
+
+/** Versions the failed-dispatch handling below: histories recorded before it replay as they ran. */
+export const DISPATCH_RETRY_ROUNDS_PATCH = 'tenant-dispatch-retry-rounds';
 
 /**
  * One long-lived workflow per tenant: receives resync signals and hands them to the tenant's
@@ -35,6 +44,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<void> 
   setHandler(resyncSignal, (request) => state.request(request ?? {}, new Date().toISOString()));
   setHandler(statusQuery, () => state.status());
 
+  let failedRounds = 0;
   for (;;) {
     await condition(() => state.pending.length > 0 || historyIsLarge());
     if (state.pending.length > 0) {
@@ -44,12 +54,35 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<void> 
         : [...new Set(records.flatMap((r) => r.dataTypes))];
       const full = records.some((r) => r.full);
       const allowMassDelete = records.some((r) => r.allowMassDelete === true);
-      const { ignored } = await dispatchResync({
-        tenantId: input.tenantId,
-        dataTypes,
-        full,
-        ...(allowMassDelete ? { allowMassDelete } : {}),
-      });
+      let ignored: string[];
+      try {
+        ({ ignored } = await dispatchResync({
+          tenantId: input.tenantId,
+          dataTypes,
+          full,
+          ...(allowMassDelete ? { allowMassDelete } : {}),
+        }));
+      } catch (error) {
+        // The dispatch ran out of attempts (MongoDB or Temporal unreachable for minutes): the
+        // long-lived tenant workflow must not fail with it, nor lose the requests. They go back
+        // to the front of the queue (merged with any that came meanwhile) for another round.
+        if (isCancellation(error) || !patched(DISPATCH_RETRY_ROUNDS_PATCH)) throw error;
+        failedRounds += 1;
+        state.requeue(records);
+        const pauseMs = pauseAfterFailedRound(failedRounds);
+        log.warn('resync dispatch failed; retrying after a pause', {
+          tenantId: input.tenantId,
+          round: failedRounds,
+          pauseSeconds: pauseMs / 1000,
+          reason: failureMessage(error),
+        });
+        await sleep(pauseMs);
+        if (historyIsLarge()) {
+          await continueAsNew<typeof tenantWorkflow>({ tenantId: input.tenantId, carried: state.status() });
+        }
+        continue;
+      }
+      failedRounds = 0;
       state.dispatched(records, ignored, new Date().toISOString());
     }
     if (historyIsLarge() && state.pending.length === 0) {
