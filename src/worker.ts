@@ -76,6 +76,10 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     // hangs on an activity that waits on a stalled database or Xledger.
     shutdownGraceTime: config.temporal.shutdownGraceMs,
     shutdownForceTime: config.temporal.shutdownForceMs,
+    // Heartbeats reach Temporal every 5 s at most (the SDK's default is 80% of the heartbeat
+    // timeout, 24 s for a sync pass): the Web UI shows a pass's progress while it runs.
+    // Resumption does not depend on it (it reads the pass ledger, store/sync-passes.ts).
+    maxHeartbeatThrottleInterval: '5 seconds',
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),

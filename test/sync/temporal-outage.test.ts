@@ -83,8 +83,8 @@ describe('a Temporal outage longer than the heartbeat timeout during a full pass
     await addFault(h, { kind: 'slow', field: 'suppliers', probability: 1, delayMs: PAGE_DELAY_MS });
     await resetCounters(h);
     const handle = await startSync(h, TENANT, 'suppliers', 'full');
-    // Temporal must hold a heartbeat with a cursor (the SDK sends one every 24 s at most, 80% of
-    // the heartbeat timeout): that is where it will have the next attempt resume.
+    // Temporal must hold a heartbeat with a cursor (the worker sends one every 5 s at most):
+    // that is where it will have the next attempt resume.
     const deadline = Date.now() + 120_000;
     let heartbeatPages = 0;
     while (heartbeatPages === 0) {
