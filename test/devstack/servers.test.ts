@@ -83,7 +83,7 @@ describe('Temporal with a persistent DB from an older version', () => {
       expect(Object.keys(before.customAttributes ?? {})).not.toContain('InvoiceState');
 
       const added = await ensureSearchAttributes(connection, 'default', customSearchAttributes);
-      expect(added.sort()).toEqual(['DataType', 'InvoiceId', 'InvoiceState', 'SyncTrigger']);
+      expect(added.sort()).toEqual(['DataType', 'InvoiceId', 'InvoiceState', 'SyncOutcome', 'SyncTrigger']);
       expect(await ensureSearchAttributes(connection, 'default', customSearchAttributes)).toEqual([]);
       const after = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
       for (const key of customSearchAttributes) expect(after.customAttributes).toHaveProperty(key.name);
