@@ -8,6 +8,8 @@ import { DELTA_ALIAS, DELTA_PAGE_SIZE, deltasPage } from './operations';
  * deletions show (M). A full pass asks `last: 1` beside its first page: the newest cursor,
  * without reading history (M). An incremental pass reads the deltas after its stored cursor
  * beside its first page, and pages on only when there are more.
+ * (A) The delta cursor orders deltas in time and stays valid between passes while Xledger keeps
+ * the deltas after it.
  */
 export type DeltaField = 'supplier_deltas' | 'employee_deltas' | 'project_deltas';
 
