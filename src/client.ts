@@ -46,6 +46,7 @@ import { connectClient, isTemporalUnavailable, temporalUnavailable } from './tem
 import { scheduleId, tenantWorkflowId } from './temporal/ids';
 import { TenantIdKey } from './temporal/search-attributes';
 import { XledgerClient } from './xledger/client';
+import { readEntityTree, type XledgerEntity } from './xledger/entities';
 import { XledgerError } from './xledger/errors';
 import { RequestGate } from './xledger/request-gate';
 import type { ResyncRequest, TenantWorkflowStatus } from './workflows/tenant-state';
@@ -401,14 +402,9 @@ export class XledgerSyncClient {
       gate: new RequestGate({ maxRequestsPer5s: 5, maxConcurrentRequests: 1 }),
       maxRateLimitRetries: 1,
     });
-    let entities: Array<{ dbId: number | string; parent: { dbId: number | string } | null }>;
+    let entities: XledgerEntity[];
     try {
-      const data = await client.request<{
-        entities: {
-          edges: Array<{ node: { dbId: number | string; parent: { dbId: number | string } | null } }>;
-        };
-      }>(`query verifyOwner { entities(first: 10000) { edges { node { dbId parent { dbId } } } } }`);
-      entities = data.entities.edges.map((edge) => edge.node);
+      entities = await readEntityTree(client);
     } catch (error) {
       if (error instanceof XledgerError) {
         throw new XledgerRefusedError(

@@ -2,19 +2,7 @@ import type { Db } from 'mongodb';
 import { loadEntities, replaceEntities } from '../store/entities';
 import { OwnershipRule } from '../sync/ownership';
 import type { XledgerClient } from '../xledger/client';
-
-interface EntitiesPage {
-  entities: {
-    edges: Array<{
-      node: {
-        dbId: number | string;
-        code: string | null;
-        description: string | null;
-        parent: { dbId: number | string } | null;
-      };
-    }>;
-  };
-}
+import { readEntityTree } from '../xledger/entities';
 
 /**
  * The tenant's ownership rule over its stored entity tree. The tree is read from Xledger only
@@ -35,15 +23,7 @@ export async function loadOwnershipRule(db: Db, client: XledgerClient, tenantId:
 }
 
 export async function fetchEntityTree(db: Db, client: XledgerClient, tenantId: string) {
-  const data = await client.request<EntitiesPage>(
-    `query entityTree { entities(first: 10000) { edges { node { dbId code description parent { dbId } } } } }`,
-  );
-  const entities = data.entities.edges.map(({ node }) => ({
-    dbId: Number(node.dbId),
-    code: node.code,
-    description: node.description,
-    parentDbId: node.parent ? Number(node.parent.dbId) : null,
-  }));
+  const entities = await readEntityTree(client);
   await replaceEntities(db, tenantId, entities, new Date());
   return loadEntities(db, tenantId);
 }

@@ -28,8 +28,16 @@ import {
 import { DEFAULT_MAX_DELETION_SHARE, deletionVerdict, type DeletionReview } from '../sync/deletion-guard';
 import { emptyCounts, type Counts, type StreamFigures, type SyncMode } from '../sync/figures';
 import { compareWallClock, shiftWallClock } from '../xledger/cet';
-import { deltaCompanion, readDeltas } from '../xledger/deltas';
-import { paginate, type ConnectionQuery } from '../xledger/paginate';
+import {
+  deltaCursorFallback,
+  isDeltaCursorRefused,
+  newestDeltaCursor,
+  readDeltas,
+  type DeltaRead,
+} from '../xledger/deltas';
+import { resolveLookup } from '../xledger/lookups';
+import { streamFilter, streamPages, type DeltaCompanion, type FilterValues } from '../xledger/operations';
+import { paginate } from '../xledger/paginate';
 import { tenantXledger, type ActivityDeps } from './deps';
 import { toFailure } from './failures';
 import { loadOwnershipRule } from './ownership';
@@ -99,11 +107,10 @@ async function runPass(
   if (claim.resumed) log.info({ after: progress.after, passId: key.passId }, 'resuming pass');
 
   const ownership = await loadOwnershipRule(db, client, input.tenantId, tenant.entityOwnerDbId);
-  const lookupFilter =
-    stream.lookupFilter && (progress.mode === 'full' || !checkpoint.lookupFilter)
-      ? await stream.lookupFilter(client)
+  const lookupFilter: FilterValues =
+    stream.lookup && (progress.mode === 'full' || !checkpoint.lookupFilter)
+      ? await resolveLookup(client, stream.lookup, deps.pageSize)
       : (checkpoint.lookupFilter ?? {});
-  const query = connectionQuery(stream, lookupFilter, progress.since);
   const collection = recordsCollection(db, stream.collection);
   let stored: StoredState | undefined;
   let refreshedEntities = false;
@@ -135,13 +142,22 @@ async function runPass(
       progress.mode === 'full'
         ? await StoredState.load(collection, input.tenantId)
         : StoredState.partial(collection, input.tenantId));
-  // Deltas ride along with the first page this pass requests, until a page with them is stored.
-  const deltaField = stream.deltas && !progress.deltasRead ? stream.deltas : undefined;
-  try {
-    for await (const page of paginate<unknown>(client, query, {
+  /**
+   * Reads the pass's pages from where it stands and stores them. Deltas ride along with the
+   * first page this pass requests, until a page with them is stored: a full pass asks for the
+   * newest cursor only (`last: 1`), an incremental one for the deltas after its cursor.
+   */
+  const readPages = async () => {
+    const deltaField = stream.deltas && !progress.deltasRead ? stream.deltas : undefined;
+    const companion: DeltaCompanion | undefined = !deltaField
+      ? undefined
+      : progress.mode === 'full'
+        ? { read: 'newest' }
+        : { read: 'after', after: progress.deltaCursor };
+    const request = streamPages(stream, streamFilter(stream, lookupFilter, progress.since), companion);
+    for await (const page of paginate<unknown>(client, request, {
       pageSize: deps.pageSize,
       after: progress.after,
-      ...(deltaField ? { companion: deltaCompanion(deltaField, progress.deltaCursor) } : {}),
     })) {
       const counts = emptyCounts();
       counts.pages = 1;
@@ -209,7 +225,10 @@ async function runPass(
         await rememberPage(db, key, progress.after, page.endCursor, present);
       }
       if (deltaField && 'companion' in page) {
-        const deltas = await readDeltas(client, deltaField, progress.deltaCursor, page.companion);
+        const deltas: DeltaRead =
+          companion?.read === 'newest'
+            ? newestDeltaCursor(page.companion)
+            : await readDeltas(client, deltaField, progress.deltaCursor, page.companion);
         await fence();
         counts.deleted = await markDeletedFromDeltas(
           collection,
@@ -228,6 +247,39 @@ async function runPass(
       syncUsage();
       await commitProgress(db, key, progress);
       heartbeat();
+    }
+  };
+
+  try {
+    try {
+      await readPages();
+    } catch (error) {
+      // Xledger no longer knows the stored delta cursor (deltas are kept about 3 days): only a
+      // full pass can notice every deletion since. Deltas ride on the first request, so
+      // nothing of this pass is stored yet: it restarts as a full pass, and says so.
+      if (
+        !isDeltaCursorRefused(error) ||
+        progress.mode !== 'incremental' ||
+        progress.after !== null ||
+        progress.deltasRead
+      ) {
+        throw error;
+      }
+      log.warn(
+        { deltaCursor: progress.deltaCursor },
+        'Xledger refused the delta cursor: running a full pass',
+      );
+      Object.assign(progress, {
+        mode: 'full',
+        since: null,
+        deltaCursor: null,
+        fallback: 'delta_cursor_expired',
+      } satisfies Partial<PassProgress>);
+      stored = undefined;
+      await fence();
+      syncUsage();
+      await commitProgress(db, key, progress);
+      await readPages();
     }
 
     let deletionReview: DeletionReview | undefined;
@@ -250,6 +302,7 @@ async function runPass(
       mode: progress.mode,
       ...progress.counts,
       durationMs: Date.now() - progress.startedAt,
+      ...(progress.fallback ? { fallback: progress.fallback } : {}),
       ...(deletionReview ? { deletionReview } : {}),
     };
     const next = nextCheckpoint(checkpoint, progress, lookupFilter, deletionReview, now());
@@ -262,7 +315,11 @@ async function runPass(
   }
 }
 
-/** A new pass: incremental from the high-water mark where the stream has one, else full. */
+/**
+ * A new pass: incremental from the high-water mark where the stream has one, else full. A
+ * stream whose deletions come from a delta query runs full when its stored delta cursor is
+ * older than Xledger keeps deltas, or missing: only a full pass would notice every deletion.
+ */
 function startProgress(
   input: SyncStreamInput,
   stream: StreamDefinition,
@@ -270,13 +327,18 @@ function startProgress(
   overlapMinutes = DEFAULT_OVERLAP_MINUTES,
 ): PassProgress {
   // Streams without a change cursor, and a stream never read, can only be read whole.
-  const mode: SyncMode =
+  let mode: SyncMode =
     input.mode === 'full' ||
     stream.changeCursor === null ||
     checkpoint.highWaterMark === null ||
     !checkpoint.lastFullPassAt
       ? 'full'
       : 'incremental';
+  const fallback =
+    mode === 'incremental' && stream.deltas
+      ? deltaCursorFallback(checkpoint.deltaCursorAt, Date.now())
+      : null;
+  if (fallback) mode = 'full';
   return {
     mode,
     since:
@@ -287,28 +349,9 @@ function startProgress(
     maxModifiedAt: checkpoint.highWaterMark,
     deltaCursor: checkpoint.deltaCursor,
     deltasRead: false,
+    ...(fallback ? { fallback } : {}),
     counts: emptyCounts(),
     startedAt: Date.now(),
-  };
-}
-
-function connectionQuery(
-  stream: StreamDefinition,
-  lookupFilter: Record<string, unknown>,
-  since: string | null,
-): ConnectionQuery {
-  const filter = {
-    ...lookupFilter,
-    ...(since && stream.changeCursor ? { [`${stream.changeCursor}_gte`]: since } : {}),
-  };
-  return {
-    rootField: stream.rootField,
-    selection: stream.selection,
-    args: {
-      ownerSet: { type: 'OwnerSet', value: 'ALL' },
-      ...(Object.keys(filter).length > 0 ? { filter: { type: stream.filterType, value: filter } } : {}),
-      ...(stream.objectStatus ? { objectStatus: { type: 'ObjectStatus', value: 'ALL' } } : {}),
-    },
   };
 }
 
@@ -349,6 +392,8 @@ function nextCheckpoint(
     highWaterMark: progress.maxModifiedAt,
     // Saved only now, with the pass complete: a failed pass reads the same deltas again.
     deltaCursor: progress.deltaCursor,
+    // Read no earlier than the pass started: how long Xledger will still know it counts from there.
+    deltaCursorAt: progress.deltasRead ? new Date(progress.startedAt) : (checkpoint.deltaCursorAt ?? null),
     lookupFilter,
     lastPassAt: now,
     // A full pass settles the review either way: it applied its deletions, or holds new ones.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { always, type DataTypeDefinition } from './datatype';
 import { defineStream } from './stream';
-import { dbId, optional, ownedNode, wallClock } from './xledger-fields';
+import { dbId, namedRef, optional, ownedNode, wallClock } from './xledger-fields';
 
 const accountNode = ownedNode.extend({
   code: optional(z.string()),
@@ -9,19 +9,27 @@ const accountNode = ownedNode.extend({
   modifiedAt: optional(wallClock),
   posting: optional(z.boolean()),
   balanceSheet: optional(z.boolean()),
-  vat: optional(z.string()),
+  /** Whether the account is VAT-relevant (a Boolean, M). */
+  vat: optional(z.boolean()),
   chartOfAccountDbId: optional(dbId),
+  chartOfAccount: optional(namedRef),
   accountGroupDbId: optional(dbId),
-  ledgerType: optional(z.string()),
+  accountGroup: optional(
+    z.object({
+      dbId: dbId.nullish().transform((value) => value ?? null),
+      code: optional(z.string()),
+    }),
+  ),
+  /** An object { dbId name } (M/H), stored as Xledger sends it. */
+  ledgerType: optional(namedRef),
 });
 
 export const accountsStream = defineStream({
   name: 'accounts',
   collection: 'accounts',
   rootField: 'accounts',
-  filterType: 'Account_Filter',
   selection:
-    'dbId code description modifiedAt ownerDbId posting balanceSheet vat chartOfAccountDbId accountGroupDbId ledgerType',
+    'dbId code description modifiedAt ownerDbId posting balanceSheet vat chartOfAccountDbId chartOfAccount { dbId name } accountGroupDbId accountGroup { dbId code } ledgerType { dbId name }',
   node: accountNode,
   toDocument: ({ dbId: _id, ownerDbId: _owner, ...fields }) => fields,
   changeCursor: 'modifiedAt',

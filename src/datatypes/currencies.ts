@@ -13,7 +13,6 @@ export const currenciesStream = defineStream({
   name: 'currencies',
   collection: 'currencies',
   rootField: 'currencies',
-  filterType: 'Currency_Filter',
   selection: 'dbId code description ownerDbId',
   node: currencyNode,
   toDocument: ({ code, description }) => ({ code, description }),

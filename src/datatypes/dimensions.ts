@@ -12,7 +12,6 @@ export const objectKindsStream = defineStream({
   name: 'objectKinds',
   collection: 'object_kinds',
   rootField: 'objectKinds',
-  filterType: 'ObjectKind_Filter',
   selection: 'dbId name modifiedAt ownerDbId',
   node: objectKindNode,
   toDocument: ({ dbId: _id, ownerDbId: _owner, ...fields }) => fields,
@@ -39,7 +38,6 @@ export const objectValuesStream = defineStream({
   name: 'objectValues',
   collection: 'object_values',
   rootField: 'objectValues',
-  filterType: 'ObjectValue_Filter',
   selection: OBJECT_VALUE_SELECTION,
   node: objectValueNode,
   toDocument: ({ dbId: _id, ownerDbId: _owner, objectKind, ...fields }) => ({

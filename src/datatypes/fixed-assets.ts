@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import type { DataTypeDefinition } from './datatype';
 import { defineStream } from './stream';
-import { codeRef, date, optional, ownedNode } from './xledger-fields';
+import { codeRef, date, dbId, decimal, namedRef, optional, ownedNode } from './xledger-fields';
 
 const assetNode = ownedNode.extend({
   code: optional(z.string()),
   description: optional(z.string()),
   datePurchased: optional(date),
+  dateFrom: optional(date),
+  dateTo: optional(date),
+  balance: optional(decimal),
+  /** Only the dbId is shown by any source (grasp-labs' currency_dbId); its code is in `currencies`. */
+  currency: optional(z.object({ dbId })),
   assetGroup: optional(codeRef),
-  assetStatus: optional(z.string()),
+  /** An object { dbId name } (M), stored as Xledger sends it. */
+  assetStatus: optional(namedRef),
 });
 
 /** Xledger has no modifiedAt filter on assets: each pass reads them whole. */
@@ -16,8 +22,8 @@ export const assetsStream = defineStream({
   name: 'assets',
   collection: 'fixed_assets',
   rootField: 'assets',
-  filterType: 'Asset_Filter',
-  selection: 'dbId code description datePurchased assetGroup { dbId code description } assetStatus ownerDbId',
+  selection:
+    'dbId code description datePurchased dateFrom dateTo balance currency { dbId } assetGroup { dbId code description } assetStatus { dbId name } ownerDbId',
   node: assetNode,
   toDocument: ({ dbId: _id, ownerDbId: _owner, ...fields }) => fields,
   changeCursor: null,

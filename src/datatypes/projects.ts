@@ -17,7 +17,6 @@ export const employeesStream = defineStream({
   name: 'employees',
   collection: 'employees',
   rootField: 'employees',
-  filterType: 'Employee_Filter',
   selection:
     'dbId code description email contact { firstName lastName } employmentFrom employmentTo modifiedAt ownerDbId',
   node: employeeNode,
@@ -41,7 +40,6 @@ export const projectsStream = defineStream({
   name: 'projects',
   collection: 'projects',
   rootField: 'projects',
-  filterType: 'Project_Filter',
   selection: 'dbId code description fromDate toDate modifiedAt ownerDbId projectManager { dbId }',
   node: projectNode,
   toDocument: ({ projectManager, code, description, fromDate, toDate, modifiedAt }) => ({

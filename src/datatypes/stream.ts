@@ -1,23 +1,33 @@
 import type { z } from 'zod';
-import type { XledgerClient } from '../xledger/client';
+import type { DeltaField } from '../xledger/deltas';
 
 export type DocumentFields = Record<string, unknown>;
 
 /**
+ * A filter value found in Xledger before a stream is read: the dbIds of the object kinds with a
+ * given name go into `objectKindDbId_in` (e.g. the TAX_RULE kind, whose dbId differs per
+ * installation). Cached in the checkpoint between incremental passes.
+ */
+export interface StreamLookup {
+  filterField: 'objectKindDbId_in';
+  objectKindName: string;
+}
+
+/**
  * One Xledger stream = one definition (Airbyte's model): the query, the zod schema of a node,
  * the mapping to the stored document, the primary key, the change cursor and how deletions
- * are found.
+ * are found. The GraphQL documents themselves come from src/xledger/operations.ts.
  */
 export interface StreamDefinition<
   TNode extends { dbId: number; ownerDbId: number } = { dbId: number; ownerDbId: number },
 > {
-  /** Stable name, used in checkpoints, rejects and figures. */
+  /** Stable name, used in checkpoints, rejects, figures and operation names. */
   name: string;
   /** MongoDB collection of the stored documents. */
   collection: string;
-  /** Xledger query field and its filter input type. */
+  /** Xledger query field. */
   rootField: string;
-  filterType: string;
+  /** Selection of one node. */
   selection: string;
   node: z.ZodType<TNode>;
   toDocument(node: TNode): DocumentFields;
@@ -27,16 +37,13 @@ export interface StreamDefinition<
    */
   changeCursor: 'modifiedAt' | null;
   /** Delta query that reports deletions, where Xledger has one. */
-  deltas?: 'employee_deltas' | 'project_deltas';
+  deltas?: DeltaField;
   /** The query takes objectStatus: ask for ALL so closed records are kept (flagged), not "deleted". */
   objectStatus: boolean;
   /** The token scope this query needs (named in errors). */
   scope: string;
-  /**
-   * A filter that must be looked up in Xledger before reading (e.g. the TAX_RULE object
-   * kind's id, which differs per installation). Cached between incremental passes.
-   */
-  lookupFilter?: (client: XledgerClient) => Promise<Record<string, unknown>>;
+  /** A filter looked up in Xledger before reading (refreshed on full passes). */
+  lookup?: StreamLookup;
 }
 
 /** Widens a typed stream for the registry without losing the node/document pairing at definition. */

@@ -24,7 +24,6 @@ export const suppliersStream = defineStream({
   name: 'suppliers',
   collection: 'suppliers',
   rootField: 'suppliers',
-  filterType: 'Supplier_Filter',
   selection: `dbId code description email fromDate toDate modifiedAt ownerDbId company { dbId companyNumber } ${glObjects
     .map((field) => `${field} { ${REF_SELECTION} }`)
     .join(' ')}`,
@@ -40,6 +39,8 @@ export const suppliersStream = defineStream({
     ...Object.fromEntries(glObjects.map((field) => [field, node[field]])),
   }),
   changeCursor: 'modifiedAt',
+  // supplier_deltas (M): incremental passes notice deletions too.
+  deltas: 'supplier_deltas',
   objectStatus: true,
   scope: 'SUPPLIER_READ',
 });

@@ -13,7 +13,6 @@ export const taxRulesStream = defineStream({
   name: 'taxRules',
   collection: 'vat_codes',
   rootField: 'objectValues',
-  filterType: 'ObjectValue_Filter',
   selection: OBJECT_VALUE_SELECTION,
   node: objectValueNode,
   toDocument: (node) => ({
@@ -27,20 +26,16 @@ export const taxRulesStream = defineStream({
   changeCursor: 'modifiedAt',
   objectStatus: true,
   scope: 'OBJECT_READ',
-  lookupFilter: async (client) => {
-    const data = await client.request<{ objectKinds: { edges: Array<{ node: { dbId: number | string } }> } }>(
-      `query taxRuleKinds($name: String) { objectKinds(first: 100, filter: { name: $name }) { edges { node { dbId } } } }`,
-      { name: TAX_RULE_KIND_NAME },
-    );
-    return { objectKindDbId_in: data.objectKinds.edges.map((edge) => String(edge.node.dbId)) };
-  },
+  lookup: { filterField: 'objectKindDbId_in', objectKindName: TAX_RULE_KIND_NAME },
 });
 
 const taxTableSetupNode = ownedNode.extend({
   taxPercent: optional(decimal),
   account: optional(idRef),
   objectValue: optional(idRef),
-  fromDate: optional(date),
+  /** Validity is dateFrom/dateTo (M); Xledger has no fromDate here. */
+  dateFrom: optional(date),
+  dateTo: optional(date),
   modifiedAt: optional(wallClock),
 });
 
@@ -48,8 +43,7 @@ export const taxTableSetupsStream = defineStream({
   name: 'taxTableSetups',
   collection: 'tax_table_setups',
   rootField: 'taxTableSetups',
-  filterType: 'TaxTableSetup_Filter',
-  selection: `dbId taxPercent account { ${REF_SELECTION} } objectValue { ${REF_SELECTION} } fromDate modifiedAt ownerDbId`,
+  selection: `dbId taxPercent account { ${REF_SELECTION} } objectValue { ${REF_SELECTION} } dateFrom dateTo modifiedAt ownerDbId`,
   node: taxTableSetupNode,
   toDocument: ({ dbId: _id, ownerDbId: _owner, ...fields }) => fields,
   changeCursor: 'modifiedAt',

@@ -32,6 +32,15 @@ export const codeRef = z.object({
 
 export const idRef = z.object({ dbId, code: z.string().nullish(), description: z.string().nullish() });
 
+/** Xledger's small system lists (ledger types, asset statuses, charts of accounts): `{ dbId name }`. */
+export const namedRef = z.object({
+  dbId: dbId.nullish().transform((value) => value ?? null),
+  name: z
+    .string()
+    .nullish()
+    .transform((value) => value ?? null),
+});
+
 /** Fields every synced node has: its id and the entity it belongs to. */
 export const ownedNode = z.object({ dbId, ownerDbId: dbId });
 

@@ -40,9 +40,10 @@ export const RECORD_SCHEMAS = {
       description: text,
       posting: z.boolean().optional(),
       balanceSheet: z.boolean().optional(),
-      vat: text,
+      vat: z.boolean().nullable().optional(),
       chartOfAccountDbId: dbId.nullable().optional(),
       accountGroupDbId: dbId.nullable().optional(),
+      /** The ledger type's code (GL, AP, AR), served as { dbId name } (shapes.ts). */
       ledgerType: text,
       /** Admin-only (not in the SDL): closes the account for objectStatus. */
       toDate: optionalDate,
@@ -66,11 +67,24 @@ export const RECORD_SCHEMAS = {
       taxPercent: decimal,
       account: optionalRef,
       objectValue: optionalRef,
-      fromDate: optionalDate,
+      dateFrom: optionalDate,
+      dateTo: optionalDate,
     })
     .strict(),
   currencies: z.object({ ownerDbId: dbId, code: z.string().min(1), description: text }).strict(),
-  exchangeRates: z.object({ ownerDbId: dbId, currency: ref, rate: decimal, date }).strict(),
+  exchangeRates: z
+    .object({
+      ownerDbId: dbId,
+      currencyFromCode: z.string().min(1),
+      currencyToCode: z.string().min(1),
+      currencyFromDbId: dbId.nullable().optional(),
+      currencyToDbId: dbId.nullable().optional(),
+      currencyUnit: z.number().int().positive().optional(),
+      exchangeRate: decimal,
+      fromDate: date,
+      toDate: optionalDate,
+    })
+    .strict(),
   employees: z
     .object({
       ownerDbId: dbId,
@@ -98,11 +112,16 @@ export const RECORD_SCHEMAS = {
       code: z.string().min(1),
       description: text,
       datePurchased: optionalDate,
+      dateFrom: optionalDate,
+      dateTo: optionalDate,
+      balance: decimal.nullable().optional(),
+      currency: optionalRef,
       assetGroup: z
         .object({ dbId: dbId.nullable().optional(), code: text, description: text })
         .strict()
         .nullable()
         .optional(),
+      /** The status code (ACTIVE, DISPOSED: closed), served as { dbId name } (shapes.ts). */
       assetStatus: text,
     })
     .strict(),

@@ -26,14 +26,14 @@ function pad(value: number, width = 2): string {
   return String(value).padStart(width, '0');
 }
 
-/** An instant as Oslo wall-clock time, "YYYY-MM-DDTHH:mm:ss.SSS". */
+/**
+ * An instant as Oslo wall-clock time, "YYYY-MM-DDTHH:mm:ss": Xledger's timestamps carry no
+ * fraction (H: Xledger's sample formats and parses exactly yyyy-MM-ddTHH:mm:ss).
+ */
 export function toCetWallClock(instant: Date): string {
   const parts: Record<string, string> = {};
   for (const part of osloFormatter.formatToParts(instant)) parts[part.type] = part.value;
-  return (
-    `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}` +
-    `.${pad(instant.getUTCMilliseconds(), 3)}`
-  );
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
 /** Today's date in Oslo, "YYYY-MM-DD": the day against which objectStatus is judged. */
@@ -51,9 +51,10 @@ export function isCalendarDate(value: string): boolean {
 }
 
 /**
- * Validates a wall-clock string and pads it to millisecond precision, so that filters can
- * compare wall-clock strings lexically. Offsets ("Z", "+01:00") are refused: Xledger's values
- * carry none, and accepting one would silently mean something else (A).
+ * Validates a wall-clock string and returns it to the second ("YYYY-MM-DDTHH:mm:ss", a fraction
+ * dropped), the fixed width at which filters compare wall-clock strings lexically. Offsets ("Z",
+ * "+01:00") are refused: Xledger's values carry none, and accepting one would silently mean
+ * something else (A). Whether an input may carry a fraction is the scalars' decision.
  */
 export function normalizeWallClock(value: string): string | null {
   const match = WALL_CLOCK.exec(value);
@@ -61,8 +62,7 @@ export function normalizeWallClock(value: string): string | null {
   if (!isCalendarDate(value.slice(0, 10))) return null;
   const [hour, minute, second] = [Number(match[4]), Number(match[5]), Number(match[6])];
   if (hour > 23 || minute > 59 || second > 59) return null;
-  const millis = (match[7] ?? '').padEnd(3, '0');
-  return `${value.slice(0, 19)}.${millis}`;
+  return value.slice(0, 19);
 }
 
 /** The instant at which Oslo's clock shows `wallClock` (the later one in the autumn overlap). */
@@ -94,5 +94,5 @@ export function startOfNextCetMonth(now: Date = new Date()): Date {
     month = 1;
     year += 1;
   }
-  return cetWallClockToInstant(`${year}-${pad(month)}-01T00:00:00.000`);
+  return cetWallClockToInstant(`${year}-${pad(month)}-01T00:00:00`);
 }

@@ -16,7 +16,16 @@ import type { SimulatorState } from './state';
 
 export { SEED_TOKENS, SCOPES, READ_SCOPES, ROOT_FIELD_SCOPES, type Scope, type SeedTokenName } from './auth';
 export { SEED_ENTITIES, TAX_RULES, CLIENT_TAX_RULE, WELL_KNOWN_ACCOUNTS, seedCounts } from './seed';
-export { SimulatorState, RECORD_TYPES, type RecordType, type OwnerSet } from './state';
+export {
+  SimulatorState,
+  RECORD_TYPES,
+  DELTA_TYPES,
+  DEFAULT_DELTA_RETENTION_MS,
+  type RecordType,
+  type OwnerSet,
+} from './state';
+export { buildSimulatorSchema, loadSchemaText } from './resolvers';
+export { LEDGER_TYPES, ASSET_STATUSES } from './shapes';
 export { toCetWallClock, cetWallClockToInstant, cetToday } from './clock';
 export { FAULT_KINDS, TIMEOUT_MESSAGE, TIMEOUT_CODE, type FaultKind, type FaultInput } from './faults';
 export { LIMIT_CODES, type LimitSettings } from './limits';
@@ -36,6 +45,8 @@ export interface SimulatorOptions {
   adminPort?: number;
   /** GL import lines are processed this long after they were added (default 1000 ms). */
   importProcessingDelayMs?: number;
+  /** How long deltas are kept; an older cursor is refused (default 3 days, Xledger's). */
+  deltaRetentionMs?: number;
   /** Xledger's limits; all off by default. */
   limits?: {
     burst?: boolean;
@@ -82,6 +93,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const started = Date.now();
 
   const state = createSeededState({ seed, suppliers });
+  if (options.deltaRetentionMs !== undefined) state.deltaRetentionMs = options.deltaRetentionMs;
   const schema = buildSimulatorSchema();
   const glImport = new GlImport(state, options.importProcessingDelayMs ?? 1000);
   const limits = new Limits(options.limits ?? {});

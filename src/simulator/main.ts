@@ -21,11 +21,13 @@ const optionsSchema = z
     burst: flag.default(false),
     concurrency: flag.default(false),
     'monthly-credits': z.coerce.number().int().min(0).optional(),
+    'delta-retention-hours': z.coerce.number().positive().default(72),
   })
   .strict();
 
 const usage = `Usage: tsx src/simulator/main.ts [--seed N] [--suppliers N] [--host H] [--port P] [--admin-port P]
-       [--import-delay-ms MS] [--burst on|off] [--concurrency on|off] [--monthly-credits N]`;
+       [--import-delay-ms MS] [--burst on|off] [--concurrency on|off] [--monthly-credits N]
+       [--delta-retention-hours H]`;
 
 async function main(): Promise<void> {
   let values: Record<string, unknown>;
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     port: options.port,
     adminPort: options['admin-port'],
     importProcessingDelayMs: options['import-delay-ms'],
+    deltaRetentionMs: options['delta-retention-hours'] * 3_600_000,
     limits: {
       burst: options.burst,
       concurrency: options.concurrency,

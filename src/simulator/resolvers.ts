@@ -5,17 +5,20 @@
 import { readFileSync } from 'node:fs';
 import {
   buildSchema,
+  getNamedType,
   GraphQLError,
   GraphQLObjectType,
   GraphQLScalarType,
+  isNonNullType,
   type GraphQLFieldResolver,
   type GraphQLSchema,
 } from 'graphql';
 import { ROOT_FIELD_SCOPES, type ApiToken } from './auth';
-import { compileFilter, paginate, type PageArgs } from './connection';
+import { compileFilter, paginate, type Page, type PageArgs } from './connection';
 import type { GlImport, ImportInput } from './gl-import';
 import type { SimRecord } from './record-table';
-import { scalars } from './scalars';
+import { invalidValue, scalars } from './scalars';
+import { DERIVED_FIELDS } from './shapes';
 import {
   isClosed,
   type DeltaEntry,
@@ -54,7 +57,11 @@ const RECORD_FIELDS: Record<string, RecordType> = {
   assets: 'assets',
 };
 
-const DELTA_FIELDS: Record<string, DeltaType> = { employee_deltas: 'employees', project_deltas: 'projects' };
+const DELTA_FIELDS: Record<string, DeltaType> = {
+  supplier_deltas: 'suppliers',
+  employee_deltas: 'employees',
+  project_deltas: 'projects',
+};
 
 const byDbId = (record: { dbId: number }) => record.dbId;
 const bySeq = (delta: DeltaEntry) => delta.seq;
@@ -77,15 +84,31 @@ function listRecords(type: RecordType, hasObjectStatus: boolean): Resolver {
   };
 }
 
-function listDeltas(type: DeltaType): Resolver {
-  return (_source, args, context) => {
+/**
+ * (A) How Xledger refuses a delta cursor it no longer knows (older than the retention, or never
+ * issued) is not published: the simulator answers Xledger's usual bad-value error, code
+ * INVALID_VALUE, on the delta field, naming the cursor and the retention.
+ */
+export function deltaCursorRefused(field: string, cursor: string, retentionMs: number): GraphQLError {
+  const hours = Math.round(retentionMs / 3_600_000);
+  return invalidValue(
+    `Argument "after" of ${field} is not a known cursor: ${JSON.stringify(cursor)} (deltas are kept for ${hours} hours)`,
+  );
+}
+
+function listDeltas(field: string, type: DeltaType): Resolver {
+  return (_source, rawArgs, context) => {
+    const args = rawArgs as PageArgs;
     const visible = context.state.visibleOwners(context.token, 'ALL');
-    return paginate(
-      context.state.deltas[type],
-      bySeq,
-      (delta) => visible.has(delta.ownerDbId),
-      args as PageArgs,
-    );
+    const log = context.state.retainedDeltas(type);
+    if (
+      args.after != null &&
+      /^\d{1,16}$/.test(args.after) &&
+      !context.state.knowsDeltaCursor(type, Number(args.after))
+    ) {
+      throw deltaCursorRefused(field, args.after, context.state.deltaRetentionMs);
+    }
+    return paginate(log, bySeq, (delta) => visible.has(delta.ownerDbId), args);
   };
 }
 
@@ -120,7 +143,7 @@ function rootResolver(name: string, fieldArgs: readonly string[]): Resolver | un
   const recordType = RECORD_FIELDS[name];
   if (recordType) return listRecords(recordType, fieldArgs.includes('objectStatus'));
   const deltaType = DELTA_FIELDS[name];
-  if (deltaType) return listDeltas(deltaType);
+  if (deltaType) return listDeltas(name, deltaType);
   switch (name) {
     case 'entities':
       return listEntities;
@@ -148,6 +171,25 @@ function withScope(name: string, resolve: Resolver): Resolver {
   };
 }
 
+/**
+ * A connection with no match answers "edges": null (H: Xledger's help centre). The SDL says
+ * which connections do: those whose `edges` is nullable. (Declaring a connection's edges
+ * non-null keeps [] for it.)
+ */
+function emptyEdgesAsNull(resolve: Resolver): Resolver {
+  return (source, args, context, info) => {
+    const page = resolve(source, args, context, info) as Page<unknown>;
+    return page.edges.length === 0 ? { ...page, edges: null } : page;
+  };
+}
+
+function hasNullableEdges(type: unknown): boolean {
+  const named = getNamedType(type as Parameters<typeof getNamedType>[0]);
+  if (!(named instanceof GraphQLObjectType)) return false;
+  const edges = named.getFields().edges;
+  return edges !== undefined && !isNonNullType(edges.type);
+}
+
 export function loadSchemaText(): string {
   return readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 }
@@ -171,7 +213,7 @@ export function buildSimulatorSchema(): GraphQLSchema {
         field.args.map((arg) => arg.name),
       );
       if (!resolve) throw new Error(`No resolver for root field ${root.name}.${name}`);
-      field.resolve = withScope(name, resolve);
+      field.resolve = withScope(name, hasNullableEdges(field.type) ? emptyEdgesAsNull(resolve) : resolve);
     }
   }
 
@@ -182,6 +224,16 @@ export function buildSimulatorSchema(): GraphQLSchema {
     if (fields.owner) {
       fields.owner.resolve = (source, _args, context: RequestContext) =>
         context.state.entityRef((source as SimRecord).ownerDbId);
+    }
+  }
+  // Fields Xledger serves in another shape than the simulator keeps (shapes.ts).
+  for (const [typeName, derived] of Object.entries(DERIVED_FIELDS)) {
+    const fields = (schema.getType(typeName) as GraphQLObjectType).getFields();
+    for (const [fieldName, derive] of Object.entries(derived)) {
+      const field = fields[fieldName];
+      if (!field) throw new Error(`The SDL lacks ${typeName}.${fieldName}`);
+      field.resolve = (source, _args, context: RequestContext) =>
+        derive(source as SimRecord, context.state.names);
     }
   }
   const entityFields = (schema.getType('Entity') as GraphQLObjectType).getFields();

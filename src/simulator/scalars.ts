@@ -57,6 +57,37 @@ export const DateScalar = new GraphQLScalarType({
   parseLiteral: (ast) => toDate(literalValue(ast)),
 });
 
+/**
+ * (A) Xledger's DateTimeString input is shown only as yyyy-MM-ddTHH:mm:ss (its sample formats
+ * exactly that); whether it also takes a fraction or an offset is not published. The simulator
+ * takes the shown format only, so a client sending anything else fails here first.
+ */
+const DATE_TIME_STRING = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
+
+function toDateTimeString(value: unknown): string {
+  const normalized =
+    typeof value === 'string' && DATE_TIME_STRING.test(value) ? normalizeWallClock(value) : null;
+  if (normalized) return normalized;
+  throw invalidValue(
+    `DateTimeString cannot represent ${JSON.stringify(value)}: expected CET wall-clock time yyyy-MM-ddTHH:mm:ss, without fraction or offset`,
+  );
+}
+
+function serializeWallClock(name: string) {
+  return (value: unknown) => {
+    if (typeof value === 'string') return value;
+    throw new GraphQLError(`${name} cannot serialize ${JSON.stringify(value)}`);
+  };
+}
+
+/** CET/CEST wall-clock time, yyyy-MM-ddTHH:mm:ss (H: Xledger's sample declares $since: DateTimeString). */
+export const DateTimeString = new GraphQLScalarType({
+  name: 'DateTimeString',
+  serialize: serializeWallClock('DateTimeString'),
+  parseValue: toDateTimeString,
+  parseLiteral: (ast) => toDateTimeString(literalValue(ast)),
+});
+
 function toDateTime(value: unknown): string {
   const normalized = typeof value === 'string' ? normalizeWallClock(value) : null;
   if (normalized) return normalized;
@@ -65,12 +96,10 @@ function toDateTime(value: unknown): string {
   );
 }
 
+/** The posting side's timestamps (GL import lines); a fraction on input is dropped. */
 export const DateTime = new GraphQLScalarType({
   name: 'DateTime',
-  serialize: (value) => {
-    if (typeof value === 'string') return value;
-    throw new GraphQLError(`DateTime cannot serialize ${JSON.stringify(value)}`);
-  },
+  serialize: serializeWallClock('DateTime'),
   parseValue: toDateTime,
   parseLiteral: (ast) => toDateTime(literalValue(ast)),
 });
@@ -96,7 +125,7 @@ export const Decimal = new GraphQLScalarType({
   parseLiteral: (ast) => toDecimal(literalValue(ast)),
 });
 
-export const scalars = { Int64, Int64String, Date: DateScalar, DateTime, Decimal };
+export const scalars = { Int64, Int64String, Date: DateScalar, DateTimeString, DateTime, Decimal };
 
 /** Decimal string → integer hundredths, for voucher balance checks without float drift. */
 export function decimalToCents(value: string): number | null {

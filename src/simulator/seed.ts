@@ -159,15 +159,18 @@ export const CLIENT_TAX_RULE = {
   percent: '25.00',
 } as const;
 
-/** Accounts every root/owner chart has, so that postings can name them in tests. */
+/**
+ * Accounts every root/owner chart has, so that postings can name them in tests. `ledgerType` is
+ * the code the simulator keeps (served as { dbId name }, shapes.ts); `vat` is Xledger's Boolean.
+ */
 export const WELL_KNOWN_ACCOUNTS = [
-  { code: '1920', description: 'Bank deposits', ledgerType: 'GL', balanceSheet: true, vat: null },
-  { code: '2400', description: 'Accounts payable', ledgerType: 'AP', balanceSheet: true, vat: null },
-  { code: '2710', description: 'Input VAT', ledgerType: 'GL', balanceSheet: true, vat: null },
-  { code: '4000', description: 'Purchases of goods', ledgerType: 'GL', balanceSheet: false, vat: '1' },
-  { code: '6300', description: 'Rent', ledgerType: 'GL', balanceSheet: false, vat: '1' },
-  { code: '6800', description: 'Office supplies', ledgerType: 'GL', balanceSheet: false, vat: '1' },
-  { code: '7700', description: 'Other operating costs', ledgerType: 'GL', balanceSheet: false, vat: '0' },
+  { code: '1920', description: 'Bank deposits', ledgerType: 'GL', balanceSheet: true, vat: false },
+  { code: '2400', description: 'Accounts payable', ledgerType: 'AP', balanceSheet: true, vat: false },
+  { code: '2710', description: 'Input VAT', ledgerType: 'GL', balanceSheet: true, vat: false },
+  { code: '4000', description: 'Purchases of goods', ledgerType: 'GL', balanceSheet: false, vat: true },
+  { code: '6300', description: 'Rent', ledgerType: 'GL', balanceSheet: false, vat: true },
+  { code: '6800', description: 'Office supplies', ledgerType: 'GL', balanceSheet: false, vat: true },
+  { code: '7700', description: 'Other operating costs', ledgerType: 'GL', balanceSheet: false, vat: false },
 ] as const;
 
 const OWNER_CURRENCIES = [
@@ -247,8 +250,13 @@ export function seedState(state: SimulatorState, options: SeedOptions): void {
   for (let offset = 0; offset <= 4000; offset++) dayStrings.push(addDays(baseDate, -offset));
   const day = (daysBefore: number) => dayStrings[Math.min(Math.max(daysBefore, 0), 4000)] as string;
   // 07:00–19:59 only: never inside the spring-forward gap, never ambiguous in the autumn.
-  const time = () =>
-    `${pad(random.int(7, 19))}:${pad(random.int(0, 59))}:${pad(random.int(0, 59))}.${pad(random.int(0, 999), 3)}`;
+  // Xledger's timestamps carry no fraction (H); the milliseconds are still drawn so that a
+  // seed keeps giving the data it always gave.
+  const time = () => {
+    const clock = `${pad(random.int(7, 19))}:${pad(random.int(0, 59))}:${pad(random.int(0, 59))}`;
+    random.int(0, 999);
+    return clock;
+  };
   const stamps = () => {
     const created = random.int(30, 1500);
     const modified = random.int(0, created);
@@ -371,6 +379,11 @@ export function seedState(state: SimulatorState, options: SeedOptions): void {
   for (const entity of [SEED_ENTITIES.root, SEED_ENTITIES.owner1, SEED_ENTITIES.owner2]) {
     const chart = state.allocateDbId();
     charts.set(entity, { chart, groups: [state.allocateDbId(), state.allocateDbId(), state.allocateDbId()] });
+    const code = state.entity(entity)?.code ?? String(entity);
+    state.names.set(chart, { name: `${code} chart of accounts` });
+    ['BS', 'PL', 'PL2'].forEach((group, index) =>
+      state.names.set(charts.get(entity)?.groups[index] as number, { code: `${code}-${group}` }),
+    );
   }
   const vatAccounts = new Map<number, SimRecord>();
   const addAccount = (entity: number, fields: Record<string, unknown>) => {
@@ -403,7 +416,7 @@ export function seedState(state: SimulatorState, options: SeedOptions): void {
       code,
       description: `${balanceSheet ? 'Balance' : 'Expense'} account ${code}`,
       balanceSheet,
-      vat: balanceSheet ? null : random.pick(['0', '1', '11', '13']),
+      vat: balanceSheet ? false : random.pick([false, true, true, true]),
       ledgerType: 'GL',
       posting: random.chance(0.95),
       // Accounts have no closing date in the SDL; this admin-only field drives objectStatus.
@@ -418,9 +431,14 @@ export function seedState(state: SimulatorState, options: SeedOptions): void {
     state.insertSeeded('taxTableSetups', {
       dbId: state.allocateDbId(),
       taxPercent: rule?.percent ?? '0.00',
-      account: ref(account),
-      objectValue: ref(value),
-      fromDate: '2016-01-01',
+      account: {
+        ...ref(account),
+        accountGroupDbId: account.accountGroupDbId,
+        chartOfAccountDbId: account.chartOfAccountDbId,
+      },
+      objectValue: { ...ref(value), objectKindDbId: value.objectKindDbId },
+      dateFrom: '2016-01-01',
+      dateTo: null,
       ownerDbId: value.ownerDbId,
       ...stamps(),
     });
@@ -447,6 +465,9 @@ export function seedState(state: SimulatorState, options: SeedOptions): void {
       addCurrency(entity, code, description, rate);
     }
   }
+  const nokOf = (entity: number) =>
+    currencyRecords.find(({ record }) => record.code === 'NOK' && record.ownerDbId === treeOwner(entity))
+      ?.record;
   for (const { record, rate } of currencyRecords) {
     if (record.code === 'NOK') continue;
     const isOwnerLevel =
@@ -456,9 +477,14 @@ export function seedState(state: SimulatorState, options: SeedOptions): void {
       const date = day(daysBefore);
       state.insertSeeded('exchangeRates', {
         dbId: state.allocateDbId(),
-        currency: ref(record),
-        rate: (rate * (0.97 + random.float() * 0.06)).toFixed(4),
-        date,
+        currencyFromCode: record.code,
+        currencyFromDbId: record.dbId,
+        currencyToCode: 'NOK',
+        currencyToDbId: nokOf(record.ownerDbId)?.dbId ?? null,
+        currencyUnit: 1,
+        exchangeRate: (rate * (0.97 + random.float() * 0.06)).toFixed(4),
+        fromDate: date,
+        toDate: date,
         ownerDbId: record.ownerDbId,
         createdAt: `${date}T${time()}`,
         modifiedAt: `${date}T${time()}`,
@@ -575,13 +601,22 @@ export function seedState(state: SimulatorState, options: SeedOptions): void {
     const entity = entityFor(index);
     const k = nextAsset(entity);
     const group = random.pick(groups);
+    const datePurchased = day(random.int(30, 2500));
+    const disposed = k > 0 && random.chance(0.1);
+    const currency = nokOf(entity);
     state.insertSeeded('assets', {
       dbId: state.allocateDbId(),
       code: `A${10000 + k}`,
       description: `${group.description} item ${k + 1}`,
-      datePurchased: day(random.int(30, 2500)),
+      datePurchased,
+      dateFrom: datePurchased,
+      // Derived without drawing, so that a seed keeps giving the assets it always gave.
+      dateTo: disposed ? [addDays(datePurchased, 365 + (k % 700)), day(1)].sort()[0] : null,
+      balance: disposed ? '0.00' : ((k + 1) * 1375.5).toFixed(2),
+      currency: currency ? ref(currency) : null,
       assetGroup: group,
-      assetStatus: k > 0 && random.chance(0.1) ? 'DISPOSED' : 'ACTIVE',
+      // The simulator keeps the status code; Xledger serves { dbId name } (shapes.ts).
+      assetStatus: disposed ? 'DISPOSED' : 'ACTIVE',
       ownerDbId: entity,
     });
   }

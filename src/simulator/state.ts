@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { SEED_TOKENS, SCOPES, READ_SCOPES, type ApiToken, type Scope } from './auth';
 import { toCetWallClock } from './clock';
 import { RecordTable, type CodeKey, type SimRecord } from './record-table';
+import { served } from './shapes';
 
 export const RECORD_TYPES = [
   'suppliers',
@@ -23,9 +24,18 @@ export const RECORD_TYPES = [
 
 export type RecordType = (typeof RECORD_TYPES)[number];
 
-/** Types whose changes are exposed by a delta query (employee_deltas, project_deltas). */
-export const DELTA_TYPES = ['employees', 'projects'] as const;
+/** Types whose changes are exposed by a delta query (supplier_deltas, employee_deltas, project_deltas). */
+export const DELTA_TYPES = ['suppliers', 'employees', 'projects'] as const;
 export type DeltaType = (typeof DELTA_TYPES)[number];
+
+const isDeltaType = (type: RecordType): type is DeltaType =>
+  (DELTA_TYPES as readonly string[]).includes(type);
+
+/**
+ * Xledger keeps deltas for about 3 days (M: Skyvell's delta fetcher). (A) the exact span; the
+ * simulator drops a delta once it is older than the retention (SimulatorOptions.deltaRetentionMs).
+ */
+export const DEFAULT_DELTA_RETENTION_MS = 3 * 24 * 60 * 60 * 1000;
 
 export type MutationType = 'ADDED' | 'UPDATED' | 'DELETED';
 
@@ -36,6 +46,8 @@ export interface DeltaEntry {
   mutationType: MutationType;
   /** The record's owner when the delta happened, so that visibility survives deletion. */
   ownerDbId: number;
+  /** When it happened (epoch ms): deltas older than the retention are dropped. */
+  at: number;
 }
 
 export interface EntityRecord extends SimRecord {
@@ -49,6 +61,9 @@ export interface EntityRef {
   dbId: number;
   code: string;
   description: string;
+  /** The entity's own owner (its parent; the root owns itself), as Xledger's owner { ownerDbId ownerCode }. */
+  ownerDbId: number;
+  ownerCode: string | null;
 }
 
 export type OwnerSet = 'CURRENT' | 'UPPER' | 'LOWER' | 'MINE' | 'ALL';
@@ -100,7 +115,13 @@ export function isClosed(type: RecordType, record: SimRecord, today: string): bo
 export class SimulatorState {
   readonly entities: EntityRecord[] = [];
   readonly tables: Record<RecordType, RecordTable>;
-  readonly deltas: Record<DeltaType, DeltaEntry[]> = { employees: [], projects: [] };
+  readonly deltas: Record<DeltaType, DeltaEntry[]> = { suppliers: [], employees: [], projects: [] };
+  /** Per delta type, the highest sequence number dropped by the retention (0: none yet). */
+  private readonly prunedThrough: Record<DeltaType, number> = { suppliers: 0, employees: 0, projects: 0 };
+  /** How long deltas are kept (see DEFAULT_DELTA_RETENTION_MS). */
+  deltaRetentionMs = DEFAULT_DELTA_RETENTION_MS;
+  /** Names of things records point to by id only (charts of accounts, account groups). */
+  readonly names = new Map<number, { code?: string; name?: string }>();
   readonly glImportItems = new RecordTable();
   readonly glImportItemErrors = new RecordTable();
   /** Tokens by secret. */
@@ -143,6 +164,8 @@ export class SimulatorState {
       dbId: entity.dbId,
       code: entity.code,
       description: entity.description,
+      ownerDbId: entity.ownerDbId,
+      ownerCode: this.entityById.get(entity.ownerDbId)?.code ?? null,
     });
     this.visibleCache.clear();
   }
@@ -265,13 +288,43 @@ export class SimulatorState {
   }
 
   private logDelta(type: RecordType, dbId: number, mutationType: MutationType, ownerDbId: number): void {
-    if (type !== 'employees' && type !== 'projects') return;
-    this.deltas[type].push({ seq: this.nextDeltaSeq++, dbId, mutationType, ownerDbId });
+    if (!isDeltaType(type)) return;
+    this.deltas[type].push({
+      seq: this.nextDeltaSeq++,
+      dbId,
+      mutationType,
+      ownerDbId,
+      at: this.now().getTime(),
+    });
+  }
+
+  /** The deltas of a type still kept: those older than the retention are dropped first. */
+  retainedDeltas(type: DeltaType): DeltaEntry[] {
+    const log = this.deltas[type];
+    const cutoff = this.now().getTime() - this.deltaRetentionMs;
+    let dropped = 0;
+    while (dropped < log.length && (log[dropped] as DeltaEntry).at < cutoff) dropped += 1;
+    if (dropped > 0) {
+      this.prunedThrough[type] = (log[dropped - 1] as DeltaEntry).seq;
+      log.splice(0, dropped);
+    }
+    return log;
+  }
+
+  /**
+   * Whether Xledger still knows a delta cursor: (A) a cursor is refused once the delta it names
+   * was dropped by the retention, or when no delta ever had it. The error's shape is in
+   * resolvers.ts#deltaCursorRefused.
+   */
+  knowsDeltaCursor(type: DeltaType, cursor: number): boolean {
+    this.retainedDeltas(type);
+    return cursor > this.prunedThrough[type] && cursor < this.nextDeltaSeq;
   }
 
   /**
    * Ground truth for one owner: every live record of the owner entity or one of its clients,
-   * marked "owner" (shared with all clients) or "client" (that client only).
+   * as Xledger serves it (shapes.ts), marked "owner" (shared with all clients) or "client"
+   * (that client only).
    */
   truth(ownerDbId: number, type: RecordType): Array<SimRecord & { entityDbId: number; visibility: string }> {
     const clients = new Set(this.childrenOf(ownerDbId));
@@ -279,7 +332,7 @@ export class SimulatorState {
     for (const record of this.tables[type].live()) {
       if (record.ownerDbId === ownerDbId || clients.has(record.ownerDbId)) {
         const visibility = record.ownerDbId === ownerDbId ? 'owner' : 'client';
-        result.push({ ...record, entityDbId: record.ownerDbId, visibility });
+        result.push({ ...served(type, record, this.names), entityDbId: record.ownerDbId, visibility });
       }
     }
     return result;

@@ -11,6 +11,12 @@ export interface StreamCheckpoint {
   highWaterMark: string | null;
   /** Cursor of the last delta read, for streams whose deletions come from a delta query. */
   deltaCursor: string | null;
+  /**
+   * When that cursor was read (no later than the pass that read it started): Xledger keeps
+   * deltas for about 3 days, so an older cursor can no longer be trusted. Absent on checkpoints
+   * written before it was kept.
+   */
+  deltaCursorAt?: Date | null;
   /** A looked-up filter (e.g. the TAX_RULE kind ids), refreshed on full passes. */
   lookupFilter: Record<string, unknown> | null;
   lastFullPassAt: Date | null;
@@ -32,6 +38,7 @@ export async function loadCheckpoint(db: Db, tenantId: string, stream: string): 
       stream,
       highWaterMark: null,
       deltaCursor: null,
+      deltaCursorAt: null,
       lookupFilter: null,
       lastFullPassAt: null,
       lastPassAt: null,

@@ -22,6 +22,9 @@ export async function replaceEntities(
   entities: Array<Omit<StoredEntity, '_id' | 'tenantId' | 'refreshedAt'>>,
   now: Date,
 ): Promise<void> {
+  // Xledger answers "edges": null when nothing matches; a token always sees its own entity, so
+  // an empty answer is an anomaly and never wipes the known tree.
+  if (entities.length === 0) return;
   const collection = db.collection<StoredEntity>(collections.entities);
   if (entities.length > 0) {
     await retryOnDuplicateKey(() =>

@@ -59,16 +59,16 @@ async function resolveProjectManagers(db: Db, tenantId: string): Promise<LinkFig
 
 /** Each VAT code (TAX_RULE value) gets the percentage of its latest tax table setup. */
 async function applyTaxPercents(db: Db, tenantId: string): Promise<LinkFigures> {
-  const latest = new Map<number, { percent: string | null; fromDate: string }>();
+  const latest = new Map<number, { percent: string | null; dateFrom: string }>();
   for await (const setup of db
     .collection<StoredRecord>(taxTableSetupsStream.collection)
-    .find({ tenantId, deletedAt: null }, { projection: { objectValue: 1, taxPercent: 1, fromDate: 1 } })) {
+    .find({ tenantId, deletedAt: null }, { projection: { objectValue: 1, taxPercent: 1, dateFrom: 1 } })) {
     const ruleId = (setup.objectValue as { dbId?: number } | null)?.dbId;
     if (ruleId === undefined) continue;
-    const fromDate = (setup.fromDate as string | null) ?? '';
+    const dateFrom = (setup.dateFrom as string | null) ?? '';
     const current = latest.get(ruleId);
-    if (!current || fromDate > current.fromDate) {
-      latest.set(ruleId, { percent: (setup.taxPercent as string | null) ?? null, fromDate });
+    if (!current || dateFrom > current.dateFrom) {
+      latest.set(ruleId, { percent: (setup.taxPercent as string | null) ?? null, dateFrom });
     }
   }
   const updates: AnyBulkWriteOperation<StoredRecord>[] = [];

@@ -1,5 +1,5 @@
 import { MongoServerError, type Db } from 'mongodb';
-import type { Counts, StreamFigures, SyncMode } from '../sync/figures';
+import type { Counts, StreamFigures, SyncFallback, SyncMode } from '../sync/figures';
 import type { StreamCheckpoint } from './checkpoints';
 import { collections } from './db';
 
@@ -28,6 +28,8 @@ export interface PassProgress {
   /** Streams with a delta query: where the next delta read starts, and whether this pass read them. */
   deltaCursor: string | null;
   deltasRead: boolean;
+  /** Set when the pass runs full instead of incremental (its delta cursor could not be used). */
+  fallback?: SyncFallback;
   counts: Counts;
   startedAt: number;
 }

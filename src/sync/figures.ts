@@ -4,6 +4,12 @@
 import type { DeletionReview } from './deletion-guard';
 
 export type SyncMode = 'incremental' | 'full';
+/**
+ * Why a pass asked to be incremental ran full: its delta cursor was older than Xledger keeps
+ * deltas (or Xledger refused it), or it had none yet (e.g. a stream that just gained a delta
+ * query). Only a full pass can then notice every deletion.
+ */
+export type SyncFallback = 'delta_cursor_expired' | 'delta_cursor_missing';
 export type SyncTrigger = 'schedule' | 'resync' | 'manual';
 
 export interface Counts {
@@ -31,6 +37,8 @@ export interface StreamFigures extends Counts {
   stream: string;
   mode: SyncMode;
   durationMs: number;
+  /** Set when the pass ran full instead of incremental, and why. */
+  fallback?: SyncFallback;
   /** Set when a full pass held back its deletions for an operator (see deletion-guard.ts). */
   deletionReview?: DeletionReview;
 }

@@ -1,8 +1,10 @@
 /**
- * Xledger's `modifiedAt`/`createdAt` are CET/CEST wall-clock times without an offset
- * ("2026-11-25T17:03:12.123"). We never turn them into instants: high-water marks are the
- * wall-clock strings Xledger returned, and the safety overlap is subtracted on the wall clock,
- * so the DST fold is covered by the overlap itself.
+ * Xledger's `modifiedAt`/`createdAt` are CET/CEST wall-clock times without an offset and
+ * without a fraction: `yyyy-MM-ddTHH:mm:ss` (H: Xledger's sample, Utils/Dates.cs, formats and
+ * parses exactly that). We never turn them into instants: high-water marks are the wall-clock
+ * strings Xledger returned, and the safety overlap is subtracted on the wall clock, so the DST
+ * fold is covered by the overlap itself. What we send has no fraction; what we read may have
+ * one (older stored marks do) and is compared normalised.
  */
 const XLEDGER_TIME_ZONE = 'Europe/Oslo';
 
@@ -14,25 +16,28 @@ const formatter = new Intl.DateTimeFormat('en-CA', {
   hour: '2-digit',
   minute: '2-digit',
   second: '2-digit',
-  fractionalSecondDigits: 3,
   hourCycle: 'h23',
 });
 
-/** An instant as Xledger's wall clock shows it. */
+/** An instant as Xledger's wall clock shows it, to the second (a fraction is dropped). */
 export function toXledgerWallClock(instant: Date): string {
   const part = (type: Intl.DateTimeFormatPartTypes) =>
     formatter.formatToParts(instant).find((p) => p.type === type)?.value ?? '00';
-  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}:${part('second')}.${part('fractionalSecond')}`;
+  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}:${part('second')}`;
 }
 
-/** A wall-clock string moved by whole minutes (negative = earlier), still without an offset. */
+/**
+ * A wall-clock string moved by whole minutes (negative = earlier), in the form Xledger takes:
+ * `yyyy-MM-ddTHH:mm:ss`, without offset or fraction (a fraction is dropped, which only moves
+ * the time earlier: a `_gte` filter then reads a little more, never less).
+ */
 export function shiftWallClock(wallClock: string, minutes: number): string {
   const asIfUtc = new Date(`${normalise(wallClock)}Z`);
   if (Number.isNaN(asIfUtc.getTime())) throw new Error(`Not an Xledger wall-clock time: ${wallClock}`);
-  return new Date(asIfUtc.getTime() + minutes * 60_000).toISOString().slice(0, 23);
+  return new Date(asIfUtc.getTime() + minutes * 60_000).toISOString().slice(0, 19);
 }
 
-/** Orders two wall-clock strings; Xledger may omit milliseconds, so compare normalised forms. */
+/** Orders two wall-clock strings, with or without seconds or a fraction. */
 export function compareWallClock(a: string, b: string): number {
   const na = normalise(a);
   const nb = normalise(b);

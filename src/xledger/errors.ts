@@ -27,6 +27,8 @@ export interface XledgerErrorDetails {
   scope?: string;
   retryAfterMs?: number;
   resetAt?: string;
+  /** The response path of the field Xledger refused, e.g. ['deltas'] (an alias, when one was used). */
+  path?: string[];
 }
 
 export class XledgerError extends Error {
@@ -125,6 +127,7 @@ function classifyOne(error: XledgerGraphQLError, status: number): XledgerError {
     {
       code,
       status,
+      ...(error.path?.length ? { path: error.path.map(String) } : {}),
     },
   );
 }

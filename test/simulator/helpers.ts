@@ -79,12 +79,14 @@ export async function readAll<N = Record<string, any>>(
       throw new Error(`${field} page ${pages + 1} failed: ${JSON.stringify(result.body.errors)}`);
     }
     const connection = result.body.data?.[field] as {
-      edges: Array<{ cursor: string; node: N }>;
+      // Xledger answers "edges": null for an empty page.
+      edges: Array<{ cursor: string; node: N }> | null;
       pageInfo: { hasNextPage: boolean };
     };
     pages += 1;
-    nodes.push(...connection.edges.map((edge) => edge.node));
-    const last = connection.edges[connection.edges.length - 1];
+    const edges = connection.edges ?? [];
+    nodes.push(...edges.map((edge) => edge.node));
+    const last = edges[edges.length - 1];
     if (!connection.pageInfo.hasNextPage || !last) break;
     after = last.cursor;
   }

@@ -28,7 +28,7 @@ describe('schema', () => {
     expect(result.status).toBe(200);
     const names = (result.body.data?.__schema.types as Array<{ name: string }>).map((type) => type.name);
     expect(names).toEqual(
-      expect.arrayContaining(['Supplier', 'Supplier_Filter', 'Int64', 'DateTime', 'GLImportItem']),
+      expect.arrayContaining(['Supplier', 'Supplier_Filter', 'Int64', 'DateTimeString', 'GLImportItem']),
     );
     expect(result.body.data?.__schema.mutationType.name).toBe('Mutation');
   });
@@ -39,17 +39,38 @@ describe('schema', () => {
     expect(result.body.errors?.[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
-  it('rejects a DateTime with an offset as INVALID_VALUE', async () => {
+  it('rejects a DateTimeString with an offset or a fraction as INVALID_VALUE', async () => {
+    for (const t of ['2024-01-01T10:00:00Z', '2024-01-01T10:00:00.000', '2024-01-01T10:00']) {
+      const result = await gql(
+        sim,
+        SEED_TOKENS.owner1,
+        'query($t: DateTimeString) { suppliers(filter: { modifiedAt_gte: $t }) { edges { cursor } } }',
+        { t },
+      );
+      expect(result.status, t).toBe(400);
+      expect(result.body.errors?.[0]?.code, t).toBe('INVALID_VALUE');
+    }
+  });
+
+  it('declares DateTimeString, not DateTime, for the modifiedAt filters (as Xledger’s sample does)', async () => {
     const result = await gql(
       sim,
       SEED_TOKENS.owner1,
       'query($t: DateTime) { suppliers(filter: { modifiedAt_gte: $t }) { edges { cursor } } }',
-      {
-        t: '2024-01-01T10:00:00Z',
-      },
+      { t: '2024-01-01T10:00:00' },
     );
     expect(result.status).toBe(400);
-    expect(result.body.errors?.[0]?.code).toBe('INVALID_VALUE');
+    expect(result.body.errors?.[0]?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('answers "edges": null for a connection with no match', async () => {
+    const result = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      'query($t: DateTimeString) { suppliers(filter: { modifiedAt_gte: $t }) { edges { cursor } pageInfo { hasNextPage } } }',
+      { t: '2999-01-01T00:00:00' },
+    );
+    expect(result.body.data?.suppliers).toEqual({ edges: null, pageInfo: { hasNextPage: false } });
   });
 });
 

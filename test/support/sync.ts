@@ -166,7 +166,11 @@ const isTaxRule = (record: TruthRecord) =>
 export const DATA_TYPE_TRUTH: Record<string, StreamTruth[]> = {
   suppliers: [{ collection: 'suppliers', simType: 'suppliers', keyFields: ['code', 'description', 'email'] }],
   accounts: [
-    { collection: 'accounts', simType: 'accounts', keyFields: ['code', 'description', 'ledgerType', 'vat'] },
+    {
+      collection: 'accounts',
+      simType: 'accounts',
+      keyFields: ['code', 'description', 'ledgerType', 'vat', 'chartOfAccount', 'accountGroup'],
+    },
   ],
   dimensions: [
     { collection: 'object_kinds', simType: 'objectKinds', keyFields: ['name'] },
@@ -184,14 +188,22 @@ export const DATA_TYPE_TRUTH: Record<string, StreamTruth[]> = {
       keyFields: ['code', 'description'],
       filter: isTaxRule,
     },
-    { collection: 'tax_table_setups', simType: 'taxTableSetups', keyFields: ['taxPercent', 'fromDate'] },
+    {
+      collection: 'tax_table_setups',
+      simType: 'taxTableSetups',
+      keyFields: ['taxPercent', 'dateFrom', 'dateTo'],
+    },
   ],
   projects: [
     { collection: 'employees', simType: 'employees', keyFields: ['code', 'description', 'email'] },
     { collection: 'projects', simType: 'projects', keyFields: ['code', 'description', 'toDate'] },
   ],
   fixedAssets: [
-    { collection: 'fixed_assets', simType: 'assets', keyFields: ['code', 'description', 'assetStatus'] },
+    {
+      collection: 'fixed_assets',
+      simType: 'assets',
+      keyFields: ['code', 'description', 'assetStatus', 'dateFrom', 'dateTo', 'balance'],
+    },
   ],
 };
 

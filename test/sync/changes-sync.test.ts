@@ -60,19 +60,23 @@ describe('changes made in Xledger', () => {
     expect(inc.mode).toBe('incremental');
     expect(inc.inserted).toBe(1);
     expect(inc.updated).toBe(2);
-    expect(inc.deleted).toBe(0); // suppliers have no delta query: only a full pass can notice
+    // supplier_deltas reports the deletion, in the same request as the changed suppliers.
+    expect(inc.deleted).toBe(1);
     expect(inc.requests).toBe(1);
-    expect(fieldRequests(await counters(h, 'root'), 'suppliers')).toBe(1);
+    const c = await counters(h, 'root');
+    expect(fieldRequests(c, 'suppliers')).toBe(1);
+    expect(fieldRequests(c, 'supplier_deltas')).toBe(1);
     expect((await supplierDoc(ownerLevel.dbId))?.description).toBe('Renamed AS');
     expect((await supplierDoc(clientLevel.dbId))?.email).toBe('new@example.no');
     expect(await supplierDoc(created.dbId)).toMatchObject({ entityDbId: 103, visibility: 'client' });
     expect(await supplierDoc(foreign.dbId)).toBeNull();
-    expect((await supplierDoc(toDelete.dbId))?.deletedAt).toBeNull();
+    expect((await supplierDoc(toDelete.dbId))?.deletedAt).toBeInstanceOf(Date);
 
+    // A full pass agrees: nothing more to delete or write.
     const full = await runSync(h, TENANT, 'suppliers', 'full');
     const fullFigures = full.streams[0]!;
     expect(fullFigures.mode).toBe('full');
-    expect(fullFigures.deleted).toBe(1);
+    expect(fullFigures.deleted).toBe(0);
     expect(fullFigures.inserted + fullFigures.updated).toBe(0);
     expect((await supplierDoc(toDelete.dbId))?.deletedAt).toBeInstanceOf(Date);
     await expectStreamEqualsTruth(h, TENANT, SEED_ENTITIES.owner1, spec);

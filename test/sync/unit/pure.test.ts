@@ -3,6 +3,11 @@ import { contentHash, type RecordToStore } from '../../../src/store/records';
 import { OwnershipRule } from '../../../src/sync/ownership';
 import { compareWallClock, shiftWallClock, toXledgerWallClock } from '../../../src/xledger/cet';
 import {
+  DELTA_CURSOR_MAX_AGE_MS,
+  deltaCursorFallback,
+  isDeltaCursorRefused,
+} from '../../../src/xledger/deltas';
+import {
   errorFromGraphQLErrors,
   errorFromHttpStatus,
   errorFromNetwork,
@@ -10,19 +15,49 @@ import {
 } from '../../../src/xledger/errors';
 
 describe('cet: Xledger wall-clock times', () => {
-  it('shows an instant as Oslo wall-clock time, winter (UTC+1) and summer (UTC+2)', () => {
-    expect(toXledgerWallClock(new Date('2026-01-15T11:30:00.250Z'))).toBe('2026-01-15T12:30:00.250');
-    expect(toXledgerWallClock(new Date('2026-07-01T22:15:00.000Z'))).toBe('2026-07-02T00:15:00.000');
+  it('shows an instant as Oslo wall-clock time, winter (UTC+1) and summer (UTC+2), without a fraction', () => {
+    expect(toXledgerWallClock(new Date('2026-01-15T11:30:00.250Z'))).toBe('2026-01-15T12:30:00');
+    expect(toXledgerWallClock(new Date('2026-07-01T22:15:00.000Z'))).toBe('2026-07-02T00:15:00');
   });
-  it('shifts on the wall clock across midnight and months, without an offset', () => {
-    expect(shiftWallClock('2026-03-01T00:05:00', -15)).toBe('2026-02-28T23:50:00.000');
-    expect(shiftWallClock('2026-03-29T02:10:00.500', -15)).toBe('2026-03-29T01:55:00.500');
+  it('shifts on the wall clock across midnight and months, to yyyy-MM-ddTHH:mm:ss (what Xledger takes)', () => {
+    expect(shiftWallClock('2026-03-01T00:05:00', -15)).toBe('2026-02-28T23:50:00');
+    // A mark stored with a fraction (older checkpoints) is sent without one, never later.
+    expect(shiftWallClock('2026-03-29T02:10:00.500', -15)).toBe('2026-03-29T01:55:00');
     expect(() => shiftWallClock('yesterday', -15)).toThrow(/wall-clock/);
   });
   it('compares times with and without seconds or milliseconds', () => {
     expect(compareWallClock('2026-01-01T10:00', '2026-01-01T10:00:00.000')).toBe(0);
+    expect(compareWallClock('2026-01-01T10:00:00', '2026-01-01T10:00:00.000')).toBe(0);
     expect(compareWallClock('2026-01-01T10:00:00.1', '2026-01-01T10:00:00.099')).toBe(1);
     expect(compareWallClock('2025-12-31T23:59:59.999', '2026-01-01T00:00')).toBe(-1);
+  });
+});
+
+describe('delta cursors', () => {
+  const now = Date.parse('2026-05-10T12:00:00Z');
+  it('a cursor read within Xledger’s retention (less a margin) is used; older or missing ones mean a full pass', () => {
+    expect(deltaCursorFallback(new Date(now - 3_600_000), now)).toBeNull();
+    expect(deltaCursorFallback(new Date(now - DELTA_CURSOR_MAX_AGE_MS + 1_000), now)).toBeNull();
+    expect(deltaCursorFallback(new Date(now - DELTA_CURSOR_MAX_AGE_MS - 1_000), now)).toBe(
+      'delta_cursor_expired',
+    );
+    expect(deltaCursorFallback(new Date(now - 4 * 24 * 3_600_000), now)).toBe('delta_cursor_expired');
+    expect(deltaCursorFallback(null, now)).toBe('delta_cursor_missing');
+    expect(deltaCursorFallback(undefined, now)).toBe('delta_cursor_missing');
+  });
+  it('a refusal of the delta field counts as an unknown cursor; other refusals do not', () => {
+    const refused = errorFromGraphQLErrors(
+      [{ message: 'not a known cursor', code: 'INVALID_VALUE', path: ['deltas'] }],
+      200,
+    );
+    expect(isDeltaCursorRefused(refused)).toBe(true);
+    const other = errorFromGraphQLErrors(
+      [{ message: 'bad', code: 'INVALID_VALUE', path: ['suppliers'] }],
+      200,
+    );
+    expect(isDeltaCursorRefused(other)).toBe(false);
+    const timeout = errorFromGraphQLErrors([{ message: 'Your query timed out.', path: ['deltas'] }], 200);
+    expect(isDeltaCursorRefused(timeout)).toBe(false);
   });
 });
 

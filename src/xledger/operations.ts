@@ -1,0 +1,276 @@
+/**
+ * The one catalogue of the GraphQL documents the client sends to Xledger. Every request is
+ * built from an operation made here, and `listOperations()` lists them all with example
+ * variables, so that each can be validated against a schema (the simulator's in the tests; a
+ * tenant's live schema, which its token can introspect, before the first sync).
+ *
+ * The rules the real API imposes (../shared/xledger-api.md, "Corrections and additions"):
+ * - variables are declared only with type names public sources confirm (CONFIRMED_TYPE_NAMES);
+ * - enum arguments (ownerSet, objectStatus) and filter objects are written inline, with leaf
+ *   variables, as Xledger's own sample does: `filter: { modifiedAt_gte: $since }`;
+ * - readers treat `"edges": null` as an empty page (paginate.ts, deltas.ts, entities.ts).
+ */
+import { dataTypes } from '../datatypes/registry';
+import type { StreamDefinition } from '../datatypes/stream';
+import type { DeltaField } from './deltas';
+import { postingOperations } from './gl-import';
+
+export interface Operation {
+  /** The operation's name in its document; unique in the catalogue. */
+  name: string;
+  document: string;
+  /**
+   * The variables the operation was built with. In `listOperations()`: a complete example.
+   */
+  variables: Record<string, unknown>;
+  /** Variables the caller sets on each request (paging), beside `variables`. */
+  requestVariables?: string[];
+}
+
+/**
+ * The only type names a document may declare: confirmed by public sources (H) — `Int`, `String`,
+ * `ID` (GraphQL's own), `Int64String` (Xledger's sample: `$dbId: Int64String!`) and
+ * `DateTimeString` (Xledger's sample: `$since: DateTimeString`). `<Type>_Filter`, `OwnerSet`
+ * and `ObjectStatus` are not confirmed: they are never declared.
+ */
+export const CONFIRMED_TYPE_NAMES = ['Int', 'String', 'ID', 'Int64String', 'DateTimeString'] as const;
+
+/**
+ * The filter fields the client sends, each as one leaf variable. Declared non-null: a non-null
+ * variable fits a nullable argument too, so the document holds whichever the real one is.
+ * - modifiedAt_gte: DateTimeString (H: Xledger's sample);
+ * - objectKindDbId_in: (A) an `_in` list of Int64String, by the reference's rule for id lists
+ *   (dbId_in); go-xledger shows the equality filter objectKindDbId only.
+ */
+const FILTER_VARIABLES = {
+  modifiedAt_gte: { variable: 'since', type: 'DateTimeString!' },
+  objectKindDbId_in: { variable: 'objectKindDbIds', type: '[Int64String!]!' },
+} as const;
+
+export type FilterField = keyof typeof FILTER_VARIABLES;
+/** Filter values of one request, by filter field (as stored in a checkpoint's lookupFilter). */
+export type FilterValues = Partial<Record<FilterField, unknown>>;
+
+/** The alias under which a delta query's answer comes back, as a companion or alone. */
+export const DELTA_ALIAS = 'deltas';
+/** Delta nodes are tiny: ask for Xledger's maximum per request. */
+export const DELTA_PAGE_SIZE = 10_000;
+const DELTA_SELECTION = 'edges { cursor node { dbId mutationType } } pageInfo { hasNextPage }';
+
+/** Paging variables of every connection document, set per request. */
+const PAGE_VARIABLES = ['$first: Int!', '$after: String'];
+const PAGE_ARGUMENTS = ['first: $first', 'after: $after'];
+
+/**
+ * How a stream's first page carries its delta query: a full pass asks `last: 1` (the newest
+ * cursor, without history); an incremental pass asks the deltas after its stored cursor.
+ */
+export type DeltaCompanion = { read: 'newest' } | { read: 'after'; after: string | null };
+
+/** A relay connection read page by page: the first request may carry a companion field. */
+export interface ConnectionRequest {
+  rootField: string;
+  /** The first request, with the companion when there is one. */
+  first: Operation;
+  /** Every later page. */
+  next: Operation;
+  /** Where the companion's answer is in the first page's data. */
+  companionAlias?: string;
+}
+
+function filterFieldOf(field: string): FilterField {
+  if (!(field in FILTER_VARIABLES)) throw new Error(`The client sends no filter field "${field}"`);
+  return field as FilterField;
+}
+
+/** The filter a stream reads with: its looked-up values and, incrementally, `modifiedAt_gte`. */
+export function streamFilter(
+  stream: StreamDefinition,
+  lookup: FilterValues,
+  since: string | null,
+): FilterValues {
+  return {
+    ...lookup,
+    ...(since !== null && stream.changeCursor ? { [`${stream.changeCursor}_gte`]: since } : {}),
+  };
+}
+
+interface ConnectionShape {
+  name: string;
+  rootField: string;
+  selection: string;
+  /** Inline enum arguments, e.g. `ownerSet: ALL`. */
+  inlineArguments: string[];
+  filter: FilterValues;
+  companion?: { field: DeltaField; read: DeltaCompanion['read'] };
+}
+
+function connectionOperation(shape: ConnectionShape): Operation {
+  const filterFields = Object.keys(shape.filter).map(filterFieldOf);
+  const variableDefs = [
+    ...PAGE_VARIABLES,
+    ...filterFields.map((field) => `$${FILTER_VARIABLES[field].variable}: ${FILTER_VARIABLES[field].type}`),
+  ];
+  const fieldArguments = [...PAGE_ARGUMENTS, ...shape.inlineArguments];
+  if (filterFields.length > 0) {
+    const entries = filterFields.map((field) => `${field}: $${FILTER_VARIABLES[field].variable}`);
+    fieldArguments.push(`filter: { ${entries.join(', ')} }`);
+  }
+  const variables: Record<string, unknown> = Object.fromEntries(
+    filterFields.map((field) => [FILTER_VARIABLES[field].variable, shape.filter[field]]),
+  );
+  let companion = '';
+  if (shape.companion?.read === 'newest') {
+    companion = `\n  ${DELTA_ALIAS}: ${shape.companion.field}(last: 1) { ${DELTA_SELECTION} }`;
+  } else if (shape.companion?.read === 'after') {
+    variableDefs.push('$deltaFirst: Int!', '$deltaAfter: String');
+    companion = `\n  ${DELTA_ALIAS}: ${shape.companion.field}(first: $deltaFirst, after: $deltaAfter) { ${DELTA_SELECTION} }`;
+  }
+  return {
+    name: shape.name,
+    document: `query ${shape.name}(${variableDefs.join(', ')}) {
+  ${shape.rootField}(${fieldArguments.join(', ')}) {
+    edges { cursor node { ${shape.selection} } }
+    pageInfo { hasNextPage }
+  }${companion}
+}`,
+    variables,
+    requestVariables: ['first', 'after'],
+  };
+}
+
+function streamOperationName(stream: StreamDefinition, filter: FilterValues, companion?: DeltaCompanion) {
+  const since = 'modifiedAt_gte' in filter ? 'Since' : '';
+  const deltas = !companion ? '' : companion.read === 'newest' ? 'WithNewestDelta' : 'WithDeltas';
+  return `${stream.name}Page${since}${deltas}`;
+}
+
+/**
+ * The pages of one stream pass: `ownerSet: ALL` (read everything the token sees; ownership is
+ * decided here), `objectStatus: ALL` where the query takes it (closed records are kept,
+ * flagged, not deleted), and the filter. With a delta companion on the first request.
+ */
+export function streamPages(
+  stream: StreamDefinition,
+  filter: FilterValues,
+  deltas?: DeltaCompanion,
+): ConnectionRequest {
+  const shape: ConnectionShape = {
+    name: streamOperationName(stream, filter),
+    rootField: stream.rootField,
+    selection: stream.selection,
+    inlineArguments: ['ownerSet: ALL', ...(stream.objectStatus ? ['objectStatus: ALL'] : [])],
+    filter,
+  };
+  const next = connectionOperation(shape);
+  if (!deltas || !stream.deltas) return { rootField: stream.rootField, first: next, next };
+  const first = connectionOperation({
+    ...shape,
+    name: streamOperationName(stream, filter, deltas),
+    companion: { field: stream.deltas, read: deltas.read },
+  });
+  if (deltas.read === 'after') {
+    first.variables = { ...first.variables, deltaFirst: DELTA_PAGE_SIZE, deltaAfter: deltas.after };
+  }
+  return { rootField: stream.rootField, first, next, companionAlias: DELTA_ALIAS };
+}
+
+/** A delta query alone: the pages after the one that rode along with a stream's first page. */
+export function deltasPage(field: DeltaField): Operation {
+  return {
+    name: `${field}Page`,
+    document: `query ${field}Page($deltaFirst: Int!, $deltaAfter: String) { ${DELTA_ALIAS}: ${field}(first: $deltaFirst, after: $deltaAfter) { ${DELTA_SELECTION} } }`,
+    variables: {},
+    requestVariables: ['deltaFirst', 'deltaAfter'],
+  };
+}
+
+/**
+ * The entity tree (owner and clients), in one request: installations have far fewer than
+ * Xledger's 10,000 records per request.
+ */
+export function entityTree(): Operation {
+  return {
+    name: 'entityTree',
+    document:
+      'query entityTree { entities(first: 10000) { edges { node { dbId code description parent { dbId } } } } }',
+    variables: {},
+  };
+}
+
+/**
+ * Object kinds by name, for look-ups such as the TAX_RULE kind's dbIds. All kinds are read
+ * (they are few) and matched by name here: no source shows a filter on the kind's name.
+ */
+export function objectKindPages(): ConnectionRequest {
+  const operation = connectionOperation({
+    name: 'objectKindsLookup',
+    rootField: 'objectKinds',
+    selection: 'dbId name',
+    inlineArguments: ['ownerSet: ALL'],
+    filter: {},
+  });
+  return { rootField: 'objectKinds', first: operation, next: operation };
+}
+
+// --- the whole catalogue -------------------------------------------------------------------
+
+const EXAMPLE = {
+  since: '2026-01-15T08:00:00',
+  objectKindDbIds: ['1001'],
+  deltaAfter: '1234',
+};
+/** Example values of the variables callers set per request. */
+const REQUEST_EXAMPLE: Record<string, unknown> = {
+  first: 10_000,
+  after: null,
+  deltaFirst: DELTA_PAGE_SIZE,
+  deltaAfter: EXAMPLE.deltaAfter,
+};
+
+/** The operation's variables with its per-request ones filled in: what one request sends. */
+function withExamples(operation: Operation): Operation {
+  const perRequest = Object.fromEntries(
+    (operation.requestVariables ?? []).map((name) => [name, REQUEST_EXAMPLE[name]]),
+  );
+  return { ...operation, variables: { ...perRequest, ...operation.variables } };
+}
+
+/** Every shape a stream's pages can take: full and incremental, with and without deltas. */
+function streamVariants(stream: StreamDefinition): Operation[] {
+  const lookup: FilterValues = stream.lookup ? { [stream.lookup.filterField]: EXAMPLE.objectKindDbIds } : {};
+  const filters = [streamFilter(stream, lookup, null)];
+  if (stream.changeCursor) filters.push(streamFilter(stream, lookup, EXAMPLE.since));
+  const operations: Operation[] = [];
+  for (const filter of filters) {
+    const incremental = 'modifiedAt_gte' in filter;
+    operations.push(streamPages(stream, filter).next);
+    if (stream.deltas) {
+      const companion: DeltaCompanion = incremental
+        ? { read: 'after', after: EXAMPLE.deltaAfter }
+        : { read: 'newest' };
+      operations.push(streamPages(stream, filter, companion).first);
+    }
+  }
+  return operations;
+}
+
+/**
+ * Every document the client can send, with example variables: each stream's pages (with and
+ * without their change filter and delta companion), the delta queries alone, the entity tree,
+ * the look-ups, and the posting operations.
+ */
+export function listOperations(): Operation[] {
+  const streams = dataTypes.flatMap((type) => type.streams);
+  const deltaFields = [...new Set(streams.flatMap((stream) => (stream.deltas ? [stream.deltas] : [])))];
+  return [
+    ...streams.flatMap(streamVariants),
+    ...deltaFields.map(deltasPage),
+    entityTree(),
+    objectKindPages().first,
+    // EXTENSION POINT — posting: the documents of src/xledger/gl-import.ts (addGLImportItems,
+    // the look-ups before a create, the outcome check) join the catalogue through the list that
+    // module exports. A new posting document is added there, never built elsewhere.
+    ...postingOperations(),
+  ].map(withExamples);
+}
