@@ -11,6 +11,7 @@ import { dataTypes, masterDataTypeNames } from './datatypes/registry';
 import { invoiceSchema } from './invoices/invoice';
 import { submitToOutbox } from './invoices/submit';
 import { intervalMinutesFor, scheduleSpecsFor, TenantSchedules } from './schedules';
+import { boundedDeleteMany } from './store/bounded';
 import { collections, connectStore, ensureIndexes, type Store } from './store/db';
 import {
   getOutboxInvoice,
@@ -319,7 +320,7 @@ export class XledgerSyncClient {
           POSTING_LEASES,
         ]),
       ];
-      for (const name of names) await this.store.db.collection(name).deleteMany({ tenantId: id });
+      for (const name of names) await boundedDeleteMany(this.store.db.collection(name), { tenantId: id });
     }
     await this.tenants.remove(id);
   }
