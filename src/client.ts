@@ -18,6 +18,7 @@ import { dataTypes, masterDataTypeNames } from './datatypes/registry';
 import { invoiceSchema } from './invoices/invoice';
 import { submitToOutbox } from './invoices/submit';
 import { intervalMinutesFor, scheduleSpecsFor, TenantSchedules } from './schedules';
+import { boundedDeleteMany } from './store/bounded';
 import {
   collections,
   connectStore,
@@ -371,7 +372,7 @@ export class XledgerSyncClient {
             POSTING_LEASES,
           ]),
         ];
-        for (const name of names) await deleteInBatches(this.store.db.collection(name), { tenantId: id });
+        for (const name of names) await boundedDeleteMany(this.store.db.collection(name), { tenantId: id });
       }
       await this.tenants.remove(id);
     });
@@ -524,21 +525,6 @@ function unavailable(config: Config, error: unknown): ServiceUnavailableError | 
     return new ServiceUnavailableError(temporalUnavailable(config.temporal, error).message);
   }
   return undefined;
-}
-
-/**
- * Deletes what matches in batches of ids: each request stays short on any server (FerretDB on
- * SQLite too), within the API's request timeout, however much a tenant has.
- */
-async function deleteInBatches(collection: Collection<Document>, filter: Filter<Document>): Promise<void> {
-  for (;;) {
-    const batch = await collection
-      .find(filter, { projection: { _id: 1 } })
-      .limit(PURGE_BATCH)
-      .toArray();
-    if (batch.length === 0) return;
-    await collection.deleteMany({ _id: { $in: batch.map((doc) => doc._id as unknown) } } as Filter<Document>);
-  }
 }
 
 const PURGE_BATCH = 1_000;

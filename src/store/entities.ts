@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { boundedBulkWrite } from './bounded';
 import { collections } from './db';
 
 /** An Xledger entity the tenant's token can see, as last read. */
@@ -28,7 +29,8 @@ export async function replaceEntities(
   const collection = db.collection<StoredEntity>(collections.entities);
   if (entities.length > 0) {
     await retryOnDuplicateKey(() =>
-      collection.bulkWrite(
+      boundedBulkWrite(
+        collection,
         entities.map((entity) => {
           const _id = `${tenantId}:${entity.dbId}`;
           return {

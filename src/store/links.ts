@@ -3,11 +3,14 @@ import type { LinkName } from '../datatypes/datatype';
 import { employeesStream, projectsStream } from '../datatypes/projects';
 import { taxRulesStream, taxTableSetupsStream } from '../datatypes/vat-codes';
 import type { LinkFigures } from '../sync/figures';
+import { boundedBulkWrite } from './bounded';
 import type { StoredRecord } from './records';
 
 /**
  * Derived fields, computed in MongoDB after a data type's streams are stored. They live
- * beside the Xledger fields (not in the content hash) and are written only when they change.
+ * beside the Xledger fields (not in the content hash) and are written only when they change,
+ * in bulk writes bounded to what FerretDB finishes (store/bounded.ts): a first sync changes
+ * every project.
  */
 export async function runLink(db: Db, tenantId: string, link: LinkName): Promise<LinkFigures> {
   switch (link) {
@@ -52,8 +55,7 @@ async function resolveProjectManagers(db: Db, tenantId: string): Promise<LinkFig
       });
     }
   }
-  if (updates.length > 0)
-    await db.collection<StoredRecord>(projectsStream.collection).bulkWrite(updates, { ordered: false });
+  await boundedBulkWrite(db.collection<StoredRecord>(projectsStream.collection), updates, { ordered: false });
   return { link: 'projectManagers', updated: updates.length, unresolved };
 }
 
@@ -82,7 +84,6 @@ async function applyTaxPercents(db: Db, tenantId: string): Promise<LinkFigures> 
       updates.push({ updateOne: { filter: { _id: code._id }, update: { $set: { percent } } } });
     }
   }
-  if (updates.length > 0)
-    await db.collection<StoredRecord>(taxRulesStream.collection).bulkWrite(updates, { ordered: false });
+  await boundedBulkWrite(db.collection<StoredRecord>(taxRulesStream.collection), updates, { ordered: false });
   return { link: 'taxPercents', updated: updates.length, unresolved };
 }

@@ -7,6 +7,7 @@ import {
   type Filter,
 } from 'mongodb';
 import type { DocumentFields } from '../datatypes/stream';
+import { boundedBulkWrite, findIn, inChunks, INSERT_BATCH, updateManyIn } from './bounded';
 
 export type Visibility = 'owner' | 'client';
 
@@ -50,8 +51,11 @@ export function contentHash(record: RecordToStore): string {
     .digest('base64url');
 }
 
-/** Up to this many ids, look-ups and marks go by `_id` equality (see StoredState.ensure). */
+/** Up to this many ids, look-ups go by `_id` equality (see StoredState.ensure). */
 const POINT_LOOKUP_MAX = 500;
+
+const STATE_PROJECTION = { _id: 1, contentHash: 1, deletedAt: 1 } as const;
+type StateFields = Pick<StoredRecord, '_id' | 'contentHash' | 'deletedAt'>;
 
 /**
  * What is stored for one (tenant, stream): content hash and deletion mark per record id, so
@@ -96,14 +100,21 @@ export class StoredState {
         await Promise.all(missing.slice(start, start + 16).map((_id) => this.read({ _id })));
       }
     } else {
-      await this.read({ tenantId: this.tenantId, _id: { $in: missing } });
+      await this.take(
+        findIn(this.collection, { tenantId: this.tenantId }, '_id', missing, {
+          projection: STATE_PROJECTION,
+        }),
+      );
     }
     for (const id of missing) if (!this.byId.has(id)) this.absent.add(id);
   }
 
-  private async read(filter: Filter<StoredRecord>): Promise<void> {
-    const cursor = this.collection.find(filter, { projection: { _id: 1, contentHash: 1, deletedAt: 1 } });
-    for await (const doc of cursor)
+  private read(filter: Filter<StoredRecord>): Promise<void> {
+    return this.take(this.collection.find(filter, { projection: STATE_PROJECTION }));
+  }
+
+  private async take(docs: AsyncIterable<StateFields>): Promise<void> {
+    for await (const doc of docs)
       this.byId.set(doc._id, { hash: doc.contentHash, deleted: doc.deletedAt !== null });
   }
 
@@ -129,8 +140,10 @@ export class StoredState {
 
 /**
  * Writes the records of one page that are new or changed; an unchanged record is not
- * written. New records go in one insertMany; if another writer inserted one meanwhile, the
- * duplicate-key failure is retried as a replace, so concurrent upserts never fail.
+ * written. New records go in insertMany; if another writer inserted one meanwhile, the
+ * duplicate-key failure is retried as a replace, so concurrent upserts never fail. Changed
+ * records go in bulk writes bounded to what FerretDB finishes (store/bounded.ts): one page
+ * may bring 10,000 changes.
  */
 export async function upsertRecords(
   collection: Collection<StoredRecord>,
@@ -158,7 +171,8 @@ export async function upsertRecords(
     replacements.push(...lostRaces);
   }
   if (replacements.length > 0) {
-    await collection.bulkWrite(
+    await boundedBulkWrite(
+      collection,
       replacements.map((doc): AnyBulkWriteOperation<StoredRecord> => ({
         updateOne: { filter: { _id: doc._id }, update: { $set: withoutId(doc) }, upsert: true },
       })),
@@ -170,22 +184,34 @@ export async function upsertRecords(
   return figures;
 }
 
+/** Inserts the documents; returns those another writer inserted first (duplicate key). */
 async function insertNew(
   collection: Collection<StoredRecord>,
   docs: StoredRecord[],
 ): Promise<StoredRecord[]> {
-  try {
-    await collection.insertMany(docs, { ordered: false });
-    return [];
-  } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    if (writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
-    return writeErrors.map((writeError) => docs[writeError.index]).filter((doc) => doc !== undefined);
-  }
+  const lostRaces: StoredRecord[] = [];
+  await inChunks(docs, INSERT_BATCH, async (chunk) => {
+    try {
+      await collection.insertMany(chunk, { ordered: false });
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
+      for (const writeError of writeErrors) {
+        const doc = chunk[writeError.index];
+        if (doc !== undefined) lostRaces.push(doc);
+      }
+    }
+  });
+  return lostRaces;
 }
 
-/** Marks records as deleted (never removes them: SEMINE may still reference them). */
+/**
+ * Marks records as deleted (never removes them: SEMINE may still reference them); returns
+ * how many were live. One updateMany per piece of ids (store/bounded.ts): on FerretDB a
+ * piece costs one scan to find its documents, where one updateOne per id (a filter beyond
+ * `_id` is not pushed down) scanned once per id.
+ */
 export async function markDeleted(
   collection: Collection<StoredRecord>,
   tenantId: string,
@@ -193,22 +219,9 @@ export async function markDeleted(
   now: Date,
 ): Promise<number> {
   if (ids.length === 0) return 0;
-  if (ids.length <= POINT_LOOKUP_MAX) {
-    const result = await collection.bulkWrite(
-      ids.map((_id) => ({
-        updateOne: {
-          filter: { _id, tenantId, deletedAt: null },
-          update: { $set: { deletedAt: now, syncedAt: now } },
-        },
-      })),
-      { ordered: false },
-    );
-    return result.modifiedCount;
-  }
-  const result = await collection.updateMany(
-    { tenantId, _id: { $in: ids }, deletedAt: null },
-    { $set: { deletedAt: now, syncedAt: now } },
-  );
+  const result = await updateManyIn(collection, { tenantId, deletedAt: null }, '_id', ids, {
+    $set: { deletedAt: now, syncedAt: now },
+  });
   return result.modifiedCount;
 }
 

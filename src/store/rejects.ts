@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { boundedBulkWrite, deleteManyIn } from './bounded';
 import { collections } from './db';
 
 /** A node Xledger sent that did not pass its zod schema: kept with the reason, never stored as data. */
@@ -14,7 +15,8 @@ export interface RejectedRecord {
 
 export async function saveRejects(db: Db, rejects: Omit<RejectedRecord, '_id'>[]): Promise<void> {
   if (rejects.length === 0) return;
-  await db.collection<RejectedRecord>(collections.rejects).bulkWrite(
+  await boundedBulkWrite(
+    db.collection<RejectedRecord>(collections.rejects),
     rejects.map((reject) => {
       // One entry per record (the latest reason), so a record rejected on every run does not pile up.
       const key =
@@ -28,7 +30,10 @@ export async function saveRejects(db: Db, rejects: Omit<RejectedRecord, '_id'>[]
 
 export async function clearRejects(db: Db, tenantId: string, stream: string, dbIds: number[]): Promise<void> {
   if (dbIds.length === 0) return;
-  await db
-    .collection<RejectedRecord>(collections.rejects)
-    .deleteMany({ _id: { $in: dbIds.map((id) => `${tenantId}:${stream}:${id}`) } });
+  await deleteManyIn(
+    db.collection<RejectedRecord>(collections.rejects),
+    {},
+    '_id',
+    dbIds.map((id) => `${tenantId}:${stream}:${id}`),
+  );
 }

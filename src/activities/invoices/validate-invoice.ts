@@ -6,6 +6,7 @@ import { projectsStream } from '../../datatypes/projects';
 import { suppliersStream } from '../../datatypes/suppliers';
 import { taxRulesStream } from '../../datatypes/vat-codes';
 import type { Invoice } from '../../invoices/invoice';
+import { findIn } from '../../store/bounded';
 import { loadEntities } from '../../store/entities';
 import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
 import type { StoredRecord } from '../../store/records';
@@ -50,19 +51,15 @@ async function problemsOf(db: Db, tenantId: string, ownerDbId: number, invoice: 
   const missing = async (collection: string, codes: string[], what: string, field: string) => {
     const wanted = [...new Set(codes)];
     if (wanted.length === 0) return [];
-    const found = await db
-      .collection<StoredRecord>(collection)
-      .find(
-        {
-          tenantId,
-          deletedAt: null,
-          code: { $in: wanted },
-          $or: [{ visibility: 'owner' }, { entityDbId: entity }],
-        },
-        { projection: { code: 1 } },
-      )
-      .toArray();
-    const known = new Set(found.map((doc) => doc.code));
+    const known = new Set<unknown>();
+    for await (const doc of findIn(
+      db.collection<StoredRecord>(collection),
+      { tenantId, deletedAt: null, $or: [{ visibility: 'owner' }, { entityDbId: entity }] },
+      'code',
+      wanted,
+      { projection: { code: 1 } },
+    ))
+      known.add(doc.code);
     return wanted
       .filter((code) => !known.has(code))
       .map((code) => `${field}: unknown ${what} ${code} for entity ${entity}`);
