@@ -5,13 +5,7 @@ import {
   WorkflowNotFoundError,
   type Connection,
 } from '@temporalio/client';
-import {
-  MongoNetworkError,
-  MongoServerSelectionError,
-  type Collection,
-  type Document,
-  type Filter,
-} from 'mongodb';
+import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import { z } from 'zod';
 import { loadConfig, requireEncryptionKey, type Config } from './config';
 import { dataTypes, masterDataTypeNames } from './datatypes/registry';
@@ -526,8 +520,6 @@ function unavailable(config: Config, error: unknown): ServiceUnavailableError | 
   }
   return undefined;
 }
-
-const PURGE_BATCH = 1_000;
 
 function invoiceStatusOf(stored: OutboxInvoice): InvoiceStatus {
   return {
