@@ -7,7 +7,7 @@ import {
   type Filter,
 } from 'mongodb';
 import type { DocumentFields } from '../datatypes/stream';
-import { boundedBulkWrite, findIn, inChunks, INSERT_BATCH, updateManyIn } from './bounded';
+import { boundedBulkWrite, findIn, inChunks, INSERT_BATCH } from './bounded';
 
 export type Visibility = 'owner' | 'client';
 
@@ -219,9 +219,22 @@ export async function markDeleted(
   now: Date,
 ): Promise<number> {
   if (ids.length === 0) return 0;
-  const result = await updateManyIn(collection, { tenantId, deletedAt: null }, '_id', ids, {
-    $set: { deletedAt: now, syncedAt: now },
-  });
+  // One statement per record, filtered by `_id` alone: answered from the `_id` index by MongoDB
+  // and FerretDB alike (FerretDB pushes down a filter of `_id` alone; an updateMany with `$in`
+  // scans the collection). The id carries the tenant, and callers pass live records only.
+  const prefix = `${tenantId}:`;
+  const foreign = ids.find((id) => !id.startsWith(prefix));
+  if (foreign) throw new Error(`markDeleted for tenant ${tenantId} was given the record ${foreign}`);
+  const result = await boundedBulkWrite(
+    collection,
+    ids.map((_id) => ({
+      updateOne: {
+        filter: { _id },
+        update: { $set: { deletedAt: now, syncedAt: now } },
+      },
+    })),
+    { ordered: false },
+  );
   return result.modifiedCount;
 }
 

@@ -9,7 +9,6 @@ import {
   IN_BATCH,
   inChunks,
   UPDATE_BATCH,
-  updateManyIn,
 } from '../../src/store/bounded';
 
 /** The store's bound on bulk writes and `$in` lists, against a collection that records its calls. */
@@ -142,10 +141,6 @@ describe('bounded writes', () => {
       deletedCount: 0,
       upsertedCount: 0,
     });
-    expect(await updateManyIn(collection, {}, '_id', [], { $set: { x: 1 } })).toEqual({
-      matchedCount: 0,
-      modifiedCount: 0,
-    });
     expect(await deleteManyIn(collection, {}, '_id', [])).toBe(0);
     for await (const doc of findIn(collection, {}, '_id', [])) expect.unreachable(String(doc));
     expect(calls).toEqual([]);
@@ -173,16 +168,6 @@ describe('bounded writes', () => {
       duplicate,
     );
     expect(unordered.calls).toHaveLength(4);
-  });
-
-  it('an updateMany with $in goes in pieces of UPDATE_BATCH ids, each with the rest of the filter', async () => {
-    const { calls, collection } = fakeCollection();
-    const counts = await updateManyIn(collection, { tenantId: 't', deletedAt: null }, '_id', ids(60), {
-      $set: { deletedAt: new Date(0) },
-    });
-    expect(calls.map((call) => call.size)).toEqual([25, 25, 10]);
-    expect(calls[1]!.filter).toEqual({ tenantId: 't', deletedAt: null, _id: { $in: ids(50).slice(25) } });
-    expect(counts).toEqual({ matchedCount: 60, modifiedCount: 57 });
   });
 
   it('deleteMany and find with $in go in pieces of IN_BATCH ids', async () => {
