@@ -1,11 +1,13 @@
 /**
- * The exactly-once chaos scenario for invoices to Xledger, parameterised by size: many invoices
- * across several tenants are submitted while the simulator refuses, fails, slows, resets and
- * "commits, then drops" requests, and the worker — a child process — is SIGKILLed and
- * restarted mid-run. At the end the simulator's ground truth is compared with the outbox.
+ * The exactly-once chaos scenario for invoices to Xledger, parameterised by size and by the
+ * simulator's GL import processing model: many invoices across several tenants are submitted
+ * while the simulator refuses, fails, slows, resets and "commits, then drops" requests, and the
+ * worker — a child process — is SIGKILLed and restarted mid-run. At the end the simulator's
+ * ground truth (every line ever staged, posted payables) is compared with the outbox.
  *
- * Used by test/chaos/invoices-chaos.test.ts (small, in `npm test`) and
- * test/chaos/invoices-chaos-full.chaos.ts (1,000 invoices, `npm run test:chaos`).
+ * Used through chaos-suite.ts by test/chaos/invoices-chaos.test.ts and
+ * invoices-chaos-lines-stay.test.ts (small, in `npm test`, one per model) and
+ * test/chaos/invoices-chaos-full.chaos.ts (1,000 invoices per model, `npm run test:chaos`).
  */
 import type { Client } from '@temporalio/client';
 import { extIdentifier, invoiceContentHash, invoiceSchema, type Invoice } from '../../src/invoices/invoice';
