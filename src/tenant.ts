@@ -25,6 +25,30 @@ export const tenantSyncOptionsSchema = z.object({
   projectManagers: z.boolean().default(false),
 });
 
+/**
+ * A GL import line's job level, by sub-id or by dbId: every public posting example sends one on
+ * each line, as `{ dbSubId: 1 }` or `{ dbId }` (xledger-api.md).
+ */
+export const jobLevelSchema = z.union([
+  z.object({ dbSubId: z.number().int().min(0) }).strict(),
+  z.object({ dbId: z.number().int().positive() }).strict(),
+]);
+
+/** How this tenant's invoices are posted to Xledger (see README, "A tenant"). */
+export const tenantPostingSchema = z.object({
+  /**
+   * The `transactionSource { code }` of every line. Default `AP` — an assumption (A), unverified:
+   * public examples show only `GL` and `AR`. Set the code the tenant's Xledger uses for supplier
+   * invoices.
+   */
+  transactionSourceCode: z.string().trim().min(1).max(20).default('AP'),
+  /** The `jobLevel` of every line; default `{ dbSubId: 1 }`, as in Xledger's public examples. */
+  jobLevel: jobLevelSchema.default({ dbSubId: 1 }),
+});
+
+export type TenantPosting = z.output<typeof tenantPostingSchema>;
+export const DEFAULT_POSTING: TenantPosting = { transactionSourceCode: 'AP', jobLevel: { dbSubId: 1 } };
+
 export const tenantConfigSchema = z.object({
   tenantId: tenantIdSchema,
   xledger: z.object({
@@ -57,6 +81,7 @@ export const tenantConfigSchema = z.object({
    * them back until an operator confirms (see sync/deletion-guard.ts).
    */
   maxDeletionShare: z.number().min(0).max(1).default(DEFAULT_MAX_DELETION_SHARE),
+  posting: tenantPostingSchema.default(DEFAULT_POSTING),
 });
 
 export type TenantConfigInput = z.input<typeof tenantConfigSchema>;
@@ -65,3 +90,8 @@ export type TenantSyncOptions = z.output<typeof tenantSyncOptionsSchema>;
 
 /** The stored tenant, as the service uses it: everything but the token. */
 export type TenantSettings = Omit<TenantConfig, 'xledger'> & { xledger: { endpoint: string } };
+
+/** A tenant's posting settings; a tenant stored before they existed gets the defaults. */
+export function postingSettingsOf(tenant: Pick<TenantSettings, 'posting'>): TenantPosting {
+  return tenant.posting ?? DEFAULT_POSTING;
+}

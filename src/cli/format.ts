@@ -1,5 +1,5 @@
 import type { InvoiceStatus, TenantStatus } from '../client';
-import type { TenantSettings } from '../tenant';
+import { postingSettingsOf, type TenantSettings } from '../tenant';
 import { intervalMinutesFor } from '../schedules';
 import { dataTypes } from '../datatypes/registry';
 
@@ -97,6 +97,10 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
   out.push(
     `Options:       fixed assets ${yesNo(tenant.options.fixedAssets)}, project managers ${yesNo(tenant.options.projectManagers)}, full pass every ${tenant.fullPassIntervalHours}h`,
   );
+  const posting = postingSettingsOf(tenant);
+  const jobLevel =
+    'dbId' in posting.jobLevel ? `dbId ${posting.jobLevel.dbId}` : `dbSubId ${posting.jobLevel.dbSubId}`;
+  out.push(`Posting:       transaction source ${posting.transactionSourceCode}, job level ${jobLevel}`);
   out.push(`Paused:        ${yesNo(status.paused)}`);
   if (status.workflow) {
     const last = status.workflow.recent[0];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { date } from '../datatypes/xledger-fields';
+import { DEFAULT_POSTING, type TenantPosting } from '../tenant';
 
 /**
  * An approved supplier invoice as SEMINE hands it over, and how it becomes one Xledger voucher
@@ -72,6 +73,13 @@ export function extIdentifier(tenantId: string, invoiceId: string, lineNumber: n
   return `semine:${tenantId}:${invoiceId}:${lineNumber}`;
 }
 
+/** The extIdentifiers of an invoice's voucher lines: the payable line (0), then one per invoice line. */
+export function voucherKeys(tenantId: string, invoice: Invoice): string[] {
+  return Array.from({ length: invoice.lines.length + 1 }, (_, line) =>
+    extIdentifier(tenantId, invoice.invoiceId, line),
+  );
+}
+
 export function invoiceContentHash(invoice: Invoice): string {
   return createHash('sha256').update(JSON.stringify(invoice)).digest('base64url');
 }
@@ -84,9 +92,14 @@ export interface GLImportLine {
 /**
  * The voucher: one accounts-payable line crediting the supplier with the total (line 0), and
  * one cost line per invoice line. Lines share a trRegNumber derived from the invoice key, so
- * Xledger books them as one voucher; they are sent in one request.
+ * Xledger books them as one voucher; they are sent in one request. Every line carries the
+ * tenant's transaction source and job level (every public posting example sends a jobLevel).
  */
-export function voucherLines(tenantId: string, invoice: Invoice): GLImportLine[] {
+export function voucherLines(
+  tenantId: string,
+  invoice: Invoice,
+  posting: TenantPosting = DEFAULT_POSTING,
+): GLImportLine[] {
   const trRegNumber = voucherNumber(tenantId, invoice.invoiceId);
   const common = {
     postedDate: invoice.postedDate ?? invoice.invoiceDate,
@@ -94,7 +107,8 @@ export function voucherLines(tenantId: string, invoice: Invoice): GLImportLine[]
     dueDate: invoice.dueDate,
     invoiceNumber: invoice.invoiceNumber,
     currency: { code: invoice.currency },
-    transactionSource: { code: 'AP' },
+    transactionSource: { code: posting.transactionSourceCode },
+    jobLevel: { ...posting.jobLevel },
     trRegNumber,
     owner: { dbId: invoice.entityDbId },
     ...(invoice.yourReference ? { yourReference: invoice.yourReference } : {}),
@@ -132,9 +146,17 @@ export function voucherLines(tenantId: string, invoice: Invoice): GLImportLine[]
   return [payable, ...costs];
 }
 
-/** A positive 48-bit number from the invoice key: the same invoice always gets the same voucher number. */
-function voucherNumber(tenantId: string, invoiceId: string): number {
-  return createHash('sha256').update(`${tenantId}:${invoiceId}`).digest().readUIntBE(0, 6);
+/** trRegNumber values in public examples have at most 8 digits (A: we keep within them). */
+export const MAX_VOUCHER_NUMBER = 99_999_999;
+
+/**
+ * A number in 1..99,999,999 from the invoice key: the same invoice always gets the same voucher
+ * number. It only groups the lines of one request into one voucher; two invoices that happen to
+ * share one are still sent (and found again) by their own extIdentifiers.
+ */
+export function voucherNumber(tenantId: string, invoiceId: string): number {
+  const hash = createHash('sha256').update(`${tenantId}:${invoiceId}`).digest().readUIntBE(0, 6);
+  return (hash % MAX_VOUCHER_NUMBER) + 1;
 }
 
 function toCents(value: string): number {

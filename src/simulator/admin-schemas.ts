@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SCOPES } from './auth';
+import { PROCESSED_LINE_MODELS } from './gl-import';
 import { isCalendarDate } from './clock';
 import type { RecordType } from './state';
 
@@ -147,6 +148,8 @@ export const limitsSchema = z
     monthlyCredits: z.number().int().min(0).nullable().optional(),
   })
   .strict();
+
+export const glImportModelSchema = z.object({ processedLines: z.enum(PROCESSED_LINE_MODELS) }).strict();
 
 export const closedPeriodSchema = z.object({ closedTo: date.nullable() }).strict();
 

@@ -10,6 +10,7 @@ import {
   closedPeriodSchema,
   countersResetSchema,
   describeIssues,
+  glImportModelSchema,
   limitsSchema,
   RECORD_SCHEMAS,
   tokenSchema,
@@ -238,7 +239,20 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
       handler: (match) => {
         const ownerDbId = integer(match[1], 'ownerDbId');
         requireEntity(ownerDbId);
-        return linesOfOwner(state, ownerDbId);
+        return linesOfOwner(state, glImport, ownerDbId);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/admin\/gl-import\/model$/,
+      handler: () => ({ processedLines: glImport.processedLines }),
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/admin\/gl-import\/model$/,
+      handler: (_match, body) => {
+        glImport.processedLines = parseBody(glImportModelSchema, body).processedLines;
+        return { processedLines: glImport.processedLines };
       },
     },
     {

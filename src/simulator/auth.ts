@@ -15,6 +15,7 @@ export const SCOPES = [
   'ENTITY_READ',
   'GL_IMPORT_READ',
   'GL_IMPORT_WRITE',
+  'AP_TRANSACTION_READ',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
@@ -38,6 +39,7 @@ export const ROOT_FIELD_SCOPES: Readonly<Record<string, Scope>> = {
   assets: 'ASSET_READ',
   glImportItems: 'GL_IMPORT_READ',
   glImportItemErrors: 'GL_IMPORT_READ',
+  apTransactions: 'AP_TRANSACTION_READ',
   addGLImportItems: 'GL_IMPORT_WRITE',
 };
 

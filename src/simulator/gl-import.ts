@@ -5,6 +5,11 @@
  * surface (unknown supplier/account/tax rule/currency, unbalanced voucher, closed period).
  * There is no idempotency here, as in the real API (H): the same extIdentifier twice makes
  * two lines. Preventing that is the client's job.
+ *
+ * A posted voucher's accounts-payable line becomes a record of `apTransactions` (M); whether
+ * its staging lines stay readable in `glImportItems` is not published (A: ProcessedLineModel).
+ * How the simulator tracks processing (a line's status, its transaction) is internal: the
+ * schema serves only what public sources show.
  */
 import { GraphQLError } from 'graphql';
 import type { ApiToken } from './auth';
@@ -16,6 +21,91 @@ import type { RecordTable, SimRecord } from './record-table';
 export const MAX_IMPORT_NODES = 500;
 
 export type LineStatus = 'ACCEPTED' | 'POSTED' | 'FAILED';
+
+/**
+ * (A) What becomes of a staging line once Xledger has made it a posted transaction is not
+ * published. Two models, switchable at start (`processedLines`) and at run time
+ * (`PUT /admin/gl-import/model`):
+ * - `disappear` (the default, the cautious model): a posted line leaves `glImportItems`, as
+ *   other ERPs clear posted rows from their import tables; its payable is in `apTransactions`.
+ * - `stay`: posted lines stay readable in `glImportItems`.
+ * In both, a line that failed stays readable, with its errors, for someone to correct (A).
+ */
+export const PROCESSED_LINE_MODELS = ['disappear', 'stay'] as const;
+export type ProcessedLineModel = (typeof PROCESSED_LINE_MODELS)[number];
+export const DEFAULT_PROCESSED_LINE_MODEL: ProcessedLineModel = 'disappear';
+
+/**
+ * (A) Rules of a node that make Xledger refuse the whole request (INVALID_VALUE). Neither is
+ * published: every public posting example sends a `jobLevel` (so we require it), and their
+ * `trRegNumber` values have at most 8 digits (so we refuse longer ones).
+ */
+export const MAX_TR_REG_NUMBER = 99_999_999;
+function refusedNode(node: ImportInput['node'], index: number): string | null {
+  const jobLevel = node.jobLevel as {
+    dbId?: number | null;
+    dbSubId?: number | null;
+    code?: string | null;
+  } | null;
+  if (!jobLevel || (jobLevel.dbId == null && jobLevel.dbSubId == null && jobLevel.code == null)) {
+    return `inputs[${index}].node.jobLevel is required: give { dbSubId } or { dbId }`;
+  }
+  const trRegNumber = node.trRegNumber;
+  if (typeof trRegNumber === 'number' && (trRegNumber < 0 || trRegNumber > MAX_TR_REG_NUMBER)) {
+    return `inputs[${index}].node.trRegNumber ${trRegNumber} is out of range: at most 8 digits`;
+  }
+  return null;
+}
+
+/** (A) The level of every import error the simulator makes: the real levels' ids and codes are not published. */
+export const IMPORT_ERROR_LEVEL = {
+  dbId: 2,
+  dbSubId: 2,
+  code: 'ERROR',
+  name: 'Error',
+  ownerDbId: null,
+  definitionId: null,
+};
+
+/**
+ * (A) How an import error points back to its line is not published. Errors carry a
+ * `transactionDbId` (M); here it is the dbId of the staging line the error is about.
+ */
+function errorPointingTo(line: SimRecord): Record<string, unknown> {
+  return { transactionDbId: line.dbId };
+}
+
+/**
+ * (A) How a processed line becomes a posted transaction is not published. Here the voucher's
+ * accounts-payable line (the one whose subledger is a supplier) becomes one `apTransactions`
+ * record keeping the line's extIdentifier; cost lines become ledger lines the API does not serve.
+ */
+function payableOf(
+  line: SimRecord,
+  refs: Record<string, unknown>,
+  header: Record<string, unknown>,
+  dbId: () => number,
+): SimRecord | null {
+  const subledger = refs.subledger as { dbId: number } | undefined;
+  if (!subledger) return null;
+  return {
+    dbId: dbId(),
+    ownerDbId: line.ownerDbId,
+    invoiceNumber: line.invoiceNumber ?? null,
+    text: line.text ?? null,
+    amount: line.amount ?? null,
+    invoiceAmount: line.invoiceAmount ?? line.amount ?? null,
+    invoiceDate: line.invoiceDate ?? null,
+    dueDate: line.dueDate ?? null,
+    paymentReference: line.paymentReference ?? null,
+    extIdentifier: line.extIdentifier ?? null,
+    subledgerDbId: subledger.dbId,
+    currency: refs.currency ?? line.currency ?? null,
+    headerCreatedAt: header.createdAt,
+    headerModifiedAt: header.modifiedAt,
+    transactionHeader: header,
+  };
+}
 
 interface CodeInput {
   code?: string | null;
@@ -52,8 +142,28 @@ const PLAIN_FIELDS = [
   'paymentReference',
   'trRegNumber',
   'text',
+  'invoiceAmount',
   'invoiceFile',
 ] as const;
+
+/** A job level as a line and a transaction header show it (the input's reference, echoed). */
+function jobLevelRef(input: unknown): Record<string, unknown> | null {
+  if (!input || typeof input !== 'object') return null;
+  const ref = input as {
+    dbId?: number | null;
+    dbSubId?: number | null;
+    code?: string | null;
+    name?: string | null;
+  };
+  return {
+    dbId: ref.dbId ?? null,
+    dbSubId: ref.dbSubId ?? null,
+    code: ref.code ?? null,
+    name: ref.name ?? null,
+    ownerDbId: null,
+    definitionId: null,
+  };
+}
 
 function codeRef(
   input: unknown,
@@ -70,7 +180,14 @@ export class GlImport {
   constructor(
     private readonly state: SimulatorState,
     public delayMs: number,
+    /** (A) Whether posted lines stay readable in glImportItems; see ProcessedLineModel. */
+    public processedLines: ProcessedLineModel = DEFAULT_PROCESSED_LINE_MODEL,
   ) {}
+
+  /** Whether `glImportItems` serves the line now (a posted line is gone in the `disappear` model). */
+  readable(line: SimRecord): boolean {
+    return !(line.status === 'POSTED' && this.processedLines === 'disappear');
+  }
 
   /** Validates the whole request first (so a refused request creates nothing), then stages lines. */
   add(token: ApiToken, inputs: readonly ImportInput[]): Array<{ clientId: string | null; node: SimRecord }> {
@@ -79,6 +196,10 @@ export class GlImport {
         `addGLImportItems accepts at most ${MAX_IMPORT_NODES} nodes per request, got ${inputs.length}`,
       );
     }
+    inputs.forEach(({ node }, index) => {
+      const refusal = refusedNode(node, index);
+      if (refusal) throw invalidValue(refusal);
+    });
     const visible = this.state.visibleOwners(token, 'ALL');
     const owners = inputs.map(({ node }) => {
       if (!node.owner) return token.entityDbId;
@@ -100,12 +221,16 @@ export class GlImport {
         dbId: this.state.allocateDbId(),
         ownerDbId: owners[index] as number,
         createdAt,
-        transaction: null,
+        modifiedAt: createdAt,
+        // Internal: how processing stands; never served as such.
         status: 'ACCEPTED' satisfies LineStatus,
+        transactionHeaderDbId: null,
         clientId: clientId ?? null,
       };
       for (const field of PLAIN_FIELDS) line[field] = node[field] ?? null;
       for (const field of REF_FIELDS) line[field] = codeRef(node[field]);
+      line.jobLevel = jobLevelRef(node.jobLevel);
+      line.jobLevelDbId = (line.jobLevel as { dbId: number | null } | null)?.dbId ?? null;
       this.state.glImportItems.insert(line);
       return { clientId: clientId ?? null, node: line };
     });
@@ -168,32 +293,47 @@ export class GlImport {
         const errors = problems.get(line.dbId) ?? [];
         if (errors.length === 0)
           errors.push(`Voucher ${voucher} was not posted: another of its lines has errors`);
-        this.state.glImportItems.replace(line.dbId, { status: 'FAILED' satisfies LineStatus });
+        this.state.glImportItems.replace(line.dbId, {
+          status: 'FAILED' satisfies LineStatus,
+          modifiedAt: now,
+        });
         for (const message of errors) {
           this.state.glImportItemErrors.insert({
             dbId: this.state.allocateDbId(),
             message,
-            errorLevel: 'ERROR',
+            errorLevel: IMPORT_ERROR_LEVEL,
+            errorLevelDbId: IMPORT_ERROR_LEVEL.dbId,
+            ...errorPointingTo(line),
+            objectValue: null,
             createdAt: now,
-            glImportItemDbId: line.dbId,
             ownerDbId: line.ownerDbId,
           });
         }
       }
       return;
     }
-    const number = this.nextVoucherNumber++;
-    const transaction = {
+    const first = lines[0] as SimRecord;
+    const header = {
       dbId: this.state.allocateDbId(),
-      code: String(number),
-      description: `GL import voucher ${voucher}`,
+      transactionNumber: this.nextVoucherNumber++,
+      text: `GL import voucher ${voucher}`,
+      postedDate: first.postedDate ?? null,
+      createdAt: now,
+      modifiedAt: now,
+      ownerDbId: first.ownerDbId,
+      transactionSource: first.transactionSource ?? null,
+      jobLevel: first.jobLevel ?? null,
     };
     for (const line of lines) {
+      const refs = resolved.get(line.dbId) ?? {};
       this.state.glImportItems.replace(line.dbId, {
-        ...resolved.get(line.dbId),
+        ...refs,
         status: 'POSTED' satisfies LineStatus,
-        transaction,
+        transactionHeaderDbId: header.dbId,
+        modifiedAt: now,
       });
+      const payable = payableOf(line, refs, header, () => this.state.allocateDbId());
+      if (payable) this.state.apTransactions.insert(payable);
     }
   }
 
@@ -300,10 +440,16 @@ export class GlImport {
   }
 }
 
-/** Lines of one owner's tree, and extIdentifiers that occur more than once (double postings). */
-export function linesOfOwner(state: SimulatorState, ownerDbId: number) {
+/**
+ * Ground truth for one owner's tree: every line ever staged (with its internal status, and
+ * whether glImportItems serves it now), import errors, posted payables, and extIdentifiers that
+ * occur more than once (double postings).
+ */
+export function linesOfOwner(state: SimulatorState, glImport: GlImport, ownerDbId: number) {
   const tree = new Set([ownerDbId, ...state.childrenOf(ownerDbId)]);
-  const lines = state.glImportItems.rows.filter((line) => tree.has(line.ownerDbId));
+  const lines = state.glImportItems.rows
+    .filter((line) => tree.has(line.ownerDbId))
+    .map((line): SimRecord => ({ ...line, readable: glImport.readable(line) }));
   const counts = new Map<string, number>();
   for (const line of lines) {
     if (typeof line.extIdentifier === 'string')
@@ -313,5 +459,6 @@ export function linesOfOwner(state: SimulatorState, ownerDbId: number) {
     .filter(([, count]) => count > 1)
     .map(([extIdentifier, count]) => ({ extIdentifier, count }));
   const errors = state.glImportItemErrors.rows.filter((error) => tree.has(error.ownerDbId));
-  return { lines, errors, duplicates };
+  const apTransactions = state.apTransactions.rows.filter((payable) => tree.has(payable.ownerDbId));
+  return { processedLines: glImport.processedLines, lines, errors, apTransactions, duplicates };
 }

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import { logger } from '../logger';
 import { createAdminServer } from './admin-server';
 import { Faults } from './faults';
-import { GlImport } from './gl-import';
+import { GlImport, type ProcessedLineModel } from './gl-import';
 import { createGraphqlServer, GRAPHQL_PATH } from './graphql-server';
 import { Limits, UsageCounters, type LimitSettings } from './limits';
 import { buildSimulatorSchema } from './resolvers';
@@ -30,7 +30,13 @@ export { toCetWallClock, cetWallClockToInstant, cetToday } from './clock';
 export { FAULT_KINDS, TIMEOUT_MESSAGE, TIMEOUT_CODE, type FaultKind, type FaultInput } from './faults';
 export { LIMIT_CODES, type LimitSettings } from './limits';
 export { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './connection';
-export { MAX_IMPORT_NODES } from './gl-import';
+export {
+  MAX_IMPORT_NODES,
+  MAX_TR_REG_NUMBER,
+  PROCESSED_LINE_MODELS,
+  DEFAULT_PROCESSED_LINE_MODEL,
+  type ProcessedLineModel,
+} from './gl-import';
 
 export interface SimulatorOptions {
   /** Seed of the deterministic data generator (default 1). */
@@ -47,6 +53,11 @@ export interface SimulatorOptions {
   importProcessingDelayMs?: number;
   /** How long deltas are kept; an older cursor is refused (default 3 days, Xledger's). */
   deltaRetentionMs?: number;
+  /**
+   * (A) Whether a posted GL import line stays readable in glImportItems (`stay`) or leaves it
+   * (`disappear`, the default); see ProcessedLineModel in gl-import.ts.
+   */
+  processedLines?: ProcessedLineModel;
   /** Xledger's limits; all off by default. */
   limits?: {
     burst?: boolean;
@@ -95,7 +106,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const state = createSeededState({ seed, suppliers });
   if (options.deltaRetentionMs !== undefined) state.deltaRetentionMs = options.deltaRetentionMs;
   const schema = buildSimulatorSchema();
-  const glImport = new GlImport(state, options.importProcessingDelayMs ?? 1000);
+  const glImport = new GlImport(state, options.importProcessingDelayMs ?? 1000, options.processedLines);
   const limits = new Limits(options.limits ?? {});
   const counters = new UsageCounters();
   const faults = new Faults(seed);

@@ -5,7 +5,13 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { logger } from '../logger';
-import { SEED_ENTITIES, SEED_TOKENS, startSimulator } from './index';
+import {
+  DEFAULT_PROCESSED_LINE_MODEL,
+  PROCESSED_LINE_MODELS,
+  SEED_ENTITIES,
+  SEED_TOKENS,
+  startSimulator,
+} from './index';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const flag = z.enum(['true', 'false', 'on', 'off']).transform((value) => value === 'true' || value === 'on');
@@ -18,6 +24,7 @@ const optionsSchema = z
     port: port.default(4000),
     'admin-port': port.default(4001),
     'import-delay-ms': z.coerce.number().int().min(0).default(1000),
+    'processed-lines': z.enum(PROCESSED_LINE_MODELS).default(DEFAULT_PROCESSED_LINE_MODEL),
     burst: flag.default(false),
     concurrency: flag.default(false),
     'monthly-credits': z.coerce.number().int().min(0).optional(),
@@ -26,8 +33,8 @@ const optionsSchema = z
   .strict();
 
 const usage = `Usage: tsx src/simulator/main.ts [--seed N] [--suppliers N] [--host H] [--port P] [--admin-port P]
-       [--import-delay-ms MS] [--burst on|off] [--concurrency on|off] [--monthly-credits N]
-       [--delta-retention-hours H]`;
+       [--import-delay-ms MS] [--processed-lines disappear|stay] [--burst on|off] [--concurrency on|off]
+       [--monthly-credits N] [--delta-retention-hours H]`;
 
 async function main(): Promise<void> {
   let values: Record<string, unknown>;
@@ -58,6 +65,7 @@ async function main(): Promise<void> {
     adminPort: options['admin-port'],
     importProcessingDelayMs: options['import-delay-ms'],
     deltaRetentionMs: options['delta-retention-hours'] * 3_600_000,
+    processedLines: options['processed-lines'],
     limits: {
       burst: options.burst,
       concurrency: options.concurrency,

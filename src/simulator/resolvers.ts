@@ -112,13 +112,22 @@ function listDeltas(field: string, type: DeltaType): Resolver {
   };
 }
 
-function listStaged(pick: (state: SimulatorState) => SimRecord[]): Resolver {
+/**
+ * GL import lines, import errors and posted payables. An empty connection answers
+ * `"edges": null` (H: Xledger's help centre); `readable` hides what the processing model hides.
+ */
+function listPosting(
+  pick: (state: SimulatorState) => SimRecord[],
+  readable: (context: RequestContext, record: SimRecord) => boolean = () => true,
+): Resolver {
   return (_source, rawArgs, context) => {
     const args = rawArgs as ListArgs;
     const visible = context.state.visibleOwners(context.token, 'ALL');
     const filter = compileFilter(args.filter);
-    const keep = (record: SimRecord) => visible.has(record.ownerDbId) && (filter === null || filter(record));
-    return paginate(pick(context.state), byDbId, keep, args);
+    const keep = (record: SimRecord) =>
+      visible.has(record.ownerDbId) && readable(context, record) && (filter === null || filter(record));
+    const page = paginate(pick(context.state), byDbId, keep, args);
+    return { ...page, edges: page.edges.length === 0 ? null : page.edges };
   };
 }
 
@@ -148,9 +157,14 @@ function rootResolver(name: string, fieldArgs: readonly string[]): Resolver | un
     case 'entities':
       return listEntities;
     case 'glImportItems':
-      return listStaged((state) => state.glImportItems.rows);
+      return listPosting(
+        (state) => state.glImportItems.rows,
+        (context, line) => context.glImport.readable(line),
+      );
     case 'glImportItemErrors':
-      return listStaged((state) => state.glImportItemErrors.rows);
+      return listPosting((state) => state.glImportItemErrors.rows);
+    case 'apTransactions':
+      return listPosting((state) => state.apTransactions.rows);
     case 'addGLImportItems':
       return addGLImportItems;
     default:
@@ -241,9 +255,6 @@ export function buildSimulatorSchema(): GraphQLSchema {
     const parentDbId = (source as { parentDbId: number | null }).parentDbId;
     return parentDbId == null ? null : context.state.entityRef(parentDbId);
   };
-  const errorFields = (schema.getType('GLImportItemError') as GraphQLObjectType).getFields();
-  (errorFields.glImportItem as { resolve?: Resolver }).resolve = (source, _args, context) =>
-    context.state.glImportItems.get((source as { glImportItemDbId: number }).glImportItemDbId) ?? null;
 
   return schema;
 }

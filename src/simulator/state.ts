@@ -124,6 +124,8 @@ export class SimulatorState {
   readonly names = new Map<number, { code?: string; name?: string }>();
   readonly glImportItems = new RecordTable();
   readonly glImportItemErrors = new RecordTable();
+  /** Posted payables: what a processed voucher's accounts-payable line became (see gl-import.ts). */
+  readonly apTransactions = new RecordTable();
   /** Tokens by secret. */
   readonly tokens = new Map<string, ApiToken>();
   /** Per entity: the last day of the closed accounting period (postings on or before it fail). */

@@ -1,16 +1,23 @@
 /**
- * The exactly-once chaos scenario for invoices to Xledger, parameterised by size: many invoices
- * across several tenants are submitted while the simulator refuses, fails, slows, resets and
- * "commits, then drops" requests, and the worker — a child process — is SIGKILLed and
- * restarted mid-run. At the end the simulator's ground truth is compared with the outbox.
+ * The exactly-once chaos scenario for invoices to Xledger, parameterised by size and by the
+ * simulator's GL import processing model: many invoices across several tenants are submitted
+ * while the simulator refuses, fails, slows, resets and "commits, then drops" requests, and the
+ * worker — a child process — is SIGKILLed and restarted mid-run. At the end the simulator's
+ * ground truth (every line ever staged, posted payables) is compared with the outbox.
  *
- * Used by test/chaos/invoices-chaos.test.ts (small, in `npm test`) and
- * test/chaos/invoices-chaos-full.chaos.ts (1,000 invoices, `npm run test:chaos`).
+ * Used through chaos-suite.ts by test/chaos/invoices-chaos.test.ts and
+ * invoices-chaos-lines-stay.test.ts (small, in `npm test`, one per model) and
+ * test/chaos/invoices-chaos-full.chaos.ts (1,000 invoices per model, `npm run test:chaos`).
  */
 import type { Client } from '@temporalio/client';
 import { extIdentifier, invoiceContentHash, invoiceSchema, type Invoice } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
-import { SEED_ENTITIES, SEED_TOKENS, type FaultInput } from '../../src/simulator/index';
+import {
+  SEED_ENTITIES,
+  SEED_TOKENS,
+  type FaultInput,
+  type ProcessedLineModel,
+} from '../../src/simulator/index';
 import { addToOutbox, OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
 import { POSTING_LEASES } from '../../src/store/posting-leases';
 import { invoiceWorkflowId, pendingInvoicesWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
@@ -27,23 +34,31 @@ export interface ChaosTenant {
   clients: number[];
 }
 
-/** Four tenants on the two seeded owners; two of them share the root token (and so its limits). */
-export const CHAOS_TENANTS: ChaosTenant[] = [
-  {
-    tenantId: 'chaos-a',
-    ownerDbId: SEED_ENTITIES.owner1,
-    token: SEED_TOKENS.root,
-    clients: [...SEED_ENTITIES.owner1Clients],
-  },
-  { tenantId: 'chaos-b', ownerDbId: SEED_ENTITIES.owner1, token: SEED_TOKENS.owner1, clients: [] },
-  {
-    tenantId: 'chaos-c',
-    ownerDbId: SEED_ENTITIES.owner2,
-    token: SEED_TOKENS.owner2,
-    clients: [...SEED_ENTITIES.owner2Clients],
-  },
-  { tenantId: 'chaos-d', ownerDbId: SEED_ENTITIES.owner2, token: SEED_TOKENS.root, clients: [] },
-];
+/**
+ * Four tenants on the two seeded owners; two of them share the root token (and so its limits).
+ * Their ids start with `prefix`: runs sharing one Temporal namespace need their own (a posting
+ * workflow's id is derived from tenant and invoice, and can never be used twice).
+ */
+export function chaosTenants(prefix = 'chaos'): ChaosTenant[] {
+  return [
+    {
+      tenantId: `${prefix}-a`,
+      ownerDbId: SEED_ENTITIES.owner1,
+      token: SEED_TOKENS.root,
+      clients: [...SEED_ENTITIES.owner1Clients],
+    },
+    { tenantId: `${prefix}-b`, ownerDbId: SEED_ENTITIES.owner1, token: SEED_TOKENS.owner1, clients: [] },
+    {
+      tenantId: `${prefix}-c`,
+      ownerDbId: SEED_ENTITIES.owner2,
+      token: SEED_TOKENS.owner2,
+      clients: [...SEED_ENTITIES.owner2Clients],
+    },
+    { tenantId: `${prefix}-d`, ownerDbId: SEED_ENTITIES.owner2, token: SEED_TOKENS.root, clients: [] },
+  ];
+}
+
+export const CHAOS_TENANTS: ChaosTenant[] = chaosTenants();
 
 /** Postings dated on or before this day fail in Xledger for both owners (an import error). */
 export const CLOSED_TO = '2025-12-31';
@@ -64,12 +79,19 @@ export interface ChaosOptions {
   settleTimeoutMs?: number;
   /** Start the tenants' pending-invoice sweep (the schedule's workflow) this often. */
   sweepEveryMs?: number;
+  /**
+   * (A) Whether Xledger keeps a posted GL import line readable (`stay`) or not (`disappear`):
+   * unknown, so exactly-once is proven under both. Default: the simulator's own default.
+   */
+  processedLines?: ProcessedLineModel;
   log?: (message: string) => void;
 }
 
 export type Expectation = 'posted' | 'unknownSupplier' | 'closedPeriod';
 
 export interface ChaosReport {
+  /** The simulator's processing model during the run (see ChaosOptions.processedLines). */
+  processedLines: ProcessedLineModel;
   tenants: number;
   invoices: { submitted: number; posted: number; rejected: number; unsettled: number };
   rejectedBy: { validator: number; xledger: number };
@@ -84,8 +106,15 @@ export interface ChaosReport {
   /** Submits that failed (MongoDB busy) and were submitted again, as SEMINE would. */
   submitRetries: number;
   sweeps: { runs: number; finished: number; started: number };
-  /** extIdentifiers that Xledger holds more than once. */
+  /** extIdentifiers that Xledger holds more than once (staging lines, or posted payables). */
   duplicates: Array<{ extIdentifier: string; count: number }>;
+  /** Posted payables (apTransactions) of the run's invoices in Xledger. */
+  payables: number;
+  /**
+   * Invoices whose posting a retry found as an already posted payable (its staging lines gone
+   * from glImportItems), so that nothing was sent again: the `disappear` model's hard case.
+   */
+  foundAsPostedPayable: number;
   /** Submitted invoices that did not end posted/rejected as they should. */
   lost: string[];
   /** Every broken promise, in words (empty when all holds). */
@@ -198,7 +227,16 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       plan.push({ tenantId: tenant.tenantId, invoice: chaosInvoice(i, tenant, codes, kind), expect: kind });
     }
 
-    // --- closed periods, limits and faults: chaos on ------------------------------------------
+    // --- the processing model, closed periods, limits and faults: chaos on --------------------
+    if (options.processedLines) {
+      await admin(h, 'PUT', '/admin/gl-import/model', { processedLines: options.processedLines });
+    }
+    const { processedLines } = await admin<{ processedLines: ProcessedLineModel }>(
+      h,
+      'GET',
+      '/admin/gl-import/model',
+    );
+    log(`processed GL import lines ${processedLines === 'stay' ? 'stay readable' : 'disappear'} (A)`);
     for (const owner of new Set(tenants.map((t) => t.ownerDbId))) {
       await admin(h, 'PUT', `/admin/closed-periods/${owner}`, { closedTo: CLOSED_TO });
     }
@@ -219,6 +257,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
     const faultRules: FaultInput[] = [
       { kind: 'commitThenDrop', field: 'addGLImportItems', probability: 0.08 },
       { kind: 'commitThenDrop', field: 'glImportItems', probability: 0.03 },
+      { kind: 'commitThenDrop', field: 'apTransactions', probability: 0.03 },
       { kind: 'burstRateLimit', probability: 0.03 },
       { kind: 'concurrencyLimit', probability: 0.03 },
       { kind: 'httpError', status: 503, probability: 0.04 },
@@ -434,20 +473,35 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
     }
 
     const owners = [...new Set(tenants.map((t) => t.ownerDbId))];
-    const xledgerLines = new Map<string, Array<{ dbId: number; status: string }>>();
+    const xledgerLines = new Map<string, Array<{ dbId: number; status: string; readable: boolean }>>();
+    const payables = new Map<string, Array<{ dbId: number; headerDbId: number }>>();
     const duplicates: ChaosReport['duplicates'] = [];
     for (const owner of owners) {
       const truth = await admin<{
-        lines: Array<{ dbId: number; extIdentifier: string | null; status: string }>;
+        lines: Array<{ dbId: number; extIdentifier: string | null; status: string; readable: boolean }>;
+        apTransactions: Array<{
+          dbId: number;
+          extIdentifier: string | null;
+          transactionHeader: { dbId: number };
+        }>;
         duplicates: Array<{ extIdentifier: string; count: number }>;
       }>(h, 'GET', `/admin/gl-import/${owner}`);
       duplicates.push(...truth.duplicates);
       for (const line of truth.lines) {
         if (!line.extIdentifier?.startsWith('semine:')) continue;
         const list = xledgerLines.get(line.extIdentifier) ?? [];
-        list.push({ dbId: line.dbId, status: line.status });
+        list.push({ dbId: line.dbId, status: line.status, readable: line.readable });
         xledgerLines.set(line.extIdentifier, list);
       }
+      for (const payable of truth.apTransactions) {
+        if (!payable.extIdentifier?.startsWith('semine:')) continue;
+        const list = payables.get(payable.extIdentifier) ?? [];
+        list.push({ dbId: payable.dbId, headerDbId: payable.transactionHeader.dbId });
+        payables.set(payable.extIdentifier, list);
+      }
+    }
+    for (const [extIdentifier, list] of payables) {
+      if (list.length > 1) duplicates.push({ extIdentifier: `payable ${extIdentifier}`, count: list.length });
     }
 
     const docs = new Map<string, OutboxInvoice>();
@@ -457,6 +511,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
     const expectedKeys = new Set<string>();
     let posted = 0;
     let rejected = 0;
+    let foundAsPostedPayable = 0;
     let rejectedByValidator = 0;
     let rejectedByXledger = 0;
     const closedPeriodIds: string[] = [];
@@ -483,14 +538,30 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
           lost.push(`${key} (rejected: ${doc.reasons.join('; ')})`);
           continue;
         }
+        // A retry that found the voucher already posted (its lines gone) knows no line ids.
+        const knowsLines = doc.xledger.lineDbIds.length > 0;
+        if (!knowsLines) {
+          foundAsPostedPayable += 1;
+          if (processedLines === 'stay') problems.push(`${key} is posted without its line ids`);
+        }
         found.forEach((lines, n) => {
           if (lines.length !== 1) problems.push(`${lineKeys[n]} is in Xledger ${lines.length} times`);
           else if (lines[0]!.status !== 'POSTED') problems.push(`${lineKeys[n]} is ${lines[0]!.status}`);
-          else if (doc.xledger.lineDbIds[n] !== lines[0]!.dbId)
+          else if (lines[0]!.readable !== (processedLines === 'stay'))
+            problems.push(
+              `${lineKeys[n]} is posted but ${lines[0]!.readable ? 'still' : 'no longer'} readable`,
+            );
+          else if (knowsLines && doc.xledger.lineDbIds[n] !== lines[0]!.dbId)
             problems.push(
               `${lineKeys[n]}: outbox says line ${doc.xledger.lineDbIds[n]}, Xledger ${lines[0]!.dbId}`,
             );
         });
+        const payable = payables.get(lineKeys[0]!) ?? [];
+        if (payable.length !== 1) problems.push(`${key} has ${payable.length} posted payables in Xledger`);
+        else if (doc.xledger.transactionDbId !== payable[0]!.headerDbId)
+          problems.push(
+            `${key}: outbox says transaction ${doc.xledger.transactionDbId}, Xledger ${payable[0]!.headerDbId}`,
+          );
       } else if (expect === 'unknownSupplier') {
         if (doc.state === 'rejected') rejectedByValidator += 1;
         if (doc.state !== 'rejected' || !doc.reasons.join('\n').includes('unknown supplier')) {
@@ -512,9 +583,10 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
           if (lines.length !== 1 || lines[0]!.status !== 'FAILED')
             problems.push(`${lineKeys[n]}: expected one FAILED line, found ${JSON.stringify(lines)}`);
         });
+        if (payables.has(lineKeys[0]!)) problems.push(`${key} failed in Xledger but has a posted payable`);
       }
     }
-    for (const key of xledgerLines.keys()) {
+    for (const key of [...xledgerLines.keys(), ...payables.keys()]) {
       if (!expectedKeys.has(key)) problems.push(`Xledger holds a line nobody submitted: ${key}`);
     }
     if (docs.size !== all.length)
@@ -555,6 +627,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
     }
 
     return {
+      processedLines,
       tenants: tenants.length,
       invoices: { submitted: all.length, posted, rejected, unsettled: all.length - posted - rejected },
       rejectedBy: { validator: rejectedByValidator, xledger: rejectedByXledger },
@@ -567,6 +640,8 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       submitRetries,
       sweeps: { runs: sweepRuns + 1, finished: sweepsDone + 1, started: sweepStarted + raceStartedBySweep },
       duplicates,
+      payables: [...payables.values()].reduce((total, list) => total + list.length, 0),
+      foundAsPostedPayable,
       lost,
       problems,
       concurrentDuplicate: {
@@ -661,6 +736,7 @@ async function inBatches(tasks: Array<() => Promise<void>>, size: number): Promi
 export function formatReport(report: ChaosReport): string {
   const { invoices, faults, limitRefusals } = report;
   return [
+    `processed GL import lines: ${report.processedLines === 'stay' ? 'stay readable' : 'disappear'} (A); ${report.payables} posted payables; ${report.foundAsPostedPayable} invoices found already posted by a retry`,
     `invoices: ${invoices.submitted} submitted across ${report.tenants} tenants — ${invoices.posted} posted, ${invoices.rejected} rejected (validator ${report.rejectedBy.validator}, Xledger import error ${report.rejectedBy.xledger}), ${invoices.unsettled} unsettled`,
     `faults injected: ${report.faultsTotal} (${Object.entries(faults)
       .map(([kind, n]) => `${kind} ${n}`)

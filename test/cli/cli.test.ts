@@ -161,6 +161,7 @@ describe('xledger-sync tenant', () => {
     const text = status.stdout;
     expect(text).toMatch(/^Tenant: +north$/m);
     expect(text).toMatch(/^Entity owner: +101$/m);
+    expect(text).toMatch(/^Posting: +transaction source AP, job level dbSubId 1$/m);
     expect(text).toMatch(/^Paused: +no$/m);
     expect(text).toMatch(/^Resyncs: +0 waiting; last asked .* for suppliers \(full\)$/m);
     expect(text).toMatch(/^DATA TYPE\s+EVERY\s+PAUSED\s+NEXT RUN\s+RUNNING\s+LAST RUN\s+STATUS\s+TRIGGER$/m);

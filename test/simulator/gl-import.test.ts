@@ -6,12 +6,16 @@ let sim: RunningSimulator;
 let supplierCode: string;
 let clientSupplierCode: string;
 
-const ADD = `mutation($inputs: [GLImportItemsInput!]!) {
-  addGLImportItems(inputs: $inputs) { edges { clientId node { dbId extIdentifier ownerDbId transaction { dbId } } } } }`;
+const ADD = `mutation($inputs: [AddGLImportItemsInput!]!) {
+  addGLImportItems(inputs: $inputs) {
+    edges { clientId node { dbId extIdentifier ownerDbId jobLevel { dbId dbSubId } jobLevelDbId } } } }`;
 const FIND = `query($ext: [String!]) { glImportItems(filter: { extIdentifier_in: $ext }) {
-  edges { node { dbId extIdentifier ownerDbId amount transaction { dbId code } subledger { dbId code } } } } }`;
-const ERRORS = `query($ids: [Int64String!]) { glImportItemErrors(filter: { glImportItemDbId_in: $ids }) {
-  edges { node { message errorLevel createdAt glImportItem { dbId extIdentifier } } } } }`;
+  edges { node { dbId extIdentifier ownerDbId amount invoiceAmount text modifiedAt subledger { dbId code } } } } }`;
+const PAYABLES = `query($ext: [String!]) { apTransactions(filter: { extIdentifier_in: $ext }) {
+  edges { node { dbId extIdentifier invoiceNumber amount ownerDbId subledgerDbId
+    transactionHeader { dbId transactionNumber postedDate transactionSource { code } jobLevel { dbSubId } } } } } }`;
+const ERRORS = `query($ids: [Int64String!]) { glImportItemErrors(filter: { transactionDbId_in: $ids }) {
+  edges { node { message errorLevel { dbId code name } errorLevelDbId transactionDbId createdAt } } } }`;
 
 let voucherNumber = 1000;
 /** A balanced supplier invoice: AP line, cost line, VAT line. */
@@ -22,6 +26,7 @@ function invoice(ext: string, overrides: { ap?: object; cost?: object; vat?: obj
     invoiceDate: '2025-03-08',
     trRegNumber,
     extIdentifier: ext,
+    jobLevel: { dbSubId: 1 },
     ...overrides.node,
   };
   return [
@@ -60,22 +65,57 @@ async function post(inputs: unknown[], token: string = SEED_TOKENS.owner1) {
   return result;
 }
 
+/** The nodes of a connection; an empty one answers `"edges": null` (H). */
+function nodesOf<T>(connection: { edges: Array<{ node: T }> | null } | undefined): T[] {
+  expect(connection).toBeDefined();
+  expect(connection?.edges).not.toEqual([]);
+  return (connection?.edges ?? []).map((edge) => edge.node);
+}
+
+/** Staging lines as glImportItems serves them (posted ones are gone in the default model). */
 async function linesOf(ext: string, token: string = SEED_TOKENS.owner1) {
   const result = await gql(sim, token, FIND, { ext: [ext] });
-  return result.body.data?.glImportItems.edges.map((edge: { node: unknown }) => edge.node) as Array<{
+  expect(result.body.errors).toBeUndefined();
+  return nodesOf(result.body.data?.glImportItems) as Array<{
     dbId: number;
-    transaction: { dbId: number; code: string } | null;
     subledger: { dbId: number | null; code: string };
+  }>;
+}
+
+async function payablesOf(ext: string, token: string = SEED_TOKENS.owner1) {
+  const result = await gql(sim, token, PAYABLES, { ext: [ext] });
+  expect(result.body.errors).toBeUndefined();
+  return nodesOf(result.body.data?.apTransactions) as Array<{
+    dbId: number;
+    extIdentifier: string;
+    amount: string;
+    subledgerDbId: number;
+    transactionHeader: { dbId: number; transactionNumber: number; postedDate: string };
   }>;
 }
 
 async function errorsOf(lineIds: number[]) {
   const result = await gql(sim, SEED_TOKENS.owner1, ERRORS, { ids: lineIds.map(String) });
-  return result.body.data?.glImportItemErrors.edges.map((edge: { node: unknown }) => edge.node) as Array<{
+  expect(result.body.errors).toBeUndefined();
+  return nodesOf(result.body.data?.glImportItemErrors) as Array<{
     message: string;
-    errorLevel: string;
-    glImportItem: { dbId: number };
+    errorLevel: { dbId: number; code: string; name: string };
+    errorLevelDbId: number;
+    transactionDbId: number;
   }>;
+}
+
+/** Ground truth from the admin API: every line ever staged, with its internal status. */
+async function truthOf(ext: string) {
+  const listing = await admin(sim, 'GET', `/admin/gl-import/${SEED_ENTITIES.owner1}`);
+  return (
+    listing.body.lines as Array<{ dbId: number; extIdentifier: string; status: string; readable: boolean }>
+  ).filter((line) => line.extIdentifier === ext);
+}
+
+async function setModel(processedLines: 'disappear' | 'stay') {
+  const result = await admin(sim, 'PUT', '/admin/gl-import/model', { processedLines });
+  expect(result.body).toEqual({ processedLines });
 }
 
 beforeAll(async () => {
@@ -100,7 +140,7 @@ afterAll(async () => {
 });
 
 describe('GL import', () => {
-  it('accepts lines, echoes clientId, then posts the balanced voucher as one transaction', async () => {
+  it('accepts lines with a jobLevel, echoes clientId, then posts the balanced voucher: its payable in apTransactions', async () => {
     const result = await post(invoice('inv-ok-1'));
     expect(result.body.errors).toBeUndefined();
     const edges = result.body.data?.addGLImportItems.edges;
@@ -109,24 +149,50 @@ describe('GL import', () => {
       'inv-ok-1-cost',
       'inv-ok-1-vat',
     ]);
-    expect(
-      edges.every(
-        (edge: { node: { ownerDbId: number; transaction: unknown } }) =>
-          edge.node.ownerDbId === 101 && edge.node.transaction === null,
-      ),
-    ).toBe(true);
+    expect(edges[0].node).toMatchObject({ ownerDbId: 101, jobLevel: { dbId: null, dbSubId: 1 } });
 
     const accepted = await linesOf('inv-ok-1');
     expect(accepted).toHaveLength(3);
-    expect(accepted.every((line) => line.transaction === null)).toBe(true);
+    expect(await payablesOf('inv-ok-1')).toEqual([]);
 
     await sleep(400);
-    const posted = await linesOf('inv-ok-1');
-    const transactions = new Set(posted.map((line) => line.transaction?.dbId));
-    expect(transactions.size).toBe(1);
-    expect([...transactions][0]).toEqual(expect.any(Number));
-    expect(posted[0]?.subledger).toMatchObject({ code: supplierCode, dbId: expect.any(Number) });
-    expect(await errorsOf(posted.map((line) => line.dbId))).toEqual([]);
+    // The default model (A): a posted line leaves glImportItems…
+    expect(await linesOf('inv-ok-1')).toEqual([]);
+    expect((await truthOf('inv-ok-1')).map((line) => [line.status, line.readable])).toEqual([
+      ['POSTED', false],
+      ['POSTED', false],
+      ['POSTED', false],
+    ]);
+    // …and the accounts-payable line is a posted payable, with the line's extIdentifier.
+    const payables = await payablesOf('inv-ok-1');
+    expect(payables).toHaveLength(1);
+    expect(payables[0]).toMatchObject({
+      extIdentifier: 'inv-ok-1',
+      amount: '-1250.00',
+      subledgerDbId: expect.any(Number),
+      transactionHeader: {
+        dbId: expect.any(Number),
+        transactionNumber: expect.any(Number),
+        postedDate: '2025-03-10',
+      },
+    });
+    expect(await errorsOf(accepted.map((line) => line.dbId))).toEqual([]);
+  });
+
+  it('in the `stay` model, posted lines stay readable beside their payable', async () => {
+    await setModel('stay');
+    try {
+      await post(invoice('inv-stay'));
+      await sleep(400);
+      const lines = await linesOf('inv-stay');
+      expect(lines).toHaveLength(3);
+      expect(lines[0]?.subledger).toMatchObject({ code: supplierCode, dbId: expect.any(Number) });
+      expect(await payablesOf('inv-stay')).toHaveLength(1);
+    } finally {
+      await setModel('disappear');
+    }
+    // The model applies to reads: the same lines are gone once it is `disappear` again.
+    expect(await linesOf('inv-stay')).toEqual([]);
   });
 
   it.each([
@@ -148,22 +214,29 @@ describe('GL import', () => {
     ],
     ['an unknown currency', { ap: { currency: { code: 'XYZ' } } }, /Unknown currency XYZ/],
     ['an unbalanced voucher', { vat: { amount: '249.00' } }, /does not balance: its lines sum to -1.00/],
-  ])('rejects %s with an import error and no transaction', async (_label, overrides, message) => {
-    const ext = `inv-bad-${Math.random().toString(36).slice(2)}`;
-    const result = await post(invoice(ext, overrides));
-    expect(result.body.errors).toBeUndefined();
-    await sleep(400);
-    const lines = await linesOf(ext);
-    expect(lines).toHaveLength(3);
-    expect(lines.every((line) => line.transaction === null)).toBe(true);
-    const errors = await errorsOf(lines.map((line) => line.dbId));
-    expect(errors.some((error) => message.test(error.message))).toBe(true);
-    expect(errors.every((error) => error.errorLevel === 'ERROR')).toBe(true);
-    // Every line of the failed voucher has at least one error.
-    expect(new Set(errors.map((error) => error.glImportItem.dbId))).toEqual(
-      new Set(lines.map((line) => line.dbId)),
-    );
-  });
+  ])(
+    'rejects %s with an import error and no payable; the failed lines stay',
+    async (_label, overrides, message) => {
+      const ext = `inv-bad-${Math.random().toString(36).slice(2)}`;
+      const result = await post(invoice(ext, overrides));
+      expect(result.body.errors).toBeUndefined();
+      await sleep(400);
+      const lines = await linesOf(ext);
+      expect(lines).toHaveLength(3);
+      expect(await payablesOf(ext)).toEqual([]);
+      const errors = await errorsOf(lines.map((line) => line.dbId));
+      expect(errors.some((error) => message.test(error.message))).toBe(true);
+      // errorLevel is an object, with its dbId beside it (M).
+      for (const error of errors) {
+        expect(error.errorLevel).toMatchObject({ code: 'ERROR', name: 'Error', dbId: expect.any(Number) });
+        expect(error.errorLevelDbId).toBe(error.errorLevel.dbId);
+      }
+      // Every line of the failed voucher has at least one error (A: transactionDbId is the line).
+      expect(new Set(errors.map((error) => error.transactionDbId))).toEqual(
+        new Set(lines.map((line) => line.dbId)),
+      );
+    },
+  );
 
   it('rejects a posting date inside a closed period set through the admin API', async () => {
     const closed = await admin(sim, 'PUT', `/admin/closed-periods/${SEED_ENTITIES.owner1}`, {
@@ -191,7 +264,9 @@ describe('GL import', () => {
     const result = await post(lines);
     expect(result.body.data?.addGLImportItems.edges[0].node.ownerDbId).toBe(SEED_ENTITIES.owner1Clients[0]);
     await sleep(400);
-    expect((await linesOf('inv-client')).every((line) => line.transaction !== null)).toBe(true);
+    const payables = await payablesOf('inv-client');
+    expect(payables).toHaveLength(1);
+    expect(payables[0]).toMatchObject({ ownerDbId: SEED_ENTITIES.owner1Clients[0] });
     // The same client supplier is unknown in a sibling client.
     await post(
       invoice('inv-sibling', {
@@ -200,7 +275,8 @@ describe('GL import', () => {
       }),
     );
     await sleep(400);
-    expect((await linesOf('inv-sibling')).every((line) => line.transaction === null)).toBe(true);
+    expect(await payablesOf('inv-sibling')).toEqual([]);
+    expect(await linesOf('inv-sibling')).toHaveLength(3);
   });
 
   it('refuses an owner the token cannot see, creating nothing', async () => {
@@ -217,11 +293,29 @@ describe('GL import', () => {
         account: { code: '6800' },
         amount: '0.00',
         postedDate: '2025-03-10',
+        jobLevel: { dbSubId: 1 },
       },
     }));
     const result = await post(inputs);
     expect(result.body.errors?.[0]).toMatchObject({ code: 'INVALID_VALUE' });
     expect(await linesOf('inv-too-many')).toEqual([]);
+  });
+
+  it.each([
+    ['a line without jobLevel', { vat: { jobLevel: null } }, /inputs\[2\]\.node\.jobLevel is required/],
+    [
+      'a trRegNumber of more than 8 digits',
+      { node: { trRegNumber: 123_456_789 } },
+      /trRegNumber 123456789 .*8 digits/,
+    ],
+  ])('(A) refuses %s, creating nothing', async (_label, overrides, message) => {
+    const ext = `inv-refused-${Math.random().toString(36).slice(2)}`;
+    const result = await post(invoice(ext, overrides));
+    expect(result.body.errors?.[0]).toMatchObject({
+      code: 'INVALID_VALUE',
+      message: expect.stringMatching(message),
+    });
+    expect(await truthOf(ext)).toEqual([]);
   });
 
   it('never de-duplicates: the same extIdentifier twice makes two vouchers, which the admin API counts', async () => {
@@ -233,6 +327,9 @@ describe('GL import', () => {
     expect(listing.body.duplicates).toContainEqual({ extIdentifier: 'inv-dup', count: 6 });
     // Lines are only visible to tokens that see their owner.
     expect(await linesOf('inv-dup', SEED_TOKENS.owner2)).toEqual([]);
+    await sleep(400);
+    expect(await payablesOf('inv-dup')).toHaveLength(2);
+    expect(await payablesOf('inv-dup', SEED_TOKENS.owner2)).toEqual([]);
   });
 
   it('commitThenDrop: the request fails on the wire, but the lines exist and get posted', async () => {
@@ -241,7 +338,32 @@ describe('GL import', () => {
     const found = await linesOf('inv-dropped');
     expect(found).toHaveLength(3);
     await sleep(400);
-    expect((await linesOf('inv-dropped')).every((line) => line.transaction !== null)).toBe(true);
+    expect(await linesOf('inv-dropped')).toEqual([]);
+    expect(await payablesOf('inv-dropped')).toHaveLength(1);
+  });
+
+  it('empty connections answer "edges": null', async () => {
+    const result = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      `{ glImportItems(filter: { extIdentifier_in: ["none"] }) { edges { cursor } pageInfo { hasNextPage } }
+         glImportItemErrors(filter: { transactionDbId_in: ["1"] }) { edges { cursor } }
+         apTransactions(filter: { extIdentifier: "none" }) { edges { cursor } } }`,
+    );
+    expect(result.body).toEqual({
+      data: {
+        glImportItems: { edges: null, pageInfo: { hasNextPage: false } },
+        glImportItemErrors: { edges: null },
+        apTransactions: { edges: null },
+      },
+    });
+  });
+
+  it('the processing model is read and switched through the admin API, which validates it', async () => {
+    expect((await admin(sim, 'GET', '/admin/gl-import/model')).body).toEqual({ processedLines: 'disappear' });
+    const bad = await admin(sim, 'PUT', '/admin/gl-import/model', { processedLines: 'vanish' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/processedLines/);
   });
 });
 
@@ -265,6 +387,7 @@ describe('GL import processing on demand', () => {
           postedDate: '2025-01-02',
           trRegNumber: 1,
           extIdentifier: 'now-1',
+          jobLevel: { dbSubId: 1 },
           account: { code: '2400' },
           amount: '-10.00',
           subledger: { code },
@@ -275,6 +398,7 @@ describe('GL import processing on demand', () => {
           postedDate: '2025-01-02',
           trRegNumber: 1,
           extIdentifier: 'now-1',
+          jobLevel: { dbSubId: 1 },
           account: { code: '4000' },
           amount: '10.00',
         },

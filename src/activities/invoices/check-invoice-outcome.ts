@@ -1,6 +1,6 @@
-import { extIdentifier } from '../../invoices/invoice';
+import { voucherKeys } from '../../invoices/invoice';
 import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
-import { findImportOutcome } from '../../xledger/gl-import';
+import { blocksPosting, checkImportOutcome, importErrorReason } from '../../xledger/gl-import';
 import { tenantXledger, type ActivityDeps } from '../deps';
 import { whileHeartbeating } from './keep-alive';
 import { invoiceFailure } from './post-invoice';
@@ -9,7 +9,11 @@ import type { InvoiceRef } from './validate-invoice';
 
 export type InvoiceOutcome = 'posted' | 'rejected' | 'accepted';
 
-/** Asks Xledger how its asynchronous processing of the voucher ended: posted, an import error, or not yet. */
+/**
+ * Asks Xledger how its asynchronous processing of the voucher ended: posted (its payable is in
+ * apTransactions), an import error on one of its lines, or not yet. Both in one request; nothing
+ * here relies on a processed staging line staying readable.
+ */
 export function createCheckInvoiceOutcome(deps: ActivityDeps) {
   return (ref: InvoiceRef) => whileHeartbeating(() => checkInvoiceOutcome(ref));
 
@@ -23,29 +27,29 @@ export function createCheckInvoiceOutcome(deps: ActivityDeps) {
     const { client } = await tenantXledger(deps, ref.tenantId);
     stepAsideWhenCrowded(client, ref);
     try {
-      const keys = stored.xledger.lineDbIds.map((_, index) =>
-        extIdentifier(ref.tenantId, ref.invoiceId, index),
+      const { posted, errors } = await checkImportOutcome(
+        client,
+        voucherKeys(ref.tenantId, stored.invoice),
+        stored.xledger.lineDbIds,
       );
-      const { lines, errors } = await findImportOutcome(client, keys, stored.xledger.lineDbIds);
-      const wanted = new Set(stored.xledger.lineDbIds);
-      const ours = lines.filter((line) => wanted.has(line.dbId));
-      if (ours.length === wanted.size && ours.every((line) => line.transactionDbId !== null)) {
+      if (posted) {
         await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, {
           state: 'posted',
           lastError: null,
           postedAt: new Date(),
-          xledger: { lineDbIds: stored.xledger.lineDbIds, transactionDbId: ours[0]?.transactionDbId ?? null },
+          xledger: { lineDbIds: stored.xledger.lineDbIds, transactionDbId: posted.transactionDbId },
         });
         return { outcome: 'posted', reasons: [] };
       }
-      if (errors.length > 0) {
-        const reasons = [...new Set(errors)];
+      const blocking = errors.filter(blocksPosting);
+      if (blocking.length > 0) {
+        const reasons = [...new Set(blocking.map(importErrorReason))];
         await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons });
         return { outcome: 'rejected', reasons };
       }
       return { outcome: 'accepted', reasons: [] };
     } catch (error) {
-      throw await invoiceFailure(deps, ref, error);
+      throw await invoiceFailure(deps, ref, error, 'read');
     }
   }
 }

@@ -1,27 +1,33 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { voucherLines } from '../../invoices/invoice';
-import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
+import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../../store/invoice-outbox';
 import { claimPosting, postingLeaseUntil, releasePosting } from '../../store/posting-leases';
+import { postingSettingsOf } from '../../tenant';
+import type { XledgerClient } from '../../xledger/client';
 import { XledgerError } from '../../xledger/errors';
-import { addImportLines, findImportLines } from '../../xledger/gl-import';
+import { addImportLines, findEarlierPosting } from '../../xledger/gl-import';
 import { tenantXledger, type ActivityDeps } from '../deps';
 import { failureTypes } from '../failures';
 import { stepAsideWhenCrowded } from './step-aside';
 import type { InvoiceRef } from './validate-invoice';
 
 /**
- * Posts the invoice's voucher to Xledger at most once. Before any create, Xledger is asked for
- * lines with the invoice's extIdentifiers: a retry after a lost answer finds the first post
- * instead of making a second. Only the lines not found are sent, all in one request.
+ * Posts the invoice's voucher to Xledger at most once. Before any create, Xledger is asked for the
+ * voucher by its lines' extIdentifiers — as staging lines or as an already posted payable, since
+ * no public source says a processed line stays readable: a retry after a lost answer finds the
+ * first post instead of making a second. If anything of the voucher is found, nothing is sent:
+ * its lines went in one request, so sending "the missing ones" could only make a second voucher.
  */
 export function createPostInvoice(deps: ActivityDeps) {
   return async function postInvoice(
     ref: InvoiceRef,
-  ): Promise<{ lineDbIds: number[]; foundExisting: number }> {
+  ): Promise<{ lineDbIds: number[]; foundExisting: number; posted: boolean }> {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
     if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
-    if (stored.xledger.lineDbIds.length > 0) return { lineDbIds: stored.xledger.lineDbIds, foundExisting: 0 };
-    const { client } = await tenantXledger(deps, ref.tenantId);
+    if (alreadyInXledger(stored)) {
+      return { lineDbIds: stored.xledger.lineDbIds, foundExisting: 0, posted: stored.state === 'posted' };
+    }
+    const { tenant, client } = await tenantXledger(deps, ref.tenantId);
     stepAsideWhenCrowded(client, ref);
     const info = Context.current().info;
     const holder = `${info.workflowExecution?.runId ?? info.activityId}:${info.attempt}`;
@@ -39,40 +45,98 @@ export function createPostInvoice(deps: ActivityDeps) {
       );
     }, LEASE_RENEWAL_MS);
     try {
+      // An earlier attempt that got this far may have sent the create (its answer lost).
+      const mayHaveSent = stored.state !== 'pending';
       await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'posting' });
-      const lines = voucherLines(ref.tenantId, stored.invoice);
+      const lines = voucherLines(ref.tenantId, stored.invoice, postingSettingsOf(tenant));
+      const keys = lines.map((line) => line.clientId);
+      let sending = false;
       try {
-        const existing = await findImportLines(
-          client,
-          lines.map((line) => line.clientId),
-        );
-        const byKey = new Map(existing.map((line) => [line.extIdentifier, line.dbId]));
-        const missing = lines.filter((line) => !byKey.has(line.clientId));
-        if (missing.length > 0) {
+        const earlier = await lookUpEarlierPosting(client, keys, mayHaveSent);
+        if (earlier.posted) {
+          const lineDbIds = earlier.lines.length > 0 ? inVoucherOrder(keys, earlier.lines) : [];
+          await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, {
+            state: 'posted',
+            lastError: null,
+            reasons: [],
+            postedAt: new Date(),
+            xledger: { lineDbIds, transactionDbId: earlier.posted.transactionDbId },
+          });
+          return { lineDbIds, foundExisting: keys.length, posted: true };
+        }
+        let lineDbIds: number[];
+        if (earlier.lines.length > 0) {
+          lineDbIds = inVoucherOrder(keys, earlier.lines);
+          if (lineDbIds.includes(-1)) {
+            deps.logger.warn(
+              {
+                tenantId: ref.tenantId,
+                invoiceId: ref.invoiceId,
+                found: earlier.lines.length,
+                lines: keys.length,
+              },
+              'only part of the voucher was found in Xledger; nothing more is sent',
+            );
+          }
+        } else {
           // Still the holder? (A renewal can fail, e.g. MongoDB out of reach for longer than the
           // lease; then another attempt may have taken over and must be the only one to create.)
           if (!(await claimPosting(deps.db, ref.tenantId, ref.invoiceId, holder, POSTING_LEASE_MS))) {
             throw await postingBusy(deps, ref);
           }
-          const created = await addImportLines(client, missing);
-          missing.forEach((line, index) => byKey.set(line.clientId, created[index] ?? -1));
+          sending = true;
+          lineDbIds = await addImportLines(client, lines);
         }
-        const lineDbIds = lines.map((line) => byKey.get(line.clientId) ?? -1);
         await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, {
           state: 'accepted',
           lastError: null,
           xledger: { lineDbIds, transactionDbId: null },
         });
-        return { lineDbIds, foundExisting: lines.length - missing.length };
+        return {
+          lineDbIds,
+          foundExisting: earlier.lines.length,
+          posted: false,
+        };
       } catch (error) {
         if (error instanceof ApplicationFailure) throw error;
-        throw await invoiceFailure(deps, ref, error);
+        throw await invoiceFailure(deps, ref, error, sending ? 'create' : 'read');
       }
     } finally {
       clearInterval(keepAlive);
       await releasePosting(deps.db, ref.tenantId, ref.invoiceId, holder);
     }
   };
+}
+
+/** The outbox already knows the voucher is in Xledger (sent, posted or rejected): nothing to do. */
+function alreadyInXledger(stored: OutboxInvoice): boolean {
+  return (
+    stored.state === 'posted' ||
+    stored.state === 'rejected' ||
+    stored.xledger.lineDbIds.length > 0 ||
+    stored.xledger.transactionDbId !== null
+  );
+}
+
+/**
+ * The look-up before a create. When an earlier attempt may have sent the voucher and nothing is
+ * found, look once more in a new request: a voucher processed between the look-up's two reads
+ * (the staging line gone, the payable not yet read) is found then as the payable. One extra
+ * request, only on a retry that found nothing.
+ */
+async function lookUpEarlierPosting(client: XledgerClient, keys: string[], mayHaveSent: boolean) {
+  const first = await findEarlierPosting(client, keys);
+  if (!mayHaveSent || first.posted || first.lines.length > 0) return first;
+  return findEarlierPosting(client, keys);
+}
+
+/** The found staging lines' dbIds in the voucher's line order (-1 where a line was not found). */
+function inVoucherOrder(
+  keys: string[],
+  found: Array<{ dbId: number; extIdentifier: string | null }>,
+): number[] {
+  const byKey = new Map(found.map((line) => [line.extIdentifier, line.dbId]));
+  return keys.map((key) => byKey.get(key) ?? -1);
 }
 
 /**
@@ -94,19 +158,30 @@ const POSTING_LEASE_MS = 45_000;
 const LEASE_RENEWAL_MS = 5_000;
 
 /**
- * Xledger refusing the request itself is permanent (the invoice is rejected with its message);
+ * Xledger refusing the create itself is permanent (the invoice is rejected with its message);
  * anything else — limits, outages, even a revoked token — is retried until it succeeds, with
- * the invoice shown as `retrying` and the last error: an invoice is never dropped.
+ * the invoice shown as `retrying` and the last error: an invoice is never dropped. A refused
+ * look-up or outcome check (`read`) says nothing about the invoice — our document does not fit
+ * this Xledger — so it is retried too, never turned into a rejection of a voucher that may be
+ * posted already.
  */
-export async function invoiceFailure(deps: ActivityDeps, ref: InvoiceRef, error: unknown): Promise<unknown> {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof XledgerError && error.kind === 'invalid_request') {
+export async function invoiceFailure(
+  deps: ActivityDeps,
+  ref: InvoiceRef,
+  error: unknown,
+  request: 'create' | 'read',
+): Promise<unknown> {
+  let message = error instanceof Error ? error.message : String(error);
+  const refused = error instanceof XledgerError && error.kind === 'invalid_request';
+  if (refused && request === 'create') {
     await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons: [message] });
     return ApplicationFailure.nonRetryable(
       `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: ${message}`,
       'InvoiceRejected',
     );
   }
+  if (refused)
+    message = `Xledger refused a posting look-up (check the posting operations against its schema): ${message}`;
   await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'retrying', lastError: message });
   return ApplicationFailure.create({
     message: `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: ${message}`,
