@@ -2,13 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
-import { invoiceText, statusText, tenantsTable, tenantSummary } from './cli/format';
+import { checkText, invoiceText, statusText, tenantsTable, tenantSummary } from './cli/format';
 import {
+  checkXledger,
   InvalidInputError,
   InvoiceConflictError,
   TenantHasOpenInvoicesError,
   UnknownInvoiceError,
   UnknownTenantError,
+  xledgerCheckInputSchema,
   XledgerSyncClient,
 } from './client';
 import { loadConfig } from './config';
@@ -18,9 +20,11 @@ import { tenantIdSchema } from './tenant';
 /**
  * `xledger-sync`: the operator's command line, a thin layer over XledgerSyncClient.
  *
- *   xledger-sync tenant upsert --file tenant.json
+ *   xledger-sync xledger check --endpoint URL --token TOKEN [--owner ID] [--json]
+ *   xledger-sync tenant upsert --file tenant.json [--accept-schema-mismatch]
  *   xledger-sync tenant list [--json]
  *   xledger-sync tenant status <tenantId> [--json]
+ *   xledger-sync tenant check <tenantId> [--json]
  *   xledger-sync tenant resync <tenantId> [--type suppliers accounts] [--full]
  *   xledger-sync tenant pause|resume <tenantId>
  *   xledger-sync tenant remove <tenantId> [--purge] [--force]
@@ -29,7 +33,10 @@ import { tenantIdSchema } from './tenant';
  *
  * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
  * unknown tenant (including usage errors), 1 anything else (Temporal/MongoDB unreachable,
- * Xledger refused the token, configuration missing). Errors are one line on stderr.
+ * Xledger refused the token, configuration missing, operations that do not fit Xledger's
+ * schema). Errors are one line on stderr. The checks (`xledger check`, `tenant check`) print
+ * their report and exit 1 when it finds a problem (a mismatch, a missing scope, an owner the
+ * token cannot see); a schema Xledger would not introspect is reported, not a failure.
  */
 
 export interface CliOutput {
@@ -75,6 +82,8 @@ const jsonOption = () => new Option('--json', 'machine-readable JSON on stdout')
 export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}): Promise<number> {
   const out = (text: string) => io.stdout.write(text);
   const json = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
+  /** A command that ran and reported a problem (the checks) sets 1. */
+  let exitCode = 0;
 
   async function withClient<T>(action: (client: XledgerSyncClient) => Promise<T>): Promise<T> {
     const client = await XledgerSyncClient.connect({ config: loadConfig(options.env ?? process.env) });
@@ -93,6 +102,28 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
       writeErr: (text) => io.stderr.write(text),
     });
 
+  const xledger = program.command('xledger').description('check an Xledger endpoint and token');
+  xledger.copyInheritedSettings(program);
+
+  xledger
+    .command('check')
+    .description(
+      "validate every operation the client sends against Xledger's live schema (introspection); " +
+        'with --owner also whether the token sees the owner, and which scopes it lacks. Needs neither Temporal nor MongoDB',
+    )
+    .requiredOption('--endpoint <url>', 'Xledger GraphQL endpoint, e.g. https://demo.xledger.net/graphql')
+    .requiredOption('--token <token>', 'Xledger API token; "-" reads it from stdin (never printed)')
+    .option('--owner <dbId>', 'Entity Owner ID: check that the token sees it, and probe its scopes')
+    .addOption(jsonOption())
+    .action(async (opts: { endpoint: string; token: string; owner?: string; json?: boolean }) => {
+      const input = await parseCheckArgs(opts, options.stdin ?? process.stdin);
+      const config = loadConfig(options.env ?? process.env);
+      const report = await checkXledger(input, { requestTimeoutMs: config.xledger.requestTimeoutMs });
+      if (opts.json) json(report);
+      else out(checkText(report));
+      if (!report.ok) exitCode = 1;
+    });
+
   const tenant = program.command('tenant').description('onboard, inspect and control tenants');
   // Subcommands inherit the error and output handling.
   tenant.copyInheritedSettings(program);
@@ -100,15 +131,36 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
   tenant
     .command('upsert')
     .description(
-      'onboard a tenant or change its settings from a JSON file (the same file twice changes nothing)',
+      'onboard a tenant or change its settings from a JSON file (the same file twice changes nothing); ' +
+        "refused when operations it needs do not fit Xledger's live schema",
     )
     .requiredOption('-f, --file <path>', 'tenant config JSON; "-" reads stdin')
+    .option(
+      '--accept-schema-mismatch',
+      "save it even when operations it needs do not fit Xledger's schema (its status keeps the warning)",
+    )
     .addOption(jsonOption())
-    .action(async (opts: { file: string; json?: boolean }) => {
+    .action(async (opts: { file: string; acceptSchemaMismatch?: boolean; json?: boolean }) => {
       const input = await readJsonFile(opts.file, options.stdin ?? process.stdin);
-      const settings = await withClient((client) => client.upsertTenant(input));
+      const settings = await withClient((client) =>
+        client.upsertTenant(input, { acceptSchemaMismatch: opts.acceptSchemaMismatch === true }),
+      );
       if (opts.json) json(settings);
       else out(tenantSummary(settings));
+    });
+
+  tenant
+    .command('check')
+    .description(
+      "the live schema check with the tenant's stored token and owner: what its enabled data types and invoices need decides the exit code",
+    )
+    .argument('<tenantId>')
+    .addOption(jsonOption())
+    .action(async (tenantId: string, opts: { json?: boolean }) => {
+      const report = await withClient((client) => client.checkTenant(tenantId));
+      if (opts.json) json(report);
+      else out(checkText(report));
+      if (!report.ok) exitCode = 1;
     });
 
   tenant
@@ -240,7 +292,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has already written its message (or the help text).
@@ -250,6 +302,39 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
     io.stderr.write(`error: ${oneLine(error)}\n`);
     return exitCodeOf(error);
   }
+}
+
+/**
+ * `xledger check`'s options, validated before any request; errors name the option, never its
+ * value (the token).
+ */
+async function parseCheckArgs(
+  opts: { endpoint: string; token: string; owner?: string },
+  stdin: AsyncIterable<string | Buffer>,
+): Promise<{ endpoint: string; token: string; ownerDbId?: number }> {
+  const token = opts.token === '-' ? (await readAll(stdin)).trim() : opts.token;
+  const owner = opts.owner;
+  const input = {
+    endpoint: opts.endpoint,
+    token,
+    ...(owner !== undefined ? { ownerDbId: /^\d+$/.test(owner) ? Number(owner) : owner } : {}),
+  };
+  const parsed = xledgerCheckInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const flags: Record<string, string> = { endpoint: '--endpoint', token: '--token', ownerDbId: '--owner' };
+  throw new InvalidInputError(
+    undefined,
+    parsed.error.issues.map((issue) => ({
+      field: flags[String(issue.path[0])] ?? (issue.path.map(String).join('.') || '(input)'),
+      message: issue.message,
+    })),
+  );
+}
+
+async function readAll(stream: AsyncIterable<string | Buffer>): Promise<string> {
+  const chunks: string[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+  return chunks.join('');
 }
 
 export function exitCodeOf(error: unknown): number {
@@ -297,10 +382,7 @@ async function readJsonFile(path: string, stdin: AsyncIterable<string | Buffer>)
   let text: string;
   try {
     if (path === '-') {
-      const chunks: string[] = [];
-      for await (const chunk of stdin)
-        chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-      text = chunks.join('');
+      text = await readAll(stdin);
     } else {
       text = await readFile(path, 'utf8');
     }

@@ -33,17 +33,31 @@ import { loadCheckpoint } from './store/checkpoints';
 import { latestRuns, type StoredRun } from './store/runs';
 import { POSTING_LEASES } from './store/posting-leases';
 import { SYNC_REQUESTS } from './store/sync-requests';
-import { TenantStore, UnknownTenantError } from './store/tenants';
+import { TenantStore, UnknownTenantError, type TenantSchemaCheck } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
 import type { DeletionReview } from './sync/deletion-guard';
-import { scheduledTypeNames, tenantConfigSchema, tenantIdSchema, type TenantSettings } from './tenant';
+import {
+  scheduledTypeNames,
+  tenantConfigSchema,
+  tenantIdSchema,
+  xledgerTokenSchema,
+  type TenantSettings,
+} from './tenant';
 import { connectClient, isTemporalUnavailable, temporalUnavailable } from './temporal/connection';
 import { scheduleId, tenantWorkflowId } from './temporal/ids';
 import { TenantIdKey } from './temporal/search-attributes';
-import { XledgerClient } from './xledger/client';
-import { readEntityTree, type XledgerEntity } from './xledger/entities';
 import { XledgerError } from './xledger/errors';
-import { RequestGate } from './xledger/request-gate';
+import { POSTING_USER } from './xledger/operations';
+import {
+  assessCheck,
+  checkLiveSchema,
+  isNeeded,
+  mismatchText,
+  missingScopeText,
+  type SchemaCheckReport,
+  type SchemaCheckResult,
+  type SchemaMismatch,
+} from './xledger/schema-check';
 import type { ResyncRequest, TenantWorkflowStatus } from './workflows/tenant-state';
 
 /**
@@ -73,6 +87,29 @@ export class InvalidInputError extends XledgerSyncError {
 /** Xledger refused the tenant's token, or the token cannot see the Entity Owner. */
 export class XledgerRefusedError extends XledgerSyncError {
   override name = 'XledgerRefusedError';
+}
+
+/**
+ * Operations the tenant needs do not fit the schema Xledger serves to its token (the live
+ * schema check): its syncs or postings would fail. Not an input error — the config is valid;
+ * the client and Xledger disagree — so the CLI exits 1. `acceptSchemaMismatch: true` (CLI
+ * `--accept-schema-mismatch`) saves the tenant anyway, with a warning in its status.
+ */
+export class SchemaMismatchError extends XledgerSyncError {
+  override name = 'SchemaMismatchError';
+  constructor(
+    readonly tenantId: string,
+    readonly mismatches: Array<{ operation: string } & SchemaMismatch>,
+  ) {
+    const operations = [...new Set(mismatches.map((m) => m.operation))];
+    super(
+      `Tenant ${tenantId}: ${operations.length} operation(s) the tenant needs do not fit Xledger's schema: ` +
+        operations
+          .map((name) => `${name}: ${mismatchText(mismatches.filter((m) => m.operation === name))}`)
+          .join('; ') +
+        ' (to save the tenant anyway: acceptSchemaMismatch / --accept-schema-mismatch)',
+    );
+  }
 }
 
 /**
@@ -148,6 +185,88 @@ export interface TenantStatus {
   invoices: Record<InvoiceState, number>;
   /** Live state of the tenant workflow (pending and recent resync requests). */
   workflow: TenantWorkflowStatus | null;
+  /** What the live schema check found when the tenant was last saved (null: saved before it existed). */
+  schemaCheck: TenantSchemaCheck | null;
+}
+
+export interface UpsertTenantOptions {
+  /**
+   * Save the tenant even when operations it needs do not fit Xledger's schema; the mismatches
+   * stay in its status as a warning.
+   */
+  acceptSchemaMismatch?: boolean;
+}
+
+/** The saved tenant, and what the live schema check found. */
+export type UpsertedTenant = TenantSettings & { schemaCheck: TenantSchemaCheck };
+
+/** The live schema check of a stored tenant: only what the tenant needs decides `ok`. */
+export type TenantCheckReport = SchemaCheckReport & { tenantId: string };
+
+const upsertOptionsSchema = z.object({ acceptSchemaMismatch: z.boolean().optional() }).strict();
+
+/** `checkXledger`'s input: an endpoint and token before any tenant exists. */
+export const xledgerCheckInputSchema = z
+  .object({
+    endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    token: xledgerTokenSchema,
+    ownerDbId: z
+      .number({ error: 'must be a positive integer' })
+      .int({ error: 'must be a positive integer' })
+      .positive({ error: 'must be a positive integer' })
+      .optional(),
+  })
+  .strict();
+
+/**
+ * The live schema check of an endpoint and token (and, with ownerDbId, the owner and the
+ * token's scopes), before onboarding: every operation counts. Needs neither Temporal nor
+ * MongoDB, so the CLI's `xledger check` runs it without them. InvalidInputError (naming the
+ * field) before any request; XledgerRefusedError when Xledger refuses the token or cannot be
+ * reached; a refused introspection is a report with `schema.verified: false`, not an error.
+ */
+export async function checkXledger(
+  input: unknown,
+  options: { requestTimeoutMs: number },
+): Promise<SchemaCheckReport> {
+  const parsed = xledgerCheckInputSchema.safeParse(input);
+  if (!parsed.success) throw invalid(undefined, parsed.error);
+  const { endpoint, token, ownerDbId } = parsed.data;
+  const result = await runCheck(null, {
+    endpoint,
+    token,
+    requestTimeoutMs: options.requestTimeoutMs,
+    ...(ownerDbId !== undefined ? { ownerDbId } : {}),
+  });
+  return assessCheck(result, null);
+}
+
+/** The data types a tenant syncs, and `invoices` (every tenant posts): what its check counts. */
+function neededBy(tenant: TenantSettings): string[] {
+  return [
+    ...dataTypes.filter((type) => type.enabledFor(tenant.options)).map((type) => type.name),
+    POSTING_USER,
+  ];
+}
+
+/** The check, with Xledger's failures (a refused token, an unreachable endpoint) as XledgerRefusedError. */
+async function runCheck(
+  tenantId: string | null,
+  options: Parameters<typeof checkLiveSchema>[0],
+): Promise<SchemaCheckResult> {
+  try {
+    return await checkLiveSchema(options);
+  } catch (error) {
+    // XledgerError messages are built from Xledger's answer only, never from the request.
+    if (error instanceof XledgerError) {
+      throw new XledgerRefusedError(
+        tenantId
+          ? `Tenant ${tenantId}: Xledger refused the check of the token: ${error.message}`
+          : `The Xledger check failed: ${error.message}`,
+      );
+    }
+    throw error;
+  }
 }
 
 const resyncOptionsSchema = z
@@ -213,27 +332,62 @@ export class XledgerSyncClient {
   }
 
   /**
-   * Onboards or changes a tenant: checks the token and the Entity Owner against Xledger,
-   * stores the tenant (token encrypted), upserts one schedule per enabled data type and starts
-   * the tenant workflow. The same config twice changes nothing.
+   * Onboards or changes a tenant: runs the live schema check against Xledger (the token, the
+   * Entity Owner, the schema its operations need, its scopes), stores the tenant (token
+   * encrypted) with what the check found, upserts one schedule per enabled data type and
+   * starts the tenant workflow. The same config twice changes nothing.
+   *
+   * Refused: a token Xledger refuses (XledgerRefusedError), an owner the token cannot see
+   * (InvalidInputError on entityOwnerDbId), operations the tenant needs that do not fit the
+   * live schema (SchemaMismatchError, unless `acceptSchemaMismatch`). Saved with a note: a
+   * schema Xledger would not introspect ("schema not verified"); with a warning: missing scopes
+   * of enabled data types (their runs fail naming the scope until it is granted) and accepted
+   * mismatches.
    */
-  async upsertTenant(input: unknown): Promise<TenantSettings> {
+  async upsertTenant(input: unknown, options: UpsertTenantOptions = {}): Promise<UpsertedTenant> {
     return this.call(async () => {
       const parsed = tenantConfigSchema.safeParse(input);
       if (!parsed.success) throw invalid(input, parsed.error);
       const config = parsed.data;
+      const parsedOptions = upsertOptionsSchema.safeParse(options);
+      if (!parsedOptions.success) throw invalid(input, parsedOptions.error);
       const settings = this.tenants.settingsOf(config);
-      await this.verifyWithXledger(
-        config.tenantId,
-        settings.xledger.endpoint,
+      const schemaCheck = await this.checkBeforeSaving(
+        settings,
         config.xledger.token,
-        config.entityOwnerDbId,
+        parsedOptions.data.acceptSchemaMismatch === true,
       );
       const wasPaused = await this.isPaused(config.tenantId);
-      await this.tenants.save(config);
+      await this.tenants.save(config, new Date(), schemaCheck);
       await this.schedules.upsert(settings, wasPaused);
       await this.ensureTenantWorkflow(config.tenantId);
-      return settings;
+      return { ...settings, schemaCheck };
+    });
+  }
+
+  /**
+   * The live schema check of an endpoint and token before onboarding (see checkXledger): every
+   * operation of the catalogue, and with ownerDbId the owner and the token's scopes.
+   */
+  async checkXledger(input: unknown): Promise<SchemaCheckReport> {
+    return checkXledger(input, { requestTimeoutMs: this.config.xledger.requestTimeoutMs });
+  }
+
+  /**
+   * The live schema check of a stored tenant, with its own token (decrypted here, never
+   * returned) and owner: what its enabled data types and invoices need decides `ok`.
+   */
+  async checkTenant(tenantId: string): Promise<TenantCheckReport> {
+    return this.call(async () => {
+      const tenant = await this.getTenant(tenantId);
+      const token = await this.tenants.token(tenant.tenantId);
+      const result = await runCheck(tenant.tenantId, {
+        endpoint: tenant.xledger.endpoint,
+        token,
+        ownerDbId: tenant.entityOwnerDbId,
+        requestTimeoutMs: this.config.xledger.requestTimeoutMs,
+      });
+      return { tenantId: tenant.tenantId, ...assessCheck(result, neededBy(tenant)) };
     });
   }
 
@@ -256,6 +410,7 @@ export class XledgerSyncClient {
         dataTypes: statuses,
         invoices: await invoiceCounts(this.store.db, tenant.tenantId),
         workflow: await this.tenantWorkflowStatus(tenant.tenantId),
+        schemaCheck: await this.tenants.schemaCheck(tenant.tenantId),
       };
     });
   }
@@ -389,30 +544,56 @@ export class XledgerSyncClient {
     await this.store.close();
   }
 
-  private async verifyWithXledger(tenantId: string, endpoint: string, token: string, ownerDbId: number) {
-    const client = new XledgerClient({
-      endpoint,
+  /** The live schema check before a tenant is saved: throws what refuses it, returns what to store. */
+  private async checkBeforeSaving(
+    tenant: TenantSettings,
+    token: string,
+    acceptSchemaMismatch: boolean,
+  ): Promise<TenantSchemaCheck> {
+    const result = await runCheck(tenant.tenantId, {
+      endpoint: tenant.xledger.endpoint,
       token,
+      ownerDbId: tenant.entityOwnerDbId,
       requestTimeoutMs: this.config.xledger.requestTimeoutMs,
-      gate: new RequestGate({ maxRequestsPer5s: 5, maxConcurrentRequests: 1 }),
-      maxRateLimitRetries: 1,
     });
-    let entities: XledgerEntity[];
-    try {
-      entities = await readEntityTree(client);
-    } catch (error) {
-      if (error instanceof XledgerError) {
-        throw new XledgerRefusedError(
-          `Tenant ${tenantId}: Xledger refused the check of the token: ${error.message}`,
-        );
-      }
-      throw error;
-    }
-    if (!entities.some((entity) => Number(entity.dbId) === ownerDbId)) {
-      throw new InvalidInputError(tenantId, [
-        { field: 'entityOwnerDbId', message: `the token cannot see entity ${ownerDbId} in Xledger` },
+    const needs = neededBy(tenant);
+    const owner = result.owner!;
+    if (owner.visible === false) {
+      throw new InvalidInputError(tenant.tenantId, [
+        {
+          field: 'entityOwnerDbId',
+          message: `the token cannot see entity ${tenant.entityOwnerDbId} in Xledger`,
+        },
       ]);
     }
+    if (owner.visible === null) {
+      throw new XledgerRefusedError(
+        `Tenant ${tenant.tenantId}: Xledger refused the check of the token: could not read the entities: ${owner.error}`,
+      );
+    }
+    const mismatches = result.operations
+      .filter((operation) => !operation.ok && isNeeded(operation.usedBy, needs))
+      .flatMap((operation) => operation.mismatches.map((m) => ({ operation: operation.name, ...m })));
+    if (mismatches.length > 0 && !acceptSchemaMismatch) {
+      throw new SchemaMismatchError(tenant.tenantId, mismatches);
+    }
+    const scopeWarnings = (result.scopes?.missing ?? [])
+      .filter((missing) => missing.field !== 'entities' && isNeeded(missing.usedBy, needs))
+      .map(missingScopeText);
+    const mismatchWarnings = [...new Set(mismatches.map((m) => m.operation))].map(
+      (name) =>
+        `accepted schema mismatch: ${name}: ${mismatchText(mismatches.filter((m) => m.operation === name))}`,
+    );
+    return {
+      checkedAt: new Date().toISOString(),
+      outcome: !result.schema.verified
+        ? 'not_verified'
+        : mismatches.length > 0
+          ? 'mismatch_accepted'
+          : 'verified',
+      note: result.schema.verified ? null : `schema not verified: ${result.schema.reason}`,
+      warnings: [...mismatchWarnings, ...scopeWarnings],
+    };
   }
 
   private async ensureTenantWorkflow(tenantId: string): Promise<void> {

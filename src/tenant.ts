@@ -13,6 +13,13 @@ export const tenantIdSchema = z
     'must be 1–63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
   );
 
+/** An Xledger API token as typed in: checked for shape only (Xledger decides whether it is valid). */
+export const xledgerTokenSchema = z
+  .string()
+  .min(8, 'must be an Xledger API token')
+  .max(1024, 'is too long for an Xledger API token')
+  .regex(/^\S+$/, 'must not contain spaces');
+
 /** What a tenant's schedules run: each master data type, and the posting of invoices. */
 export const scheduledTypeNames = [...masterDataTypeNames, 'invoices'] as const;
 export const DEFAULT_INVOICE_INTERVAL_MINUTES = 5;
@@ -54,7 +61,7 @@ export const tenantConfigSchema = z.object({
   xledger: z.object({
     /** Defaults to XLEDGER_ENDPOINT (production Xledger). */
     endpoint: z.url().optional(),
-    token: z.string().min(8, 'must be an Xledger API token'),
+    token: xledgerTokenSchema,
   }),
   /** The Entity Owner ID: the owner entity whose data (and its clients') this tenant receives. */
   entityOwnerDbId: z.number().int().positive(),

@@ -1,5 +1,7 @@
 import type { InvoiceStatus, TenantStatus } from '../client';
+import type { TenantSchemaCheck } from '../store/tenants';
 import { postingSettingsOf, type TenantSettings } from '../tenant';
+import { isNeeded, mismatchText, type SchemaCheckReport } from '../xledger/schema-check';
 import { intervalMinutesFor } from '../schedules';
 import { dataTypes } from '../datatypes/registry';
 
@@ -76,16 +78,96 @@ export function tenantsTable(tenants: TenantSettings[]): string {
   );
 }
 
-/** What `tenant upsert` prints: the stored settings and the interval of each enabled type. */
-export function tenantSummary(tenant: TenantSettings): string {
+/**
+ * What `tenant upsert` prints: the stored settings, the interval of each enabled type, and
+ * what the live schema check found.
+ */
+export function tenantSummary(tenant: TenantSettings & { schemaCheck?: TenantSchemaCheck }): string {
   const enabled = dataTypes.filter((type) => type.enabledFor(tenant.options));
   return (
     `Tenant ${tenant.tenantId} saved (entity owner ${tenant.entityOwnerDbId}, ${tenant.xledger.endpoint}).\n` +
     table(
       ['DATA TYPE', 'EVERY'],
       enabled.map((type) => [type.name, minutes(intervalMinutesFor(tenant, type.name))]),
-    )
+    ) +
+    (tenant.schemaCheck ? schemaCheckLines(tenant.schemaCheck).join('\n') + '\n' : '')
   );
+}
+
+/** The stored schema check, for upsert and status: `Schema check:  …` and its warnings. */
+function schemaCheckLines(check: TenantSchemaCheck, now?: number): string[] {
+  const outcome =
+    check.outcome === 'verified'
+      ? "verified: every operation the tenant needs fits Xledger's schema"
+      : check.outcome === 'not_verified'
+        ? (check.note ?? 'schema not verified')
+        : "WARNING: saved despite operations that do not fit Xledger's schema";
+  return [
+    `Schema check:  ${outcome}${now === undefined ? '' : `; checked ${when(check.checkedAt, now)}`}`,
+    ...check.warnings.map((warning) => `  WARNING: ${warning}`),
+  ];
+}
+
+/**
+ * The live schema check's report: the schema, one line per operation (ok, or its mismatches),
+ * the owner and the scopes (with --owner), the requests it cost, and the verdict. An operation
+ * a tenant does not need is marked so; it does not decide the verdict.
+ */
+export function checkText(report: SchemaCheckReport & { tenantId?: string }): string {
+  const out: string[] = [];
+  out.push(`Xledger check of ${report.endpoint}${report.tenantId ? ` for tenant ${report.tenantId}` : ''}`);
+  if (report.schema.verified) {
+    const failing = report.operations.filter((operation) => !operation.ok).length;
+    out.push(
+      `Schema:        introspected (${report.schema.types} types); ${report.operations.length} operations checked, ${failing} do not fit`,
+    );
+    const width = Math.max(...report.operations.map((operation) => operation.name.length));
+    for (const operation of report.operations) {
+      const unneeded = isNeeded(operation.usedBy, report.neededBy) ? '' : ' (not needed by this tenant)';
+      out.push(
+        operation.ok
+          ? `  ok        ${operation.name}${unneeded}`
+          : `  MISMATCH  ${operation.name.padEnd(width)}  ${mismatchText(operation.mismatches)}${unneeded}`,
+      );
+    }
+  } else {
+    out.push(`Schema:        could not verify (not a failure): ${report.schema.reason}`);
+  }
+  if (report.owner) {
+    const owner = report.owner;
+    const name = owner.entity?.code ? ` (${owner.entity.code})` : '';
+    out.push(
+      owner.visible === true
+        ? `Owner:         ${owner.dbId}${name} visible to the token; clients ${owner.clientDbIds.join(', ') || 'none'} (${owner.entitiesSeen} entities seen)`
+        : owner.visible === false
+          ? `Owner:         NOT VISIBLE: the token cannot see entity ${owner.dbId} (${owner.entitiesSeen} entities seen)`
+          : `Owner:         NOT CHECKED: ${owner.error}`,
+    );
+  }
+  if (report.scopes) {
+    const { readable, missing, unprobed } = report.scopes;
+    out.push(
+      `Scopes:        ${readable.length} query fields readable; ${missing.length === 0 ? 'no scope missing' : `${missing.length} refused for a missing scope`}`,
+    );
+    for (const entry of missing) {
+      const unneeded = isNeeded(entry.usedBy, report.neededBy) ? '' : ' (not needed by this tenant)';
+      out.push(
+        `  MISSING   ${entry.scope ?? '(scope unnamed)'} for ${entry.field} (data types: ${entry.usedBy.join(', ')})${unneeded}`,
+      );
+    }
+    for (const entry of unprobed) out.push(`  not probed ${entry.field}: ${entry.reason}`);
+  }
+  const kb = Math.round(report.usage.bytesReceived / 1024);
+  out.push(`Requests:      ${report.usage.requests} (${kb} kB received)`);
+  if (report.ok) {
+    out.push(
+      `Result:        ok${report.schema.verified ? '' : ' (schema not verified: Xledger would not introspect)'}`,
+    );
+  } else {
+    out.push(`Result:        ${report.problems.length} problem(s)`);
+    for (const problem of report.problems) out.push(`  - ${problem}`);
+  }
+  return out.join('\n') + '\n';
 }
 
 export function statusText(status: TenantStatus, now = Date.now()): string {
@@ -113,6 +195,7 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
   } else {
     out.push('Resyncs:       tenant workflow not running');
   }
+  if (status.schemaCheck) out.push(...schemaCheckLines(status.schemaCheck, now));
   const invoiceStates = Object.entries(status.invoices).filter(([, count]) => count > 0);
   out.push(
     `Invoices:      ${invoiceStates.length === 0 ? 'none submitted' : invoiceStates.map(([state, count]) => `${count} ${state}`).join(', ')}`,

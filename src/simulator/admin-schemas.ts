@@ -159,3 +159,7 @@ export const countersResetSchema = z.object({ token: z.string().min(1).optional(
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
 }
+
+export const introspectionSchema = z.object({ enabled: z.boolean() }).strict();
+
+export const removeFieldSchema = z.object({ type: z.string().min(1), field: z.string().min(1) }).strict();

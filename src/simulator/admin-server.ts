@@ -11,13 +11,16 @@ import {
   countersResetSchema,
   describeIssues,
   glImportModelSchema,
+  introspectionSchema,
   limitsSchema,
   RECORD_SCHEMAS,
+  removeFieldSchema,
   tokenSchema,
 } from './admin-schemas';
 import { faultInputSchema, type Faults } from './faults';
 import { linesOfOwner, type GlImport } from './gl-import';
 import type { Limits, UsageCounters } from './limits';
+import { SchemaVariantError, type ServedSchema } from './served-schema';
 import { RECORD_TYPES, type RecordType, type SimulatorState } from './state';
 
 export interface AdminServerDeps {
@@ -27,6 +30,7 @@ export interface AdminServerDeps {
   counters: UsageCounters;
   faults: Faults;
   log: Logger;
+  served: ServedSchema;
 }
 
 class HttpError extends Error {
@@ -65,7 +69,7 @@ function integer(value: string | undefined, name: string): number {
 }
 
 export function createAdminServer(deps: AdminServerDeps): http.Server {
-  const { state, glImport, limits, counters, faults, log } = deps;
+  const { state, glImport, limits, counters, faults, log, served } = deps;
 
   const requireEntity = (dbId: number, field = 'ownerDbId') => {
     if (!state.entity(dbId)) throw new HttpError(400, `${field}: no entity with dbId ${dbId}`);
@@ -259,6 +263,36 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
       method: 'POST',
       pattern: /^\/admin\/gl-import\/process$/,
       handler: () => ({ processed: glImport.processAllPending() }),
+    },
+    { method: 'GET', pattern: /^\/admin\/schema$/, handler: () => served.describe() },
+    {
+      method: 'PUT',
+      pattern: /^\/admin\/introspection$/,
+      handler: (_match, body) => {
+        served.introspection = parseBody(introspectionSchema, body).enabled;
+        return served.describe();
+      },
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/admin\/schema\/remove-field$/,
+      handler: (_match, body) => {
+        try {
+          served.removeField(parseBody(removeFieldSchema, body));
+        } catch (error) {
+          if (error instanceof SchemaVariantError) throw new HttpError(400, error.message);
+          throw error;
+        }
+        return served.describe();
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/admin\/schema\/reset$/,
+      handler: () => {
+        served.reset();
+        return served.describe();
+      },
     },
     {
       method: 'GET',

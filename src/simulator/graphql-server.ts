@@ -29,13 +29,15 @@ import {
   type UsageCounters,
 } from './limits';
 import type { RequestContext } from './resolvers';
+import type { ServedSchema } from './served-schema';
 import type { SimulatorState } from './state';
 
 export const GRAPHQL_PATH = '/graphql';
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 export interface GraphqlServerDeps {
-  schema: GraphQLSchema;
+  /** The schema served now (a variant, introspection on or off: served-schema.ts). */
+  served: ServedSchema;
   state: SimulatorState;
   glImport: GlImport;
   limits: Limits;
@@ -150,8 +152,17 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
-  const { schema, state, glImport, limits, counters, faults, log } = deps;
-  const documents = new DocumentCache(schema);
+  const { served, state, glImport, limits, counters, faults, log } = deps;
+  // One cache per served schema: a variant validates documents afresh.
+  const caches = new WeakMap<GraphQLSchema, DocumentCache>();
+  const documentsFor = (schema: GraphQLSchema): DocumentCache => {
+    let cache = caches.get(schema);
+    if (!cache) {
+      cache = new DocumentCache(schema);
+      caches.set(schema, cache);
+    }
+    return cache;
+  };
 
   const send = (response: ServerResponse, status: number, body: unknown): number => {
     const payload = Buffer.from(JSON.stringify(body));
@@ -217,9 +228,17 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
         bytesOut = send(response, 400, { errors: [xledgerError(payloadError, 'BAD_REQUEST')] });
         return;
       }
-      const prepared = documents.get(query);
+      const schema = served.current;
+      const prepared = documentsFor(schema).get(query);
       if (!prepared.document) {
         bytesOut = send(response, prepared.status, { errors: prepared.errors });
+        return;
+      }
+      const introspectionRefused = served.introspectionRefusal(prepared.document);
+      if (introspectionRefused.length > 0) {
+        bytesOut = send(response, 400, {
+          errors: introspectionRefused.map((error) => fromGraphQLError(error, 'GRAPHQL_VALIDATION_FAILED')),
+        });
         return;
       }
       const fault = faults.take({ tokenName: token.name, tokenSecret: token.secret, fields });

@@ -10,8 +10,8 @@ import { Faults } from './faults';
 import { GlImport, type ProcessedLineModel } from './gl-import';
 import { createGraphqlServer, GRAPHQL_PATH } from './graphql-server';
 import { Limits, UsageCounters, type LimitSettings } from './limits';
-import { buildSimulatorSchema } from './resolvers';
 import { createSeededState } from './seed';
+import { ServedSchema, type RemovedField } from './served-schema';
 import type { SimulatorState } from './state';
 
 export { SEED_TOKENS, SCOPES, READ_SCOPES, ROOT_FIELD_SCOPES, type Scope, type SeedTokenName } from './auth';
@@ -25,6 +25,7 @@ export {
   type OwnerSet,
 } from './state';
 export { buildSimulatorSchema, loadSchemaText } from './resolvers';
+export { ServedSchema, SchemaVariantError, type RemovedField } from './served-schema';
 export { LEDGER_TYPES, ASSET_STATUSES } from './shapes';
 export { toCetWallClock, cetWallClockToInstant, cetToday } from './clock';
 export { FAULT_KINDS, TIMEOUT_MESSAGE, TIMEOUT_CODE, type FaultKind, type FaultInput } from './faults';
@@ -58,6 +59,13 @@ export interface SimulatorOptions {
    * (`disappear`, the default); see ProcessedLineModel in gl-import.ts.
    */
   processedLines?: ProcessedLineModel;
+  /** Answer introspection, as the real API does (default true); admin: PUT /admin/introspection. */
+  introspection?: boolean;
+  /**
+   * Serve a variant of the schema without these fields, e.g. `[{ type: 'Supplier', field:
+   * 'email' }]` (for tests of the live schema check); admin: PUT /admin/schema/remove-field.
+   */
+  removeFields?: RemovedField[];
   /** Xledger's limits; all off by default. */
   limits?: {
     burst?: boolean;
@@ -76,6 +84,8 @@ export interface RunningSimulator {
   faults: Faults;
   counters: UsageCounters;
   glImport: GlImport;
+  /** The schema served now: introspection switch and variants. */
+  schema: ServedSchema;
   close(): Promise<void>;
 }
 
@@ -105,14 +115,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   const state = createSeededState({ seed, suppliers });
   if (options.deltaRetentionMs !== undefined) state.deltaRetentionMs = options.deltaRetentionMs;
-  const schema = buildSimulatorSchema();
+  const served = new ServedSchema({
+    ...(options.introspection !== undefined ? { introspection: options.introspection } : {}),
+    ...(options.removeFields ? { removeFields: options.removeFields } : {}),
+  });
   const glImport = new GlImport(state, options.importProcessingDelayMs ?? 1000, options.processedLines);
   const limits = new Limits(options.limits ?? {});
   const counters = new UsageCounters();
   const faults = new Faults(seed);
-  const deps = { state, glImport, limits, counters, faults, log };
+  const deps = { state, glImport, limits, counters, faults, log, served };
 
-  const graphqlServer = createGraphqlServer({ ...deps, schema });
+  const graphqlServer = createGraphqlServer(deps);
   const adminServer = createAdminServer(deps);
   const port = await listen(graphqlServer, options.port ?? 0, host);
   let adminPort: number;
@@ -136,6 +149,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     faults,
     counters,
     glImport,
+    schema: served,
     async close() {
       if (closed) return;
       closed = true;

@@ -29,12 +29,13 @@ const optionsSchema = z
     concurrency: flag.default(false),
     'monthly-credits': z.coerce.number().int().min(0).optional(),
     'delta-retention-hours': z.coerce.number().positive().default(72),
+    introspection: flag.default(true),
   })
   .strict();
 
 const usage = `Usage: tsx src/simulator/main.ts [--seed N] [--suppliers N] [--host H] [--port P] [--admin-port P]
        [--import-delay-ms MS] [--processed-lines disappear|stay] [--burst on|off] [--concurrency on|off]
-       [--monthly-credits N] [--delta-retention-hours H]`;
+       [--monthly-credits N] [--delta-retention-hours H] [--introspection on|off]`;
 
 async function main(): Promise<void> {
   let values: Record<string, unknown>;
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     importProcessingDelayMs: options['import-delay-ms'],
     deltaRetentionMs: options['delta-retention-hours'] * 3_600_000,
     processedLines: options['processed-lines'],
+    introspection: options.introspection,
     limits: {
       burst: options.burst,
       concurrency: options.concurrency,

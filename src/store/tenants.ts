@@ -3,9 +3,28 @@ import type { TenantConfig, TenantSettings } from '../tenant';
 import { collections } from './db';
 import type { TokenCipher } from './token-cipher';
 
+/**
+ * What the live schema check found when the tenant was last saved (src/xledger/schema-check.ts):
+ * shown by the tenant's status.
+ */
+export interface TenantSchemaCheck {
+  checkedAt: string;
+  /**
+   * verified: every operation the tenant needs fits Xledger's schema; not_verified: Xledger
+   * refused introspection (nothing was validated); mismatch_accepted: some do not fit, and the
+   * tenant was saved anyway on request (acceptSchemaMismatch).
+   */
+  outcome: 'verified' | 'not_verified' | 'mismatch_accepted';
+  /** e.g. "schema not verified: Xledger refused introspection: …" */
+  note: string | null;
+  /** Accepted mismatches and missing scopes, one line each. */
+  warnings: string[];
+}
+
 interface TenantDocument extends TenantSettings {
   _id: string;
   tokenCiphertext: string;
+  schemaCheck?: TenantSchemaCheck;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,7 +48,11 @@ export class TenantStore {
     return this.db.collection<TenantDocument>(collections.tenants);
   }
 
-  async save(config: TenantConfig, now = new Date()): Promise<TenantSettings> {
+  async save(
+    config: TenantConfig,
+    now = new Date(),
+    schemaCheck?: TenantSchemaCheck,
+  ): Promise<TenantSettings> {
     const settings = this.settingsOf(config);
     await this.collection.updateOne(
       { _id: config.tenantId },
@@ -37,6 +60,7 @@ export class TenantStore {
         $set: {
           ...settings,
           tokenCiphertext: this.cipher.encrypt(config.xledger.token, config.tenantId),
+          ...(schemaCheck ? { schemaCheck } : {}),
           updatedAt: now,
         },
         $setOnInsert: { createdAt: now },
@@ -47,15 +71,25 @@ export class TenantStore {
   }
 
   async get(tenantId: string): Promise<TenantSettings> {
-    const doc = await this.collection.findOne({ _id: tenantId }, { projection: { tokenCiphertext: 0 } });
+    const doc = await this.collection.findOne(
+      { _id: tenantId },
+      { projection: { tokenCiphertext: 0, schemaCheck: 0 } },
+    );
     if (!doc) throw new UnknownTenantError(tenantId);
     const { _id, createdAt: _c, updatedAt: _u, ...settings } = doc;
     return settings;
   }
 
+  /** What the live schema check found when the tenant was last saved; null before any. */
+  async schemaCheck(tenantId: string): Promise<TenantSchemaCheck | null> {
+    const doc = await this.collection.findOne({ _id: tenantId }, { projection: { schemaCheck: 1 } });
+    if (!doc) throw new UnknownTenantError(tenantId);
+    return doc.schemaCheck ?? null;
+  }
+
   async list(): Promise<TenantSettings[]> {
     const docs = await this.collection
-      .find({}, { projection: { tokenCiphertext: 0 } })
+      .find({}, { projection: { tokenCiphertext: 0, schemaCheck: 0 } })
       .sort({ _id: 1 })
       .toArray();
     return docs.map(({ _id, createdAt: _c, updatedAt: _u, ...settings }) => settings);

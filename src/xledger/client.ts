@@ -3,6 +3,7 @@ import {
   errorFromGraphQLErrors,
   errorFromHttpStatus,
   errorFromNetwork,
+  errorsFromGraphQLErrors,
   XledgerError,
   type XledgerGraphQLError,
 } from './errors';
@@ -15,6 +16,15 @@ export interface XledgerClientOptions {
   gate: RequestGate;
   /** How often a rate-limited request is retried in place before the error goes up. */
   maxRateLimitRetries?: number;
+}
+
+/**
+ * An answer that ran but in which some fields failed: what data came back (null when a failed
+ * non-null field took the whole answer with it) and each field's error, cast on its own.
+ */
+export interface PartialAnswer<T> {
+  data: T | null;
+  fieldErrors: XledgerError[];
 }
 
 /** What a client has cost so far: Xledger charges per request and per MB. */
@@ -46,10 +56,46 @@ export class XledgerClient {
   }
 
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    return this.withRetries(() => this.send<T>(query, variables));
+  }
+
+  /**
+   * Like request(), but an answer whose errors all name a field (the request ran; those fields
+   * failed) is returned with each error cast on its own, instead of thrown as one. A request
+   * refused as a whole (no field named: auth, limits, validation) still throws. For probes that
+   * ask many fields at once and want to know which of them failed.
+   */
+  async requestAllowingFieldErrors<T>(
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<PartialAnswer<T>> {
+    return this.withRetries(async () => {
+      try {
+        return { data: await this.graphql.request<T>(query, variables), fieldErrors: [] };
+      } catch (error) {
+        if (error instanceof ClientError) {
+          const errors = (error.response.errors ?? []) as XledgerGraphQLError[];
+          const status = error.response.status;
+          const fieldErrors = status < 400 ? errorsFromGraphQLErrors(errors, status) : [];
+          if (errors.length > 0 && errors.every((entry) => entry.path?.length) && fieldErrors.length > 0) {
+            // Limits and a refused token are about the whole request, even when they name a field.
+            const wholeRequest = fieldErrors.find((entry) =>
+              ['unauthorized', 'rate_limited', 'credits_exhausted'].includes(entry.kind),
+            );
+            if (wholeRequest) throw wholeRequest;
+            return { data: (error.response.data as T | undefined) ?? null, fieldErrors };
+          }
+        }
+        throw this.cast(error);
+      }
+    });
+  }
+
+  private async withRetries<T>(send: () => Promise<T>): Promise<T> {
     const maxRetries = this.options.maxRateLimitRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.options.gate.run(() => this.send<T>(query, variables));
+        return await this.options.gate.run(send);
       } catch (error) {
         if (error instanceof XledgerError && error.kind === 'rate_limited' && attempt < maxRetries) {
           const wait = error.details.retryAfterMs ?? 1_000;

@@ -8,7 +8,8 @@ export interface XledgerEntity {
   parentDbId: number | null;
 }
 
-interface EntitiesData {
+/** The answer to the entity tree's field (in entityTree, or beside other fields in one request). */
+export interface EntitiesData {
   entities: {
     /** null: Xledger's empty answer. */
     edges: Array<{
@@ -26,6 +27,10 @@ interface EntitiesData {
 export async function readEntityTree(client: XledgerClient): Promise<XledgerEntity[]> {
   const operation = entityTree();
   const data = await client.request<EntitiesData>(operation.document, operation.variables);
+  return entitiesOf(data);
+}
+
+export function entitiesOf(data: EntitiesData): XledgerEntity[] {
   return (data.entities?.edges ?? []).map(({ node }) => ({
     dbId: Number(node.dbId),
     code: node.code,

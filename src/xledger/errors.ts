@@ -58,7 +58,7 @@ const CONCURRENCY_RETRY_MS = 1_000;
 
 export function errorFromGraphQLErrors(errors: readonly XledgerGraphQLError[], status: number): XledgerError {
   // The most actionable error wins: auth before scope before limits before the rest.
-  const classified = errors.map((error) => classifyOne(error, status));
+  const classified = errorsFromGraphQLErrors(errors, status);
   const order: XledgerErrorKind[] = [
     'unauthorized',
     'missing_scope',
@@ -73,6 +73,14 @@ export function errorFromGraphQLErrors(errors: readonly XledgerGraphQLError[], s
     classified[0] ??
     new XledgerError('transient', `Xledger answered HTTP ${status} without an error`, { status })
   );
+}
+
+/** Each entry of an `errors[]` cast on its own, in Xledger's order (for answers with partial data). */
+export function errorsFromGraphQLErrors(
+  errors: readonly XledgerGraphQLError[],
+  status: number,
+): XledgerError[] {
+  return errors.map((error) => classifyOne(error, status));
 }
 
 function classifyOne(error: XledgerGraphQLError, status: number): XledgerError {
@@ -90,7 +98,12 @@ function classifyOne(error: XledgerGraphQLError, status: number): XledgerError {
     return new XledgerError(
       'missing_scope',
       `The Xledger token lacks the scope ${scope ?? '(unnamed)'}${field}: ${message}`,
-      { code, status, ...(scope ? { scope } : {}) },
+      {
+        code,
+        status,
+        ...(scope ? { scope } : {}),
+        ...(error.path?.length ? { path: error.path.map(String) } : {}),
+      },
     );
   }
   if (code.endsWith('INSUFFICIENT_CREDITS')) {

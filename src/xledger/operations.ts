@@ -10,6 +10,7 @@
  *   variables, as Xledger's own sample does: `filter: { modifiedAt_gte: $since }`;
  * - readers treat `"edges": null` as an empty page (paginate.ts, deltas.ts, entities.ts).
  */
+import { getIntrospectionQuery, Kind, OperationTypeNode, parse } from 'graphql';
 import { dataTypes } from '../datatypes/registry';
 import type { StreamDefinition } from '../datatypes/stream';
 import type { DeltaField } from './deltas';
@@ -189,11 +190,13 @@ export function deltasPage(field: DeltaField): Operation {
  * The entity tree (owner and clients), in one request: installations have far fewer than
  * Xledger's 10,000 records per request.
  */
+const ENTITY_TREE_FIELD =
+  'entities(first: 10000) { edges { node { dbId code description parent { dbId } } } }';
+
 export function entityTree(): Operation {
   return {
     name: 'entityTree',
-    document:
-      'query entityTree { entities(first: 10000) { edges { node { dbId code description parent { dbId } } } } }',
+    document: `query entityTree { ${ENTITY_TREE_FIELD} }`,
     variables: {},
   };
 }
@@ -255,22 +258,108 @@ function streamVariants(stream: StreamDefinition): Operation[] {
   return operations;
 }
 
+/** An operation of the catalogue, with what needs it. */
+export interface CatalogueOperation extends Operation {
+  /**
+   * The data types whose syncs send it, and `invoices` for the posting documents: a tenant needs
+   * the operations used by its enabled data types and by `invoices` (every tenant posts).
+   */
+  usedBy: string[];
+}
+
+/** What posting needs, in `usedBy`: the tenant's `invoices` schedule. */
+export const POSTING_USER = 'invoices';
+
 /**
- * Every document the client can send, with example variables: each stream's pages (with and
- * without their change filter and delta companion), the delta queries alone, the entity tree,
- * the look-ups, and the posting operations.
+ * Every document the client can send while syncing and posting, with example variables and
+ * what needs each: each stream's pages (with and without their change filter and delta
+ * companion), the delta queries alone, the entity tree, the look-ups, and the posting
+ * operations. (The live schema check's own two documents are built here too:
+ * introspectionQuery() and scopeProbe().)
  */
-export function listOperations(): Operation[] {
-  const streams = dataTypes.flatMap((type) => type.streams);
-  const deltaFields = [...new Set(streams.flatMap((stream) => (stream.deltas ? [stream.deltas] : [])))];
-  return [
-    ...streams.flatMap(streamVariants),
-    ...deltaFields.map(deltasPage),
-    entityTree(),
-    objectKindPages().first,
+export function listOperations(): CatalogueOperation[] {
+  const users = (pick: (stream: StreamDefinition) => boolean) =>
+    dataTypes.filter((type) => type.streams.some(pick)).map((type) => type.name);
+  const deltaFields = [
+    ...new Set(dataTypes.flatMap((type) => type.streams.flatMap((s) => (s.deltas ? [s.deltas] : [])))),
+  ];
+  const operations: CatalogueOperation[] = [
+    ...dataTypes.flatMap((type) =>
+      type.streams.flatMap(streamVariants).map((operation) => ({ ...operation, usedBy: [type.name] })),
+    ),
+    ...deltaFields.map((field) => ({
+      ...deltasPage(field),
+      usedBy: users((stream) => stream.deltas === field),
+    })),
+    // Every sync decides ownership from the entity tree.
+    { ...entityTree(), usedBy: dataTypes.map((type) => type.name) },
+    { ...objectKindPages().first, usedBy: users((stream) => stream.lookup !== undefined) },
     // EXTENSION POINT — posting: the documents of src/xledger/gl-import.ts (addGLImportItems,
     // the look-ups before a create, the outcome check) join the catalogue through the list that
     // module exports. A new posting document is added there, never built elsewhere.
-    ...postingOperations(),
-  ].map(withExamples);
+    ...postingOperations().map((operation) => ({ ...operation, usedBy: [POSTING_USER] })),
+  ];
+  return operations.map((operation) => ({ ...operation, ...withExamples(operation) }));
+}
+
+// --- the live schema check's own documents ---------------------------------------------------
+
+/**
+ * graphql-js's standard introspection query, without descriptions: the check needs types,
+ * fields and arguments only, and Xledger charges per MB received as well as per request.
+ */
+export function introspectionQuery(): Operation {
+  return {
+    name: 'IntrospectionQuery',
+    document: getIntrospectionQuery({ descriptions: false }),
+    variables: {},
+  };
+}
+
+/** A query field the catalogue reads, with what needs it and the scope its stream names. */
+export interface QueriedField {
+  field: string;
+  usedBy: string[];
+  /** The scope the data type declares for it (an error from Xledger may name its own). */
+  scope: string | null;
+}
+
+/** Every root field the catalogue's queries read (mutations are never probed: they would write). */
+export function queriedFields(): QueriedField[] {
+  const byField = new Map<string, QueriedField>();
+  const scopes = new Map<string, string>();
+  for (const stream of dataTypes.flatMap((type) => type.streams)) {
+    scopes.set(stream.rootField, stream.scope);
+    if (stream.deltas) scopes.set(stream.deltas, stream.scope);
+  }
+  for (const operation of listOperations()) {
+    for (const definition of parse(operation.document).definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      if (definition.operation !== OperationTypeNode.QUERY) continue;
+      for (const selection of definition.selectionSet.selections) {
+        if (selection.kind !== Kind.FIELD) continue;
+        const field = selection.name.value;
+        const entry = byField.get(field) ?? { field, usedBy: [], scope: scopes.get(field) ?? null };
+        entry.usedBy = [...new Set([...entry.usedBy, ...operation.usedBy])];
+        byField.set(field, entry);
+      }
+    }
+  }
+  return [...byField.values()];
+}
+
+/**
+ * One request that reads each given root field cheaply (`first: 1`, ids only), to learn which
+ * scopes the token lacks; `entities` is read whole, as entityTree reads it, to learn whether the
+ * token sees the tenant's owner. Each field is asked once, under its own name.
+ */
+export function scopeProbe(fields: readonly string[]): Operation {
+  const selections = fields.map((field) =>
+    field === 'entities' ? ENTITY_TREE_FIELD : `${field}(first: 1) { edges { node { dbId } } }`,
+  );
+  return {
+    name: 'scopeProbe',
+    document: `query scopeProbe {\n  ${selections.join('\n  ')}\n}`,
+    variables: {},
+  };
 }

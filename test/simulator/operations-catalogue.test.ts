@@ -15,7 +15,14 @@ import {
   type RunningSimulator,
 } from '../../src/simulator/index';
 import { postingOperations } from '../../src/xledger/gl-import';
-import { CONFIRMED_TYPE_NAMES, listOperations } from '../../src/xledger/operations';
+import {
+  CONFIRMED_TYPE_NAMES,
+  introspectionQuery,
+  listOperations,
+  POSTING_USER,
+  queriedFields,
+  scopeProbe,
+} from '../../src/xledger/operations';
 import { gql } from './helpers';
 
 const schema = buildSimulatorSchema();
@@ -56,6 +63,31 @@ describe('the catalogue of operations', () => {
     expect(names).toEqual(expect.arrayContaining(['entityTree', 'objectKindsLookup', ...postingNames]));
     expect(names).toContain('suppliersPageSinceWithDeltas');
     expect(names).toContain('taxRulesPageSince');
+  });
+
+  it('says what needs each operation: data types, and invoices for posting', () => {
+    const known = [...dataTypes.map((type) => type.name), POSTING_USER];
+    for (const operation of operations) {
+      expect(operation.usedBy.length, operation.name).toBeGreaterThan(0);
+      for (const user of operation.usedBy) expect(known, operation.name).toContain(user);
+    }
+    const usedBy = (name: string) => operations.find((operation) => operation.name === name)?.usedBy;
+    expect(usedBy('suppliersPage')).toEqual(['suppliers']);
+    expect(usedBy('assetsPage')).toEqual(['fixedAssets']);
+    expect(usedBy('objectKindsLookup')).toEqual(['vatCodes']);
+    expect(usedBy('entityTree')).toEqual(dataTypes.map((type) => type.name));
+    for (const name of postingNames) expect(usedBy(name)).toEqual([POSTING_USER]);
+  });
+
+  it("the live schema check's own documents (introspection, scope probe) validate and run", async () => {
+    const fields = queriedFields().map((entry) => entry.field);
+    expect(fields).toEqual(expect.arrayContaining(['entities', 'suppliers', 'supplier_deltas', 'assets']));
+    expect(fields).not.toContain('addGLImportItems');
+    for (const operation of [introspectionQuery(), scopeProbe(fields)]) {
+      expect(validate(schema, parse(operation.document)).map((error) => error.message)).toEqual([]);
+      const result = await gql(sim, SEED_TOKENS.owner1, operation.document);
+      expect(result.body.errors, operation.name).toBeUndefined();
+    }
   });
 
   it.each(operations.map((operation) => [operation.name, operation] as const))(

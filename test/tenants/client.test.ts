@@ -15,6 +15,9 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  // Tenant workflow and schedule ids are global in the Temporal namespace, and this file's
+  // worker stops with it: leave nothing behind for another file's tenant of the same id.
+  await api?.removeTenant('api-north', { purge: true, force: true }).catch(() => undefined);
   await api?.close();
   await h?.close();
 });
@@ -22,16 +25,16 @@ afterAll(async () => {
 describe('tenants', () => {
   it('onboards a tenant with one schedule per enabled data type', async () => {
     await api.upsertTenant({
-      tenantId: 'north',
+      tenantId: 'api-north',
       xledger: { token: SEED_TOKENS.root },
       entityOwnerDbId: SEED_ENTITIES.owner1,
     });
-    const description = await h.client.schedule.getHandle(scheduleId('north', 'suppliers')).describe();
+    const description = await h.client.schedule.getHandle(scheduleId('api-north', 'suppliers')).describe();
     expect(description.spec.intervals?.[0]?.every).toBe(30 * 60_000);
     await expect(
-      h.client.schedule.getHandle(scheduleId('north', 'fixedAssets')).describe(),
+      h.client.schedule.getHandle(scheduleId('api-north', 'fixedAssets')).describe(),
     ).rejects.toThrow();
-    const status = await api.tenantStatus('north');
+    const status = await api.tenantStatus('api-north');
     expect(status.dataTypes.map((d) => d.dataType)).toEqual([
       'suppliers',
       'accounts',
@@ -44,7 +47,7 @@ describe('tenants', () => {
 
   it('refuses an owner the token cannot see, naming the field', async () => {
     const attempt = api.upsertTenant({
-      tenantId: 'south',
+      tenantId: 'api-south',
       xledger: { token: SEED_TOKENS.owner1 },
       entityOwnerDbId: SEED_ENTITIES.owner2,
     });
@@ -53,9 +56,9 @@ describe('tenants', () => {
   });
 
   it('a resync signal runs the sync', async () => {
-    await api.forceResync('north', { dataTypes: ['suppliers'], full: true });
+    await api.forceResync('api-north', { dataTypes: ['suppliers'], full: true });
     for (let i = 0; i < 60; i++) {
-      const status = await api.tenantStatus('north');
+      const status = await api.tenantStatus('api-north');
       const suppliers = status.dataTypes.find((d) => d.dataType === 'suppliers');
       if (suppliers?.lastRun) {
         expect(suppliers.lastRun.trigger).toBe('resync');

@@ -1,0 +1,399 @@
+/**
+ * The live schema check: does every document the client will send fit the schema Xledger
+ * actually serves to this token? Xledger's introspection is enabled (H), so the token itself
+ * can fetch the schema, and every operation of the catalogue (operations.ts) is validated
+ * against it with graphql-js — the one check that settles each (A) and (M) of
+ * ../shared/xledger-api.md for that tenant, before its first sync.
+ *
+ * With an owner id it also reads the entity tree (does the token see the owner?) and probes
+ * each queried root field once, cheaply, to find the scopes the token lacks.
+ *
+ * Cost — Xledger charges per request (and per MB), so the check makes few:
+ * - 1 request: the introspection query (without descriptions: roughly half the bytes);
+ * - with an owner, 1 more: the entity tree and a `first: 1` read of every queried root field,
+ *   together in one request. Only when Xledger refuses some of those fields does it ask again:
+ *   without the refused ones when the refusal nulled the whole answer (graphql-js stops at the
+ *   first failing non-null root field: one more request per missing scope), or one request per
+ *   field when Xledger refused the probe as a whole without naming a field.
+ * So 1 request without an owner, 2 with one when the token has every scope; plus at most one
+ * retry of a request Xledger's rate limit refused. `usage` in the result counts them.
+ */
+import {
+  buildClientSchema,
+  getVariableValues,
+  Kind,
+  parse,
+  validate,
+  visit,
+  type ASTNode,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  type IntrospectionQuery,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { XledgerClient, type XledgerUsage } from './client';
+import { entitiesOf, type EntitiesData, type XledgerEntity } from './entities';
+import { XledgerError } from './errors';
+import {
+  introspectionQuery,
+  listOperations,
+  queriedFields,
+  scopeProbe,
+  type CatalogueOperation,
+  type QueriedField,
+} from './operations';
+import { RequestGate } from './request-gate';
+
+export interface SchemaMismatch {
+  /** Where in the document: `suppliers.edges.node.email`, `suppliers(filter.modifiedAt_gte)`, `$since`. */
+  path: string | null;
+  /** graphql-js's message, e.g. `Cannot query field "email" on type "Supplier".` */
+  message: string;
+}
+
+export interface OperationCheck {
+  name: string;
+  usedBy: string[];
+  ok: boolean;
+  mismatches: SchemaMismatch[];
+}
+
+export type SchemaVerdict =
+  | { verified: true; types: number }
+  /** Xledger refused introspection (or answered something unusable): nothing was validated. */
+  | { verified: false; reason: string };
+
+export interface MissingScope {
+  /** As Xledger names it, else as the data type declares it; null when neither says. */
+  scope: string | null;
+  field: string;
+  usedBy: string[];
+  message: string;
+}
+
+export interface ScopeCheck {
+  /** The root fields read without a refusal. */
+  readable: string[];
+  missing: MissingScope[];
+  /** Fields not probed or refused for another reason (not in the live schema, an argument refused). */
+  unprobed: Array<{ field: string; usedBy: string[]; reason: string }>;
+}
+
+export interface OwnerCheck {
+  dbId: number;
+  /** null when the entity tree could not be read (`error` says why). */
+  visible: boolean | null;
+  entity: { dbId: number; code: string | null; description: string | null } | null;
+  /** Entities whose parent is the owner. */
+  clientDbIds: number[];
+  entitiesSeen: number;
+  error: string | null;
+}
+
+export interface SchemaCheckResult {
+  endpoint: string;
+  schema: SchemaVerdict;
+  /** Every operation of the catalogue; empty when the schema could not be verified. */
+  operations: OperationCheck[];
+  /** Only with an owner id. */
+  owner: OwnerCheck | null;
+  /** Only with an owner id. */
+  scopes: ScopeCheck | null;
+  usage: XledgerUsage;
+}
+
+export interface SchemaCheckOptions {
+  endpoint: string;
+  token: string;
+  ownerDbId?: number;
+  requestTimeoutMs: number;
+}
+
+/**
+ * Kinds of error that mean "Xledger would not introspect" (or the answer was unusable): the
+ * schema is then not verified, which is not a failure. A refused token, a limit or an
+ * unreachable endpoint is a failure of the check itself and is thrown.
+ */
+const REFUSAL_KINDS: ReadonlySet<XledgerError['kind']> = new Set([
+  'invalid_request',
+  'missing_scope',
+  'query_timeout',
+]);
+
+export async function checkLiveSchema(options: SchemaCheckOptions): Promise<SchemaCheckResult> {
+  const client = new XledgerClient({
+    endpoint: options.endpoint,
+    token: options.token,
+    requestTimeoutMs: options.requestTimeoutMs,
+    // A few requests, one at a time, well inside Xledger's burst limit (20 per 5 s per token),
+    // leaving room for a worker that shares the token.
+    gate: new RequestGate({ maxRequestsPer5s: 10, maxConcurrentRequests: 1 }),
+    maxRateLimitRetries: 1,
+  });
+  const catalogue = listOperations();
+
+  let schema: GraphQLSchema | null = null;
+  let verdict: SchemaVerdict;
+  try {
+    const introspection = introspectionQuery();
+    const data = await client.request<IntrospectionQuery>(introspection.document, introspection.variables);
+    schema = buildClientSchema(data);
+    verdict = {
+      verified: true,
+      types: Object.keys(schema.getTypeMap()).filter((n) => !n.startsWith('__')).length,
+    };
+  } catch (error) {
+    if (error instanceof XledgerError && !REFUSAL_KINDS.has(error.kind)) throw error;
+    verdict = {
+      verified: false,
+      reason:
+        error instanceof XledgerError
+          ? `Xledger refused introspection: ${error.message}`
+          : `Xledger's introspection answer is not a usable schema: ${(error as Error).message}`,
+    };
+  }
+
+  const operations = schema ? catalogue.map((operation) => checkOperation(schema, operation)) : [];
+  let owner: OwnerCheck | null = null;
+  let scopes: ScopeCheck | null = null;
+  if (options.ownerDbId !== undefined) {
+    const probe = await probeFields(client, schema);
+    scopes = probe.scopes;
+    owner = ownerCheck(options.ownerDbId, probe.entities, probe.entitiesError);
+  }
+  return {
+    endpoint: options.endpoint,
+    schema: verdict,
+    operations,
+    owner,
+    scopes,
+    usage: { ...client.usage },
+  };
+}
+
+// --- validating one operation ----------------------------------------------------------------
+
+/** Validates an operation's document, then (when it fits) its example variables. */
+export function checkOperation(schema: GraphQLSchema, operation: CatalogueOperation): OperationCheck {
+  const document = parse(operation.document);
+  const labels = nodeLabels(document);
+  const describe = (error: GraphQLError): SchemaMismatch => ({
+    path: error.nodes?.map((node) => labels.get(node)).find((label) => label !== undefined) ?? null,
+    message: error.message,
+  });
+  let mismatches = validate(schema, document).map(describe);
+  if (mismatches.length === 0) {
+    const definition = document.definitions.find(
+      (node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION,
+    );
+    const coerced = getVariableValues(schema, definition?.variableDefinitions ?? [], operation.variables);
+    mismatches = (coerced.errors ?? []).map(describe);
+  }
+  return { name: operation.name, usedBy: operation.usedBy, ok: mismatches.length === 0, mismatches };
+}
+
+/**
+ * A readable place for every node of a document: the field path by schema names
+ * (`suppliers.edges.node.email`), an argument under its field (`suppliers(filter.modifiedAt_gte)`),
+ * a variable definition as `$name`.
+ */
+function nodeLabels(document: DocumentNode): Map<ASTNode, string> {
+  const labels = new Map<ASTNode, string>();
+  visit(document, {
+    enter(node, _key, _parent, _path, ancestors) {
+      const chain = [...ancestors.filter((a): a is ASTNode => !Array.isArray(a) && 'kind' in a), node];
+      const variable = chain.find((n) => n.kind === Kind.VARIABLE_DEFINITION);
+      if (variable && variable.kind === Kind.VARIABLE_DEFINITION) {
+        labels.set(node, `$${variable.variable.name.value}`);
+        return;
+      }
+      const fields = chain.flatMap((n) => (n.kind === Kind.FIELD ? [n.name.value] : []));
+      if (fields.length === 0) return;
+      const argument = chain.find((n) => n.kind === Kind.ARGUMENT);
+      if (argument && argument.kind === Kind.ARGUMENT) {
+        const inner = chain.flatMap((n) => (n.kind === Kind.OBJECT_FIELD ? [n.name.value] : []));
+        labels.set(node, `${fields.join('.')}(${[argument.name.value, ...inner].join('.')})`);
+        return;
+      }
+      labels.set(node, fields.join('.'));
+    },
+  });
+  return labels;
+}
+
+// --- owner and scopes ------------------------------------------------------------------------
+
+interface ProbeOutcome {
+  scopes: ScopeCheck;
+  entities: XledgerEntity[] | null;
+  entitiesError: string | null;
+}
+
+/** Kinds of field refusal the probe reports (anything else is a failure of the check). */
+const FIELD_REFUSALS: ReadonlySet<XledgerError['kind']> = new Set(['missing_scope', 'invalid_request']);
+
+async function probeFields(client: XledgerClient, schema: GraphQLSchema | null): Promise<ProbeOutcome> {
+  const fields = queriedFields();
+  const byName = new Map(fields.map((entry) => [entry.field, entry]));
+  const scopes: ScopeCheck = { readable: [], missing: [], unprobed: [] };
+  let entities: XledgerEntity[] | null = null;
+  let entitiesError: string | null = null;
+
+  const refuse = (entry: QueriedField, error: XledgerError) => {
+    if (error.kind === 'missing_scope') {
+      scopes.missing.push({
+        scope: error.details.scope ?? entry.scope,
+        field: entry.field,
+        usedBy: entry.usedBy,
+        message: error.message,
+      });
+    } else {
+      scopes.unprobed.push({ field: entry.field, usedBy: entry.usedBy, reason: error.message });
+    }
+    if (entry.field === 'entities') entitiesError = error.message;
+  };
+  const answered = (names: string[], data: Record<string, unknown>) => {
+    for (const name of names) {
+      if (!(name in data)) continue;
+      scopes.readable.push(name);
+      if (name === 'entities') entities = entitiesOf(data as unknown as EntitiesData);
+    }
+  };
+
+  // With the live schema, a field that does not fit it is not asked (its operations say why).
+  let remaining: string[] = [];
+  for (const entry of fields) {
+    const errors = schema ? validate(schema, parse(scopeProbe([entry.field]).document)) : [];
+    if (errors.length === 0) remaining.push(entry.field);
+    else {
+      const reason = `not in the live schema: ${errors.map((error) => error.message).join('; ')}`;
+      scopes.unprobed.push({ field: entry.field, usedBy: entry.usedBy, reason });
+      if (entry.field === 'entities') entitiesError = reason;
+    }
+  }
+
+  let oneByOne = false;
+  while (remaining.length > 0 && !oneByOne) {
+    const probe = scopeProbe(remaining);
+    let answer;
+    try {
+      answer = await client.requestAllowingFieldErrors<Record<string, unknown>>(probe.document);
+    } catch (error) {
+      // Refused as a whole without naming a field: ask each field alone.
+      if (error instanceof XledgerError && FIELD_REFUSALS.has(error.kind) && remaining.length > 1) {
+        oneByOne = true;
+        break;
+      }
+      if (error instanceof XledgerError && FIELD_REFUSALS.has(error.kind)) {
+        refuse(byName.get(remaining[0]!)!, error);
+        remaining = [];
+        break;
+      }
+      throw error;
+    }
+    const refused = new Set<string>();
+    for (const error of answer.fieldErrors) {
+      const field = error.details.path?.[0];
+      const entry = field === undefined ? undefined : byName.get(field);
+      if (!entry || refused.has(entry.field)) continue;
+      if (!FIELD_REFUSALS.has(error.kind)) throw error;
+      refused.add(entry.field);
+      refuse(entry, error);
+    }
+    remaining = remaining.filter((field) => !refused.has(field));
+    if (answer.data) {
+      answered(remaining, answer.data);
+      remaining = [];
+    } else if (refused.size === 0) {
+      throw new XledgerError(
+        'invalid_request',
+        'Xledger answered the scope probe with neither data nor a field error',
+      );
+    }
+    // No data: a refused non-null field took the answer with it; ask the others again.
+  }
+  if (oneByOne) {
+    for (const field of remaining) {
+      try {
+        const data = await client.request<Record<string, unknown>>(scopeProbe([field]).document);
+        answered([field], data);
+      } catch (error) {
+        if (!(error instanceof XledgerError) || !FIELD_REFUSALS.has(error.kind)) throw error;
+        refuse(byName.get(field)!, error);
+      }
+    }
+  }
+  return { scopes, entities, entitiesError };
+}
+
+function ownerCheck(dbId: number, entities: XledgerEntity[] | null, error: string | null): OwnerCheck {
+  if (!entities) {
+    return {
+      dbId,
+      visible: null,
+      entity: null,
+      clientDbIds: [],
+      entitiesSeen: 0,
+      error: error ?? 'the entity tree was not read',
+    };
+  }
+  const entity = entities.find((candidate) => candidate.dbId === dbId);
+  return {
+    dbId,
+    visible: entity !== undefined,
+    entity: entity ? { dbId: entity.dbId, code: entity.code, description: entity.description } : null,
+    clientDbIds: entities.filter((candidate) => candidate.parentDbId === dbId).map((c) => c.dbId),
+    entitiesSeen: entities.length,
+    error: null,
+  };
+}
+
+// --- the verdict -----------------------------------------------------------------------------
+
+export interface SchemaCheckReport extends SchemaCheckResult {
+  /** Whose needs decide the verdict: a tenant's enabled data types and `invoices`; null = everything. */
+  neededBy: string[] | null;
+  /** One line per problem that decides the verdict; empty when all is well. */
+  problems: string[];
+  ok: boolean;
+}
+
+export const isNeeded = (usedBy: string[], neededBy: string[] | null): boolean =>
+  neededBy === null || usedBy.some((user) => neededBy.includes(user));
+
+/**
+ * What counts: operations that do not fit the live schema, scopes the token lacks, an owner the
+ * token does not see — each only where something needed uses it (a tenant's enabled data types
+ * and `invoices`; everything when neededBy is null). An unverified schema is not a problem.
+ */
+export function assessCheck(result: SchemaCheckResult, neededBy: string[] | null): SchemaCheckReport {
+  const problems: string[] = [];
+  for (const operation of result.operations) {
+    if (operation.ok || !isNeeded(operation.usedBy, neededBy)) continue;
+    problems.push(
+      `operation ${operation.name} does not fit the schema: ${mismatchText(operation.mismatches)}`,
+    );
+  }
+  if (result.owner && result.owner.visible !== true) {
+    problems.push(
+      result.owner.visible === false
+        ? `the token cannot see entity ${result.owner.dbId} (it sees ${result.owner.entitiesSeen} entities)`
+        : `could not read the entities to find entity ${result.owner.dbId}: ${result.owner.error}`,
+    );
+  }
+  for (const missing of result.scopes?.missing ?? []) {
+    if (!isNeeded(missing.usedBy, neededBy) || missing.field === 'entities') continue;
+    problems.push(missingScopeText(missing));
+  }
+  return { ...result, neededBy, problems, ok: problems.length === 0 };
+}
+
+/** `the token lacks the scope SUPPLIER_READ for suppliers (suppliers)`: the field and what needs it. */
+export function missingScopeText(missing: MissingScope): string {
+  return `the token lacks the scope ${missing.scope ?? '(unnamed)'} for ${missing.field} (${missing.usedBy.join(', ')})`;
+}
+
+export function mismatchText(mismatches: SchemaMismatch[]): string {
+  return mismatches.map((m) => (m.path ? `${m.path}: ${m.message}` : m.message)).join('; ');
+}
