@@ -15,6 +15,7 @@ import { invoiceContentHash, invoiceSchema } from '../../src/invoices/invoice';
 import { scheduleSpecsFor } from '../../src/schedules';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { addToOutbox, OUTBOX } from '../../src/store/invoice-outbox';
+import { SYNC_REQUESTS } from '../../src/store/sync-requests';
 import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
@@ -371,6 +372,14 @@ describe('tenant lifecycle', () => {
         timeoutMs: 90_000,
         intervalMs: 50,
       });
+      // …and to have taken its (full) request: requests that come before that merge into it
+      // (by design), and the test wants them to be requests of their own, served by a second run.
+      await waitFor(
+        'the first run to take its resync request',
+        async () =>
+          (await h.store.db.collection(SYNC_REQUESTS).findOne({ _id: 'alpha:suppliers' as never }))?.takenBy,
+        { timeoutMs: 90_000, intervalMs: 50 },
+      );
       // Five more requests while it runs: three through the API, two as raw signals.
       for (let i = 0; i < 3; i++) await api.forceResync('alpha', { dataTypes: ['suppliers'] });
       const raw = h.client.workflow.getHandle(tenantWorkflowId('alpha'));
