@@ -113,8 +113,8 @@ function listDeltas(field: string, type: DeltaType): Resolver {
 }
 
 /**
- * GL import lines, import errors and posted payables. An empty connection answers
- * `"edges": null` (H: Xledger's help centre); `readable` hides what the processing model hides.
+ * GL import lines, import errors and posted payables; `readable` hides what the processing
+ * model hides. (An empty one answers `"edges": null` like every connection: emptyEdgesAsNull.)
  */
 function listPosting(
   pick: (state: SimulatorState) => SimRecord[],
@@ -126,8 +126,7 @@ function listPosting(
     const filter = compileFilter(args.filter);
     const keep = (record: SimRecord) =>
       visible.has(record.ownerDbId) && readable(context, record) && (filter === null || filter(record));
-    const page = paginate(pick(context.state), byDbId, keep, args);
-    return { ...page, edges: page.edges.length === 0 ? null : page.edges };
+    return paginate(pick(context.state), byDbId, keep, args);
   };
 }
 
