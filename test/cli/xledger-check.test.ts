@@ -84,7 +84,7 @@ describe('xledger-sync xledger check', () => {
       OPERATIONS.map((name) => `  ok        ${name}`),
     );
     expect(result.stdout).toMatch(/^Owner: +101 \(OWNER1\) visible to the token; clients 102, 103, 104/m);
-    expect(result.stdout).toMatch(/^Scopes: +15 query fields readable; no scope missing$/m);
+    expect(result.stdout).toMatch(/^Scopes: +16 query fields readable; no scope missing$/m);
     expect(result.stdout).toMatch(/^Requests: +2 \(\d+ kB received\)$/m);
     expect(result.stdout).toMatch(/^Result: +ok$/m);
     // What the check says it cost is what the simulator saw: introspection and one probe.
@@ -208,7 +208,7 @@ describe('xledger-sync xledger check', () => {
   it('a token lacking a scope: the scope and the data type named, exit 1', async () => {
     const result = await check(withToken(SEED_TOKENS.owner1NoSupplierRead, '--owner', '101'));
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^Scopes: +14 query fields readable; 1 refused for a missing scope$/m);
+    expect(result.stdout).toMatch(/^Scopes: +15 query fields readable; 1 refused for a missing scope$/m);
     expect(result.stdout).toMatch(/^ {2}MISSING {3}SUPPLIER_READ for suppliers \(data types: suppliers\)$/m);
     expect(result.stdout).toContain('  - the token lacks the scope SUPPLIER_READ for suppliers (suppliers)');
     // The schema itself fits; only the scope is a problem.
