@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli';
+import { runCliCaptured, type CliResult } from '../support/cli';
 import type { TenantStatus } from '../../src/client';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import type { TenantSettings } from '../../src/tenant';
@@ -20,7 +20,6 @@ import { cliEnv, runsOf, waitFor, waitForRuns } from '../tenants/support';
 
 const execFileAsync = promisify(execFile);
 const bin = fileURLToPath(new URL('../../bin/xledger-sync.js', import.meta.url));
-const TOKENS = Object.values(SEED_TOKENS);
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
@@ -37,30 +36,13 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 async function cli(...args: string[]): Promise<CliResult> {
   return cliWith(env, ...args);
 }
 
-async function cliWith(environment: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(
-    args,
-    { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
-    { env: environment },
-  );
-  // The token never reaches the terminal, whatever the command.
-  for (const token of TOKENS) {
-    expect(stdout).not.toContain(token);
-    expect(stderr).not.toContain(token);
-  }
-  return { code, stdout, stderr };
+/** The token never reaches the terminal, whatever the command (runCliCaptured checks). */
+function cliWith(environment: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
+  return runCliCaptured(args, { env: environment });
 }
 
 /** A failed command: the exit code and exactly one line on stderr, nothing on stdout. */

@@ -4,7 +4,7 @@
  * status), and applies them only once an operator confirms with a full resync that allows it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli';
+import { runCliCaptured, type CliResult } from '../support/cli';
 import type { XledgerSyncClient } from '../../src/client';
 import { loadCheckpoint } from '../../src/store/checkpoints';
 import { requestSync } from '../../src/store/sync-requests';
@@ -39,15 +39,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(
-    argv,
-    { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
-    { env: cliEnv(h) },
-  );
-  return { code, stdout, stderr };
+function cli(...argv: string[]): Promise<CliResult> {
+  return runCliCaptured(argv, { env: cliEnv(h) });
 }
 
 describe('the mass-deletion guard', () => {

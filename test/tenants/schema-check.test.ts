@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli';
+import { runCliCaptured, type CliResult } from '../support/cli';
 import {
   SchemaMismatchError,
   UnknownTenantError,
@@ -50,25 +50,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(
-    args,
-    { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
-    { env },
-  );
-  for (const token of TOKENS) {
-    expect(stdout).not.toContain(token);
-    expect(stderr).not.toContain(token);
-  }
-  return { code, stdout, stderr };
+function cli(...args: string[]): Promise<CliResult> {
+  return runCliCaptured(args, { env });
 }
 
 async function tenantFile(content: { tenantId: string }): Promise<string> {
