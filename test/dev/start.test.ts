@@ -4,12 +4,13 @@
  * and the servers stop, and every process is gone: no error line, no IllegalStateError.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFreePorts } from '../../src/devstack/ports';
+import { descendantsOf, isAlive } from '../support/processes';
 import { waitFor } from '../tenants/support';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,28 +19,6 @@ let dataDir: string | undefined;
 afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-/** Every descendant of a process (Linux), children first. */
-async function descendantsOf(pid: number): Promise<number[]> {
-  let children: number[];
-  try {
-    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-    children = text.trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-  const deeper = await Promise.all(children.map(descendantsOf));
-  return [...children, ...deeper.flat()];
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('npm start', () => {
   it('Ctrl-C drains the worker, stops every server and leaves no process behind', async () => {
@@ -83,7 +62,7 @@ describe('npm start', () => {
         timeoutMs: 120_000,
       });
       await waitFor('the demo resync to be dispatched', () => output.includes('"msg":"resync dispatched"'));
-      const processes = await descendantsOf(npm.pid!);
+      const processes = descendantsOf(npm.pid!);
       // npm → node (no shell between) → Temporal, FerretDB, the watchdog, esbuild.
       expect(processes.length).toBeGreaterThanOrEqual(4);
       const before = output.length;

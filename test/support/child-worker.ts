@@ -16,28 +16,37 @@ export interface ChildWorker {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The environment that configures a worker process like the harness's in-process workers. */
+export function workerEnv(h: Harness, env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    TEMPORAL_ADDRESS: h.config.temporal.address,
+    TEMPORAL_NAMESPACE: h.config.temporal.namespace,
+    TEMPORAL_TASK_QUEUE: h.taskQueue,
+    MONGODB_URI: h.config.mongo.uri,
+    MONGODB_DB: h.config.mongo.dbName,
+    TOKEN_ENCRYPTION_KEY: h.config.tokenEncryptionKey!.toString('base64'),
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+}
+
+/** A worker process: `node --import tsx src/worker.ts`. */
 export function spawnWorker(h: Harness, env: Record<string, string> = {}): ChildWorker {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      TEMPORAL_ADDRESS: h.config.temporal.address,
-      TEMPORAL_NAMESPACE: h.config.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      MONGODB_URI: h.config.mongo.uri,
-      MONGODB_DB: h.config.mongo.dbName,
-      TOKEN_ENCRYPTION_KEY: h.config.tokenEncryptionKey!.toString('base64'),
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnChild(process.execPath, ['--import', 'tsx', 'src/worker.ts'], workerEnv(h, env));
+}
+
+/**
+ * A child process in the repository with its output collected; it never outlives the test run
+ * (a test that times out may never reach its own kill).
+ */
+export function spawnChild(command: string, args: string[], env: NodeJS.ProcessEnv): ChildWorker {
+  const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // A test that times out may never reach its own kill: the worker must not outlive the test run.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   void exited.then(() => process.off('exit', killOnExit));

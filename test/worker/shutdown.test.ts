@@ -5,17 +5,15 @@
  * worker drains: running activities finish, then it exits 0. An activity that does not end is
  * given up at the force time: the worker exits 1 instead of staying DRAINING.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
+import { spawnChild, workerEnv, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
+import { childrenOf, commandLine, isAlive } from '../support/processes';
 import { admin, startSync } from '../support/sync';
 import { waitFor } from '../tenants/support';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 let h: Harness;
 
@@ -29,65 +27,13 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-interface NpmWorker {
-  npm: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
 /** `npm run worker`, configured like the harness's workers, on the harness's task queue. */
-function npmRunWorker(env: Record<string, string> = {}): NpmWorker {
-  const npm = spawn('npm', ['run', '--silent', 'worker'], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      TEMPORAL_ADDRESS: h.config.temporal.address,
-      TEMPORAL_NAMESPACE: h.config.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      MONGODB_URI: h.config.mongo.uri,
-      MONGODB_DB: h.config.mongo.dbName,
-      TOKEN_ENCRYPTION_KEY: h.config.tokenEncryptionKey!.toString('base64'),
-      XLEDGER_ENDPOINT: h.sim.graphqlUrl,
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
-  const killOnExit = () => npm.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  void exited.then(() => process.off('exit', killOnExit));
-  return { npm, output: () => output, exited };
-}
-
-/** The pids of a process's children (Linux). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function commandLine(pid: number): string {
-  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+function npmRunWorker(env: Record<string, string> = {}): ChildWorker {
+  return spawnChild(
+    'npm',
+    ['run', '--silent', 'worker'],
+    workerEnv(h, { XLEDGER_ENDPOINT: h.sim.graphqlUrl, LOG_LEVEL: 'info', ...env }),
+  );
 }
 
 /** Starts `npm run worker` and waits for its worker: npm's one child must be node running src/worker.ts. */
@@ -96,7 +42,7 @@ async function startedWorker(env: Record<string, string> = {}) {
   await waitFor('the worker to start', () => w.output().includes('"msg":"worker started"'), {
     timeoutMs: 90_000,
   });
-  const children = childrenOf(w.npm.pid!);
+  const children = childrenOf(w.process.pid!);
   expect(children, w.output()).toHaveLength(1);
   const workerPid = children[0]!;
   // node itself, not a shell running it (`sh -c` would die of the signal and orphan node).
@@ -105,9 +51,9 @@ async function startedWorker(env: Record<string, string> = {}) {
   return { ...w, workerPid };
 }
 
-async function stopped(w: NpmWorker, workerPid: number) {
+async function stopped(w: ChildWorker, workerPid: number) {
   const started = Date.now();
-  w.npm.kill('SIGTERM');
+  w.process.kill('SIGTERM');
   const code = await w.exited;
   const seconds = (Date.now() - started) / 1000;
   await waitFor(`worker process ${workerPid} to be gone`, () => !isAlive(workerPid), { timeoutMs: 5_000 });
