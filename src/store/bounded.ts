@@ -11,7 +11,7 @@ import type {
  * Every bulk write and every `$in` list the store sends goes through this module, in pieces
  * that the smallest supported server finishes — the same pieces on MongoDB and FerretDB.
  * Measured on FerretDB v1.24.2 with SQLite (what `npm start` and the tests run) with
- * bench/ferretdb-batch-limits.ts:
+ * `npm run bench -- ferretdb-limits` (bench/scenarios/ferretdb-limits.ts):
  *
  * - ONE update command with 100 or more single-document statements (updateOne, replaceOne)
  *   that match a document locks its database up for good: 99 finish (2.6 s at 10,000

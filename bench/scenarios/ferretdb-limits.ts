@@ -4,8 +4,9 @@
  * collection of SEED documents, with a timeout; a case that times out is a hang when, after
  * it, a find on the same database gets no answer either ("same db after: stuck"). Prints one
  * table; src/store/bounded.ts quotes its figures. All cases take about 15 minutes.
- *   npx tsx bench/ferretdb-batch-limits.ts [timeoutSeconds=20] [filter]
- * `filter` (a substring) runs only the cases whose name contains it.
+ *   npm run bench -- ferretdb-limits [--timeout 20] [--only <substring>]
+ * `--only` runs only the cases whose name contains it. Not part of `all`: it measures the
+ * server, not this service.
  *
  * Why (FerretDB v1.24.2 source): each database is one SQLite pool of 100 connections; the
  * update handler closes each statement's query only when the whole command ends, and a
@@ -19,9 +20,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
-import { startMongoServer, type RunningMongo } from '../src/devstack/mongo-server';
-import { getFreePorts } from '../src/devstack/ports';
-import { resolveMongoServer } from '../src/devstack/tools';
+import { startMongoServer, type RunningMongo } from '../../src/devstack/mongo-server';
+import { getFreePorts } from '../../src/devstack/ports';
+import { resolveMongoServer } from '../../src/devstack/tools';
+import { progress, type Row, type ScenarioResult } from '../support/report';
 
 const SEED = 10_000;
 const TENANT = 't';
@@ -236,13 +238,16 @@ async function answers(client: MongoClient, dbName: string, ms: number): Promise
   return Promise.race([probe.then(() => true).catch(() => false), timer]);
 }
 
-async function main(): Promise<void> {
-  const timeoutMs = Number(process.argv[2] ?? 20) * 1000;
-  const only = process.argv[3];
+export async function ferretdbLimitsScenario(options: {
+  timeoutSeconds: number;
+  only?: string;
+}): Promise<ScenarioResult> {
+  const timeoutMs = options.timeoutSeconds * 1000;
+  const only = options.only;
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'MONGODB_URI'));
   const source = await resolveMongoServer({ env });
   if (source.kind !== 'ferretdb') throw new Error(`wanted FerretDB, found ${source.kind}`);
-  const rows: Array<Record<string, string | number>> = [];
+  const rows: Row[] = [];
   for (const testCase of cases.filter((c) => !only || c.name.includes(only))) {
     const { mongo, dir } = await startFerret(source.bin);
     const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 5000 });
@@ -284,17 +289,22 @@ async function main(): Promise<void> {
         await probe.close(true).catch(() => undefined);
       }
       rows.push(row);
-      console.log(JSON.stringify(row));
+      progress(`ferretdb-limits: ${JSON.stringify(row)}`);
     } finally {
       await client.close(true).catch(() => undefined);
       await mongo.stop();
       await rm(dir, { recursive: true, force: true });
     }
   }
-  console.table(rows);
+  const hangs = rows.filter((row) => String(row.outcome).startsWith('hang')).map((row) => row.case);
+  return {
+    scenario: 'ferretdb-limits',
+    tables: [
+      {
+        title: `ferretdb-limits: bulk commands on FerretDB v1 (SQLite), ${SEED} documents unless named`,
+        rows,
+      },
+    ],
+    summary: { scenario: 'ferretdb-limits', cases: rows.length, hangs },
+  };
 }
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});

@@ -1,0 +1,272 @@
+/**
+ * sync: a full sync of N suppliers through Temporal against the raw floor (bench/support/floor.ts),
+ * both measured in each round, alternating which goes first; then a no-op incremental pass and
+ * one with a share of the owner's records changed; and the worker's peak RSS per data-set size.
+ */
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { withDatabase } from '../../src/devstack/mongo-uri';
+import { SEED_ENTITIES, SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
+import { tenantConfigSchema } from '../../src/tenant';
+import { summariseCpuProfile } from '../support/cpu-profile';
+import { floorInProcess, type FloorFigures } from '../support/floor';
+import { median, progress, round, type Row, type ScenarioResult, type Table } from '../support/report';
+import { runSync, writtenBy, type TimedRun } from '../support/runs';
+import { openBenchEnv, type BenchServers } from '../support/stack';
+import { startBenchWorker } from '../support/worker';
+
+export interface SyncOptions {
+  /** Suppliers in the simulator for the main measurement (default 100,000). */
+  suppliers: number;
+  /** A smaller size whose peak RSS is compared with the main one's (default 10,000). */
+  smallSuppliers: number;
+  /** Rounds per size (floor and sync side by side in each); medians are reported. */
+  repeat: number;
+  /** Share of the owner's records changed before the second incremental pass (default 0.01). */
+  changedShare: number;
+  /** Take a CPU profile of the worker in the first round of the main size, into this directory. */
+  profileDir?: string;
+  /** Worker settings (config variables), e.g. { XLEDGER_PAGE_SIZE: '5000' }. */
+  settings: Record<string, string>;
+  /** Node/V8 flags of the worker process. */
+  nodeArgs?: string[];
+}
+
+export const defaultSyncOptions: SyncOptions = {
+  suppliers: 100_000,
+  smallSuppliers: 10_000,
+  repeat: 1,
+  changedShare: 0.01,
+  settings: {},
+};
+
+const TENANT = 'bench';
+const OWNER = SEED_ENTITIES.owner1;
+
+interface RoundFigures {
+  size: number;
+  floor: FloorFigures;
+  /** The floor with the sync's two secondary indexes: what their upkeep costs. */
+  floorIndexed: FloorFigures;
+  fetchOnly: FloorFigures;
+  full: TimedRun;
+  fullRequests: number;
+  noop: TimedRun;
+  noopRequests: number;
+  changed: TimedRun;
+  changedRequests: number;
+  changedRecords: number;
+  baseRssMb: number;
+  peakRssMb: number;
+  workerCpuSeconds: number;
+  profile?: string;
+}
+
+export async function syncScenario(servers: BenchServers, options: SyncOptions): Promise<ScenarioResult> {
+  const sizes = [...new Set([options.smallSuppliers, options.suppliers])].sort((a, b) => a - b);
+  const rounds: RoundFigures[] = [];
+  for (const size of sizes) {
+    progress(`sync: starting the simulator with ${size} suppliers`);
+    const sim = await startSimulator({ seed: 1, suppliers: size });
+    try {
+      for (let r = 0; r < options.repeat; r++) {
+        const profile = options.profileDir && size === options.suppliers && r === 0;
+        rounds.push(
+          await syncRound(servers, sim, size, r, options, profile ? options.profileDir : undefined),
+        );
+      }
+    } finally {
+      await sim.close();
+    }
+  }
+  return syncResult(options, rounds, servers);
+}
+
+async function syncRound(
+  servers: BenchServers,
+  sim: RunningSimulator,
+  size: number,
+  r: number,
+  options: SyncOptions,
+  profileDir: string | undefined,
+): Promise<RoundFigures> {
+  const pageSize = Number(options.settings.XLEDGER_PAGE_SIZE ?? 10_000);
+  const loop = (mongo?: { indexes: boolean }) => {
+    const dbName = `bench_floor_${size}_${r}_${Date.now().toString(36)}`;
+    return floorInProcess({
+      graphqlUrl: sim.graphqlUrl,
+      token: SEED_TOKENS.root,
+      entities: [OWNER, ...sim.state.childrenOf(OWNER)],
+      pageSize,
+      tenantId: TENANT,
+      ...(mongo
+        ? { mongo: { uri: withDatabase(servers.mongoUri, dbName), dbName, indexes: mongo.indexes } }
+        : {}),
+    });
+  };
+  const measureFloor = async () => ({
+    fetchOnly: await loop(),
+    floor: await loop({ indexes: false }),
+    floorIndexed: await loop({ indexes: true }),
+  });
+  const measureSync = async () => {
+    const env = await openBenchEnv(servers, `sync_${size}_${r}`, options.settings);
+    try {
+      await env.tenants.save(
+        tenantConfigSchema.parse({
+          tenantId: TENANT,
+          xledger: { endpoint: sim.graphqlUrl, token: SEED_TOKENS.root },
+          entityOwnerDbId: OWNER,
+        }),
+      );
+      const dir = profileDir ? await mkdtemp(join(profileDir, 'worker-')) : undefined;
+      const worker = await startBenchWorker(env, {
+        ...(dir ? { cpuProfileDir: dir } : {}),
+        ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+      });
+      try {
+        const baseRssMb = worker.memory().rssMb;
+        const requests = async (run: () => Promise<TimedRun>) => {
+          sim.counters.reset();
+          const timed = await run();
+          return { timed, requests: sim.counters.get('root')?.requests ?? 0 };
+        };
+        progress(`sync ${size} round ${r + 1}: full pass`);
+        const full = await requests(() => runSync(env, TENANT, 'suppliers', 'full'));
+        progress(`sync ${size} round ${r + 1}: full ${full.timed.seconds.toFixed(1)} s; no-op incremental`);
+        const noop = await requests(() => runSync(env, TENANT, 'suppliers', 'incremental'));
+        const changedIds = changeShare(sim, options.changedShare, `round ${r}`);
+        const changed = await requests(() => runSync(env, TENANT, 'suppliers', 'incremental'));
+        const memory = worker.memory();
+        const workerCpuSeconds = worker.cpuSeconds();
+        await worker.stop();
+        const profile = dir ? (await readdir(dir)).find((f) => f.endsWith('.cpuprofile')) : undefined;
+        return {
+          full: full.timed,
+          fullRequests: full.requests,
+          noop: noop.timed,
+          noopRequests: noop.requests,
+          changed: changed.timed,
+          changedRequests: changed.requests,
+          changedRecords: changedIds,
+          baseRssMb,
+          peakRssMb: memory.peakRssMb,
+          workerCpuSeconds,
+          ...(profile && dir ? { profile: join(dir, profile) } : {}),
+        };
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      await env.close();
+    }
+  };
+  // Alternate the order, so that a drift of the shared machine does not favour one side.
+  if (r % 2 === 0) {
+    const floor = await measureFloor();
+    return { size, ...floor, ...(await measureSync()) };
+  }
+  const synced = await measureSync();
+  return { size, ...(await measureFloor()), ...synced };
+}
+
+/** Changes `share` of the owner's suppliers in the simulator (moves their modifiedAt); returns how many. */
+function changeShare(sim: RunningSimulator, share: number, label: string): number {
+  const owned = sim.state.truth(OWNER, 'suppliers');
+  const every = Math.max(1, Math.round(1 / share));
+  let changed = 0;
+  for (let i = 0; i < owned.length; i += every) {
+    sim.state.patchRecord('suppliers', owned[i]!.dbId, { description: `changed in ${label} #${i}` });
+    changed += 1;
+  }
+  return changed;
+}
+
+async function syncResult(
+  options: SyncOptions,
+  rounds: RoundFigures[],
+  servers: BenchServers,
+): Promise<ScenarioResult> {
+  const rows: Row[] = rounds.map((f) => ({
+    suppliers: f.size,
+    'fetch only s': round(f.fetchOnly.seconds, 1),
+    'floor s': round(f.floor.seconds, 1),
+    'floor+indexes s': round(f.floorIndexed.seconds, 1),
+    'full s': round(f.full.seconds, 1),
+    ratio: round(f.full.seconds / f.floor.seconds),
+    'no-op s': round(f.noop.seconds, 2),
+    'no-op %': round((100 * f.noop.seconds) / f.full.seconds, 1),
+    [`${options.changedShare * 100}% changed s`]: round(f.changed.seconds, 2),
+    'worker base MB': Math.round(f.baseRssMb),
+    'worker peak MB': Math.round(f.peakRssMb),
+    'worker CPU s': round(f.workerCpuSeconds, 1),
+  }));
+  const passes: Row[] = rounds.flatMap((f) =>
+    (
+      [
+        ['full', f.full, f.fullRequests],
+        ['no-op incremental', f.noop, f.noopRequests],
+        [`${f.changedRecords} changed`, f.changed, f.changedRequests],
+      ] as const
+    ).map(([pass, run, requests]) => ({
+      suppliers: f.size,
+      pass,
+      seconds: round(run.seconds, 2),
+      fetched: run.summary.totals.fetched,
+      kept: run.summary.totals.kept,
+      written: writtenBy(run.summary),
+      unchanged: run.summary.totals.unchanged,
+      requests,
+      'MB down': round(run.summary.totals.bytesReceived / 1e6, 1),
+    })),
+  );
+  const tables: Table[] = [
+    { title: `sync: full sync against the raw floor (MongoDB: ${servers.mongoKind})`, rows },
+    { title: 'sync: passes', rows: passes },
+  ];
+  for (const f of rounds) {
+    if (!f.profile) continue;
+    const summary = await summariseCpuProfile(f.profile);
+    tables.push(
+      {
+        title: `worker CPU profile, ${f.size} suppliers (${f.profile}): self time by file`,
+        rows: summary.files,
+      },
+      { title: 'worker CPU profile: functions with the most self time', rows: summary.functions },
+    );
+  }
+  const main = rounds.filter((f) => f.size === options.suppliers);
+  const small = rounds.filter((f) => f.size === options.smallSuppliers);
+  const peak = median(main.map((f) => f.peakRssMb));
+  return {
+    scenario: 'sync',
+    tables,
+    summary: {
+      scenario: 'sync',
+      suppliers: options.suppliers,
+      fullSeconds: round(median(main.map((f) => f.full.seconds))),
+      noopSeconds: round(median(main.map((f) => f.noop.seconds))),
+      floorSeconds: round(median(main.map((f) => f.floor.seconds))),
+      ratio: round(median(main.map((f) => f.full.seconds / f.floor.seconds))),
+      peakRssMb: Math.round(peak),
+      fetchOnlySeconds: round(median(main.map((f) => f.fetchOnly.seconds))),
+      floorIndexedSeconds: round(median(main.map((f) => f.floorIndexed.seconds))),
+      noopShare: round(median(main.map((f) => f.noop.seconds / f.full.seconds)), 3),
+      noopRequests: Math.max(...main.map((f) => f.noopRequests)),
+      noopWritten: Math.max(...main.map((f) => writtenBy(f.noop.summary))),
+      changedRecords: main[0]?.changedRecords ?? 0,
+      changedWritten: Math.max(...main.map((f) => writtenBy(f.changed.summary))),
+      changedSeconds: round(median(main.map((f) => f.changed.seconds))),
+      smallSuppliers: options.smallSuppliers,
+      smallPeakRssMb: Math.round(median(small.map((f) => f.peakRssMb))),
+      rssGrowthMb: Math.round(peak - median(small.map((f) => f.peakRssMb))),
+      rounds: options.repeat,
+    },
+  };
+}
+
+export async function profileDirOrTemp(dir: string | true | undefined): Promise<string | undefined> {
+  if (dir === undefined) return undefined;
+  return dir === true ? mkdtemp(join(tmpdir(), 'xledger-bench-profile-')) : dir;
+}

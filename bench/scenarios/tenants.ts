@@ -1,0 +1,344 @@
+/**
+ * tenants: a fleet of tenants, each with every data type on and all its schedules (7 data types
+ * and invoices: 8 each), on one dev server and one (or more) workers. Onboards them all through
+ * the client API, lets the schedules run for a window, and reports: the time to onboard, each
+ * scheduled run's start lag (the workflow's start against the time its schedule's action was due,
+ * jitter included) and completion lag, whether a backlog grows (running workflows over time,
+ * actions skipped because the previous run still ran), the CPU and memory of the worker(s) and
+ * the servers, and whether any tenant's runs starve.
+ */
+import type { Client } from '@temporalio/client';
+import pLimit from 'p-limit';
+import { XledgerSyncClient } from '../../src/client';
+import { scheduleSpecsFor } from '../../src/schedules';
+import { SCOPES, SEED_ENTITIES, startSimulator } from '../../src/simulator/index';
+import type { TenantSettings } from '../../src/tenant';
+import { cpuSecondsOf, memoryOf } from '../support/proc';
+import { median, percentile, progress, round, type Row, type ScenarioResult } from '../support/report';
+import { openBenchEnv, type BenchServers } from '../support/stack';
+import { startBenchWorker, type BenchWorker } from '../support/worker';
+
+export interface TenantsOptions {
+  tenants: number;
+  /** How long the schedules run after onboarding, minutes (fractions allowed). */
+  minutes: number;
+  onboardConcurrency: number;
+  workers: number;
+  /** Suppliers in the simulator (every tenant is an owner-101 tenant with its own token). */
+  suppliers: number;
+  /** Trigger every schedule once right after onboarding (all at once), besides their own runs. */
+  triggerOnce: boolean;
+  settings: Record<string, string>;
+}
+
+export const defaultTenantsOptions: TenantsOptions = {
+  tenants: 1_000,
+  minutes: 30,
+  onboardConcurrency: 16,
+  workers: 1,
+  suppliers: 200,
+  triggerOnce: false,
+  settings: {},
+};
+
+const RUN_TYPES = ['syncDataTypeWorkflow', 'postPendingInvoicesWorkflow'];
+
+interface Sample {
+  at: number;
+  running: number;
+  cpu: Record<string, number>;
+  rssMb: Record<string, number>;
+}
+
+export async function tenantsScenario(
+  servers: BenchServers,
+  options: TenantsOptions,
+): Promise<ScenarioResult> {
+  const sim = await startSimulator({ seed: 1, suppliers: options.suppliers });
+  const env = await openBenchEnv(servers, 'tenants', options.settings);
+  const tenantIds = Array.from({ length: options.tenants }, (_, i) => `fleet-${String(i).padStart(4, '0')}`);
+  const tokens = tenantIds.map((id) =>
+    sim.state.addToken({
+      name: id,
+      entityDbId: SEED_ENTITIES.owner1,
+      scopes: SCOPES,
+      secret: `bench-${id}-token`,
+    }),
+  );
+  const workers: BenchWorker[] = [];
+  const api = await XledgerSyncClient.connect({ config: env.config });
+  const taskQueue = env.config.temporal.taskQueue;
+  try {
+    for (let w = 0; w < options.workers; w++) workers.push(await startBenchWorker(env));
+    const watched = [
+      ...workers.map((worker, w) => ({ name: `worker ${w + 1}`, pid: worker.pid })),
+      ...servers.processes,
+      { name: 'bench (simulator, client)', pid: process.pid },
+    ];
+    const samples: Sample[] = [];
+    const sample = async () => {
+      const running = await env.temporal.workflow
+        .count(
+          `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND WorkflowType != 'tenantWorkflow'`,
+        )
+        .then((c) => c.count)
+        .catch(() => NaN);
+      samples.push({
+        at: Date.now(),
+        running,
+        cpu: Object.fromEntries(watched.map((p) => [p.name, cpuSecondsOf(p.pid)])),
+        rssMb: Object.fromEntries(watched.map((p) => [p.name, memoryOf(p.pid).rssMb])),
+      });
+    };
+    await sample();
+    const sampler = setInterval(() => void sample(), 10_000);
+
+    progress(
+      `tenants: onboarding ${options.tenants} tenants through the client API (${options.onboardConcurrency} at a time)`,
+    );
+    const onboardStart = Date.now();
+    const onboarding = pLimit(options.onboardConcurrency);
+    const onboardMs: number[] = [];
+    await Promise.all(
+      tenantIds.map((tenantId, i) =>
+        onboarding(async () => {
+          const started = performance.now();
+          await api.upsertTenant({
+            tenantId,
+            xledger: { endpoint: sim.graphqlUrl, token: tokens[i]!.secret },
+            entityOwnerDbId: SEED_ENTITIES.owner1,
+            options: { fixedAssets: true, projectManagers: true },
+          });
+          onboardMs.push(performance.now() - started);
+        }),
+      ),
+    );
+    const onboardSeconds = (Date.now() - onboardStart) / 1000;
+    progress(
+      `tenants: onboarded in ${onboardSeconds.toFixed(1)} s; the schedules run for ${options.minutes} min`,
+    );
+    if (options.triggerOnce) {
+      const triggering = pLimit(options.onboardConcurrency);
+      const onboarded = await Promise.all(tenantIds.map((id) => env.tenants.get(id)));
+      await Promise.all(
+        onboarded.flatMap((tenant) =>
+          scheduleSpecsFor(tenant).map((spec) =>
+            triggering(() => env.temporal.schedule.getHandle(spec.id).trigger()),
+          ),
+        ),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.minutes * 60_000));
+    clearInterval(sampler);
+    await sample();
+    const windowEnd = Date.now();
+
+    progress('tenants: reading the schedules and the runs');
+    const runs = await listRuns(env.temporal, taskQueue, new Date(onboardStart));
+    const settings = await Promise.all(tenantIds.map((id) => env.tenants.get(id)));
+    const schedules = await describeSchedules(env.temporal, settings);
+    const result = fleetResult(options, {
+      onboardSeconds,
+      onboardMs,
+      onboardStart,
+      windowEnd,
+      samples,
+      runs,
+      schedules,
+    });
+    progress('tenants: removing the tenants');
+    const removeStart = Date.now();
+    const removing = pLimit(options.onboardConcurrency);
+    await Promise.all(tenantIds.map((id) => removing(() => api.removeTenant(id, { force: true }))));
+    result.summary.offboardSeconds = round((Date.now() - removeStart) / 1000, 1);
+    return result;
+  } finally {
+    await api.close();
+    for (const worker of workers) await worker.stop();
+    await env.close();
+    await sim.close();
+  }
+}
+
+interface RunInfo {
+  workflowId: string;
+  type: string;
+  startTime: Date;
+  closeTime: Date | undefined;
+  status: string;
+}
+
+async function listRuns(temporal: Client, taskQueue: string, since: Date): Promise<Map<string, RunInfo>> {
+  const runs = new Map<string, RunInfo>();
+  for await (const info of temporal.workflow.list({
+    query: `TaskQueue = '${taskQueue}' AND StartTime >= '${since.toISOString()}'`,
+  })) {
+    if (!RUN_TYPES.includes(info.type)) continue;
+    runs.set(info.workflowId, {
+      workflowId: info.workflowId,
+      type: info.type,
+      startTime: info.startTime,
+      closeTime: info.closeTime,
+      status: info.status.name,
+    });
+  }
+  return runs;
+}
+
+interface ScheduleFigures {
+  tenantId: string;
+  dataType: string;
+  intervalMinutes: number;
+  actions: Array<{ scheduledAt: Date; takenAt: Date; workflowId: string }>;
+  skippedOverlap: number;
+  missedCatchup: number;
+}
+
+async function describeSchedules(temporal: Client, tenants: TenantSettings[]): Promise<ScheduleFigures[]> {
+  const describing = pLimit(16);
+  const specs = tenants.flatMap((tenant) => scheduleSpecsFor(tenant).map((spec) => ({ tenant, spec })));
+  return Promise.all(
+    specs.map(({ tenant, spec }) =>
+      describing(async () => {
+        const d = await temporal.schedule.getHandle(spec.id).describe();
+        return {
+          tenantId: tenant.tenantId,
+          dataType: spec.dataType,
+          intervalMinutes: spec.intervalMinutes,
+          actions: d.info.recentActions.map((a) => ({
+            scheduledAt: a.scheduledAt,
+            takenAt: a.takenAt,
+            workflowId: a.action.workflow.workflowId,
+          })),
+          skippedOverlap: d.info.numActionsSkippedOverlap,
+          missedCatchup: d.info.numActionsMissedCatchupWindow,
+        };
+      }),
+    ),
+  );
+}
+
+function fleetResult(
+  options: TenantsOptions,
+  m: {
+    onboardSeconds: number;
+    onboardMs: number[];
+    onboardStart: number;
+    windowEnd: number;
+    samples: Sample[];
+    runs: Map<string, RunInfo>;
+    schedules: ScheduleFigures[];
+  },
+): ScenarioResult {
+  const startLags: number[] = [];
+  const completionLags: number[] = [];
+  const byType = new Map<string, { start: number[]; completion: number[]; open: number; actions: number }>();
+  let unfinishedLate = 0;
+  const perTenant = new Map<string, { actions: number; completed: number; worstCompletionMs: number }>();
+  for (const schedule of m.schedules) {
+    const tenant = perTenant.get(schedule.tenantId) ?? { actions: 0, completed: 0, worstCompletionMs: 0 };
+    perTenant.set(schedule.tenantId, tenant);
+    const type = byType.get(schedule.dataType) ?? { start: [], completion: [], open: 0, actions: 0 };
+    byType.set(schedule.dataType, type);
+    for (const action of schedule.actions) {
+      if (action.scheduledAt.getTime() < m.onboardStart) continue;
+      const run = m.runs.get(action.workflowId);
+      tenant.actions += 1;
+      type.actions += 1;
+      if (!run) continue;
+      const start = run.startTime.getTime() - action.scheduledAt.getTime();
+      startLags.push(start);
+      type.start.push(start);
+      if (run.closeTime) {
+        const completion = run.closeTime.getTime() - action.scheduledAt.getTime();
+        completionLags.push(completion);
+        type.completion.push(completion);
+        tenant.completed += 1;
+        tenant.worstCompletionMs = Math.max(tenant.worstCompletionMs, completion);
+      } else {
+        type.open += 1;
+        // Still running longer than its interval: that schedule is falling behind.
+        if (m.windowEnd - action.scheduledAt.getTime() > schedule.intervalMinutes * 60_000)
+          unfinishedLate += 1;
+      }
+    }
+  }
+  const seconds = (ms: number) => round(ms / 1000, 2);
+  const typeRows: Row[] = [...byType].map(([dataType, t]) => ({
+    schedule: dataType,
+    'actions taken': t.actions,
+    'start lag p50 s': seconds(percentile(t.start, 50)),
+    'start lag p99 s': seconds(percentile(t.start, 99)),
+    'completion p50 s': seconds(percentile(t.completion, 50)),
+    'completion p99 s': seconds(percentile(t.completion, 99)),
+    'still running': t.open,
+  }));
+  const first = m.samples[0]!;
+  const last = m.samples.at(-1)!;
+  const elapsed = (last.at - first.at) / 1000;
+  const processRows: Row[] = Object.keys(first.cpu).map((name) => {
+    const cpuPerInterval = m.samples
+      .slice(1)
+      .map((s, i) => (s.cpu[name]! - m.samples[i]!.cpu[name]!) / ((s.at - m.samples[i]!.at) / 1000));
+    return {
+      process: name,
+      'CPU avg %': round((100 * (last.cpu[name]! - first.cpu[name]!)) / elapsed, 1),
+      'CPU max % (10 s)': round(100 * Math.max(0, ...cpuPerInterval), 1),
+      'RSS max MB': Math.round(Math.max(...m.samples.map((s) => s.rssMb[name]!))),
+      'RSS end MB': Math.round(last.rssMb[name]!),
+    };
+  });
+  const running = m.samples.map((s) => s.running).filter((n) => Number.isFinite(n));
+  const third = Math.max(1, Math.floor(running.length / 3));
+  const earlyRunning = median(running.slice(0, third));
+  const lateRunning = median(running.slice(-third));
+  const ratios = [...perTenant.values()].filter((t) => t.actions > 0).map((t) => t.completed / t.actions);
+  const skippedOverlap = m.schedules.reduce((sum, s) => sum + s.skippedOverlap, 0);
+  const missedCatchup = m.schedules.reduce((sum, s) => sum + s.missedCatchup, 0);
+  const worstTenantCompletion = [...perTenant.values()].map((t) => t.worstCompletionMs);
+  return {
+    scenario: 'tenants',
+    tables: [
+      {
+        title: `tenants: ${options.tenants} tenants, ${m.schedules.length} schedules, ${options.workers} worker(s), ${options.minutes} min after onboarding (${round(m.onboardSeconds, 1)} s)`,
+        rows: typeRows,
+      },
+      { title: 'tenants: processes (CPU: 100% = one core)', rows: processRows },
+      {
+        title: 'tenants: running runs over time (sampled every 10 s)',
+        rows: m.samples
+          .filter(
+            (_, i) => i % Math.max(1, Math.floor(m.samples.length / 12)) === 0 || i === m.samples.length - 1,
+          )
+          .map((s) => ({ minute: round((s.at - first.at) / 60_000, 1), running: s.running })),
+      },
+    ],
+    summary: {
+      scenario: 'tenants',
+      tenants: options.tenants,
+      schedules: m.schedules.length,
+      workers: options.workers,
+      minutes: options.minutes,
+      onboardSeconds: round(m.onboardSeconds, 1),
+      onboardP99Seconds: seconds(percentile(m.onboardMs, 99)),
+      runs: startLags.length,
+      startLagP50Seconds: seconds(percentile(startLags, 50)),
+      startLagP99Seconds: seconds(percentile(startLags, 99)),
+      completionLagP50Seconds: seconds(percentile(completionLags, 50)),
+      completionLagP99Seconds: seconds(percentile(completionLags, 99)),
+      runningEarly: earlyRunning,
+      runningLate: lateRunning,
+      skippedOverlap,
+      missedCatchup,
+      unfinishedPastInterval: unfinishedLate,
+      minTenantCompletedShare: round(Math.min(...ratios), 3),
+      worstTenantCompletionP99Seconds: seconds(percentile(worstTenantCompletion, 99)),
+      workerCpuAvgPercent: processRows
+        .filter((r) => String(r.process).startsWith('worker'))
+        .map((r) => r['CPU avg %']),
+      workerRssMaxMb: processRows
+        .filter((r) => String(r.process).startsWith('worker'))
+        .map((r) => r['RSS max MB']),
+    },
+  };
+}
