@@ -28,12 +28,24 @@ export async function saveRejects(db: Db, rejects: Omit<RejectedRecord, '_id'>[]
   );
 }
 
+/**
+ * Drops the rejects of records that now pass. Rejects are few, pages are not (10,000 ids): the
+ * stream's rejects are read first (one small query), and only those among `dbIds` are deleted,
+ * by `_id` — a page without earlier rejects costs one read instead of a delete over its ids.
+ */
 export async function clearRejects(db: Db, tenantId: string, stream: string, dbIds: number[]): Promise<void> {
   if (dbIds.length === 0) return;
+  const collection = db.collection<RejectedRecord>(collections.rejects);
+  const rejected = new Set<number>();
+  for await (const reject of collection.find({ tenantId, stream }, { projection: { dbId: 1 } })) {
+    if (reject.dbId !== null) rejected.add(reject.dbId);
+  }
+  if (rejected.size === 0) return;
+  const cleared = dbIds.filter((dbId) => rejected.has(dbId));
   await deleteManyIn(
-    db.collection<RejectedRecord>(collections.rejects),
+    collection,
     {},
     '_id',
-    dbIds.map((id) => `${tenantId}:${stream}:${id}`),
+    cleared.map((id) => `${tenantId}:${stream}:${id}`),
   );
 }
