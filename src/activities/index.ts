@@ -8,12 +8,14 @@ import { createLinkData } from './link-data';
 import { createPlanSync } from './plan-sync';
 import { createRecordRun } from './record-run';
 import { createSyncStream } from './sync-stream';
+import { createSyncStreams } from './sync-streams';
 
 /** Every activity, built from injected dependencies (the worker and tests wire the same way). */
 export function createActivities(deps: ActivityDeps) {
   return {
     planSync: createPlanSync(deps),
     syncStream: createSyncStream(deps),
+    syncStreams: createSyncStreams(deps),
     linkData: createLinkData(deps),
     recordRun: createRecordRun(deps),
     dispatchResync: createDispatchResync(deps),

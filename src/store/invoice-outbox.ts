@@ -91,6 +91,26 @@ export async function updateOutbox(
   await outbox(db).updateOne({ _id: outboxId(tenantId, invoiceId) }, { $set: { ...fields, updatedAt: now } });
 }
 
+/**
+ * Marks the invoice `posting` and returns the state it had (null: not in the outbox). Every
+ * create is preceded by this write, so an invoice that was still `pending` has never been sent
+ * to Xledger. One write by `_id`, atomic on MongoDB and FerretDB alike.
+ */
+export async function markPosting(
+  db: Db,
+  tenantId: string,
+  invoiceId: string,
+  now = new Date(),
+): Promise<InvoiceState | null> {
+  const before = await outbox(db).findOneAndUpdate(
+    { _id: outboxId(tenantId, invoiceId) },
+    { $set: { state: 'posting', updatedAt: now } },
+    // No projection: FerretDB v1's findAndModify does not take one.
+    { returnDocument: 'before' },
+  );
+  return before?.state ?? null;
+}
+
 /** Invoices not yet handed to a posting workflow, oldest first. */
 export async function pendingInvoiceIds(db: Db, tenantId: string, limit: number): Promise<string[]> {
   const docs = await outbox(db)

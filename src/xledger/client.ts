@@ -7,6 +7,8 @@ import {
   XledgerError,
   type XledgerGraphQLError,
 } from './errors';
+import { mergeQueries, type QueryPart } from './operations';
+import type { BatchSlot } from './request-batch';
 import { sleep, type GateQueue, type RequestGate } from './request-gate';
 
 export interface XledgerClientOptions {
@@ -16,7 +18,19 @@ export interface XledgerClientOptions {
   gate: RequestGate;
   /** How often a rate-limited request is retried in place before the error goes up. */
   maxRateLimitRetries?: number;
+  /** This client's first request goes out together with other clients' (request-batch.ts). */
+  batch?: BatchSlot;
 }
+
+/**
+ * One part's outcome in a merged request: its answer, its own error, or `alone` — another
+ * part's error took the whole answer with it (a non-null field), so this one must be sent again
+ * on its own.
+ */
+export type PartOutcome = { data: Record<string, unknown> } | { error: XledgerError } | { alone: true };
+
+/** A shared query whose answer was lost to another part's error: sent again on its own. */
+class SendAlone extends Error {}
 
 /**
  * An answer that ran but in which some fields failed: what data came back (null when a failed
@@ -56,7 +70,103 @@ export class XledgerClient {
   }
 
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const batch = this.options.batch;
+    if (batch?.open) return (await batch.join(this, { document: query, variables })) as T;
     return this.withRetries(() => this.send<T>(query, variables));
+  }
+
+  /** A client like this one (same endpoint, token and gate) whose first request joins `batch`. */
+  batchedWith(batch: BatchSlot): XledgerClient {
+    return new XledgerClient({ ...this.options, batch });
+  }
+
+  /**
+   * A read-only query that may share one request with other such queries of the same token
+   * that wait for the token's gate at the same moment (mergeQueries): when the budget makes
+   * requests queue — many invoices in flight — one request answers several. Alone, it goes
+   * out as it is. Errors are this query's own, as with request().
+   */
+  async requestShared<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const maxRetries = this.options.maxRateLimitRetries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outcome = await this.options.gate.runTogether<QueryPart, Record<string, unknown>>(
+          'shared-query',
+          { document: query, variables },
+          async (parts) =>
+            (await this.sendMerged(parts)).map((o) =>
+              'error' in o ? o.error : 'alone' in o ? new SendAlone() : o.data,
+            ),
+        );
+        return outcome as T;
+      } catch (error) {
+        if (error instanceof SendAlone) return this.request<T>(query, variables);
+        if (error instanceof XledgerError && error.kind === 'rate_limited' && attempt < maxRetries) {
+          const wait = error.details.retryAfterMs ?? 1_000;
+          this.options.gate.holdBack(wait);
+          await sleep(wait);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Several queries in one request (sendMerged), through the gate. */
+  async requestMerged(parts: readonly QueryPart[]): Promise<PartOutcome[]> {
+    return this.withRetries(() => this.sendMerged(parts));
+  }
+
+  /**
+   * Several queries in one request (operations.ts, mergeQueries); one outcome per part, in
+   * order. A field error belongs to the part whose alias its path starts with, and fails only
+   * that part, cast as if the part had been sent alone; an error about the whole request (the
+   * token, limits, HTTP, the network) is thrown, as it would have failed each part alone. A
+   * lone part is sent as it is (and any error of it thrown).
+   */
+  private async sendMerged(parts: readonly QueryPart[]): Promise<PartOutcome[]> {
+    if (parts.length === 1) {
+      const [part] = parts as [QueryPart];
+      return [{ data: await this.send<Record<string, unknown>>(part.document, part.variables) }];
+    }
+    const merged = mergeQueries(parts);
+    const own = (data: Record<string, unknown> | null | undefined, index: number) => {
+      const prefix = merged.prefix(index);
+      const answer: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(data ?? {}))
+        if (key.startsWith(prefix)) answer[key.slice(prefix.length)] = value;
+      return answer;
+    };
+    try {
+      const data = await this.graphql.request<Record<string, unknown>>(merged.document, merged.variables);
+      return parts.map((_, index) => ({ data: own(data, index) }));
+    } catch (error) {
+      if (!(error instanceof ClientError)) throw this.cast(error);
+      const errors = (error.response.errors ?? []) as XledgerGraphQLError[];
+      const status = error.response.status;
+      const data = error.response.data as Record<string, unknown> | null | undefined;
+      const partOf = (entry: XledgerGraphQLError) =>
+        parts.findIndex((_, index) => String(entry.path?.[0] ?? '').startsWith(merged.prefix(index)));
+      if (status >= 400 || errors.length === 0 || errors.some((entry) => partOf(entry) < 0)) {
+        throw this.cast(error);
+      }
+      // Limits and a refused token are about the whole request, even when they name a field.
+      const wholeRequest = errorsFromGraphQLErrors(errors, status).find((entry) =>
+        ['unauthorized', 'rate_limited', 'credits_exhausted'].includes(entry.kind),
+      );
+      if (wholeRequest) throw wholeRequest;
+      return parts.map((_, index): PartOutcome => {
+        const prefix = merged.prefix(index);
+        const ownErrors = errors
+          .filter((entry) => partOf(entry) === index)
+          .map((entry) => ({
+            ...entry,
+            path: [String(entry.path![0]).slice(prefix.length), ...entry.path!.slice(1)],
+          }));
+        if (ownErrors.length > 0) return { error: errorFromGraphQLErrors(ownErrors, status) };
+        return data ? { data: own(data, index) } : { alone: true };
+      });
+    }
   }
 
   /**

@@ -157,7 +157,8 @@ export async function findEarlierPosting(
   client: XledgerClient,
   extIdentifiers: string[],
 ): Promise<{ lines: StagedLine[]; posted: PostedVoucher | null }> {
-  const data = await client.request<{
+  // Read-only: it may share a request with other vouchers' look-ups waiting for the token's budget.
+  const data = await client.requestShared<{
     staged: Connection<{ dbId: Id; extIdentifier: string | null }> | null;
     posted: Connection<PayableNode> | null;
   }>(DOCUMENTS.findEarlierPosting, { first: LOOK_UP_SIZE, ids: extIdentifiers });
@@ -187,7 +188,8 @@ export async function checkImportOutcome(
   extIdentifiers: string[],
   lineDbIds: number[],
 ): Promise<{ posted: PostedVoucher | null; errors: ImportError[] }> {
-  const data = await client.request<{
+  // Read-only: it may share a request with other vouchers' checks waiting for the token's budget.
+  const data = await client.requestShared<{
     posted: Connection<PayableNode> | null;
     errors: Connection<ErrorNode> | null;
   }>(DOCUMENTS.checkImportOutcome, {

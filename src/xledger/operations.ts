@@ -10,7 +10,18 @@
  *   variables, as Xledger's own sample does: `filter: { modifiedAt_gte: $since }`;
  * - readers treat `"edges": null` as an empty page (paginate.ts, deltas.ts, entities.ts).
  */
-import { getIntrospectionQuery, Kind, OperationTypeNode, parse } from 'graphql';
+import {
+  getIntrospectionQuery,
+  Kind,
+  OperationTypeNode,
+  parse,
+  print,
+  stripIgnoredCharacters,
+  visit,
+  type FieldNode,
+  type OperationDefinitionNode,
+  type VariableDefinitionNode,
+} from 'graphql';
 import { dataTypes } from '../datatypes/registry';
 import type { StreamDefinition } from '../datatypes/stream';
 import type { DeltaField } from './deltas';
@@ -216,6 +227,108 @@ export function objectKindPages(): ConnectionRequest {
   return { rootField: 'objectKinds', first: operation, next: operation };
 }
 
+// --- several queries in one request ----------------------------------------------------------
+
+/** One query of a merged request: a catalogue document and the variables it is sent with. */
+export interface QueryPart {
+  document: string;
+  variables: Record<string, unknown>;
+}
+
+/** Several catalogue queries as one document, and how to take its answer apart again. */
+export interface MergedQuery {
+  name: string;
+  document: string;
+  variables: Record<string, unknown>;
+  /** The prefix of part `index`'s response keys (aliases) and error paths. */
+  prefix(index: number): string;
+}
+
+/**
+ * Several queries of the catalogue sent as one request (Xledger charges per request): each
+ * part's root fields are aliased `p<i>_<alias or field>` and its variables renamed
+ * `p<i>_<name>`, so parts never collide, and each part's answer is the response keys with its
+ * prefix. Only queries, without fragments, as every catalogue query is; the parts are unchanged
+ * otherwise, so the merged document is valid wherever its parts are.
+ */
+export function mergeQueries(parts: readonly QueryPart[]): MergedQuery {
+  const prefix = (index: number) => `p${index}_`;
+  const names: string[] = [];
+  const variableDefinitions: VariableDefinitionNode[] = [];
+  const selections: FieldNode[] = [];
+  const variables: Record<string, unknown> = {};
+  parts.forEach((part, index) => {
+    const definitions = parse(part.document).definitions;
+    const operation = definitions[0];
+    if (
+      definitions.length !== 1 ||
+      operation?.kind !== Kind.OPERATION_DEFINITION ||
+      operation.operation !== OperationTypeNode.QUERY
+    ) {
+      throw new Error('only single queries without fragments can be merged');
+    }
+    names.push(operation.name?.value ?? 'query');
+    const renamed: OperationDefinitionNode = visit(operation, {
+      Variable: (node) => ({ ...node, name: { ...node.name, value: prefix(index) + node.name.value } }),
+    });
+    variableDefinitions.push(...(renamed.variableDefinitions ?? []));
+    for (const selection of renamed.selectionSet.selections) {
+      if (selection.kind !== Kind.FIELD) throw new Error('only fields can be merged at the root');
+      const responseKey = selection.alias?.value ?? selection.name.value;
+      selections.push({ ...selection, alias: { kind: Kind.NAME, value: prefix(index) + responseKey } });
+    }
+    for (const definition of operation.variableDefinitions ?? []) {
+      const name = definition.variable.name.value;
+      if (name in part.variables) variables[prefix(index) + name] = part.variables[name];
+    }
+  });
+  const name = `merged_${names.join('_')}`;
+  // Without indentation: the document is sent with every request, and Xledger charges per MB.
+  const document = stripIgnoredCharacters(
+    print({
+      kind: Kind.DOCUMENT,
+      definitions: [
+        {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: OperationTypeNode.QUERY,
+          name: { kind: Kind.NAME, value: name },
+          variableDefinitions,
+          selectionSet: { kind: Kind.SELECTION_SET, selections },
+        },
+      ],
+    }),
+  );
+  return { name, document, variables, prefix };
+}
+
+/** The first request of each stream of a data type, as one: what a run of the data type sends first. */
+function firstPagesOfDataType(streams: readonly StreamDefinition[], incremental: boolean): Operation | null {
+  if (streams.length < 2) return null;
+  const parts = streams.map((stream) => {
+    const lookup: FilterValues = stream.lookup
+      ? { [stream.lookup.filterField]: EXAMPLE.objectKindDbIds }
+      : {};
+    const filter = streamFilter(stream, lookup, incremental && stream.changeCursor ? EXAMPLE.since : null);
+    const companion: DeltaCompanion | undefined = !stream.deltas
+      ? undefined
+      : incremental
+        ? { read: 'after', after: EXAMPLE.deltaAfter }
+        : { read: 'newest' };
+    return withExamples(streamPages(stream, filter, companion).first);
+  });
+  const merged = mergeQueries(parts);
+  return { name: merged.name, document: merged.document, variables: merged.variables };
+}
+
+/** A look-up and an outcome check of posting, merged as requestShared sends them. */
+function sharedPostingReads(): Operation {
+  const reads = postingOperations().filter((operation) =>
+    ['findEarlierPosting', 'checkImportOutcome'].includes(operation.name),
+  );
+  const merged = mergeQueries(reads);
+  return { name: merged.name, document: merged.document, variables: merged.variables };
+}
+
 // --- the whole catalogue -------------------------------------------------------------------
 
 const EXAMPLE = {
@@ -291,6 +404,13 @@ export function listOperations(): CatalogueOperation[] {
       ...deltasPage(field),
       usedBy: users((stream) => stream.deltas === field),
     })),
+    // A run's streams send their first pages in one request (xledger/request-batch.ts).
+    ...dataTypes.flatMap((type) =>
+      [false, true].flatMap((incremental) => {
+        const merged = firstPagesOfDataType(type.streams, incremental);
+        return merged ? [{ ...merged, usedBy: [type.name] }] : [];
+      }),
+    ),
     // Every sync decides ownership from the entity tree.
     { ...entityTree(), usedBy: dataTypes.map((type) => type.name) },
     { ...objectKindPages().first, usedBy: users((stream) => stream.lookup !== undefined) },
@@ -298,6 +418,9 @@ export function listOperations(): CatalogueOperation[] {
     // the look-ups before a create, the outcome check) join the catalogue through the list that
     // module exports. A new posting document is added there, never built elsewhere.
     ...postingOperations().map((operation) => ({ ...operation, usedBy: [POSTING_USER] })),
+    // Posting's read-only look-ups and checks of several vouchers may share one request
+    // (XledgerClient.requestShared): one example of such a request.
+    { ...sharedPostingReads(), usedBy: [POSTING_USER] },
   ];
   return operations.map((operation) => ({ ...operation, ...withExamples(operation) }));
 }

@@ -30,6 +30,8 @@ export class RequestGate {
   private readonly limit: LimitFunction;
   private readonly throttled: <T>(task: () => Promise<T>) => Promise<T>;
   private pausedUntil = 0;
+  /** Per key: the shared request still waiting for its turn, which later items may join. */
+  private readonly waitingGroups = new Map<string, Array<GroupMember<unknown, unknown>>>();
 
   constructor(private readonly limits: RequestGateLimits) {
     this.limit = pLimit(limits.maxConcurrentRequests);
@@ -47,6 +49,45 @@ export class RequestGate {
     });
   }
 
+  /**
+   * Runs `send` for `item` together with the other items handed in under the same `key` while
+   * they wait for the gate: the first item queues one request, later ones join it until its
+   * turn comes (at most `max` per request; more start the next one). `send` gets the items in
+   * order and answers one result or Error per item; an error it throws fails them all. When the
+   * budget is not used up, an item goes out alone at once: requests share only what waiting
+   * would cost anyway.
+   */
+  runTogether<I, R>(
+    key: string,
+    item: I,
+    send: (items: I[]) => Promise<Array<R | Error>>,
+    max = 20,
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const member = { item, resolve, reject } as GroupMember<unknown, unknown>;
+      const waiting = this.waitingGroups.get(key);
+      if (waiting && waiting.length < max) {
+        waiting.push(member);
+        return;
+      }
+      const group = [member];
+      this.waitingGroups.set(key, group);
+      this.run(async () => {
+        // Its turn: whoever joined goes along; later items start the next request.
+        if (this.waitingGroups.get(key) === group) this.waitingGroups.delete(key);
+        return (send as (items: unknown[]) => Promise<unknown[]>)(group.map((m) => m.item));
+      }).then(
+        (results) =>
+          group.forEach((m, index) => {
+            const result = results[index];
+            if (result instanceof Error) m.reject(result);
+            else m.resolve(result);
+          }),
+        (error: unknown) => group.forEach((m) => m.reject(error)),
+      );
+    });
+  }
+
   queue(): GateQueue {
     // Requests handed to the gate and not yet answered: queued, or past the limit (in flight,
     // or waiting out the throttle or a hold-back).
@@ -61,6 +102,12 @@ export class RequestGate {
   holdBack(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
   }
+}
+
+interface GroupMember<I, R> {
+  item: I;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
 }
 
 /**

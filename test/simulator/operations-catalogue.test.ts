@@ -124,11 +124,14 @@ describe('the catalogue of operations', () => {
   it.each(readOperations.map((operation) => [operation.name, operation] as const))(
     '%s runs against the simulator',
     async (name, operation) => {
-      // An example delta cursor the simulator never issued would be refused: read from the start.
-      const variables = {
-        ...operation.variables,
-        ...('deltaAfter' in operation.variables ? { deltaAfter: null } : {}),
-      };
+      // An example delta cursor the simulator never issued would be refused: read from the start
+      // (`deltaAfter`, or `p<i>_deltaAfter` in a merged request).
+      const variables = Object.fromEntries(
+        Object.entries(operation.variables).map(([key, value]) => [
+          key,
+          /(^|_)deltaAfter$/.test(key) ? null : value,
+        ]),
+      );
       const result = await gql(sim, SEED_TOKENS.owner1, operation.document, variables);
       expect(result.body.errors, `${name}: ${JSON.stringify(result.body.errors)}`).toBeUndefined();
       expect(result.status).toBe(200);

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { voucherLines } from '../../invoices/invoice';
-import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../../store/invoice-outbox';
+import { getOutboxInvoice, markPosting, updateOutbox, type OutboxInvoice } from '../../store/invoice-outbox';
 import { claimPosting, postingLeaseUntil, releasePosting } from '../../store/posting-leases';
 import { postingSettingsOf } from '../../tenant';
 import type { XledgerClient } from '../../xledger/client';
@@ -45,14 +45,15 @@ export function createPostInvoice(deps: ActivityDeps) {
       );
     }, LEASE_RENEWAL_MS);
     try {
-      // An earlier attempt that got this far may have sent the create (its answer lost).
-      const mayHaveSent = stored.state !== 'pending';
-      await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'posting' });
+      // An earlier attempt that got this far may have sent the create (its answer lost). The
+      // first attempt to get here finds the invoice still pending: nothing can have been sent,
+      // so it skips the look-up (a request that could only find nothing).
+      const mayHaveSent = (await markPosting(deps.db, ref.tenantId, ref.invoiceId)) !== 'pending';
       const lines = voucherLines(ref.tenantId, stored.invoice, postingSettingsOf(tenant));
       const keys = lines.map((line) => line.clientId);
       let sending = false;
       try {
-        const earlier = await lookUpEarlierPosting(client, keys, mayHaveSent);
+        const earlier = mayHaveSent ? await lookUpEarlierPosting(client, keys) : NOTHING_EARLIER;
         if (earlier.posted) {
           const lineDbIds = earlier.lines.length > 0 ? inVoucherOrder(keys, earlier.lines) : [];
           await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, {
@@ -118,15 +119,18 @@ function alreadyInXledger(stored: OutboxInvoice): boolean {
   );
 }
 
+/** What the look-up finds when nothing was sent before. */
+const NOTHING_EARLIER: Awaited<ReturnType<typeof findEarlierPosting>> = { lines: [], posted: null };
+
 /**
- * The look-up before a create. When an earlier attempt may have sent the voucher and nothing is
- * found, look once more in a new request: a voucher processed between the look-up's two reads
- * (the staging line gone, the payable not yet read) is found then as the payable. One extra
- * request, only on a retry that found nothing.
+ * The look-up before a create, when an earlier attempt may have sent the voucher. When nothing
+ * is found, look once more in a new request: a voucher processed between the look-up's two
+ * reads (the staging line gone, the payable not yet read) is found then as the payable. One
+ * extra request, only on a retry that found nothing.
  */
-async function lookUpEarlierPosting(client: XledgerClient, keys: string[], mayHaveSent: boolean) {
+async function lookUpEarlierPosting(client: XledgerClient, keys: string[]) {
   const first = await findEarlierPosting(client, keys);
-  if (!mayHaveSent || first.posted || first.lines.length > 0) return first;
+  if (first.posted || first.lines.length > 0) return first;
   return findEarlierPosting(client, keys);
 }
 
