@@ -2,6 +2,8 @@
  * Records workflow histories for the replay test: `npx tsx test/replay/record-histories.ts`.
  * Run it when a workflow change is *meant* to change histories (behind `patched()`), and keep
  * the old files too: the replay test must go on replaying what production has already run.
+ * `RECORD_TAG=<tag>` records under new names (`…_<tag>.json`), `RECORD_ONLY=sync` only the
+ * sync runs; an existing file is never overwritten.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -51,6 +53,8 @@ await api.upsertTenant({
   entityOwnerDbId: SEED_ENTITIES.owner1,
   options: { projectManagers: true, fixedAssets: true },
 });
+const tag = process.env.RECORD_TAG ? `:${process.env.RECORD_TAG}` : '';
+const onlySync = process.env.RECORD_ONLY === 'sync';
 const recorded: string[] = [];
 for (const [dataType, mode] of [
   ['suppliers', 'full'],
@@ -61,7 +65,7 @@ for (const [dataType, mode] of [
   ['dimensions', 'full'],
   ['projects', 'full'],
 ] as const) {
-  const workflowId = `${syncWorkflowId('replay', dataType)}:${mode}`;
+  const workflowId = `${syncWorkflowId('replay', dataType)}:${mode}${tag}`;
   await client.workflow.execute('syncDataTypeWorkflow', {
     taskQueue: config.temporal.taskQueue,
     workflowId,
@@ -70,28 +74,34 @@ for (const [dataType, mode] of [
   recorded.push(workflowId);
 }
 
-await api.forceResync('replay', { dataTypes: ['suppliers'], full: true });
-await new Promise((resolve) => setTimeout(resolve, 3_000));
-await client.workflow.getHandle(tenantWorkflowId('replay')).query('status');
+if (!onlySync) await recordTheRest();
 
-const supplier = await store.db.collection('suppliers').findOne({ tenantId: 'replay', visibility: 'owner' });
-const tenants = new TenantStore(store.db, new TokenCipher(config.tokenEncryptionKey!), sim.graphqlUrl);
-const deps = { db: store.db, temporal: client, taskQueue: config.temporal.taskQueue, tenants };
-for (const invoice of [
-  demoInvoice('replay-posted', String(supplier?.code)),
-  demoInvoice('replay-rejected', 'NO-SUCH-SUPPLIER'),
-]) {
-  await submitToOutbox(deps, 'replay', invoiceSchema.parse(invoice));
-  await client.workflow.getHandle(invoiceWorkflowId('replay', invoice.invoiceId)).result();
-  console.log(invoice.invoiceId, (await getOutboxInvoice(store.db, 'replay', invoice.invoiceId))?.state);
-  recorded.push(invoiceWorkflowId('replay', invoice.invoiceId));
+async function recordTheRest(): Promise<void> {
+  await api.forceResync('replay', { dataTypes: ['suppliers'], full: true });
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  await client.workflow.getHandle(tenantWorkflowId('replay')).query('status');
+
+  const supplier = await store.db
+    .collection('suppliers')
+    .findOne({ tenantId: 'replay', visibility: 'owner' });
+  const tenants = new TenantStore(store.db, new TokenCipher(config.tokenEncryptionKey!), sim.graphqlUrl);
+  const deps = { db: store.db, temporal: client, taskQueue: config.temporal.taskQueue, tenants };
+  for (const invoice of [
+    demoInvoice('replay-posted', String(supplier?.code)),
+    demoInvoice('replay-rejected', 'NO-SUCH-SUPPLIER'),
+  ]) {
+    await submitToOutbox(deps, 'replay', invoiceSchema.parse(invoice));
+    await client.workflow.getHandle(invoiceWorkflowId('replay', invoice.invoiceId)).result();
+    console.log(invoice.invoiceId, (await getOutboxInvoice(store.db, 'replay', invoice.invoiceId))?.state);
+    recorded.push(invoiceWorkflowId('replay', invoice.invoiceId));
+  }
+  await client.workflow.execute('postPendingInvoicesWorkflow', {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: 'invoices:replay:sweep',
+    args: [{ tenantId: 'replay' }],
+  });
+  recorded.push('invoices:replay:sweep', tenantWorkflowId('replay'));
 }
-await client.workflow.execute('postPendingInvoicesWorkflow', {
-  taskQueue: config.temporal.taskQueue,
-  workflowId: 'invoices:replay:sweep',
-  args: [{ tenantId: 'replay' }],
-});
-recorded.push('invoices:replay:sweep', tenantWorkflowId('replay'));
 
 // The temporal CLI writes histories in the proto JSON form that historyFromJSON reads.
 const temporal = await resolveTemporalCli();
@@ -111,7 +121,7 @@ for (const workflowId of recorded) {
     { maxBuffer: 64 * 1024 * 1024 },
   );
   const file = new URL(`./histories/${workflowId.replaceAll(':', '_')}.json`, import.meta.url);
-  await writeFile(file, stdout);
+  await writeFile(file, stdout, { flag: 'wx' }); // never over a recorded history
   console.log('recorded', workflowId, (JSON.parse(stdout) as { events: unknown[] }).events.length, 'events');
 }
 
