@@ -65,6 +65,11 @@ program
   .option('--profile [dir]', 'CPU-profile the worker of the first main round (summary printed)')
   .option('--set <NAME=value>', 'a worker setting (repeatable), e.g. XLEDGER_PAGE_SIZE=5000', setting, {})
   .option('--node-args <flags>', 'node/V8 flags of the worker process, e.g. "--max-old-space-size=512"')
+  .option(
+    '--vs <NAME=value>',
+    'also measure a worker with this setting (repeatable), side by side in each round',
+    setting,
+  )
   .action(
     async (o: {
       suppliers: number;
@@ -74,6 +79,7 @@ program
       profile?: string | true;
       set: Record<string, string>;
       nodeArgs?: string;
+      vs?: Record<string, string>;
     }) => {
       const profileDir = await profileDirOrTemp(o.profile);
       await withServers(async (servers) => [
@@ -83,6 +89,7 @@ program
           repeat: o.repeat,
           changedShare: o.changed,
           settings: o.set,
+          ...(o.vs ? { vs: o.vs } : {}),
           ...(o.nodeArgs ? { nodeArgs: o.nodeArgs.split(/\s+/).filter(Boolean) } : {}),
           ...(profileDir ? { profileDir } : {}),
         }),

@@ -60,6 +60,11 @@ const envSchema = z.object({
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(30),
   /** After this long (default: the grace time + 15 s) the worker stops whatever still runs and exits 1. */
   WORKER_SHUTDOWN_FORCE_SECONDS: positiveInt.optional(),
+  /**
+   * How far past the live heap V8 lets the worker's heap grow before its next full collection,
+   * in percent (src/worker-heap.ts); 0 leaves V8's own adaptive growth (up to 300%).
+   */
+  WORKER_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -76,6 +81,8 @@ export type Config = {
     shutdownGraceMs: number;
     /** A worker that has not drained by then stops anyway. */
     shutdownForceMs: number;
+    /** V8 heap growth past the live heap, percent (0: V8's own). */
+    heapGrowthPercent: number;
     tls?: { certPath: string; keyPath: string };
     apiKey?: string;
   };
@@ -129,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.TEMPORAL_TIMEOUT_MS,
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
       shutdownForceMs: shutdownForceSeconds * 1000,
+      heapGrowthPercent: e.WORKER_HEAP_GROWTH_PERCENT,
       ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
         ? { tls: { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } }
         : {}),

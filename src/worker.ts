@@ -8,6 +8,7 @@ import { connectStore, ensureIndexes, type Store } from './store/db';
 import { TenantStore } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
 import { connectClient, connectWorker } from './temporal/connection';
+import { limitHeapGrowth } from './worker-heap';
 import { XledgerClient } from './xledger/client';
 import { RequestGates } from './xledger/request-gate';
 
@@ -32,6 +33,7 @@ export interface RunnableWorker {
 /** A worker wired with the real dependencies: MongoDB, the tenant store and Xledger clients. */
 export async function createWorker(options: WorkerOptions): Promise<RunnableWorker> {
   const { config, store } = options;
+  limitHeapGrowth(config.temporal.heapGrowthPercent);
   // A token's requests may fill half the worker's activity slots, and about ten seconds of its
   // budget, before its invoice postings step aside for other tenants (step-aside.ts).
   const gates = new RequestGates({

@@ -2,6 +2,7 @@
  * sync: a full sync of N suppliers through Temporal against the raw floor (bench/support/floor.ts),
  * both measured in each round, alternating which goes first; then a no-op incremental pass and
  * one with a share of the owner's records changed; and the worker's peak RSS per data-set size.
+ * With `vs`, a second worker configuration is measured in the same rounds, side by side.
  */
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,8 @@ export interface SyncOptions {
   settings: Record<string, string>;
   /** Node/V8 flags of the worker process. */
   nodeArgs?: string[];
+  /** A second worker configuration (settings on top of `settings`), measured in the same rounds. */
+  vs?: Record<string, string>;
 }
 
 export const defaultSyncOptions: SyncOptions = {
@@ -44,12 +47,7 @@ export const defaultSyncOptions: SyncOptions = {
 const TENANT = 'bench';
 const OWNER = SEED_ENTITIES.owner1;
 
-interface RoundFigures {
-  size: number;
-  floor: FloorFigures;
-  /** The floor with the sync's two secondary indexes: what their upkeep costs. */
-  floorIndexed: FloorFigures;
-  fetchOnly: FloorFigures;
+interface SyncFigures {
   full: TimedRun;
   fullRequests: number;
   noop: TimedRun;
@@ -61,6 +59,16 @@ interface RoundFigures {
   peakRssMb: number;
   workerCpuSeconds: number;
   profile?: string;
+}
+
+interface RoundFigures {
+  size: number;
+  fetchOnly: FloorFigures;
+  floor: FloorFigures;
+  /** The floor with the sync's secondary indexes: what their upkeep costs. */
+  floorIndexed: FloorFigures;
+  /** By variant: 'main', and 'vs' when compared. */
+  sync: Record<string, SyncFigures>;
 }
 
 export async function syncScenario(servers: BenchServers, options: SyncOptions): Promise<ScenarioResult> {
@@ -105,70 +113,95 @@ async function syncRound(
         : {}),
     });
   };
-  const measureFloor = async () => ({
-    fetchOnly: await loop(),
-    floor: await loop({ indexes: false }),
-    floorIndexed: await loop({ indexes: true }),
+  const steps: Array<() => Promise<void>> = [];
+  const figures: Partial<RoundFigures> & { sync: Record<string, SyncFigures> } = { size, sync: {} };
+  steps.push(async () => {
+    figures.fetchOnly = await loop();
+    figures.floor = await loop({ indexes: false });
+    figures.floorIndexed = await loop({ indexes: true });
   });
-  const measureSync = async () => {
-    const env = await openBenchEnv(servers, `sync_${size}_${r}`, options.settings);
-    try {
-      await env.tenants.save(
-        tenantConfigSchema.parse({
-          tenantId: TENANT,
-          xledger: { endpoint: sim.graphqlUrl, token: SEED_TOKENS.root },
-          entityOwnerDbId: OWNER,
-        }),
+  const variants: Array<[string, Record<string, string>]> = [['main', options.settings]];
+  if (options.vs) variants.push(['vs', { ...options.settings, ...options.vs }]);
+  for (const [variant, settings] of variants) {
+    steps.push(async () => {
+      figures.sync[variant] = await measureSync(
+        servers,
+        sim,
+        size,
+        r,
+        variant,
+        settings,
+        options,
+        profileDir,
       );
-      const dir = profileDir ? await mkdtemp(join(profileDir, 'worker-')) : undefined;
-      const worker = await startBenchWorker(env, {
-        ...(dir ? { cpuProfileDir: dir } : {}),
-        ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
-      });
-      try {
-        const baseRssMb = worker.memory().rssMb;
-        const requests = async (run: () => Promise<TimedRun>) => {
-          sim.counters.reset();
-          const timed = await run();
-          return { timed, requests: sim.counters.get('root')?.requests ?? 0 };
-        };
-        progress(`sync ${size} round ${r + 1}: full pass`);
-        const full = await requests(() => runSync(env, TENANT, 'suppliers', 'full'));
-        progress(`sync ${size} round ${r + 1}: full ${full.timed.seconds.toFixed(1)} s; no-op incremental`);
-        const noop = await requests(() => runSync(env, TENANT, 'suppliers', 'incremental'));
-        const changedIds = changeShare(sim, options.changedShare, `round ${r}`);
-        const changed = await requests(() => runSync(env, TENANT, 'suppliers', 'incremental'));
-        const memory = worker.memory();
-        const workerCpuSeconds = worker.cpuSeconds();
-        await worker.stop();
-        const profile = dir ? (await readdir(dir)).find((f) => f.endsWith('.cpuprofile')) : undefined;
-        return {
-          full: full.timed,
-          fullRequests: full.requests,
-          noop: noop.timed,
-          noopRequests: noop.requests,
-          changed: changed.timed,
-          changedRequests: changed.requests,
-          changedRecords: changedIds,
-          baseRssMb,
-          peakRssMb: memory.peakRssMb,
-          workerCpuSeconds,
-          ...(profile && dir ? { profile: join(dir, profile) } : {}),
-        };
-      } finally {
-        await worker.stop();
-      }
-    } finally {
-      await env.close();
-    }
-  };
-  // Alternate the order, so that a drift of the shared machine does not favour one side.
-  if (r % 2 === 0) {
-    const floor = await measureFloor();
-    return { size, ...floor, ...(await measureSync()) };
+    });
   }
-  const synced = await measureSync();
-  return { size, ...(await measureFloor()), ...synced };
+  // Rotate the order each round, so that a drift of the shared machine favours no side.
+  for (let i = 0; i < steps.length; i++) await steps[(i + r) % steps.length]!();
+  return figures as RoundFigures;
+}
+
+async function measureSync(
+  servers: BenchServers,
+  sim: RunningSimulator,
+  size: number,
+  r: number,
+  variant: string,
+  settings: Record<string, string>,
+  options: SyncOptions,
+  profileDir: string | undefined,
+): Promise<SyncFigures> {
+  const env = await openBenchEnv(servers, `sync_${size}_${r}_${variant}`, settings);
+  try {
+    await env.tenants.save(
+      tenantConfigSchema.parse({
+        tenantId: TENANT,
+        xledger: { endpoint: sim.graphqlUrl, token: SEED_TOKENS.root },
+        entityOwnerDbId: OWNER,
+      }),
+    );
+    const dir = profileDir && variant === 'main' ? await mkdtemp(join(profileDir, 'worker-')) : undefined;
+    const worker = await startBenchWorker(env, {
+      ...(dir ? { cpuProfileDir: dir } : {}),
+      ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+    });
+    try {
+      const baseRssMb = worker.memory().rssMb;
+      const requests = async (run: () => Promise<TimedRun>) => {
+        sim.counters.reset();
+        const timed = await run();
+        return { timed, requests: sim.counters.get('root')?.requests ?? 0 };
+      };
+      const label = `sync ${size} round ${r + 1}${variant === 'main' ? '' : ` (${variant})`}`;
+      progress(`${label}: full pass`);
+      const full = await requests(() => runSync(env, TENANT, 'suppliers', 'full'));
+      progress(`${label}: full ${full.timed.seconds.toFixed(1)} s; no-op and changed passes`);
+      const noop = await requests(() => runSync(env, TENANT, 'suppliers', 'incremental'));
+      const changedRecords = changeShare(sim, options.changedShare, `round ${r} ${variant}`);
+      const changed = await requests(() => runSync(env, TENANT, 'suppliers', 'incremental'));
+      const memory = worker.memory();
+      const workerCpuSeconds = worker.cpuSeconds();
+      await worker.stop();
+      const profile = dir ? (await readdir(dir)).find((f) => f.endsWith('.cpuprofile')) : undefined;
+      return {
+        full: full.timed,
+        fullRequests: full.requests,
+        noop: noop.timed,
+        noopRequests: noop.requests,
+        changed: changed.timed,
+        changedRequests: changed.requests,
+        changedRecords,
+        baseRssMb,
+        peakRssMb: memory.peakRssMb,
+        workerCpuSeconds,
+        ...(profile && dir ? { profile: join(dir, profile) } : {}),
+      };
+    } finally {
+      await worker.stop();
+    }
+  } finally {
+    await env.close();
+  }
 }
 
 /** Changes `share` of the owner's suppliers in the simulator (moves their modifiedAt); returns how many. */
@@ -188,80 +221,106 @@ async function syncResult(
   rounds: RoundFigures[],
   servers: BenchServers,
 ): Promise<ScenarioResult> {
-  const rows: Row[] = rounds.map((f) => ({
-    suppliers: f.size,
-    'fetch only s': round(f.fetchOnly.seconds, 1),
-    'floor s': round(f.floor.seconds, 1),
-    'floor+indexes s': round(f.floorIndexed.seconds, 1),
-    'full s': round(f.full.seconds, 1),
-    ratio: round(f.full.seconds / f.floor.seconds),
-    'no-op s': round(f.noop.seconds, 2),
-    'no-op %': round((100 * f.noop.seconds) / f.full.seconds, 1),
-    [`${options.changedShare * 100}% changed s`]: round(f.changed.seconds, 2),
-    'worker base MB': Math.round(f.baseRssMb),
-    'worker peak MB': Math.round(f.peakRssMb),
-    'worker CPU s': round(f.workerCpuSeconds, 1),
-  }));
+  const variants = options.vs ? ['main', 'vs'] : ['main'];
+  const variantName = (variant: string) =>
+    variant === 'main'
+      ? 'as configured'
+      : Object.entries(options.vs ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
+  const rows: Row[] = rounds.flatMap((f, index) =>
+    variants.map((variant) => {
+      const s = f.sync[variant]!;
+      return {
+        round: index + 1,
+        suppliers: f.size,
+        ...(options.vs ? { worker: variantName(variant) } : {}),
+        'fetch only s': round(f.fetchOnly.seconds, 1),
+        'floor s': round(f.floor.seconds, 1),
+        'floor+indexes s': round(f.floorIndexed.seconds, 1),
+        'full s': round(s.full.seconds, 1),
+        ratio: round(s.full.seconds / f.floor.seconds),
+        'no-op s': round(s.noop.seconds, 2),
+        'no-op %': round((100 * s.noop.seconds) / s.full.seconds, 1),
+        [`${options.changedShare * 100}% changed s`]: round(s.changed.seconds, 2),
+        'worker base MB': Math.round(s.baseRssMb),
+        'worker peak MB': Math.round(s.peakRssMb),
+        'worker CPU s': round(s.workerCpuSeconds, 1),
+      };
+    }),
+  );
   const passes: Row[] = rounds.flatMap((f) =>
-    (
-      [
-        ['full', f.full, f.fullRequests],
-        ['no-op incremental', f.noop, f.noopRequests],
-        [`${f.changedRecords} changed`, f.changed, f.changedRequests],
-      ] as const
-    ).map(([pass, run, requests]) => ({
-      suppliers: f.size,
-      pass,
-      seconds: round(run.seconds, 2),
-      fetched: run.summary.totals.fetched,
-      kept: run.summary.totals.kept,
-      written: writtenBy(run.summary),
-      unchanged: run.summary.totals.unchanged,
-      requests,
-      'MB down': round(run.summary.totals.bytesReceived / 1e6, 1),
-    })),
+    variants.flatMap((variant) => {
+      const s = f.sync[variant]!;
+      return (
+        [
+          ['full', s.full, s.fullRequests],
+          ['no-op incremental', s.noop, s.noopRequests],
+          [`${s.changedRecords} changed`, s.changed, s.changedRequests],
+        ] as const
+      ).map(([pass, run, requests]) => ({
+        suppliers: f.size,
+        ...(options.vs ? { worker: variantName(variant) } : {}),
+        pass,
+        seconds: round(run.seconds, 2),
+        fetched: run.summary.totals.fetched,
+        kept: run.summary.totals.kept,
+        written: writtenBy(run.summary),
+        unchanged: run.summary.totals.unchanged,
+        requests,
+        'MB down': round(run.summary.totals.bytesReceived / 1e6, 1),
+      }));
+    }),
   );
   const tables: Table[] = [
     { title: `sync: full sync against the raw floor (MongoDB: ${servers.mongoKind})`, rows },
     { title: 'sync: passes', rows: passes },
   ];
   for (const f of rounds) {
-    if (!f.profile) continue;
-    const summary = await summariseCpuProfile(f.profile);
+    const profile = f.sync.main?.profile;
+    if (!profile) continue;
+    const summary = await summariseCpuProfile(profile);
     tables.push(
       {
-        title: `worker CPU profile, ${f.size} suppliers (${f.profile}): self time by file`,
+        title: `worker CPU profile, ${f.size} suppliers (${profile}): self time by file`,
         rows: summary.files,
       },
       { title: 'worker CPU profile: functions with the most self time', rows: summary.functions },
     );
   }
-  const main = rounds.filter((f) => f.size === options.suppliers);
-  const small = rounds.filter((f) => f.size === options.smallSuppliers);
-  const peak = median(main.map((f) => f.peakRssMb));
+  const summaryOf = (variant: string) => {
+    const main = rounds.filter((f) => f.size === options.suppliers);
+    const small = rounds.filter((f) => f.size === options.smallSuppliers);
+    const of = (f: RoundFigures) => f.sync[variant]!;
+    const peak = median(main.map((f) => of(f).peakRssMb));
+    return {
+      fullSeconds: round(median(main.map((f) => of(f).full.seconds))),
+      noopSeconds: round(median(main.map((f) => of(f).noop.seconds))),
+      floorSeconds: round(median(main.map((f) => f.floor.seconds))),
+      ratio: round(median(main.map((f) => of(f).full.seconds / f.floor.seconds))),
+      peakRssMb: Math.round(peak),
+      fetchOnlySeconds: round(median(main.map((f) => f.fetchOnly.seconds))),
+      floorIndexedSeconds: round(median(main.map((f) => f.floorIndexed.seconds))),
+      noopShare: round(median(main.map((f) => of(f).noop.seconds / of(f).full.seconds)), 3),
+      noopRequests: Math.max(...main.map((f) => of(f).noopRequests)),
+      noopWritten: Math.max(...main.map((f) => writtenBy(of(f).noop.summary))),
+      changedRecords: main[0] ? of(main[0]).changedRecords : 0,
+      changedWritten: Math.max(...main.map((f) => writtenBy(of(f).changed.summary))),
+      changedSeconds: round(median(main.map((f) => of(f).changed.seconds))),
+      smallSuppliers: options.smallSuppliers,
+      smallPeakRssMb: Math.round(median(small.map((f) => of(f).peakRssMb))),
+      rssGrowthMb: Math.round(peak - median(small.map((f) => of(f).peakRssMb))),
+    };
+  };
   return {
     scenario: 'sync',
     tables,
     summary: {
       scenario: 'sync',
       suppliers: options.suppliers,
-      fullSeconds: round(median(main.map((f) => f.full.seconds))),
-      noopSeconds: round(median(main.map((f) => f.noop.seconds))),
-      floorSeconds: round(median(main.map((f) => f.floor.seconds))),
-      ratio: round(median(main.map((f) => f.full.seconds / f.floor.seconds))),
-      peakRssMb: Math.round(peak),
-      fetchOnlySeconds: round(median(main.map((f) => f.fetchOnly.seconds))),
-      floorIndexedSeconds: round(median(main.map((f) => f.floorIndexed.seconds))),
-      noopShare: round(median(main.map((f) => f.noop.seconds / f.full.seconds)), 3),
-      noopRequests: Math.max(...main.map((f) => f.noopRequests)),
-      noopWritten: Math.max(...main.map((f) => writtenBy(f.noop.summary))),
-      changedRecords: main[0]?.changedRecords ?? 0,
-      changedWritten: Math.max(...main.map((f) => writtenBy(f.changed.summary))),
-      changedSeconds: round(median(main.map((f) => f.changed.seconds))),
-      smallSuppliers: options.smallSuppliers,
-      smallPeakRssMb: Math.round(median(small.map((f) => f.peakRssMb))),
-      rssGrowthMb: Math.round(peak - median(small.map((f) => f.peakRssMb))),
+      ...summaryOf('main'),
       rounds: options.repeat,
+      ...(options.vs ? { vs: { settings: options.vs, ...summaryOf('vs') } } : {}),
     },
   };
 }

@@ -28,6 +28,11 @@ export async function syncForInvoices(env: BenchEnv, tenantId: string): Promise<
   for (const dataType of ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions']) {
     await runSync(env, tenantId, dataType, 'full');
   }
+  return supplierToInvoice(env, tenantId);
+}
+
+/** A supplier code of the tenant's owner, from its synced suppliers. */
+export async function supplierToInvoice(env: BenchEnv, tenantId: string): Promise<string> {
   const supplier = await env.store.db.collection('suppliers').findOne({ tenantId, visibility: 'owner' });
   if (!supplier?.code) throw new Error(`tenant ${tenantId} has no supplier of its owner to invoice`);
   return String(supplier.code);

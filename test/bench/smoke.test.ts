@@ -71,7 +71,7 @@ describe('benchmark scenarios, tiny', () => {
     const result = await tenantsScenario(servers, {
       ...defaultTenantsOptions,
       tenants: 2,
-      minutes: 0.25,
+      minutes: 0.1,
       suppliers: 60,
       triggerOnce: true,
     });
