@@ -66,20 +66,24 @@ export class TenantSchedules {
     private readonly taskQueue: string,
   ) {}
 
-  /** Creates or updates the tenant's schedules; returns what changed. */
+  /**
+   * Creates or updates the tenant's schedules; returns what changed. The schedules are
+   * independent, so they are upserted side by side (one round trip's wait instead of eight).
+   */
   async upsert(
     tenant: TenantSettings,
     paused = false,
   ): Promise<{ created: string[]; updated: string[]; deleted: string[] }> {
-    const changes = { created: [] as string[], updated: [] as string[], deleted: [] as string[] };
     const wanted = scheduleSpecsFor(tenant);
-    for (const spec of wanted) {
-      const handle = this.client.schedule.getHandle(spec.id);
-      const current = await describeOrNull(handle);
-      if (!current) {
-        await this.client.schedule.create(this.options(tenant.tenantId, spec, paused));
-        changes.created.push(spec.id);
-      } else if (!sameSchedule(current, this.options(tenant.tenantId, spec, current.state.paused))) {
+    const outcomes = await Promise.all(
+      wanted.map(async (spec): Promise<'created' | 'updated' | 'same'> => {
+        const handle = this.client.schedule.getHandle(spec.id);
+        const current = await describeOrNull(handle);
+        if (!current) {
+          await this.client.schedule.create(this.options(tenant.tenantId, spec, paused));
+          return 'created';
+        }
+        if (sameSchedule(current, this.options(tenant.tenantId, spec, current.state.paused))) return 'same';
         // Memo cannot change on update: it only holds what never changes (tenant, data type).
         const {
           scheduleId: _id,
@@ -87,16 +91,19 @@ export class TenantSchedules {
           ...update
         } = this.options(tenant.tenantId, spec, current.state.paused);
         await handle.update(() => update as ScheduleUpdateOptions);
-        changes.updated.push(spec.id);
-      }
-    }
+        return 'updated';
+      }),
+    );
     const wantedIds = new Set(wanted.map((spec) => spec.id));
-    for (const name of scheduledTypeNames) {
-      const id = scheduleId(tenant.tenantId, name);
-      if (wantedIds.has(id)) continue;
-      if (await this.deleteIfExists(id)) changes.deleted.push(id);
-    }
-    return changes;
+    const stale = scheduledTypeNames
+      .map((name) => scheduleId(tenant.tenantId, name))
+      .filter((id) => !wantedIds.has(id));
+    const deleted = await Promise.all(stale.map((id) => this.deleteIfExists(id)));
+    return {
+      created: wanted.filter((_, i) => outcomes[i] === 'created').map((spec) => spec.id),
+      updated: wanted.filter((_, i) => outcomes[i] === 'updated').map((spec) => spec.id),
+      deleted: stale.filter((_, i) => deleted[i]),
+    };
   }
 
   async removeAll(tenantId: string): Promise<void> {

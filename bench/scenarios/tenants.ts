@@ -77,22 +77,41 @@ export async function tenantsScenario(
     ];
     const samples: Sample[] = [];
     const sample = async () => {
+      const at = Date.now();
+      const cpu = Object.fromEntries(watched.map((p) => [p.name, cpuSecondsOf(p.pid)]));
+      const rssMb = Object.fromEntries(watched.map((p) => [p.name, memoryOf(p.pid).rssMb]));
       const running = await env.temporal.workflow
         .count(
           `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND WorkflowType != 'tenantWorkflow'`,
         )
         .then((c) => c.count)
         .catch(() => NaN);
-      samples.push({
-        at: Date.now(),
-        running,
-        cpu: Object.fromEntries(watched.map((p) => [p.name, cpuSecondsOf(p.pid)])),
-        rssMb: Object.fromEntries(watched.map((p) => [p.name, memoryOf(p.pid).rssMb])),
-      });
+      samples.push({ at, running, cpu, rssMb });
     };
-    await sample();
-    const sampler = setInterval(() => void sample(), 10_000);
+    // One sample every 10 s, never two at once; stopSampling() waits for the one under way.
+    let sampling = true;
+    let wakeSampler = () => undefined as void;
+    const sampler = (async () => {
+      while (sampling) {
+        await sample();
+        await new Promise<void>((resolve) => {
+          wakeSampler = resolve;
+          setTimeout(resolve, 10_000);
+        });
+      }
+    })();
+    const stopSampling = async () => {
+      sampling = false;
+      wakeSampler();
+      await sampler;
+      await sample();
+    };
 
+    // What bounds onboarding on this server: how fast it creates schedules at all.
+    const probeRate =
+      options.tenants >= 100
+        ? await scheduleCreateRate(env.temporal, taskQueue, options.onboardConcurrency)
+        : null;
     progress(
       `tenants: onboarding ${options.tenants} tenants through the client API (${options.onboardConcurrency} at a time)`,
     );
@@ -129,15 +148,16 @@ export async function tenantsScenario(
       );
     }
     await new Promise((resolve) => setTimeout(resolve, options.minutes * 60_000));
-    clearInterval(sampler);
-    await sample();
+    await stopSampling();
     const windowEnd = Date.now();
 
-    progress('tenants: reading the schedules and the runs');
+    progress('tenants: reading the runs');
     const runs = await listRuns(env.temporal, taskQueue, new Date(onboardStart));
+    progress(`tenants: ${runs.size} runs; reading the schedules`);
     const settings = await Promise.all(tenantIds.map((id) => env.tenants.get(id)));
-    const schedules = await describeSchedules(env.temporal, settings);
+    const { schedules, unreadable } = await describeSchedules(env.temporal, settings);
     const result = fleetResult(options, {
+      probeRate,
       onboardSeconds,
       onboardMs,
       onboardStart,
@@ -146,11 +166,15 @@ export async function tenantsScenario(
       runs,
       schedules,
     });
+    result.summary.unreadableSchedules = unreadable;
     progress('tenants: removing the tenants');
     const removeStart = Date.now();
     const removing = pLimit(options.onboardConcurrency);
-    await Promise.all(tenantIds.map((id) => removing(() => api.removeTenant(id, { force: true }))));
+    const removed = await Promise.allSettled(
+      tenantIds.map((id) => removing(() => api.removeTenant(id, { force: true }))),
+    );
     result.summary.offboardSeconds = round((Date.now() - removeStart) / 1000, 1);
+    result.summary.offboardFailures = removed.filter((r) => r.status === 'rejected').length;
     return result;
   } finally {
     await api.close();
@@ -158,6 +182,31 @@ export async function tenantsScenario(
     await env.close();
     await sim.close();
   }
+}
+
+/**
+ * How many schedules per second the server creates, with `concurrency` creates in flight: 200
+ * paused schedules that never run, deleted again afterwards.
+ */
+async function scheduleCreateRate(temporal: Client, taskQueue: string, concurrency: number): Promise<number> {
+  const ids = Array.from({ length: 200 }, (_, i) => `bench-probe:${taskQueue}:${i}`);
+  const creating = pLimit(concurrency);
+  const started = performance.now();
+  await Promise.all(
+    ids.map((scheduleId) =>
+      creating(() =>
+        temporal.schedule.create({
+          scheduleId,
+          spec: { intervals: [{ every: '1h' }] },
+          action: { type: 'startWorkflow', workflowType: 'syncDataTypeWorkflow', taskQueue, args: [] },
+          state: { paused: true },
+        }),
+      ),
+    ),
+  );
+  const rate = ids.length / ((performance.now() - started) / 1000);
+  await Promise.all(ids.map((id) => creating(() => temporal.schedule.getHandle(id).delete())));
+  return rate;
 }
 
 interface RunInfo {
@@ -194,10 +243,14 @@ interface ScheduleFigures {
   missedCatchup: number;
 }
 
-async function describeSchedules(temporal: Client, tenants: TenantSettings[]): Promise<ScheduleFigures[]> {
+/** Every schedule's recent actions and counters (one that cannot be read is counted, not fatal). */
+async function describeSchedules(
+  temporal: Client,
+  tenants: TenantSettings[],
+): Promise<{ schedules: ScheduleFigures[]; unreadable: number }> {
   const describing = pLimit(16);
   const specs = tenants.flatMap((tenant) => scheduleSpecsFor(tenant).map((spec) => ({ tenant, spec })));
-  return Promise.all(
+  const described = await Promise.allSettled(
     specs.map(({ tenant, spec }) =>
       describing(async () => {
         const d = await temporal.schedule.getHandle(spec.id).describe();
@@ -216,11 +269,17 @@ async function describeSchedules(temporal: Client, tenants: TenantSettings[]): P
       }),
     ),
   );
+  return {
+    schedules: described.flatMap((d) => (d.status === 'fulfilled' ? [d.value] : [])),
+    unreadable: described.filter((d) => d.status === 'rejected').length,
+  };
 }
 
 function fleetResult(
   options: TenantsOptions,
   m: {
+    /** Schedules the server created per second in a probe before onboarding (null: not probed). */
+    probeRate: number | null;
     onboardSeconds: number;
     onboardMs: number[];
     onboardStart: number;
@@ -321,6 +380,9 @@ function fleetResult(
       minutes: options.minutes,
       onboardSeconds: round(m.onboardSeconds, 1),
       onboardP99Seconds: seconds(percentile(m.onboardMs, 99)),
+      scheduleCreatesPerSecond: m.probeRate === null ? null : round(m.probeRate, 1),
+      // The least time the server needs to create every schedule, at the probed rate.
+      onboardFloorSeconds: m.probeRate === null ? null : round(m.schedules.length / m.probeRate, 1),
       runs: startLags.length,
       startLagP50Seconds: seconds(percentile(startLags, 50)),
       startLagP99Seconds: seconds(percentile(startLags, 99)),
