@@ -74,6 +74,14 @@ export async function ensureSearchAttributes(
   return names;
 }
 
+/**
+ * The dev server's SQLite file in WAL mode, synced at checkpoints rather than at every commit:
+ * it creates schedules and starts workflows about 3.5 times as fast (34 → 118 schedule creates
+ * a second here; npm run bench -- tenants is bound by it). A crash of the process loses
+ * nothing; only a power loss could lose the last commits — fine for a dev server.
+ */
+const SQLITE_PRAGMAS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+
 export interface TemporalServerOptions {
   bin: string;
   ports: TemporalPorts;
@@ -110,7 +118,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const args = [
     'server',
     'start-dev',
-    ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
+    ...(opts.dbFile ? ['--db-filename', opts.dbFile, ...SQLITE_PRAGMAS] : []),
     '--ip',
     LOCALHOST,
     '--port',

@@ -32,6 +32,7 @@ import {
   type IntrospectionQuery,
   type OperationDefinitionNode,
 } from 'graphql';
+import { createHash } from 'node:crypto';
 import { XledgerClient, type XledgerUsage } from './client';
 import { entitiesOf, type EntitiesData, type XledgerEntity } from './entities';
 import { XledgerError } from './errors';
@@ -134,11 +135,13 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
   const catalogue = listOperations();
 
   let schema: GraphQLSchema | null = null;
+  let checked: CheckedSchema | undefined;
   let verdict: SchemaVerdict;
   try {
     const introspection = introspectionQuery();
     const data = await client.request<IntrospectionQuery>(introspection.document, introspection.variables);
-    schema = buildClientSchema(data);
+    checked = checkedSchema(data, catalogue);
+    schema = checked.schema;
     verdict = {
       verified: true,
       types: Object.keys(schema.getTypeMap()).filter((n) => !n.startsWith('__')).length,
@@ -154,7 +157,7 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
     };
   }
 
-  const operations = schema ? catalogue.map((operation) => checkOperation(schema, operation)) : [];
+  const operations = checked ? [...checked.operations] : [];
   let owner: OwnerCheck | null = null;
   let scopes: ScopeCheck | null = null;
   if (options.ownerDbId !== undefined) {
@@ -170,6 +173,31 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
     scopes,
     usage: { ...client.usage },
   };
+}
+
+/** A schema and the catalogue's operations checked against it. */
+interface CheckedSchema {
+  schema: GraphQLSchema;
+  operations: OperationCheck[];
+}
+
+/**
+ * The last schemas seen, by a digest of their introspection answer: onboarding a fleet checks
+ * one Xledger schema again and again (the catalogue is fixed in a process), and building and
+ * validating costs more than the request. A different answer is checked afresh.
+ */
+const checkedSchemas = new Map<string, CheckedSchema>();
+const CHECKED_SCHEMAS_KEPT = 4;
+
+function checkedSchema(data: IntrospectionQuery, catalogue: CatalogueOperation[]): CheckedSchema {
+  const key = createHash('sha256').update(JSON.stringify(data)).digest('base64url');
+  const known = checkedSchemas.get(key);
+  if (known) return known;
+  const schema = buildClientSchema(data);
+  const checked = { schema, operations: catalogue.map((operation) => checkOperation(schema, operation)) };
+  checkedSchemas.set(key, checked);
+  if (checkedSchemas.size > CHECKED_SCHEMAS_KEPT) checkedSchemas.delete(checkedSchemas.keys().next().value!);
+  return checked;
 }
 
 // --- validating one operation ----------------------------------------------------------------
