@@ -12,7 +12,7 @@ import pLimit from 'p-limit';
 import { XledgerSyncClient } from '../../src/client';
 import { scheduleSpecsFor } from '../../src/schedules';
 import { SCOPES, SEED_ENTITIES, startSimulator } from '../../src/simulator/index';
-import type { TenantSettings } from '../../src/tenant';
+import { tenantConfigSchema, type TenantSettings } from '../../src/tenant';
 import { cpuSecondsOf, memoryOf } from '../support/proc';
 import { median, percentile, progress, round, type Row, type ScenarioResult } from '../support/report';
 import { openBenchEnv, type BenchServers } from '../support/stack';
@@ -46,6 +46,8 @@ const RUN_TYPES = ['syncDataTypeWorkflow', 'postPendingInvoicesWorkflow'];
 interface Sample {
   at: number;
   running: number;
+  /** How long MongoDB took to answer a read by _id (NaN: no answer within 10 s). */
+  mongoMs: number;
   cpu: Record<string, number>;
   rssMb: Record<string, number>;
 }
@@ -63,6 +65,14 @@ export async function tenantsScenario(
       entityDbId: SEED_ENTITIES.owner1,
       scopes: SCOPES,
       secret: `bench-${id}-token`,
+    }),
+  );
+  const configs = tenantIds.map((tenantId, i) =>
+    tenantConfigSchema.parse({
+      tenantId,
+      xledger: { endpoint: sim.graphqlUrl, token: tokens[i]!.secret },
+      entityOwnerDbId: SEED_ENTITIES.owner1,
+      options: { fixedAssets: true, projectManagers: true },
     }),
   );
   const workers: BenchWorker[] = [];
@@ -86,7 +96,21 @@ export async function tenantsScenario(
         )
         .then((c) => c.count)
         .catch(() => NaN);
-      samples.push({ at, running, cpu, rssMb });
+      const asked = performance.now();
+      const mongoMs = await Promise.race([
+        env.store.db
+          .collection('tenants')
+          .findOne({ _id: tenantIds[0] as never })
+          .then(() => performance.now() - asked),
+        new Promise<number>((resolve) => setTimeout(() => resolve(NaN), 10_000).unref()),
+      ]).catch(() => NaN);
+      samples.push({ at, running, mongoMs, cpu, rssMb });
+      if (samples.length % 6 === 1) {
+        const workerCpu = samples.length > 1 ? cpuPercent(samples.at(-2)!, samples.at(-1)!, 'worker 1') : 0;
+        progress(
+          `tenants: ${running} runs under way; MongoDB answers in ${Number.isNaN(mongoMs) ? '>10 s' : `${Math.round(mongoMs)} ms`}; worker 1 CPU ${workerCpu}%`,
+        );
+      }
     };
     // One sample every 10 s, never two at once; stopSampling() waits for the one under way.
     let sampling = true;
@@ -122,12 +146,7 @@ export async function tenantsScenario(
       tenantIds.map((tenantId, i) =>
         onboarding(async () => {
           const started = performance.now();
-          await api.upsertTenant({
-            tenantId,
-            xledger: { endpoint: sim.graphqlUrl, token: tokens[i]!.secret },
-            entityOwnerDbId: SEED_ENTITIES.owner1,
-            options: { fixedAssets: true, projectManagers: true },
-          });
+          await api.upsertTenant(configs[i]);
           onboardMs.push(performance.now() - started);
         }),
       ),
@@ -138,13 +157,14 @@ export async function tenantsScenario(
     );
     if (options.triggerOnce) {
       const triggering = pLimit(options.onboardConcurrency);
-      const onboarded = await Promise.all(tenantIds.map((id) => env.tenants.get(id)));
       await Promise.all(
-        onboarded.flatMap((tenant) =>
-          scheduleSpecsFor(tenant).map((spec) =>
-            triggering(() => env.temporal.schedule.getHandle(spec.id).trigger()),
+        configs
+          .map((config) => env.tenants.settingsOf(config))
+          .flatMap((tenant) =>
+            scheduleSpecsFor(tenant).map((spec) =>
+              triggering(() => env.temporal.schedule.getHandle(spec.id).trigger()),
+            ),
           ),
-        ),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, options.minutes * 60_000));
@@ -154,7 +174,8 @@ export async function tenantsScenario(
     progress('tenants: reading the runs');
     const runs = await listRuns(env.temporal, taskQueue, new Date(onboardStart));
     progress(`tenants: ${runs.size} runs; reading the schedules`);
-    const settings = await Promise.all(tenantIds.map((id) => env.tenants.get(id)));
+    // From the configs, not the store: the schedules are what the client API made of them.
+    const settings = configs.map((config) => env.tenants.settingsOf(config));
     const { schedules, unreadable } = await describeSchedules(env.temporal, settings);
     await describeMissingRuns(env.temporal, schedules, runs, onboardStart);
     const result = fleetResult(options, {
@@ -305,6 +326,12 @@ async function describeSchedules(
   };
 }
 
+/** CPU of a process between two samples, percent of one core. */
+function cpuPercent(before: Sample, after: Sample, name: string): number {
+  const seconds = (after.at - before.at) / 1000;
+  return seconds > 0 ? round((100 * ((after.cpu[name] ?? 0) - (before.cpu[name] ?? 0))) / seconds, 1) : 0;
+}
+
 function fleetResult(
   options: TenantsOptions,
   m: {
@@ -399,7 +426,11 @@ function fleetResult(
           .filter(
             (_, i) => i % Math.max(1, Math.floor(m.samples.length / 12)) === 0 || i === m.samples.length - 1,
           )
-          .map((s) => ({ minute: round((s.at - first.at) / 60_000, 1), running: s.running })),
+          .map((s) => ({
+            minute: round((s.at - first.at) / 60_000, 1),
+            running: s.running,
+            'MongoDB read ms': Number.isNaN(s.mongoMs) ? '>10000' : Math.round(s.mongoMs),
+          })),
       },
     ],
     summary: {
@@ -418,6 +449,13 @@ function fleetResult(
       startLagP99Seconds: seconds(percentile(startLags, 99)),
       completionLagP50Seconds: seconds(percentile(completionLags, 50)),
       completionLagP99Seconds: seconds(percentile(completionLags, 99)),
+      mongoUnansweredSamples: m.samples.filter((s) => Number.isNaN(s.mongoMs)).length,
+      mongoReadP99Ms: Math.round(
+        percentile(
+          m.samples.map((s) => s.mongoMs).filter((ms) => !Number.isNaN(ms)),
+          99,
+        ),
+      ),
       runningEarly: earlyRunning,
       runningLate: lateRunning,
       skippedOverlap,
