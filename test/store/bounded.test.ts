@@ -4,6 +4,7 @@ import {
   boundedBulkWrite,
   boundedDeleteMany,
   chunked,
+  CONCURRENT_UPDATE_COMMANDS,
   deleteManyIn,
   findIn,
   IN_BATCH,
@@ -208,5 +209,32 @@ describe('bounded writes', () => {
     expect(deletes).toEqual([IN_BATCH, IN_BATCH, 7]);
     expect(stored).toEqual([{ _id: 'u:1', tenantId: 'u' }]);
     expect(await boundedDeleteMany(collection, { tenantId: 't' })).toBe(0);
+  });
+
+  it('update commands of many writers at once: never more than CONCURRENT_UPDATE_COMMANDS in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let commands = 0;
+    const slow = {
+      async bulkWrite(ops: AnyBulkWriteOperation<Doc>[]) {
+        inFlight += 1;
+        commands += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return {
+          insertedCount: 0,
+          matchedCount: ops.length,
+          modifiedCount: ops.length,
+          deletedCount: 0,
+          upsertedCount: 0,
+        };
+      },
+    } as unknown as Collection<Doc>;
+    // Twenty activities each writing 60 updates (three commands) side by side.
+    const counts = await Promise.all(Array.from({ length: 20 }, () => boundedBulkWrite(slow, updates(60))));
+    expect(counts.every((c) => c.modifiedCount === 60)).toBe(true);
+    expect(commands).toBe(60);
+    expect(most).toBe(CONCURRENT_UPDATE_COMMANDS);
   });
 });
