@@ -9,7 +9,7 @@ import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import { z } from 'zod';
 import { loadConfig, requireEncryptionKey, type Config } from './config';
 import { dataTypes, masterDataTypeNames } from './datatypes/registry';
-import { invoiceSchema } from './invoices/invoice';
+import { invoiceSchema, type Invoice } from './invoices/invoice';
 import { submitToOutbox } from './invoices/submit';
 import { intervalMinutesFor, scheduleSpecsFor, TenantSchedules } from './schedules';
 import { boundedDeleteMany } from './store/bounded';
@@ -41,8 +41,10 @@ import {
   tenantConfigSchema,
   tenantIdSchema,
   xledgerTokenSchema,
+  type TenantConfig,
   type TenantSettings,
 } from './tenant';
+import { endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
 import { connectClient, isTemporalUnavailable, temporalUnavailable } from './temporal/connection';
 import { scheduleId, tenantWorkflowId } from './temporal/ids';
 import { TenantIdKey } from './temporal/search-attributes';
@@ -227,18 +229,51 @@ export const xledgerCheckInputSchema = z
  */
 export async function checkXledger(
   input: unknown,
-  options: { requestTimeoutMs: number },
+  options: { requestTimeoutMs: number; endpointPolicy: EndpointPolicy },
 ): Promise<SchemaCheckReport> {
   const parsed = xledgerCheckInputSchema.safeParse(input);
   if (!parsed.success) throw invalid(undefined, parsed.error);
   const { endpoint, token, ownerDbId } = parsed.data;
+  const problem = endpointProblem(endpoint, options.endpointPolicy);
+  if (problem) throw new InvalidInputError(undefined, [{ field: 'endpoint', message: problem }]);
   const result = await runCheck(null, {
     endpoint,
     token,
+    endpointPolicy: options.endpointPolicy,
     requestTimeoutMs: options.requestTimeoutMs,
     ...(ownerDbId !== undefined ? { ownerDbId } : {}),
   });
   return assessCheck(result, null);
+}
+
+/**
+ * A tenant config validated completely, before any server is contacted: its shape (zod), and
+ * that its Xledger endpoint — its own, or the default it would get — may receive its token
+ * (src/security/endpoint-policy.ts). InvalidInputError names each field and the tenant.
+ */
+export function validateTenantConfig(input: unknown, config: Pick<Config, 'xledger'>): TenantConfig {
+  const parsed = tenantConfigSchema.safeParse(input);
+  if (!parsed.success) throw invalid(input, parsed.error);
+  const endpoint = parsed.data.xledger.endpoint ?? config.xledger.defaultEndpoint;
+  const problem = endpointProblem(endpoint, config.xledger.endpointPolicy);
+  if (problem) {
+    const field = parsed.data.xledger.endpoint
+      ? 'xledger.endpoint'
+      : 'xledger.endpoint (default XLEDGER_ENDPOINT)';
+    throw new InvalidInputError(parsed.data.tenantId, [{ field, message: problem }]);
+  }
+  return parsed.data;
+}
+
+/** An invoice submission validated completely, before any server is contacted. */
+export function validateInvoiceSubmission(
+  tenantId: string,
+  input: unknown,
+): { tenantId: string; invoice: Invoice } {
+  const id = parseTenantId(tenantId);
+  const parsed = invoiceSchema.safeParse(input);
+  if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+  return { tenantId: id, invoice: parsed.data };
 }
 
 /** The data types a tenant syncs, and `invoices` (every tenant posts): what its check counts. */
@@ -346,9 +381,7 @@ export class XledgerSyncClient {
    */
   async upsertTenant(input: unknown, options: UpsertTenantOptions = {}): Promise<UpsertedTenant> {
     return this.call(async () => {
-      const parsed = tenantConfigSchema.safeParse(input);
-      if (!parsed.success) throw invalid(input, parsed.error);
-      const config = parsed.data;
+      const config = validateTenantConfig(input, this.config);
       const parsedOptions = upsertOptionsSchema.safeParse(options);
       if (!parsedOptions.success) throw invalid(input, parsedOptions.error);
       const settings = this.tenants.settingsOf(config);
@@ -370,7 +403,10 @@ export class XledgerSyncClient {
    * operation of the catalogue, and with ownerDbId the owner and the token's scopes.
    */
   async checkXledger(input: unknown): Promise<SchemaCheckReport> {
-    return checkXledger(input, { requestTimeoutMs: this.config.xledger.requestTimeoutMs });
+    return checkXledger(input, {
+      requestTimeoutMs: this.config.xledger.requestTimeoutMs,
+      endpointPolicy: this.config.xledger.endpointPolicy,
+    });
   }
 
   /**
@@ -385,6 +421,7 @@ export class XledgerSyncClient {
         endpoint: tenant.xledger.endpoint,
         token,
         ownerDbId: tenant.entityOwnerDbId,
+        endpointPolicy: this.config.xledger.endpointPolicy,
         requestTimeoutMs: this.config.xledger.requestTimeoutMs,
       });
       return { tenantId: tenant.tenantId, ...assessCheck(result, neededBy(tenant)) };
@@ -454,9 +491,7 @@ export class XledgerSyncClient {
    */
   async submitInvoice(tenantId: string, input: unknown): Promise<InvoiceStatus> {
     return this.call(async () => {
-      const id = parseTenantId(tenantId);
-      const parsed = invoiceSchema.safeParse(input);
-      if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+      const { tenantId: id, invoice } = validateInvoiceSubmission(tenantId, input);
       const stored = await submitToOutbox(
         {
           db: this.store.db,
@@ -465,7 +500,7 @@ export class XledgerSyncClient {
           tenants: this.tenants,
         },
         id,
-        parsed.data,
+        invoice,
       );
       return invoiceStatusOf(stored);
     });
@@ -554,6 +589,7 @@ export class XledgerSyncClient {
       endpoint: tenant.xledger.endpoint,
       token,
       ownerDbId: tenant.entityOwnerDbId,
+      endpointPolicy: this.config.xledger.endpointPolicy,
       requestTimeoutMs: this.config.xledger.requestTimeoutMs,
     });
     const needs = neededBy(tenant);
@@ -726,10 +762,9 @@ function parseTenantId(tenantId: string): string {
 }
 
 function invalid(input: unknown, error: z.ZodError): InvalidInputError {
-  const tenantId =
-    typeof (input as { tenantId?: unknown })?.tenantId === 'string'
-      ? (input as { tenantId: string }).tenantId
-      : undefined;
+  // Only a well-formed tenant id is repeated: a hostile one (huge, control characters) is not.
+  const given = (input as { tenantId?: unknown } | null | undefined)?.tenantId;
+  const tenantId = tenantIdSchema.safeParse(given).success ? (given as string) : undefined;
   return new InvalidInputError(
     tenantId,
     // zod messages name the problem, never the value, so a mistyped token is not echoed back.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_XLEDGER_HOSTS, endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
 
 /**
  * The one place where the environment becomes typed configuration. Every entry point
@@ -44,6 +45,17 @@ const envSchema = z.object({
     .optional(),
 
   XLEDGER_ENDPOINT: z.url().default('https://www.xledger.net/graphql'),
+  /** Hosts a tenant's token may be sent to (https only); see src/security/endpoint-policy.ts. */
+  XLEDGER_ALLOWED_HOSTS: z
+    .string()
+    .default(DEFAULT_XLEDGER_HOSTS.join(','))
+    .transform((value) => value.split(',').map((host) => host.trim().toLowerCase()))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'must be host names separated by commas')).min(1)),
+  /** Lets tokens go to a loopback address over http: only the dev stack, tests and the simulator set it. */
+  ALLOW_INSECURE_LOOPBACK: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
   /** Records per request. Xledger allows 10,000; a page that times out is halved and retried. */
   XLEDGER_PAGE_SIZE: positiveInt.max(10_000).default(10_000),
   XLEDGER_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
@@ -94,6 +106,8 @@ export type Config = {
     requestTimeoutMs: number;
     maxRequestsPer5s: number;
     maxConcurrentRequests: number;
+    /** Where a token may be sent (XLEDGER_ALLOWED_HOSTS, ALLOW_INSECURE_LOOPBACK). */
+    endpointPolicy: EndpointPolicy;
   };
   logLevel: string;
 };
@@ -113,6 +127,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       'Invalid configuration: TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
     );
+  }
+  const endpointPolicy: EndpointPolicy = {
+    allowedHosts: e.XLEDGER_ALLOWED_HOSTS,
+    allowInsecureLoopback: e.ALLOW_INSECURE_LOOPBACK,
+  };
+  const defaultEndpointProblem = endpointProblem(e.XLEDGER_ENDPOINT, endpointPolicy);
+  if (defaultEndpointProblem) {
+    throw new ConfigError(`Invalid configuration: XLEDGER_ENDPOINT: ${defaultEndpointProblem}`);
   }
   const shutdownForceSeconds = e.WORKER_SHUTDOWN_FORCE_SECONDS ?? e.WORKER_SHUTDOWN_GRACE_SECONDS + 15;
   if (shutdownForceSeconds <= e.WORKER_SHUTDOWN_GRACE_SECONDS) {
@@ -147,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.XLEDGER_REQUEST_TIMEOUT_MS,
       maxRequestsPer5s: e.XLEDGER_MAX_REQUESTS_PER_5S,
       maxConcurrentRequests: e.XLEDGER_MAX_CONCURRENT_REQUESTS,
+      endpointPolicy,
     },
     logLevel: e.LOG_LEVEL,
   };

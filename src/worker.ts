@@ -57,6 +57,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       new XledgerClient({
         endpoint,
         token,
+        endpointPolicy: config.xledger.endpointPolicy,
         requestTimeoutMs: config.xledger.requestTimeoutMs,
         gate: gates.forToken(endpoint, token),
       }),

@@ -46,6 +46,8 @@ export async function startHarness(
     MONGODB_URI: inject('mongoUri'),
     MONGODB_DB: `${inject('mongoDbName')}_${suffix}`,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // The simulator listens on http://127.0.0.1.
+    ALLOW_INSECURE_LOOPBACK: 'true',
     LOG_LEVEL: 'warn',
   });
   const store = await connectStore(config.mongo.uri, config.mongo.dbName);
