@@ -59,8 +59,12 @@ const envSchema = z.object({
   /** Records per request. Xledger allows 10,000; a page that times out is halved and retried. */
   XLEDGER_PAGE_SIZE: positiveInt.max(10_000).default(10_000),
   XLEDGER_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
-  /** Per-tenant request budget shared by that tenant's syncs in one worker (Xledger's burst limit is 20 / 5 s). */
+  /**
+   * Request budget per API token, shared by every worker through MongoDB (Xledger's burst limit is
+   * 20 / 5 s per token). Give every worker the same value.
+   */
   XLEDGER_MAX_REQUESTS_PER_5S: positiveInt.max(20).default(15),
+  /** Requests in flight per API token in ONE worker: all workers together send up to workers × this. */
   XLEDGER_MAX_CONCURRENT_REQUESTS: positiveInt.default(2),
 
   /** Activities one worker runs at once (Temporal's default is 100); lower it for a small database. */

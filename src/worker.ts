@@ -5,6 +5,7 @@ import { createActivities } from './activities';
 import { loadConfig, requireEncryptionKey, type Config } from './config';
 import { logger } from './logger';
 import { connectStore, ensureIndexes, type Store } from './store/db';
+import { MongoRequestBudget } from './store/request-budget';
 import { TenantStore } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
 import { connectClient, connectWorker } from './temporal/connection';
@@ -34,13 +35,20 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
   const { config, store } = options;
   // A token's requests may fill half the worker's activity slots, and about ten seconds of its
   // budget, before its invoice postings step aside for other tenants (step-aside.ts).
-  const gates = new RequestGates({
-    ...config.xledger,
-    maxWaiting: Math.max(
-      1,
-      Math.min(Math.floor(config.temporal.maxConcurrentActivities / 2), 2 * config.xledger.maxRequestsPer5s),
-    ),
-  });
+  const gates = new RequestGates(
+    {
+      ...config.xledger,
+      maxWaiting: Math.max(
+        1,
+        Math.min(
+          Math.floor(config.temporal.maxConcurrentActivities / 2),
+          2 * config.xledger.maxRequestsPer5s,
+        ),
+      ),
+    },
+    // Xledger counts per token: every worker using a token shares one budget (in MongoDB).
+    new MongoRequestBudget(store.db, { maxRequestsPer5s: config.xledger.maxRequestsPer5s }),
+  );
   const tenants = new TenantStore(
     store.db,
     new TokenCipher(requireEncryptionKey(config)),
