@@ -58,6 +58,7 @@ import {
   type SchemaCheckResult,
   type SchemaMismatch,
 } from './xledger/schema-check';
+import { resyncSignal, statusQuery, tenantWorkflow } from './workflows';
 import type { ResyncRequest, TenantWorkflowStatus } from './workflows/tenant-state';
 
 /**
@@ -422,11 +423,11 @@ export class XledgerSyncClient {
       const parsed = resyncOptionsSchema.safeParse(options);
       if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
       await this.tenants.get(id);
-      await this.temporal.workflow.signalWithStart('tenantWorkflow', {
+      await this.temporal.workflow.signalWithStart(tenantWorkflow, {
         workflowId: tenantWorkflowId(id),
         taskQueue: this.config.temporal.taskQueue,
         args: [{ tenantId: id }],
-        signal: 'resync',
+        signal: resyncSignal,
         signalArgs: [parsed.data],
         typedSearchAttributes: [{ key: TenantIdKey, value: id }],
       });
@@ -598,7 +599,7 @@ export class XledgerSyncClient {
 
   private async ensureTenantWorkflow(tenantId: string): Promise<void> {
     try {
-      await this.temporal.workflow.start('tenantWorkflow', {
+      await this.temporal.workflow.start(tenantWorkflow, {
         workflowId: tenantWorkflowId(tenantId),
         taskQueue: this.config.temporal.taskQueue,
         args: [{ tenantId }],
@@ -678,9 +679,7 @@ export class XledgerSyncClient {
 
   private async tenantWorkflowStatus(tenantId: string): Promise<TenantWorkflowStatus | null> {
     try {
-      return await this.temporal.workflow
-        .getHandle(tenantWorkflowId(tenantId))
-        .query<TenantWorkflowStatus>('status');
+      return await this.temporal.workflow.getHandle(tenantWorkflowId(tenantId)).query(statusQuery);
     } catch {
       return null;
     }

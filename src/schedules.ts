@@ -7,11 +7,17 @@ import {
   type ScheduleOptions,
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
-import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
+import {
+  extractWorkflowType,
+  type SearchAttributePair,
+  type TypedSearchAttributes,
+  type Workflow,
+} from '@temporalio/common';
 import { dataTypes, getDataType } from './datatypes/registry';
 import { DEFAULT_INVOICE_INTERVAL_MINUTES, scheduledTypeNames, type TenantSettings } from './tenant';
 import { pendingInvoicesWorkflowId, scheduleId, syncWorkflowId } from './temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from './temporal/search-attributes';
+import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from './workflows';
 import type { SyncDataTypeInput } from './workflows/sync-data-type';
 
 /**
@@ -125,7 +131,7 @@ export class TenantSchedules {
       },
       action: {
         type: 'startWorkflow',
-        workflowType: posting ? 'postPendingInvoicesWorkflow' : 'syncDataTypeWorkflow',
+        workflowType: posting ? postPendingInvoicesWorkflow : syncDataTypeWorkflow,
         workflowId: posting ? pendingInvoicesWorkflowId(tenantId) : syncWorkflowId(tenantId, spec.dataType),
         taskQueue: this.taskQueue,
         args,
@@ -186,7 +192,7 @@ export function sameSchedule(current: ScheduleDescription, wanted: ScheduleOptio
 function comparableOf(schedule: ScheduleDescription | ScheduleOptions) {
   const action = schedule.action as {
     type?: string;
-    workflowType: unknown;
+    workflowType: string | Workflow;
     workflowId?: string;
     taskQueue?: string;
     args?: unknown;
@@ -198,7 +204,8 @@ function comparableOf(schedule: ScheduleDescription | ScheduleOptions) {
   return {
     intervals: (schedule.spec.intervals ?? []).map((i) => ({ every: i.every, offset: i.offset ?? 0 })),
     jitter: schedule.spec.jitter ?? 0,
-    workflowType: typeof action.workflowType === 'string' ? action.workflowType : String(action.workflowType),
+    // Built options name the workflow by its function; the server describes it by its type name.
+    workflowType: extractWorkflowType(action.workflowType),
     workflowId: action.workflowId,
     taskQueue: action.taskQueue,
     args: action.args ?? [],

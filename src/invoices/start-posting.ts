@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { invoiceWorkflowId } from '../temporal/ids';
+import { postInvoiceWorkflow } from '../workflows';
 import { InvoiceIdKey, InvoiceStateKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
 
 /**
@@ -15,7 +16,7 @@ export async function startInvoicePosting(
   invoiceId: string,
 ): Promise<boolean> {
   try {
-    await temporal.workflow.start('postInvoiceWorkflow', {
+    await temporal.workflow.start(postInvoiceWorkflow, {
       workflowId: invoiceWorkflowId(tenantId, invoiceId),
       taskQueue,
       args: [{ tenantId, invoiceId }],

@@ -25,6 +25,7 @@ import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { admin } from '../support/sync';
 import type { Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
+import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
 
 export interface ChaosTenant {
   tenantId: string;
@@ -184,7 +185,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
     await Promise.all(
       tenants.flatMap((tenant) =>
         ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions'].map((dataType) =>
-          h.client.workflow.execute('syncDataTypeWorkflow', {
+          h.client.workflow.execute(syncDataTypeWorkflow, {
             taskQueue: h.taskQueue,
             workflowId: `${syncWorkflowId(tenant.tenantId, dataType)}:chaos-setup`,
             args: [{ tenantId: tenant.tenantId, dataType, mode: 'full' }],
@@ -282,7 +283,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       for (const tenant of tenants) {
         sweepRuns += 1;
         const run = h.client.workflow
-          .execute('postPendingInvoicesWorkflow', {
+          .execute(postPendingInvoicesWorkflow, {
             taskQueue: h.taskQueue,
             workflowId: `${pendingInvoicesWorkflowId(tenant.tenantId)}:${label}`,
             args: [{ tenantId: tenant.tenantId }],
@@ -369,7 +370,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
         );
       }
       // …then the schedule's sweep and the submits (retried by SEMINE) race to start them.
-      const sweep = h.client.workflow.execute('postPendingInvoicesWorkflow', {
+      const sweep = h.client.workflow.execute(postPendingInvoicesWorkflow, {
         taskQueue: h.taskQueue,
         workflowId: `${pendingInvoicesWorkflowId(raceTenant.tenantId)}:race`,
         args: [{ tenantId: raceTenant.tenantId }],

@@ -8,6 +8,7 @@ import { invoiceWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 
 /**
  * One tenant's backlog must not hold up another tenant's invoices. The worker is small (4
@@ -32,7 +33,7 @@ beforeAll(async () => {
   for (const { tenantId, token, owner } of TENANTS) {
     await h.saveTenant({ tenantId, xledger: { token }, entityOwnerDbId: owner });
     for (const dataType of ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions']) {
-      await h.client.workflow.execute('syncDataTypeWorkflow', {
+      await h.client.workflow.execute(syncDataTypeWorkflow, {
         taskQueue: h.taskQueue,
         workflowId: `${syncWorkflowId(tenantId, dataType)}:setup`,
         args: [{ tenantId, dataType, mode: 'full' }],

@@ -7,6 +7,7 @@ import { getOutboxInvoice, type OutboxInvoice } from '../../src/store/invoice-ou
 import { syncWorkflowId } from '../../src/temporal/ids';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 
 let h: Harness;
 let supplierCode: string;
@@ -20,7 +21,7 @@ beforeAll(async () => {
   });
   await h.startWorker();
   for (const dataType of ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions']) {
-    await h.client.workflow.execute('syncDataTypeWorkflow', {
+    await h.client.workflow.execute(syncDataTypeWorkflow, {
       taskQueue: h.taskQueue,
       workflowId: `${syncWorkflowId('payco', dataType)}:setup`,
       args: [{ tenantId: 'payco', dataType, mode: 'full' }],

@@ -8,6 +8,7 @@ import { createActivities, type Activities } from '../../src/activities';
 import { logger } from '../../src/logger';
 import { XledgerClient } from '../../src/xledger/client';
 import { RequestGates } from '../../src/xledger/request-gate';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 import type { Harness } from './harness';
 
 export function harnessActivities(h: Harness, options: { pageSize: number }): Activities {
@@ -37,7 +38,7 @@ export function attemptOf(runId: string, attempt: number, activityId = '2'): Moc
       attempt,
       activityId,
       activityType: 'syncStream',
-      workflowType: 'syncDataTypeWorkflow',
+      workflowType: syncDataTypeWorkflow.name,
       workflowExecution: { workflowId: `sync:${runId}`, runId },
     },
     { logger: new DefaultLogger('ERROR') },

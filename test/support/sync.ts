@@ -9,6 +9,7 @@ import { recordsCollection, visibleToClientFilter, type StoredRecord } from '../
 import type { StreamFigures, SyncMode, SyncRunSummary } from '../../src/sync/figures';
 import { syncWorkflowId } from '../../src/temporal/ids';
 import type { Harness } from './harness';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 
 export type TruthRecord = Record<string, unknown> & {
   dbId: number;
@@ -37,7 +38,7 @@ export async function startSync(
   mode: SyncMode | 'auto' = 'auto',
   taskQueue = h.taskQueue,
 ) {
-  return h.client.workflow.start('syncDataTypeWorkflow', {
+  return h.client.workflow.start(syncDataTypeWorkflow, {
     taskQueue,
     workflowId: syncRunId(tenantId, dataType),
     args: [{ tenantId, dataType, mode, trigger: 'manual' }],

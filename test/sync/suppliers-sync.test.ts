@@ -4,6 +4,7 @@ import { recordsCollection } from '../../src/store/records';
 import { syncWorkflowId } from '../../src/temporal/ids';
 import type { SyncRunSummary } from '../../src/sync/figures';
 import { startHarness, type Harness } from '../support/harness';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 
 let h: Harness;
 
@@ -22,7 +23,7 @@ async function sync(
   dataType: string,
   mode: 'full' | 'incremental' | 'auto' = 'auto',
 ): Promise<SyncRunSummary> {
-  return h.client.workflow.execute('syncDataTypeWorkflow', {
+  return h.client.workflow.execute(syncDataTypeWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: `${syncWorkflowId('acme', dataType)}:${Date.now()}`,
     args: [{ tenantId: 'acme', dataType, mode, trigger: 'manual' }],

@@ -19,10 +19,15 @@ import { SYNC_REQUESTS } from '../../src/store/sync-requests';
 import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
-import type { TenantWorkflowStatus } from '../../src/workflows/tenant-state';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
 import { admin, connectApi, historyText, runsOf, sleep, waitFor, waitForRuns } from './support';
+import {
+  postPendingInvoicesWorkflow,
+  resyncSignal,
+  statusQuery,
+  syncDataTypeWorkflow,
+} from '../../src/workflows';
 
 /**
  * The tenant lifecycle on the real servers: two tenants with different owners and intervals,
@@ -146,11 +151,11 @@ function expectScheduleFor(tenant: TenantSettings, d: ScheduleDescription, dataT
   if (dataType === 'invoices') {
     // Every tenant's invoice sweep: MongoDB only, so a quiet tenant costs no Xledger request.
     expect(interval?.every).toBe(5 * 60_000);
-    expect(d.action.workflowType).toBe('postPendingInvoicesWorkflow');
+    expect(d.action.workflowType).toBe(postPendingInvoicesWorkflow.name);
     expect(d.action.workflowId).toBe(`invoices:${tenant.tenantId}`);
     expect(d.action.args).toEqual([{ tenantId: tenant.tenantId }]);
   } else {
-    expect(d.action.workflowType).toBe('syncDataTypeWorkflow');
+    expect(d.action.workflowType).toBe(syncDataTypeWorkflow.name);
     expect(d.action.workflowId).toBe(`sync:${tenant.tenantId}:${dataType}`);
     expect(d.action.args).toEqual([
       { tenantId: tenant.tenantId, dataType, mode: 'auto', trigger: 'schedule' },
@@ -307,17 +312,18 @@ describe('tenant lifecycle', () => {
   it('a plain-JSON resync signal (raw client and `temporal workflow signal`) works as documented', async () => {
     const handle = h.client.workflow.getHandle('tenant:beta');
     // Incremental first: the last full pass is recent, so only the signal's `full` makes a full one.
-    await handle.signal('resync', { dataTypes: ['suppliers'], full: false });
+    await handle.signal(resyncSignal, { dataTypes: ['suppliers'], full: false });
     const afterIncremental = await waitForRuns(h, 'beta', 'suppliers', 2);
     expect(afterIncremental[1]!.trigger).toBe('resync');
     expect(afterIncremental[1]!.streams.map((s) => s.mode)).toEqual(['incremental']);
 
-    await handle.signal('resync', { dataTypes: ['suppliers'], full: true });
+    await handle.signal(resyncSignal, { dataTypes: ['suppliers'], full: true });
     const afterFull = await waitForRuns(h, 'beta', 'suppliers', 3);
     expect(afterFull[2]!.trigger).toBe('resync');
     expect(afterFull[2]!.streams.map((s) => s.mode)).toEqual(['full']);
 
-    // Exactly the command the README shows, with the real temporal CLI.
+    // Exactly the command the README shows, with the real temporal CLI: the signal's wire name is
+    // spelled out here on purpose, to check what operators are told to type.
     const temporal = await resolveTemporalCli();
     await execFileAsync(temporal, [
       'workflow',
@@ -338,7 +344,7 @@ describe('tenant lifecycle', () => {
     expect(afterCli[3]!.streams.map((s) => s.mode)).toEqual(['full']);
 
     // The status query reports the requests as they were signalled, newest first.
-    const status = await handle.query<TenantWorkflowStatus>('status');
+    const status = await handle.query(statusQuery);
     expect(status.pending).toEqual([]);
     expect(status.recent.slice(0, 3).map((r) => [r.dataTypes, r.full, r.dispatchedAt !== null])).toEqual([
       [['suppliers'], true, true],
@@ -383,13 +389,13 @@ describe('tenant lifecycle', () => {
       // Five more requests while it runs: three through the API, two as raw signals.
       for (let i = 0; i < 3; i++) await api.forceResync('alpha', { dataTypes: ['suppliers'] });
       const raw = h.client.workflow.getHandle(tenantWorkflowId('alpha'));
-      await raw.signal('resync', { dataTypes: ['suppliers'] });
-      await raw.signal('resync', {});
+      await raw.signal(resyncSignal, { dataTypes: ['suppliers'] });
+      await raw.signal(resyncSignal, {});
       // Sample until everything has settled: all requests dispatched, nothing running.
       await waitFor(
         'the resyncs to settle',
         async () => {
-          const status = await raw.query<TenantWorkflowStatus>('status');
+          const status = await raw.query(statusQuery);
           const running = await sample();
           return (
             status.pending.length === 0 &&
