@@ -7,8 +7,9 @@ import {
 } from '@temporalio/client';
 import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import { z } from 'zod';
-import { loadConfig, requireEncryptionKey, type Config } from './config';
+import { ConfigError, loadConfig, requireEncryptionKey, type Config } from './config';
 import { dataTypes, masterDataTypeNames } from './datatypes/registry';
+import { XledgerSyncError } from './errors';
 import { invoiceSchema } from './invoices/invoice';
 import { submitToOutbox } from './invoices/submit';
 import { intervalMinutesFor, scheduleSpecsFor, TenantSchedules } from './schedules';
@@ -66,11 +67,7 @@ import type { ResyncRequest, TenantWorkflowStatus } from './workflows/tenant-sta
  * tenants. Every input is validated with zod; every failure is one of the typed errors below.
  */
 
-export { UnknownTenantError };
-
-export class XledgerSyncError extends Error {
-  override name = 'XledgerSyncError';
-}
+export { ConfigError, InvoiceConflictError, UnknownTenantError, XledgerSyncError };
 
 /** The input is invalid; `field` names what is wrong. */
 export class InvalidInputError extends XledgerSyncError {
@@ -145,8 +142,6 @@ export class UnknownInvoiceError extends XledgerSyncError {
     super(`Unknown invoice "${invoiceId}" of tenant ${tenantId}`);
   }
 }
-
-export { InvoiceConflictError };
 
 /** The tenant still has invoices on their way to Xledger; removing it now would strand them. */
 export class TenantHasOpenInvoicesError extends XledgerSyncError {

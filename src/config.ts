@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { XledgerSyncError } from './errors';
 
 /**
  * The one place where the environment becomes typed configuration. Every entry point
@@ -98,7 +99,7 @@ export type Config = {
   logLevel: string;
 };
 
-export class ConfigError extends Error {
+export class ConfigError extends XledgerSyncError {
   override name = 'ConfigError';
 }
 

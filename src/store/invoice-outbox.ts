@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { XledgerSyncError } from '../errors';
 import type { Invoice } from '../invoices/invoice';
 
 export type InvoiceState = 'pending' | 'posting' | 'accepted' | 'posted' | 'rejected' | 'retrying';
@@ -23,7 +24,7 @@ export interface OutboxInvoice {
 export const OUTBOX = 'invoice_outbox';
 export const outboxId = (tenantId: string, invoiceId: string) => `${tenantId}:${invoiceId}`;
 
-export class InvoiceConflictError extends Error {
+export class InvoiceConflictError extends XledgerSyncError {
   override name = 'InvoiceConflictError';
   constructor(
     readonly tenantId: string,

@@ -21,11 +21,11 @@ import {
 import { addToOutbox, OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
 import { POSTING_LEASES } from '../../src/store/posting-leases';
 import { invoiceWorkflowId, pendingInvoicesWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
+import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { admin } from '../support/sync';
 import type { Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
-import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
 
 export interface ChaosTenant {
   tenantId: string;

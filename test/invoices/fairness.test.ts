@@ -5,10 +5,10 @@ import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
 import { invoiceWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
-import { syncDataTypeWorkflow } from '../../src/workflows';
 
 /**
  * One tenant's backlog must not hold up another tenant's invoices. The worker is small (4

@@ -5,9 +5,9 @@ import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { getOutboxInvoice, type OutboxInvoice } from '../../src/store/invoice-outbox';
 import { syncWorkflowId } from '../../src/temporal/ids';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
-import { syncDataTypeWorkflow } from '../../src/workflows';
 
 let h: Harness;
 let supplierCode: string;

@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResyncRequest } from '../../src/workflows/tenant-state';
 import { installTemporalRuntimeLogging } from '../../src/temporal/runtime';
 import { InvoiceIdKey, InvoiceStateKey, TenantIdKey } from '../../src/temporal/search-attributes';
-import { waitFor } from '../tenants/support';
 import { postInvoiceWorkflow, resyncSignal, statusQuery, tenantWorkflow } from '../../src/workflows';
+import { waitFor } from '../tenants/support';
 
 const taskQueue = `rounds-${randomBytes(4).toString('hex')}`;
 const unavailable = () =>

@@ -22,8 +22,8 @@ import { TokenCipher } from '../../src/store/token-cipher';
 import { connectClient, connectWorker } from '../../src/temporal/connection';
 import { invoiceWorkflowId, syncWorkflowId, tenantWorkflowId } from '../../src/temporal/ids';
 import { createWorker } from '../../src/worker';
-import { demoInvoice } from '../support/invoices';
 import { postPendingInvoicesWorkflow, statusQuery, syncDataTypeWorkflow } from '../../src/workflows';
+import { demoInvoice } from '../support/invoices';
 
 const stack = await startDevStack({ ephemeral: true });
 const sim = await startSimulator({ seed: 5, suppliers: 50, importProcessingDelayMs: 200 });

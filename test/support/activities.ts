@@ -5,6 +5,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities';
+import { castKnownErrors } from '../../src/activities/cast-known-errors';
 import { logger } from '../../src/logger';
 import { XledgerClient } from '../../src/xledger/client';
 import { RequestGates } from '../../src/xledger/request-gate';
@@ -41,6 +42,7 @@ export function attemptOf(runId: string, attempt: number, activityId = '2'): Moc
       workflowType: syncDataTypeWorkflow.name,
       workflowExecution: { workflowId: `sync:${runId}`, runId },
     },
-    { logger: new DefaultLogger('ERROR') },
+    // Errors become failures as on a worker.
+    { logger: new DefaultLogger('ERROR'), interceptors: [castKnownErrors] },
   );
 }

@@ -8,8 +8,8 @@ import { SEED_ENTITIES, type FaultInput, type RecordType } from '../../src/simul
 import { recordsCollection, visibleToClientFilter, type StoredRecord } from '../../src/store/records';
 import type { StreamFigures, SyncMode, SyncRunSummary } from '../../src/sync/figures';
 import { syncWorkflowId } from '../../src/temporal/ids';
-import type { Harness } from './harness';
 import { syncDataTypeWorkflow } from '../../src/workflows';
+import type { Harness } from './harness';
 
 export type TruthRecord = Record<string, unknown> & {
   dbId: number;

@@ -3,8 +3,8 @@ import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { recordsCollection } from '../../src/store/records';
 import { syncWorkflowId } from '../../src/temporal/ids';
 import type { SyncRunSummary } from '../../src/sync/figures';
-import { startHarness, type Harness } from '../support/harness';
 import { syncDataTypeWorkflow } from '../../src/workflows';
+import { startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
 

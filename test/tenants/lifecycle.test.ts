@@ -8,6 +8,7 @@ import {
   TenantHasOpenInvoicesError,
   UnknownTenantError,
   XledgerRefusedError,
+  XledgerSyncError,
   type XledgerSyncClient,
 } from '../../src/client';
 import { resolveTemporalCli } from '../../src/devstack/tools';
@@ -19,15 +20,15 @@ import { SYNC_REQUESTS } from '../../src/store/sync-requests';
 import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
-import { startHarness, type Harness } from '../support/harness';
-import { demoInvoice } from '../support/invoices';
-import { admin, connectApi, historyText, runsOf, sleep, waitFor, waitForRuns } from './support';
 import {
   postPendingInvoicesWorkflow,
   resyncSignal,
   statusQuery,
   syncDataTypeWorkflow,
 } from '../../src/workflows';
+import { startHarness, type Harness } from '../support/harness';
+import { demoInvoice } from '../support/invoices';
+import { admin, connectApi, historyText, runsOf, sleep, waitFor, waitForRuns } from './support';
 
 /**
  * The tenant lifecycle on the real servers: two tenants with different owners and intervals,
@@ -258,6 +259,8 @@ describe('tenant lifecycle', () => {
 
   it('an unknown tenant is an UnknownTenantError everywhere', async () => {
     await expect(api.getTenant('nobody')).rejects.toBeInstanceOf(UnknownTenantError);
+    // A store error, and still one of the API's own: every public error extends one base class.
+    await expect(api.getTenant('nobody')).rejects.toBeInstanceOf(XledgerSyncError);
     await expect(api.tenantStatus('nobody')).rejects.toBeInstanceOf(UnknownTenantError);
     await expect(api.forceResync('nobody')).rejects.toBeInstanceOf(UnknownTenantError);
     await expect(api.pauseTenant('nobody')).rejects.toBeInstanceOf(UnknownTenantError);
