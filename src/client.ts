@@ -29,10 +29,10 @@ import {
   OUTBOX,
   type InvoiceState,
   type OutboxInvoice,
-} from './store/invoice-outbox';
+} from './invoices/outbox';
 import { loadCheckpoint } from './store/checkpoints';
 import { latestRuns, type StoredRun } from './store/runs';
-import { POSTING_LEASES } from './store/posting-leases';
+import { POSTING_LEASES } from './invoices/posting-leases';
 import { SYNC_REQUESTS } from './store/sync-requests';
 import { TenantStore, UnknownTenantError, type TenantSchemaCheck } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';

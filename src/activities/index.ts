@@ -1,9 +1,9 @@
 import type { ActivityDeps } from './deps';
 import { createDispatchResync } from './dispatch-resync';
-import { createCheckInvoiceOutcome } from './invoices/check-invoice-outcome';
-import { createPostInvoice } from './invoices/post-invoice';
-import { createStartPendingInvoices } from './invoices/start-pending-invoices';
-import { createValidateInvoice } from './invoices/validate-invoice';
+import { createCheckInvoiceOutcome } from '../invoices/activities/check-invoice-outcome';
+import { createPostInvoice } from '../invoices/activities/post-invoice';
+import { createStartPendingInvoices } from '../invoices/activities/start-pending-invoices';
+import { createValidateInvoice } from '../invoices/activities/validate-invoice';
 import { createLinkData } from './link-data';
 import { createPlanSync } from './plan-sync';
 import { createRecordRun } from './record-run';

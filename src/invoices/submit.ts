@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import { addToOutbox, type OutboxInvoice } from '../store/invoice-outbox';
+import { addToOutbox, type OutboxInvoice } from './outbox';
 import type { TenantStore } from '../store/tenants';
 import { invoiceContentHash, type Invoice } from './invoice';
 import { startInvoicePosting } from './start-posting';

@@ -1,6 +1,6 @@
 import { MongoClient, type Db, type IndexDescription } from 'mongodb';
 import { dataTypes } from '../datatypes/registry';
-import { OUTBOX } from './invoice-outbox';
+import { OUTBOX } from '../invoices/outbox';
 
 /**
  * Collections that are not synced master data. Master-data collections are named by the

@@ -18,8 +18,8 @@ import {
   type FaultInput,
   type ProcessedLineModel,
 } from '../../src/simulator/index';
-import { addToOutbox, OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
-import { POSTING_LEASES } from '../../src/store/posting-leases';
+import { addToOutbox, OUTBOX, type OutboxInvoice } from '../../src/invoices/outbox';
+import { POSTING_LEASES } from '../../src/invoices/posting-leases';
 import { invoiceWorkflowId, pendingInvoicesWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
 import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';

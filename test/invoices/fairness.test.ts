@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
+import { OUTBOX, type OutboxInvoice } from '../../src/invoices/outbox';
 import { invoiceWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
 import { syncDataTypeWorkflow } from '../../src/workflows';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';

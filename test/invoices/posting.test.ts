@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { getOutboxInvoice, type OutboxInvoice } from '../../src/store/invoice-outbox';
+import { getOutboxInvoice, type OutboxInvoice } from '../../src/invoices/outbox';
 import { syncWorkflowId } from '../../src/temporal/ids';
 import { syncDataTypeWorkflow } from '../../src/workflows';
 import { startHarness, type Harness } from '../support/harness';

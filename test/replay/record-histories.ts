@@ -16,7 +16,7 @@ import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator } from '../../src/simulator/index';
 import { connectStore, ensureIndexes } from '../../src/store/db';
-import { getOutboxInvoice } from '../../src/store/invoice-outbox';
+import { getOutboxInvoice } from '../../src/invoices/outbox';
 import { TenantStore } from '../../src/store/tenants';
 import { TokenCipher } from '../../src/store/token-cipher';
 import { connectClient, connectWorker } from '../../src/temporal/connection';

@@ -15,7 +15,7 @@ import { resolveTemporalCli } from '../../src/devstack/tools';
 import { invoiceContentHash, invoiceSchema } from '../../src/invoices/invoice';
 import { scheduleSpecsFor } from '../../src/schedules';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { addToOutbox, OUTBOX } from '../../src/store/invoice-outbox';
+import { addToOutbox, OUTBOX } from '../../src/invoices/outbox';
 import { SYNC_REQUESTS } from '../../src/store/sync-requests';
 import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { XledgerSyncError } from '../errors';
-import type { Invoice } from '../invoices/invoice';
+import type { Invoice } from './invoice';
 
 export type InvoiceState = 'pending' | 'posting' | 'accepted' | 'posted' | 'rejected' | 'retrying';
 

@@ -5,12 +5,12 @@ import { objectValuesStream } from '../../datatypes/dimensions';
 import { projectsStream } from '../../datatypes/projects';
 import { suppliersStream } from '../../datatypes/suppliers';
 import { taxRulesStream } from '../../datatypes/vat-codes';
-import type { Invoice } from '../../invoices/invoice';
+import type { Invoice } from '../invoice';
 import { findIn } from '../../store/bounded';
 import { loadEntities } from '../../store/entities';
-import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
+import { getOutboxInvoice, updateOutbox } from '../outbox';
 import type { StoredRecord } from '../../store/records';
-import type { ActivityDeps } from '../deps';
+import type { ActivityDeps } from '../../activities/deps';
 import { whileHeartbeating } from './keep-alive';
 
 export interface InvoiceRef {

@@ -1,5 +1,5 @@
 import { MongoServerError, type Db } from 'mongodb';
-import { outboxId } from './invoice-outbox';
+import { outboxId } from './outbox';
 
 /**
  * The right to post one invoice, held by one activity attempt at a time. A timed-out attempt

@@ -1,14 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { voucherLines } from '../../invoices/invoice';
-import { InvoiceAttemptError, InvoiceRejectedError } from '../../invoices/posting-errors';
-import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../../store/invoice-outbox';
-import { claimPosting, postingLeaseUntil, releasePosting } from '../../store/posting-leases';
+import { voucherLines } from '../invoice';
+import { InvoiceAttemptError, InvoiceRejectedError } from '../posting-errors';
+import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../outbox';
+import { claimPosting, postingLeaseUntil, releasePosting } from '../posting-leases';
 import { postingSettingsOf } from '../../tenant';
 import type { XledgerClient } from '../../xledger/client';
 import { XledgerError } from '../../xledger/errors';
 import { FailureType } from '../../temporal/failure-types';
 import { addImportLines, findEarlierPosting } from '../../xledger/gl-import';
-import { tenantXledger, type ActivityDeps } from '../deps';
+import { tenantXledger, type ActivityDeps } from '../../activities/deps';
 import { stepAsideWhenCrowded } from './step-aside';
 import type { InvoiceRef } from './validate-invoice';
 
