@@ -12,6 +12,7 @@ import { dataTypes, masterDataTypeNames } from './datatypes/registry';
 import { XledgerSyncError } from './errors';
 import { invoiceSchema } from './invoices/invoice';
 import { submitToOutbox } from './invoices/submit';
+import { scheduledJobNames } from './scheduled-jobs';
 import { intervalMinutesFor, scheduleSpecsFor, TenantSchedules } from './schedules';
 import { boundedDeleteMany } from './store/bounded';
 import {
@@ -26,24 +27,16 @@ import {
   getOutboxInvoice,
   InvoiceConflictError,
   invoiceCounts,
-  OUTBOX,
   type InvoiceState,
   type OutboxInvoice,
 } from './invoices/outbox';
 import { loadCheckpoint } from './store/checkpoints';
 import { latestRuns, type StoredRun } from './store/runs';
-import { POSTING_LEASES } from './invoices/posting-leases';
 import { SYNC_REQUESTS } from './store/sync-requests';
 import { TenantStore, UnknownTenantError, type TenantSchemaCheck } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
 import type { DeletionReview } from './sync/deletion-guard';
-import {
-  scheduledTypeNames,
-  tenantConfigSchema,
-  tenantIdSchema,
-  xledgerTokenSchema,
-  type TenantSettings,
-} from './tenant';
+import { tenantConfigSchema, tenantIdSchema, xledgerTokenSchema, type TenantSettings } from './tenant';
 import { connectClient, isTemporalUnavailable, temporalUnavailable } from './temporal/connection';
 import { scheduleId, tenantWorkflowId } from './temporal/ids';
 import { TenantIdKey } from './temporal/search-attributes';
@@ -513,8 +506,6 @@ export class XledgerSyncClient {
             ...dataTypes.flatMap((type) => type.streams.map((stream) => stream.collection)),
             ...Object.values(collections).filter((name) => name !== collections.tenants),
             SYNC_REQUESTS,
-            OUTBOX,
-            POSTING_LEASES,
           ]),
         ];
         for (const name of names) await boundedDeleteMany(this.store.db.collection(name), { tenantId: id });
@@ -607,7 +598,7 @@ export class XledgerSyncClient {
   }
 
   private async isPaused(tenantId: string): Promise<boolean> {
-    for (const name of scheduledTypeNames) {
+    for (const name of scheduledJobNames) {
       try {
         const description = await this.temporal.schedule.getHandle(scheduleId(tenantId, name)).describe();
         return description.state.paused;

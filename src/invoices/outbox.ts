@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { XledgerSyncError } from '../errors';
+import { collections } from '../store/db';
 import type { Invoice } from './invoice';
 
 export type InvoiceState = 'pending' | 'posting' | 'accepted' | 'posted' | 'rejected' | 'retrying';
@@ -21,7 +22,6 @@ export interface OutboxInvoice {
   postedAt: Date | null;
 }
 
-export const OUTBOX = 'invoice_outbox';
 export const outboxId = (tenantId: string, invoiceId: string) => `${tenantId}:${invoiceId}`;
 
 export class InvoiceConflictError extends XledgerSyncError {
@@ -34,7 +34,7 @@ export class InvoiceConflictError extends XledgerSyncError {
   }
 }
 
-const outbox = (db: Db) => db.collection<OutboxInvoice>(OUTBOX);
+const outbox = (db: Db) => db.collection<OutboxInvoice>(collections.invoiceOutbox);
 
 /**
  * Adds the invoice to the outbox once: the same id with the same content is a no-op (the

@@ -1,4 +1,5 @@
 import { MongoServerError, type Db } from 'mongodb';
+import { collections } from '../store/db';
 import { outboxId } from './outbox';
 
 /**
@@ -17,9 +18,7 @@ interface PostingLease {
   until: Date;
 }
 
-export const POSTING_LEASES = 'invoice_posting_leases';
-
-const leases = (db: Db) => db.collection<PostingLease>(POSTING_LEASES);
+const leases = (db: Db) => db.collection<PostingLease>(collections.postingLeases);
 const DUPLICATE_KEY = 11000;
 
 /** Takes or renews the lease for `holder`; false while another holder's lease is live. */

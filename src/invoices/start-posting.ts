@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { invoiceWorkflowId } from '../temporal/ids';
-import { postInvoiceWorkflow } from '../workflows';
 import { InvoiceIdKey, InvoiceStateKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
+import { postInvoiceWorkflow } from '../workflows';
 
 /**
  * Starts the one posting workflow of an invoice. Its id is derived from the invoice key and a

@@ -1,6 +1,5 @@
 import { MongoClient, type Db, type IndexDescription } from 'mongodb';
 import { dataTypes } from '../datatypes/registry';
-import { OUTBOX } from '../invoices/outbox';
 
 /**
  * Collections that are not synced master data. Master-data collections are named by the
@@ -14,6 +13,8 @@ export const collections = {
   passSeen: 'sync_pass_seen',
   runs: 'sync_runs',
   rejects: 'sync_rejects',
+  invoiceOutbox: 'invoice_outbox',
+  postingLeases: 'invoice_posting_leases',
 } as const;
 
 export interface Store {
@@ -114,7 +115,7 @@ export async function ensureIndexes(db: Db): Promise<void> {
     index(collections.rejects, { tenantId: 1, stream: 1, dbId: 1 }, 'tenant_stream_dbId'),
     index(collections.passSeen, { tenantId: 1, stream: 1, passId: 1 }, 'tenant_stream_pass'),
     // The invoice schedule's sweep: a tenant's pending invoices, oldest first.
-    index(OUTBOX, { tenantId: 1, state: 1, submittedAt: 1 }, 'tenant_state_submitted'),
+    index(collections.invoiceOutbox, { tenantId: 1, state: 1, submittedAt: 1 }, 'tenant_state_submitted'),
   ];
   const existing = new Map<string, Set<string>>();
   for (const { collection, index: wantedIndex } of wanted) {

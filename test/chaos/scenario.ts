@@ -18,8 +18,8 @@ import {
   type FaultInput,
   type ProcessedLineModel,
 } from '../../src/simulator/index';
-import { addToOutbox, OUTBOX, type OutboxInvoice } from '../../src/invoices/outbox';
-import { POSTING_LEASES } from '../../src/invoices/posting-leases';
+import { addToOutbox, type OutboxInvoice } from '../../src/invoices/outbox';
+import { collections } from '../../src/store/db';
 import { invoiceWorkflowId, pendingInvoicesWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
 import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
@@ -316,13 +316,13 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       submitRetries += 1;
     };
     let submitted = 0;
-    const outbox = h.store.db.collection<OutboxInvoice>(OUTBOX);
+    const outbox = h.store.db.collection<OutboxInvoice>(collections.invoiceOutbox);
     const killAndRestart = async () => {
       // Kill while a posting is under way (wait a little for one), so a lease is left behind.
       // A lease renewed within the last few seconds belongs to the live worker's attempt.
       let inFlight = 0;
       for (let i = 0; i < 300; i++) {
-        inFlight = await h.store.db.collection(POSTING_LEASES).countDocuments({
+        inFlight = await h.store.db.collection(collections.postingLeases).countDocuments({
           until: {
             $gt: new Date(Math.max(Date.now() + LIVE_LEASE_MS, restartedAt + POSTING_LEASE_MS)),
           },

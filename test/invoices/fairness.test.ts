@@ -3,7 +3,8 @@ import type { Client } from '@temporalio/client';
 import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { OUTBOX, type OutboxInvoice } from '../../src/invoices/outbox';
+import type { OutboxInvoice } from '../../src/invoices/outbox';
+import { collections } from '../../src/store/db';
 import { invoiceWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
 import { syncDataTypeWorkflow } from '../../src/workflows';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
@@ -76,7 +77,7 @@ function invoiceFor(tenantId: string, invoiceId: string) {
   );
 }
 
-const outbox = () => h.store.db.collection<OutboxInvoice>(OUTBOX);
+const outbox = () => h.store.db.collection<OutboxInvoice>(collections.invoiceOutbox);
 const unsettled = (tenantId: string) =>
   outbox().countDocuments({ tenantId, state: { $nin: ['posted', 'rejected'] } });
 

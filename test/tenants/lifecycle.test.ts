@@ -15,7 +15,8 @@ import { resolveTemporalCli } from '../../src/devstack/tools';
 import { invoiceContentHash, invoiceSchema } from '../../src/invoices/invoice';
 import { scheduleSpecsFor } from '../../src/schedules';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { addToOutbox, OUTBOX } from '../../src/invoices/outbox';
+import { addToOutbox } from '../../src/invoices/outbox';
+import { collections } from '../../src/store/db';
 import { SYNC_REQUESTS } from '../../src/store/sync-requests';
 import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
@@ -556,7 +557,9 @@ describe('tenant lifecycle', () => {
     expect((await sync.describe()).status.name).toBe('TERMINATED');
     await expect(api.getTenant('beta')).rejects.toBeInstanceOf(UnknownTenantError);
     expect(await supplierDocs('beta')).toEqual([]);
-    expect(await h.store.db.collection(OUTBOX).countDocuments({ tenantId: 'beta' })).toBe(0);
+    expect(await h.store.db.collection(collections.invoiceOutbox).countDocuments({ tenantId: 'beta' })).toBe(
+      0,
+    );
     await sleep(14_000); // the slowed page has been answered by now
     expect(await supplierDocs('beta')).toEqual([]);
     expect(await h.store.db.collection('sync_runs').countDocuments({ tenantId: 'beta' })).toBe(0);

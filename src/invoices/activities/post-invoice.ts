@@ -1,14 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { voucherLines } from '../invoice';
-import { InvoiceAttemptError, InvoiceRejectedError } from '../posting-errors';
-import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../outbox';
-import { claimPosting, postingLeaseUntil, releasePosting } from '../posting-leases';
+import { tenantXledger, type ActivityDeps } from '../../activities/deps';
+import { FailureType } from '../../temporal/failure-types';
 import { postingSettingsOf } from '../../tenant';
 import type { XledgerClient } from '../../xledger/client';
 import { XledgerError } from '../../xledger/errors';
-import { FailureType } from '../../temporal/failure-types';
 import { addImportLines, findEarlierPosting } from '../../xledger/gl-import';
-import { tenantXledger, type ActivityDeps } from '../../activities/deps';
+import { voucherLines } from '../invoice';
+import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../outbox';
+import { InvoiceAttemptError, InvoiceRejectedError } from '../posting-errors';
+import { claimPosting, postingLeaseUntil, releasePosting } from '../posting-leases';
 import { stepAsideWhenCrowded } from './step-aside';
 import type { InvoiceRef } from './validate-invoice';
 

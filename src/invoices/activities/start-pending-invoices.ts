@@ -1,6 +1,6 @@
-import { startInvoicePosting } from '../start-posting';
-import { pendingInvoiceIds } from '../outbox';
 import type { ActivityDeps } from '../../activities/deps';
+import { pendingInvoiceIds } from '../outbox';
+import { startInvoicePosting } from '../start-posting';
 import { whileHeartbeating } from './keep-alive';
 
 /**
