@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { XledgerSyncError } from '../errors';
-import { collections } from '../store/db';
+import { collections } from '../store/collections';
 import type { Invoice } from './invoice';
 
 export type InvoiceState = 'pending' | 'posting' | 'accepted' | 'posted' | 'rejected' | 'retrying';

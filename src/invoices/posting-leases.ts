@@ -1,5 +1,5 @@
 import { MongoServerError, type Db } from 'mongodb';
-import { collections } from '../store/db';
+import { collections } from '../store/collections';
 import { outboxId } from './outbox';
 
 /**

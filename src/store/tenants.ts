@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { XledgerSyncError } from '../errors';
 import type { TenantConfig, TenantSettings } from '../tenant';
-import { collections } from './db';
+import { collections } from './collections';
 import type { TokenCipher } from './token-cipher';
 
 /**

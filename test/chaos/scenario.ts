@@ -19,7 +19,7 @@ import {
   type ProcessedLineModel,
 } from '../../src/simulator/index';
 import { addToOutbox, type OutboxInvoice } from '../../src/invoices/outbox';
-import { collections } from '../../src/store/db';
+import { collections } from '../../src/store/collections';
 import { invoiceWorkflowId, pendingInvoicesWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
 import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';

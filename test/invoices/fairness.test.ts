@@ -4,7 +4,7 @@ import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import type { OutboxInvoice } from '../../src/invoices/outbox';
-import { collections } from '../../src/store/db';
+import { collections } from '../../src/store/collections';
 import { invoiceWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
 import { syncDataTypeWorkflow } from '../../src/workflows';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';

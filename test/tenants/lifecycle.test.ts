@@ -16,8 +16,7 @@ import { invoiceContentHash, invoiceSchema } from '../../src/invoices/invoice';
 import { scheduleSpecsFor } from '../../src/schedules';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { addToOutbox } from '../../src/invoices/outbox';
-import { collections } from '../../src/store/db';
-import { SYNC_REQUESTS } from '../../src/store/sync-requests';
+import { allCollections, collections } from '../../src/store/collections';
 import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
@@ -387,7 +386,8 @@ describe('tenant lifecycle', () => {
       await waitFor(
         'the first run to take its resync request',
         async () =>
-          (await h.store.db.collection(SYNC_REQUESTS).findOne({ _id: 'alpha:suppliers' as never }))?.takenBy,
+          (await h.store.db.collection(collections.syncRequests).findOne({ _id: 'alpha:suppliers' as never }))
+            ?.takenBy,
         { timeoutMs: 90_000, intervalMs: 50 },
       );
       // Five more requests while it runs: three through the API, two as raw signals.
@@ -557,9 +557,11 @@ describe('tenant lifecycle', () => {
     expect((await sync.describe()).status.name).toBe('TERMINATED');
     await expect(api.getTenant('beta')).rejects.toBeInstanceOf(UnknownTenantError);
     expect(await supplierDocs('beta')).toEqual([]);
-    expect(await h.store.db.collection(collections.invoiceOutbox).countDocuments({ tenantId: 'beta' })).toBe(
-      0,
-    );
+    // Every collection of the registry is purged of beta (the tenants collection by the tenant store).
+    for (const { name, tenantKey } of allCollections()) {
+      const filter = { [tenantKey ?? '_id']: 'beta' } as never;
+      expect(await h.store.db.collection(name).countDocuments(filter), name).toBe(0);
+    }
     await sleep(14_000); // the slowed page has been answered by now
     expect(await supplierDocs('beta')).toEqual([]);
     expect(await h.store.db.collection('sync_runs').countDocuments({ tenantId: 'beta' })).toBe(0);
