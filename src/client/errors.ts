@@ -12,6 +12,14 @@ import { mismatchText, type SchemaMismatch } from '../xledger/schema-check';
  * src/client.ts exports them all.
  */
 
+/**
+ * Temporal or MongoDB could not be reached or did not answer in time (MONGODB_TIMEOUT_MS,
+ * TEMPORAL_TIMEOUT_MS); the message names which, and where (never with credentials).
+ */
+export class ServiceUnavailableError extends XledgerSyncError {
+  override name = 'ServiceUnavailableError';
+}
+
 /** The input is invalid; `field` names what is wrong. */
 export class InvalidInputError extends XledgerSyncError {
   override name = 'InvalidInputError';
@@ -51,14 +59,6 @@ export class SchemaMismatchError extends XledgerSyncError {
         ' (to save the tenant anyway: acceptSchemaMismatch / --accept-schema-mismatch)',
     );
   }
-}
-
-/**
- * Temporal or MongoDB could not be reached or did not answer in time (MONGODB_TIMEOUT_MS,
- * TEMPORAL_TIMEOUT_MS); the message names which, and where (never with credentials).
- */
-export class ServiceUnavailableError extends XledgerSyncError {
-  override name = 'ServiceUnavailableError';
 }
 
 export class UnknownInvoiceError extends XledgerSyncError {

@@ -12,6 +12,21 @@ export function parseTenantId(tenantId: string): string {
   return parsed.data;
 }
 
+/**
+ * The tenant id, and the input parsed with `schema`; else InvalidInputError naming the field
+ * and the tenant.
+ */
+export function parseTenantInput<S extends z.ZodType>(
+  tenantId: string,
+  schema: S,
+  input: unknown,
+): { id: string; data: z.output<S> } {
+  const id = parseTenantId(tenantId);
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+  return { id, data: parsed.data };
+}
+
 /** zod's issues as an InvalidInputError, each naming its field (and the tenant, when the input names one). */
 export function invalid(input: unknown, error: z.ZodError): InvalidInputError {
   const tenantId =

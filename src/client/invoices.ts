@@ -3,7 +3,7 @@ import { getOutboxInvoice, type InvoiceState, type OutboxInvoice } from '../invo
 import { submitToOutbox } from '../invoices/submit';
 import type { ClientContext } from './context';
 import { UnknownInvoiceError } from './errors';
-import { invalid, parseTenantId } from './input';
+import { parseTenantId, parseTenantInput } from './input';
 
 /** Invoices through the client API: submit one for posting, follow its state. */
 
@@ -28,9 +28,7 @@ export async function submitInvoice(
   tenantId: string,
   input: unknown,
 ): Promise<InvoiceStatus> {
-  const id = parseTenantId(tenantId);
-  const parsed = invoiceSchema.safeParse(input);
-  if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+  const { id, data: invoice } = parseTenantInput(tenantId, invoiceSchema, input);
   const stored = await submitToOutbox(
     {
       db: ctx.store.db,
@@ -39,7 +37,7 @@ export async function submitInvoice(
       tenants: ctx.tenants,
     },
     id,
-    parsed.data,
+    invoice,
   );
   return invoiceStatusOf(stored);
 }

@@ -16,7 +16,7 @@ import { resyncSignal, tenantWorkflow } from '../workflows';
 import type { ResyncRequest } from '../workflows/tenant-state';
 import type { ClientContext } from './context';
 import { TenantHasOpenInvoicesError } from './errors';
-import { invalid, parseTenantId } from './input';
+import { invalid, parseTenantId, parseTenantInput } from './input';
 import { checkBeforeSaving } from './xledger-check';
 
 /** A tenant's life through the client API: onboard or change, resync, pause, resume, remove. */
@@ -81,16 +81,14 @@ export async function forceResync(
   tenantId: string,
   options: ResyncRequest,
 ): Promise<void> {
-  const id = parseTenantId(tenantId);
-  const parsed = resyncOptionsSchema.safeParse(options);
-  if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+  const { id, data: request } = parseTenantInput(tenantId, resyncOptionsSchema, options);
   await ctx.tenants.get(id);
   await ctx.temporal.workflow.signalWithStart(tenantWorkflow, {
     workflowId: tenantWorkflowId(id),
     taskQueue: ctx.config.temporal.taskQueue,
     args: [{ tenantId: id }],
     signal: resyncSignal,
-    signalArgs: [parsed.data],
+    signalArgs: [request],
     typedSearchAttributes: [{ key: TenantIdKey, value: id }],
   });
 }
