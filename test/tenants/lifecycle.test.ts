@@ -539,7 +539,7 @@ describe('tenant lifecycle', () => {
       "beta's sync to be running",
       async () => {
         for await (const execution of h.client.workflow.list({
-          query: `TenantId = "beta" AND WorkflowType = "syncDataTypeWorkflow" AND ExecutionStatus = "Running"`,
+          query: `TenantId = "beta" AND WorkflowType = "${syncDataTypeWorkflow.name}" AND ExecutionStatus = "Running"`,
         })) {
           return execution;
         }
