@@ -13,7 +13,7 @@ import {
   type TypedSearchAttributes,
   type Workflow,
 } from '@temporalio/common';
-import { getScheduledJob, scheduledJobNames, scheduledJobs, type ScheduledJob } from './scheduled-jobs';
+import { getScheduledJob, scheduledJobNames, scheduledJobs } from './scheduled-jobs';
 import type { TenantSettings } from './tenant';
 import { scheduleId } from './temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from './temporal/search-attributes';
@@ -110,7 +110,7 @@ export class TenantSchedules {
   }
 
   private options(tenantId: string, spec: TenantScheduleSpec, paused: boolean): ScheduleOptions {
-    const job: ScheduledJob = getScheduledJob(spec.dataType);
+    const job = getScheduledJob(spec.dataType);
     return {
       scheduleId: spec.id,
       // Durations in ms, the unit describe() answers in, so that sameSchedule() compares like with like.
