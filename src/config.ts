@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { XledgerSyncError } from './errors';
 import { DEFAULT_XLEDGER_HOSTS, endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
 
 /**
@@ -116,7 +117,7 @@ export type Config = {
   logLevel: string;
 };
 
-export class ConfigError extends Error {
+export class ConfigError extends XledgerSyncError {
   override name = 'ConfigError';
 }
 

@@ -2,6 +2,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { castKnownErrors } from './activities/cast-known-errors';
 import { loadConfig, requireEncryptionKey, type Config } from './config';
 import { logger } from './logger';
 import { connectStore, ensureIndexes, type Store } from './store/db';
@@ -93,6 +94,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),
     activities,
+    interceptors: { activity: [castKnownErrors] },
   });
   return {
     worker,

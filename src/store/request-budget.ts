@@ -1,4 +1,5 @@
 import { MongoServerError, type Db } from 'mongodb';
+import { collections } from './collections';
 
 /**
  * One Xledger token's request budget, shared by every worker process through MongoDB. Xledger
@@ -17,7 +18,7 @@ import { MongoServerError, type Db } from 'mongodb';
  * The key is a digest of endpoint and token (RequestGates): the token itself is never stored.
  * Every worker must run with the same XLEDGER_MAX_REQUESTS_PER_5S: the slot width derives from it.
  */
-export const REQUEST_SLOTS = 'xledger_request_slots';
+export const REQUEST_SLOTS = collections.requestSlots;
 
 interface RequestSlot {
   /** `<endpoint+token digest>:<slot number>` */

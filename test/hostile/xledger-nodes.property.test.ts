@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../src/activities';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { collections } from '../../src/store/db';
+import { collections } from '../../src/store/collections';
 import type { RejectedRecord } from '../../src/store/rejects';
 import type { StreamFigures } from '../../src/sync/figures';
 import { attemptOf, harnessActivities } from '../support/activities';

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { XledgerSyncClient } from '../../src/client';
 import { dataTypes } from '../../src/datatypes/registry';
 import { SEED_ENTITIES, SEED_TOKENS, type FaultInput, type RecordType } from '../../src/simulator/index';
-import { collections } from '../../src/store/db';
-import { OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
+import { collections } from '../../src/store/collections';
+import { type OutboxInvoice } from '../../src/invoices/outbox';
 import { recordsCollection } from '../../src/store/records';
 import type { StoredRun } from '../../src/store/runs';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
@@ -283,7 +283,7 @@ describe(`soak: ${TENANTS} tenants, ${ROUNDS} rounds of accelerated time`, () =>
         injected.resyncRequests += 1;
       }
       await settleRuns(tenants, settleFrom);
-      const outbox = h.store.db.collection<OutboxInvoice>(OUTBOX);
+      const outbox = h.store.db.collection<OutboxInvoice>(collections.invoiceOutbox);
       const tenantIds = tenants.map((tenant) => tenant.tenantId);
       await waitFor(
         'every invoice posted or rejected',

@@ -2,7 +2,8 @@
  * What the simulated Xledger holds of posted invoices (its admin API's ground truth), for tests
  * that prove exactly-once: every invoice's payable line staged and posted once, nothing twice.
  */
-import { OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
+import { type OutboxInvoice } from '../../src/invoices/outbox';
+import { collections } from '../../src/store/collections';
 import type { Harness } from './harness';
 import { admin } from './sync';
 
@@ -40,7 +41,7 @@ export async function checkPostings(
   const lost: string[] = [];
   let postedOnce = 0;
   const docs = await h.store.db
-    .collection<OutboxInvoice>(OUTBOX)
+    .collection<OutboxInvoice>(collections.invoiceOutbox)
     .find({ tenantId: { $in: tenantIds } })
     .toArray();
   for (const doc of docs) {

@@ -10,8 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { XledgerSyncClient } from '../../src/client';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { collections } from '../../src/store/db';
-import { OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
+import { collections } from '../../src/store/collections';
+import { type OutboxInvoice } from '../../src/invoices/outbox';
 import { recordsCollection } from '../../src/store/records';
 import type { StoredRun } from '../../src/store/runs';
 import type { SyncRunSummary } from '../../src/sync/figures';
@@ -80,7 +80,7 @@ describe('restarts of Temporal and of the MongoDB-wire server', () => {
           demoInvoice(`RST-${i}`, String(supplier!.code), { invoiceNumber: `R-${i}` }),
         );
       }
-      const outbox = h.store.db.collection<OutboxInvoice>(OUTBOX);
+      const outbox = h.store.db.collection<OutboxInvoice>(collections.invoiceOutbox);
       await waitFor(
         'a posting in flight',
         async () => (await outbox.countDocuments({ tenantId: TENANT, state: 'posting' })) > 0,

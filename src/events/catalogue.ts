@@ -1,0 +1,102 @@
+/**
+ * What xledger-sync tells SEMINE: every event type and its payload, in one place. Plain types
+ * only (workflows may import this file). Delivery (webhooks) and the events API read the stored
+ * form in src/store/events.ts.
+ *
+ * An event's id is deterministic, derived from what it reports (e.g. a workflow run, an invoice),
+ * so that a retried step that records it again stores it once, and a receiver can de-duplicate.
+ */
+import type { SyncMode } from '../sync/figures';
+
+export interface SyncCompleted {
+  dataType: string;
+  mode: SyncMode;
+  counts: { inserted: number; updated: number; deleted: number; rejected: number };
+  workflowId: string;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** auth: the token was refused; scope: it lacks a scope; credits: Xledger's quota is spent. */
+export type SyncFailureKind = 'auth' | 'scope' | 'credits' | 'exhausted_retries';
+
+export interface SyncFailed {
+  dataType: string;
+  kind: SyncFailureKind;
+  message: string;
+  workflowId: string;
+  runId: string;
+  failedAt: string;
+}
+
+export type AttentionReason = 'token_revoked' | 'token_expired' | 'scope_missing' | 'owner_not_visible';
+
+export interface TenantNeedsAttention {
+  reason: AttentionReason;
+  message: string;
+  /** The data type whose run found the problem. */
+  dataType: string;
+}
+
+export interface TenantRecovered {
+  /** What ended the attention state: a new token stored, or an operator's resume. */
+  cause: 'token_replaced' | 'resumed';
+}
+
+export interface TenantReady {
+  /** Every enabled data type, each with its first completed sync. */
+  dataTypes: string[];
+}
+
+export interface InvoicePosted {
+  invoiceId: string;
+  xledger: { transactionDbId: number | null; lineDbIds: number[] };
+  postedAt: string;
+}
+
+export interface InvoiceRejected {
+  invoiceId: string;
+  reasons: string[];
+  rejectedAt: string;
+}
+
+export interface EventPayloads {
+  'sync.completed': SyncCompleted;
+  'sync.failed': SyncFailed;
+  'tenant.needs_attention': TenantNeedsAttention;
+  'tenant.recovered': TenantRecovered;
+  'tenant.ready': TenantReady;
+  'invoice.posted': InvoicePosted;
+  'invoice.rejected': InvoiceRejected;
+}
+
+export type EventType = keyof EventPayloads;
+
+export const eventTypes = [
+  'sync.completed',
+  'sync.failed',
+  'tenant.needs_attention',
+  'tenant.recovered',
+  'tenant.ready',
+  'invoice.posted',
+  'invoice.rejected',
+] as const satisfies readonly EventType[];
+
+/** An event as a feature records it; the store adds its per-tenant sequence and delivery state. */
+export type NewEvent = {
+  [T in EventType]: { id: string; tenantId: string; type: T; data: EventPayloads[T]; occurredAt: Date };
+}[EventType];
+
+/** Deterministic event ids: the same fact always gets the same id. */
+export const eventIds = {
+  syncCompleted: (workflowId: string, runId: string) => `sync.completed:${workflowId}:${runId}`,
+  syncFailed: (workflowId: string, runId: string) => `sync.failed:${workflowId}:${runId}`,
+  invoicePosted: (tenantId: string, invoiceId: string) => `invoice.posted:${tenantId}:${invoiceId}`,
+  invoiceRejected: (tenantId: string, invoiceId: string) => `invoice.rejected:${tenantId}:${invoiceId}`,
+  /** One per episode: the episode number is the tenant's count of attention episodes so far. */
+  tenantNeedsAttention: (tenantId: string, episode: number) =>
+    `tenant.needs_attention:${tenantId}:${episode}`,
+  tenantRecovered: (tenantId: string, episode: number) => `tenant.recovered:${tenantId}:${episode}`,
+  tenantReady: (tenantId: string) => `tenant.ready:${tenantId}`,
+} as const;
