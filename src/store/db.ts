@@ -1,5 +1,7 @@
 import { MongoClient, type Db, type IndexDescription } from 'mongodb';
 import { dataTypes } from '../datatypes/registry';
+import { CHANGE_SEQUENCES } from './changes';
+import { EVENT_IDS, EVENT_SEQUENCES, EVENTS } from './events';
 import { OUTBOX } from './invoice-outbox';
 
 /**
@@ -14,6 +16,11 @@ export const collections = {
   passSeen: 'sync_pass_seen',
   runs: 'sync_runs',
   rejects: 'sync_rejects',
+  // What SEMINE is told (store/events.ts) and the change feed's sequences (store/changes.ts).
+  events: EVENTS,
+  eventIds: EVENT_IDS,
+  eventSequences: EVENT_SEQUENCES,
+  changeSequences: CHANGE_SEQUENCES,
 } as const;
 
 export interface Store {
@@ -108,6 +115,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
     ...streams.flatMap((stream) => [
       index(stream.collection, { tenantId: 1, dbId: 1 }, 'tenant_dbId', true),
       index(stream.collection, { tenantId: 1, entityDbId: 1, visibility: 1 }, 'tenant_visibility'),
+      // The change feed (store/changes.ts): a tenant's records after a cursor, in order.
+      index(stream.collection, { tenantId: 1, changeSeq: 1 }, 'tenant_changeSeq'),
     ]),
     index(collections.entities, { tenantId: 1, dbId: 1 }, 'tenant_dbId', true),
     index(collections.runs, { tenantId: 1, dataType: 1, startedAt: -1 }, 'tenant_type_time'),
