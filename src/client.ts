@@ -59,6 +59,8 @@ import {
   type SchemaMismatch,
 } from './xledger/schema-check';
 import type { ResyncRequest, TenantWorkflowStatus } from './workflows/tenant-state';
+import * as events from './client/events';
+import { webhookEndpointProblem } from './events/webhook-endpoint';
 
 /**
  * The API SEMINE's backend calls (and the `xledger-sync` CLI is built on): onboard and run
@@ -66,6 +68,7 @@ import type { ResyncRequest, TenantWorkflowStatus } from './workflows/tenant-sta
  */
 
 export { UnknownTenantError };
+export { UnknownEventError } from './client/events';
 
 export class XledgerSyncError extends Error {
   override name = 'XledgerSyncError';
@@ -349,6 +352,10 @@ export class XledgerSyncClient {
       const parsed = tenantConfigSchema.safeParse(input);
       if (!parsed.success) throw invalid(input, parsed.error);
       const config = parsed.data;
+      const webhookProblem =
+        config.webhook && webhookEndpointProblem(config.webhook.url, this.config.webhooks.policy);
+      if (webhookProblem)
+        throw new InvalidInputError(config.tenantId, [{ field: 'webhook.url', message: webhookProblem }]);
       const parsedOptions = upsertOptionsSchema.safeParse(options);
       if (!parsedOptions.success) throw invalid(input, parsedOptions.error);
       const settings = this.tenants.settingsOf(config);
@@ -412,6 +419,37 @@ export class XledgerSyncClient {
         workflow: await this.tenantWorkflowStatus(tenant.tenantId),
         schemaCheck: await this.tenants.schemaCheck(tenant.tenantId),
       };
+    });
+  }
+
+  /** The tenant's events (newest `limit`, or after a seq) and how their delivery went. */
+  async listEvents(tenantId: string, options: events.EventListOptions = {}): Promise<events.EventList> {
+    return this.call(async () => {
+      const id = parseTenantId(tenantId);
+      const parsed = events.eventListOptionsSchema.safeParse(options);
+      if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+      await this.tenants.get(id);
+      return events.listTenantEvents(this.store.db, id, parsed.data);
+    });
+  }
+
+  /** Sends one event again (same `webhook-id`); UnknownEventError if the tenant has none by that id. */
+  async redeliverEvent(tenantId: string, eventId: string): Promise<events.RedeliveryResult> {
+    return this.call(async () => {
+      const { tenantId: id } = await this.getTenant(tenantId);
+      const deps = { db: this.store.db, temporal: this.temporal, taskQueue: this.config.temporal.taskQueue };
+      return events.redeliverTenantEvent(deps, id, eventId);
+    });
+  }
+
+  /** The change feed: the data type's records changed after `after` (deleted ones too), and the next cursor. */
+  async changes(tenantId: string, dataType: string, options: events.ChangesOptions = {}) {
+    return this.call(async () => {
+      const id = parseTenantId(tenantId);
+      const parsed = events.changesInputSchema.safeParse({ ...options, dataType });
+      if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+      await this.tenants.get(id);
+      return events.tenantChanges(this.store.db, id, parsed.data);
     });
   }
 

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createDeliveryActivities } from './deliver-events';
 import { createDispatchResync } from './dispatch-resync';
 import { createCheckInvoiceOutcome } from './invoices/check-invoice-outcome';
 import { createPostInvoice } from './invoices/post-invoice';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     postInvoice: createPostInvoice(deps),
     checkInvoiceOutcome: createCheckInvoiceOutcome(deps),
     startPendingInvoices: createStartPendingInvoices(deps),
+    ...createDeliveryActivities(deps),
   };
 }
 

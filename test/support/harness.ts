@@ -46,6 +46,8 @@ export async function startHarness(
     MONGODB_URI: inject('mongoUri'),
     MONGODB_DB: `${inject('mongoDbName')}_${suffix}`,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // Webhook tests run their receivers on this machine, over plain http.
+    WEBHOOK_INSECURE_HOSTS: '127.0.0.1',
     LOG_LEVEL: 'warn',
   });
   const store = await connectStore(config.mongo.uri, config.mongo.dbName);

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { announceInvoiceOutcome } from '../../events/publish';
 import { voucherLines } from '../../invoices/invoice';
 import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../../store/invoice-outbox';
 import { claimPosting, postingLeaseUntil, releasePosting } from '../../store/posting-leases';
@@ -25,6 +26,7 @@ export function createPostInvoice(deps: ActivityDeps) {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
     if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
     if (alreadyInXledger(stored)) {
+      await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId); // if an earlier attempt died before it
       return { lineDbIds: stored.xledger.lineDbIds, foundExisting: 0, posted: stored.state === 'posted' };
     }
     const { tenant, client } = await tenantXledger(deps, ref.tenantId);
@@ -62,6 +64,7 @@ export function createPostInvoice(deps: ActivityDeps) {
             postedAt: new Date(),
             xledger: { lineDbIds, transactionDbId: earlier.posted.transactionDbId },
           });
+          await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
           return { lineDbIds, foundExisting: keys.length, posted: true };
         }
         let lineDbIds: number[];
@@ -175,6 +178,7 @@ export async function invoiceFailure(
   const refused = error instanceof XledgerError && error.kind === 'invalid_request';
   if (refused && request === 'create') {
     await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons: [message] });
+    await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
     return ApplicationFailure.nonRetryable(
       `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: ${message}`,
       'InvoiceRejected',
