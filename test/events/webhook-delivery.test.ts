@@ -4,12 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnknownEventError, type XledgerSyncClient } from '../../src/client';
 import { eventIds, type NewEvent } from '../../src/events/catalogue';
 import { publishEvent } from '../../src/events/publish';
+import { recordEvent } from '../../src/store/events';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { runCliCaptured } from '../support/cli';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
 import { admin, runSync, truth } from '../support/sync';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { harnessActivities } from '../support/activities';
 import { cliEnv, connectApi, waitFor } from '../tenants/support';
 
 /**
@@ -211,6 +213,40 @@ describe('webhook delivery', () => {
     expect(list.code).toBe(0);
     expect(list.stdout).toContain(id);
     expect(list.stdout).toMatch(/delivered\s+2\s/);
+  });
+});
+
+describe('nothing waits for ever', () => {
+  it('passes a seq whose recorder died, and the sweep wakes a delivery no one was told about', async () => {
+    const tenantId = await onboard('gap');
+    // A recorder that took seq 1 and died before inserting its event:
+    await h.store.db
+      .collection<{ _id: string; seq: number; tenantId: string }>('event_sequences')
+      .updateOne({ _id: tenantId }, { $inc: { seq: 1 }, $setOnInsert: { tenantId } }, { upsert: true });
+    // Then an event recorded by a process that died before waking the delivery:
+    await recordEvent(h.store.db, rejection(tenantId, 'INV-1'));
+    expect(await api.listEvents(tenantId)).toMatchObject({ recorded: 2, delivered: 0 });
+    const { woken } = await harnessActivities(h, { pageSize: 100 }).wakePendingDeliveries();
+    expect(woken).toBeGreaterThanOrEqual(1);
+    await waitFor(
+      'the delivery past the gap',
+      () => receiver.delivered(hookPath(tenantId)).length >= 1 || undefined,
+    );
+    expect(verifiedDeliveries(tenantId).map((p) => [p.id, p.seq])).toEqual([
+      [eventIds.invoiceRejected(tenantId, 'INV-1'), 2],
+    ]);
+    await waitFor('the cursor past both seqs', async () => (await api.listEvents(tenantId)).delivered === 2);
+  });
+
+  it('refuses a webhook URL the endpoint rules do not allow, naming the field and the tenant', async () => {
+    await expect(
+      api.upsertTenant({
+        tenantId: `bad-hook-${suffix}`,
+        xledger: { token: SEED_TOKENS.root },
+        entityOwnerDbId: SEED_ENTITIES.owner1,
+        webhook: { url: 'http://hooks.semine.example/x', secret: newSecret() },
+      }),
+    ).rejects.toThrow(`Invalid input for tenant bad-hook-${suffix}: webhook.url: must be https`);
   });
 });
 
