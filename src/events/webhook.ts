@@ -36,7 +36,7 @@ export type SendOutcome = { ok: true; status: number } | { ok: false; error: str
  * One signed POST (Standard Webhooks: `webhook-id` = the event id, `webhook-timestamp`,
  * `webhook-signature`). Any 2xx answer delivers; anything else, a redirect included (it could
  * lead to a host the policy refuses), a timeout or a refused connection is a failed attempt.
- * Error texts name the URL without its query (which could carry a receiver's own token).
+ * Error texts name only the URL's origin: a receiver may keep its own token in the path or query.
  */
 export async function sendWebhook(
   target: WebhookTarget,
@@ -46,7 +46,7 @@ export async function sendWebhook(
   const body = JSON.stringify(webhookPayload(event));
   const timestamp = options.now ?? new Date();
   const signature = new Webhook(target.secret).sign(event.id, timestamp, body);
-  const where = withoutQuery(target.url);
+  const where = originOf(target.url);
   try {
     const response = await fetch(target.url, {
       method: 'POST',
@@ -74,10 +74,9 @@ export async function sendWebhook(
   }
 }
 
-function withoutQuery(url: string): string {
+function originOf(url: string): string {
   try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
+    return new URL(url).origin;
   } catch {
     return 'the webhook URL';
   }

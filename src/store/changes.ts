@@ -89,6 +89,11 @@ export interface ChangesPage {
   next: number;
   /** More changes wait after `next`, up to what is sealed now. */
   hasMore: boolean;
+  /**
+   * The newest readable position. To start following a data type that is already synced: take
+   * `head` first, read the current records (the collections), then read the feed after `head`.
+   */
+  head: number;
 }
 
 /**
@@ -104,7 +109,7 @@ export async function readChanges(
 ): Promise<ChangesPage> {
   const type = getDataType(dataType);
   const sealed = (await sequences(db).findOne({ _id: sequenceId(tenantId, dataType) }))?.sealed ?? 0;
-  if (sealed <= options.after) return { changes: [], next: options.after, hasMore: false };
+  if (sealed <= options.after) return { changes: [], next: options.after, hasMore: false, head: sealed };
   const perStream = await Promise.all(
     type.streams.map(async (stream) => {
       const docs = await db
@@ -125,5 +130,5 @@ export async function readChanges(
   const all = perStream.flat().sort((a, b) => a.changeSeq - b.changeSeq);
   const changes = all.slice(0, options.limit);
   const hasMore = all.length > options.limit;
-  return { changes, next: hasMore ? changes.at(-1)!.changeSeq : sealed, hasMore };
+  return { changes, next: hasMore ? changes.at(-1)!.changeSeq : sealed, hasMore, head: sealed };
 }

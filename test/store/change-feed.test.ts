@@ -50,6 +50,7 @@ describe('the change feed', () => {
       changes: [],
       next: 0,
       hasMore: false,
+      head: 0,
     });
     const first = await sealChanges(db(), tenant, 'suppliers');
     const initial = await readAll(tenant, 'suppliers', 0);
@@ -88,6 +89,7 @@ describe('the change feed', () => {
     expect(await readChanges(db(), tenant, 'suppliers', { after: second, limit: 10 })).toMatchObject({
       changes: [],
       next: second,
+      head: second,
     });
     // From the start: each record once, at its latest change.
     const everything = await readAll(tenant, 'suppliers', 0, 4);
