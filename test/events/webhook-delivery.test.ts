@@ -238,6 +238,40 @@ describe('nothing waits for ever', () => {
     await waitFor('the cursor past both seqs', async () => (await api.listEvents(tenantId)).delivered === 2);
   });
 
+  it('an event refused until its deadline is marked failed and passed; redeliver sends it again', async () => {
+    const tenantId = await onboard('expired');
+    await recordEvent(h.store.db, rejection(tenantId, 'INV-1'));
+    const activities = harnessActivities(h, { pageSize: 100 });
+    const [next] = (await activities.takeNextEvents({ tenantId, limit: 10 })).events;
+    receiver.behave(hookPath(tenantId), { failNext: 2, failStatus: 500 });
+    // An attempt within the 3 days is retried (Temporal's retry policy); one after them is final.
+    await expect(
+      activities.deliverEvent({ tenantId, key: next!.key, deadline: next!.deadline }),
+    ).rejects.toMatchObject({
+      type: 'WebhookDeliveryFailed',
+      nonRetryable: false,
+    });
+    const past = new Date(Date.now() - 1000).toISOString();
+    await expect(activities.deliverEvent({ tenantId, key: next!.key, deadline: past })).rejects.toMatchObject(
+      {
+        type: 'WebhookDeliveryExpired',
+        nonRetryable: true,
+      },
+    );
+    const list = await api.listEvents(tenantId);
+    expect(list).toMatchObject({ recorded: 1, delivered: 1 });
+    expect(list.events[0]!.delivery).toMatchObject({ state: 'failed', attempts: 2 });
+    expect(list.events[0]!.delivery.lastError).toMatch(/answered HTTP 500$/);
+    // Not the receiver's path: errors name the origin only.
+    expect(list.events[0]!.delivery.lastError).not.toContain('/hooks/');
+    await api.redeliverEvent(tenantId, eventIds.invoiceRejected(tenantId, 'INV-1'));
+    await waitFor('the redelivery', () => receiver.delivered(hookPath(tenantId)).length >= 1 || undefined);
+    await waitFor(
+      'the event delivered',
+      async () => (await api.listEvents(tenantId)).events[0]!.delivery.state === 'delivered',
+    );
+  });
+
   it('refuses a webhook URL the endpoint rules do not allow, naming the field and the tenant', async () => {
     await expect(
       api.upsertTenant({
