@@ -12,18 +12,25 @@ import { upsertRacing } from './upserts';
  *   own deterministic `id` (catalogue.ts) and its delivery state.
  * - `event_ids`: `_id` = the event id → its tenant and seq. Recording the same fact twice (a
  *   retried activity) finds it here and stores it once.
- * - `event_sequences`: `_id` = tenant id → `seq` (the last one handed out) and `delivered` (every
- *   seq up to it is delivered, given up on, or a closed gap): the delivery cursor.
+ * - `event_sequences`: `_id` = tenant id → `seq` (the last seq known to be taken: a hint) and
+ *   `delivered` (every seq up to it is delivered, given up on, or closed): the delivery cursor.
  *
- * **Order without loss.** Two recorders of one tenant can take seq 5 and 6 and insert 6 first;
- * a recorder that dies between taking a seq and inserting leaves 5 empty for good. Delivery
- * goes strictly by seq: it never passes an empty seq until it has *closed* it, by inserting a
- * placeholder document (`gap: true`) under that seq's `_id`. The `_id` is unique, so exactly one
- * of the two inserts wins: either the event lands under 5 (and is delivered as 5), or the gap
- * is closed and the late recorder's insert fails — it then takes a new seq and its event is
- * delivered after 6. Either way nothing is delivered out of seq order and nothing is lost; the
- * settle window delivery waits before closing (deliver-events activities) only spares a slow
- * recorder that extra round.
+ * **A seq is taken by inserting the event under it.** FerretDB v1 runs an `$inc` (and any
+ * update) as a read followed by a write, so two recorders could both read 5 and both take 6.
+ * The one atomic step both servers offer is an insert under a unique `_id`: a recorder inserts
+ * its event at the seq after the last one known, and on a duplicate key tries the next. So no
+ * seq is ever taken twice, and seqs are taken in order without holes: a recorder only moves on
+ * to 7 once it has found 6 taken. Delivery reads seq after seq and stops at the first empty one.
+ *
+ * A hole could only come from outside this protocol (or a future change to it); delivery still
+ * never passes an empty seq below the last known one before *closing* it, by inserting a
+ * placeholder (`gap: true`) under that `_id`: the unique `_id` lets exactly one of the two
+ * inserts win, so an event either lands there (and is delivered as that seq) or, closed out,
+ * takes a later seq. Nothing is delivered out of seq order, and nothing is lost.
+ *
+ * The hint and the cursor only move forward with `$max`; a lost update (FerretDB) leaves them
+ * behind, which costs a few more look-ups, never a wrong answer: each event carries its own
+ * delivery state.
  */
 export const EVENTS = 'events';
 export const EVENT_IDS = 'event_ids';
@@ -62,7 +69,8 @@ interface ClosedGap {
 interface EventIdDoc {
   _id: string;
   tenantId: string;
-  seq: number;
+  /** The seq the event holds (or that its recorder was about to take). */
+  seq: number | null;
 }
 
 interface SequenceDoc {
@@ -71,6 +79,9 @@ interface SequenceDoc {
   seq: number;
   delivered?: number;
 }
+
+/** How long a second recorder of the same fact waits for the first before it records it itself. */
+const TAKE_OVER_AFTER_MS = 2_000;
 
 /** Sorts as the number does: seqs up to 10^12 per tenant. */
 export const eventKey = (tenantId: string, seq: number): string =>
@@ -83,72 +94,102 @@ const sequences = (db: Db) => db.collection<SequenceDoc>(EVENT_SEQUENCES);
 const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === 11000;
 const isGap = (doc: StoredEvent | ClosedGap): doc is ClosedGap => 'gap' in doc && doc.gap === true;
 
-async function nextSeq(db: Db, tenantId: string): Promise<number> {
-  const counter = await upsertRacing(() =>
-    sequences(db).findOneAndUpdate(
-      { _id: tenantId },
-      { $inc: { seq: 1 }, $setOnInsert: { tenantId } },
-      { upsert: true, returnDocument: 'after' },
-    ),
-  );
-  if (!counter) throw new Error(`No event sequence for tenant ${tenantId}`);
-  return counter.seq;
+/**
+ * The last seq taken: the hint, then forward while seqs are taken (the hint may lag: its `$max`
+ * can lose a race on FerretDB). Usually one look-up.
+ */
+export async function lastSeq(db: Db, tenantId: string): Promise<number> {
+  let last = (await sequences(db).findOne({ _id: tenantId }))?.seq ?? 0;
+  while (await events(db).findOne({ _id: eventKey(tenantId, last + 1) }, { projection: { _id: 1 } }))
+    last += 1;
+  return last;
 }
 
 /**
  * Records an event once; returns the stored form (the earlier one if it was already recorded).
- * Four `_id` round trips: the id look-up, the seq, the id claim, the event. Delivery is then
- * told by the caller (events/publish.ts); a sweep finds what no one was told about.
+ * The first recorder of a fact claims its id (`event_ids`, unique `_id`); another attempt
+ * recording it at the same time (a retry beside a zombie) waits for that one's event instead of
+ * recording it twice, and takes over only if none appears (its recorder died). Usually six
+ * `_id` round trips: the id look-up and claim, the last seq, the seq it means to take, the
+ * event, the hint. Delivery is then woken by the caller (events/publish.ts); a sweep finds what
+ * no one was told about.
  */
 export async function recordEvent(db: Db, event: NewEvent, now = new Date()): Promise<StoredEvent> {
-  let claim = await eventIdDocs(db).findOne({ _id: event.id });
-  for (let round = 0; round < 10; round++) {
-    if (!claim) {
-      const fresh = { _id: event.id, tenantId: event.tenantId, seq: await nextSeq(db, event.tenantId) };
-      try {
-        await eventIdDocs(db).insertOne(fresh);
-        claim = fresh;
-      } catch (error) {
-        // Another attempt recording the same fact claimed the id first: use its seq (ours stays empty).
-        if (!isDuplicateKey(error)) throw error;
-        claim = await eventIdDocs(db).findOne({ _id: event.id });
-        if (!claim) throw error;
-      }
-    }
-    if (claim.tenantId !== event.tenantId) {
+  const ours = (doc: StoredEvent | ClosedGap | null): doc is StoredEvent =>
+    !!doc && !isGap(doc) && doc.id === event.id;
+  const recorded = async () => {
+    const claim = await eventIdDocs(db).findOne({ _id: event.id });
+    if (claim && claim.tenantId !== event.tenantId) {
       throw new Error(`Event ${event.id} was recorded for another tenant than ${event.tenantId}`);
     }
+    if (!claim || claim.seq === null) return { claim, event: null, closed: false };
+    const doc = await events(db).findOne({ _id: eventKey(event.tenantId, claim.seq) });
+    // A seq delivery closed will never hold the event: no one to wait for.
+    return { claim, event: ours(doc) ? doc : null, closed: !!doc && isGap(doc) };
+  };
+  const first = await recorded();
+  if (first.event) return first.event;
+  let claimed = false;
+  if (!first.claim) {
+    try {
+      await eventIdDocs(db).insertOne({ _id: event.id, tenantId: event.tenantId, seq: null });
+      claimed = true;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+  }
+  if (!claimed && !first.closed) {
+    // Another attempt is recording this fact right now (or died doing it): give it a moment to
+    // finish rather than record the fact a second time; then take over.
+    for (let wait = 0; wait < TAKE_OVER_AFTER_MS / 100; wait++) {
+      const found = (await recorded()).event;
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  let seq = (await lastSeq(db, event.tenantId)) + 1;
+  for (let probe = 0; ; probe++) {
+    // Said before the insert: a retry after a death between the two finds the event by it.
+    await upsertRacing(() =>
+      eventIdDocs(db).updateOne(
+        { _id: event.id },
+        { $set: { seq }, $setOnInsert: { tenantId: event.tenantId } },
+        { upsert: true },
+      ),
+    );
     const stored: StoredEvent = {
       ...event,
-      _id: eventKey(event.tenantId, claim.seq),
-      seq: claim.seq,
+      _id: eventKey(event.tenantId, seq),
+      seq,
       recordedAt: now,
       delivery: { state: 'pending', attempts: 0, lastError: null, lastAttemptAt: null, deliveredAt: null },
     };
     try {
       await events(db).insertOne(stored);
+      await upsertRacing(() =>
+        sequences(db).updateOne(
+          { _id: event.tenantId },
+          { $max: { seq }, $setOnInsert: { tenantId: event.tenantId } },
+          { upsert: true },
+        ),
+      );
       return stored;
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      const existing = await events(db).findOne({ _id: stored._id });
-      if (!existing) throw error;
-      if (!isGap(existing)) {
-        if (existing.id === event.id) return existing; // recorded by an earlier attempt
-        throw new Error(`Seq ${claim.seq} of tenant ${event.tenantId} holds another event`, { cause: error });
-      }
-      // Delivery closed this seq as a gap while we were on our way: take a new one.
-      const seq = await nextSeq(db, event.tenantId);
-      await eventIdDocs(db).updateOne({ _id: event.id }, { $set: { seq } });
-      claim = { ...claim, seq };
+      const taken = await events(db).findOne({ _id: stored._id });
+      // Another attempt recording the same fact took this seq first: that is the event.
+      if (ours(taken)) return taken;
+      if (probe >= 10_000)
+        throw new Error(`Event ${event.id}: no free seq for tenant ${event.tenantId}`, { cause: error });
+      seq += 1;
     }
   }
-  throw new Error(`Event ${event.id} of tenant ${event.tenantId}: no seq could be taken`);
 }
 
 /** The event with this id, if it is the tenant's. */
 export async function findEvent(db: Db, tenantId: string, eventId: string): Promise<StoredEvent | null> {
   const claim = await eventIdDocs(db).findOne({ _id: eventId });
-  if (!claim || claim.tenantId !== tenantId) return null;
+  if (!claim || claim.tenantId !== tenantId || claim.seq === null) return null;
   const doc = await events(db).findOne({ _id: eventKey(tenantId, claim.seq) });
   return doc && !isGap(doc) && doc.id === eventId ? doc : null;
 }
@@ -158,13 +199,13 @@ export async function eventByKey(db: Db, key: string): Promise<StoredEvent | nul
   return doc && !isGap(doc) ? doc : null;
 }
 
-/** The last seq handed out and the delivery cursor. */
+/** The last seq taken and the delivery cursor. */
 export async function eventPositions(
   db: Db,
   tenantId: string,
 ): Promise<{ recorded: number; delivered: number }> {
   const doc = await sequences(db).findOne({ _id: tenantId });
-  return { recorded: doc?.seq ?? 0, delivered: doc?.delivered ?? 0 };
+  return { recorded: await lastSeq(db, tenantId), delivered: doc?.delivered ?? 0 };
 }
 
 /** Tenants with seqs delivery has not passed yet (one document per tenant: a small scan). */

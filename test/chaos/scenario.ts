@@ -618,12 +618,10 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       if (!event) problems.push(`${doc._id} is ${doc.state} but SEMINE was not told (no ${id})`);
     });
     await inBatches(eventChecks, 20);
-    const invoiceEvents = await h.store.db
-      .collection('events')
-      .countDocuments({
-        tenantId: { $in: tenantIds },
-        type: { $in: ['invoice.posted', 'invoice.rejected'] },
-      });
+    const invoiceEvents = await h.store.db.collection('events').countDocuments({
+      tenantId: { $in: tenantIds },
+      type: { $in: ['invoice.posted', 'invoice.rejected'] },
+    });
     const settledCount = [...docs.values()].filter(
       (d) => d.state === 'posted' || d.state === 'rejected',
     ).length;

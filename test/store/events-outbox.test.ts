@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { describe, expect, inject, it } from 'vitest';
 import { eventIds, type NewEvent } from '../../src/events/catalogue';
 import {
   advanceDelivered,
@@ -44,7 +45,6 @@ describe('the events outbox', () => {
     const ids = Array.from({ length: 20 }, (_, i) => `INV-${i}`);
     await Promise.all(ids.map((id) => recordEvent(db(), rejected('many', id))));
     const { events, recorded } = await listEvents(db(), 'many', { after: 0, limit: 100 });
-    // Each seq taken by a losing duplicate claim stays empty; none is taken twice.
     expect(events).toHaveLength(20);
     expect(new Set(events.map((e) => e.id)).size).toBe(20);
     const seqs = events.map((e) => e.seq);
@@ -53,6 +53,22 @@ describe('the events outbox', () => {
     // The newest page, without a cursor.
     const newest = await listEvents(db(), 'many', { limit: 5 });
     expect(newest.events.map((e) => e.seq)).toEqual(seqs.slice(-5));
+  });
+
+  it('never gives one seq to two events, whatever the number of writers (FerretDB runs $inc as read-then-write)', async () => {
+    // Recorders on several connections and clients at once, as several workers would.
+    const clients = await Promise.all([1, 2, 3].map(() => MongoClient.connect(inject('mongoUri'))));
+    try {
+      const dbs = clients.map((client) => client.db(db().databaseName));
+      const ids = Array.from({ length: 45 }, (_, i) => `W-${i}`);
+      await Promise.all(ids.map((id, i) => recordEvent(dbs[i % dbs.length]!, rejected('writers', id))));
+      const { events, recorded } = await listEvents(db(), 'writers', { after: 0, limit: 100 });
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 45 }, (_, i) => i + 1));
+      expect(new Set(events.map((e) => e.id)).size).toBe(45);
+      expect(recorded).toBe(45);
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
   });
 
   it('moves a late event behind a gap delivery closed: never delivered out of order, never lost', async () => {
