@@ -19,6 +19,9 @@ import type { StoredRecord } from './records';
  *   write of the run is done by then; writes of one tenant's data type never overlap: its
  *   schedule never runs it twice at once, and its passes are fenced).
  * - A record changed twice between two reads is returned once, at its latest number.
+ * - The `$inc` that hands out numbers is atomic on MongoDB; FerretDB v1 runs it as a read then
+ *   a write, which is safe here only because one tenant's data type has one writer at a time
+ *   (a zombie attempt beside its retry could get overlapping numbers on FerretDB).
  */
 export const CHANGE_SEQUENCES = 'change_sequences';
 
