@@ -18,6 +18,7 @@ import { TokenCipher } from '../src/store/token-cipher';
 import type { SyncRunSummary } from '../src/sync/figures';
 import { tenantConfigSchema } from '../src/tenant';
 import { createWorker } from '../src/worker';
+import { syncDataTypeWorkflow } from '../src/workflows';
 
 const TENANT = 'bench';
 
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     MONGODB_URI: stack.mongoUri,
     MONGODB_DB: `xledger_sync_bench_${suffix}`,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ALLOW_INSECURE_LOOPBACK: 'true',
     LOG_LEVEL: 'warn',
   });
   const store = await connectStore(config.mongo.uri, config.mongo.dbName);
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
   const run = async (label: string, mode: 'full' | 'incremental') => {
     sim.counters.reset();
     const started = performance.now();
-    const summary: SyncRunSummary = await client.workflow.execute('syncDataTypeWorkflow', {
+    const summary: SyncRunSummary = await client.workflow.execute(syncDataTypeWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: `bench:${TENANT}:suppliers:${mode}:${Date.now()}`,
       args: [{ tenantId: TENANT, dataType: 'suppliers', mode, trigger: 'manual' }],

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { XledgerSyncError } from './errors';
 import { webhookEndpointProblem, type WebhookEndpointPolicy } from './events/webhook-endpoint';
+import { DEFAULT_XLEDGER_HOSTS, endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
 import { webhookSecretSchema } from './tenant';
 
 /**
@@ -46,11 +48,26 @@ const envSchema = z.object({
     .optional(),
 
   XLEDGER_ENDPOINT: z.url().default('https://www.xledger.net/graphql'),
+  /** Hosts a tenant's token may be sent to (https only); see src/security/endpoint-policy.ts. */
+  XLEDGER_ALLOWED_HOSTS: z
+    .string()
+    .default(DEFAULT_XLEDGER_HOSTS.join(','))
+    .transform((value) => value.split(',').map((host) => host.trim().toLowerCase()))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'must be host names separated by commas')).min(1)),
+  /** Lets tokens go to a loopback address over http: only the dev stack, tests and the simulator set it. */
+  ALLOW_INSECURE_LOOPBACK: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
   /** Records per request. Xledger allows 10,000; a page that times out is halved and retried. */
   XLEDGER_PAGE_SIZE: positiveInt.max(10_000).default(10_000),
   XLEDGER_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
-  /** Per-tenant request budget shared by that tenant's syncs in one worker (Xledger's burst limit is 20 / 5 s). */
+  /**
+   * Request budget per API token, shared by every worker through MongoDB (Xledger's burst limit is
+   * 20 / 5 s per token). Give every worker the same value.
+   */
   XLEDGER_MAX_REQUESTS_PER_5S: positiveInt.max(20).default(15),
+  /** Requests in flight per API token in ONE worker: all workers together send up to workers × this. */
   XLEDGER_MAX_CONCURRENT_REQUESTS: positiveInt.default(2),
 
   /** Activities one worker runs at once (Temporal's default is 100); lower it for a small database. */
@@ -107,6 +124,8 @@ export type Config = {
     requestTimeoutMs: number;
     maxRequestsPer5s: number;
     maxConcurrentRequests: number;
+    /** Where a token may be sent (XLEDGER_ALLOWED_HOSTS, ALLOW_INSECURE_LOOPBACK). */
+    endpointPolicy: EndpointPolicy;
   };
   webhooks: WebhookSettings;
   logLevel: string;
@@ -119,7 +138,7 @@ export interface WebhookSettings {
   timeoutMs: number;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends XledgerSyncError {
   override name = 'ConfigError';
 }
 
@@ -148,6 +167,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     e.WEBHOOK_DEFAULT_URL && webhookEndpointProblem(e.WEBHOOK_DEFAULT_URL, webhookPolicy);
   if (defaultWebhookProblem) {
     throw new ConfigError(`Invalid configuration: WEBHOOK_DEFAULT_URL: ${defaultWebhookProblem}`);
+  }
+  const endpointPolicy: EndpointPolicy = {
+    allowedHosts: e.XLEDGER_ALLOWED_HOSTS,
+    allowInsecureLoopback: e.ALLOW_INSECURE_LOOPBACK,
+  };
+  const defaultEndpointProblem = endpointProblem(e.XLEDGER_ENDPOINT, endpointPolicy);
+  if (defaultEndpointProblem) {
+    throw new ConfigError(`Invalid configuration: XLEDGER_ENDPOINT: ${defaultEndpointProblem}`);
   }
   const shutdownForceSeconds = e.WORKER_SHUTDOWN_FORCE_SECONDS ?? e.WORKER_SHUTDOWN_GRACE_SECONDS + 15;
   if (shutdownForceSeconds <= e.WORKER_SHUTDOWN_GRACE_SECONDS) {
@@ -182,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.XLEDGER_REQUEST_TIMEOUT_MS,
       maxRequestsPer5s: e.XLEDGER_MAX_REQUESTS_PER_5S,
       maxConcurrentRequests: e.XLEDGER_MAX_CONCURRENT_REQUESTS,
+      endpointPolicy,
     },
     webhooks: {
       ...(e.WEBHOOK_DEFAULT_URL && e.WEBHOOK_DEFAULT_SECRET

@@ -2,10 +2,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { castKnownErrors } from './activities/cast-known-errors';
 import { loadConfig, requireEncryptionKey, type Config } from './config';
 import { ensureEventSweepSchedule } from './events/sweep-schedule';
 import { logger } from './logger';
 import { connectStore, ensureIndexes, type Store } from './store/db';
+import { MongoRequestBudget } from './store/request-budget';
 import { TenantStore } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
 import { connectClient, connectWorker } from './temporal/connection';
@@ -37,13 +39,20 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
   const { config, store } = options;
   // A token's requests may fill half the worker's activity slots, and about ten seconds of its
   // budget, before its invoice postings step aside for other tenants (step-aside.ts).
-  const gates = new RequestGates({
-    ...config.xledger,
-    maxWaiting: Math.max(
-      1,
-      Math.min(Math.floor(config.temporal.maxConcurrentActivities / 2), 2 * config.xledger.maxRequestsPer5s),
-    ),
-  });
+  const gates = new RequestGates(
+    {
+      ...config.xledger,
+      maxWaiting: Math.max(
+        1,
+        Math.min(
+          Math.floor(config.temporal.maxConcurrentActivities / 2),
+          2 * config.xledger.maxRequestsPer5s,
+        ),
+      ),
+    },
+    // Xledger counts per token: every worker using a token shares one budget (in MongoDB).
+    new MongoRequestBudget(store.db, { maxRequestsPer5s: config.xledger.maxRequestsPer5s }),
+  );
   const tenants = new TenantStore(
     store.db,
     new TokenCipher(requireEncryptionKey(config)),
@@ -60,6 +69,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       new XledgerClient({
         endpoint,
         token,
+        endpointPolicy: config.xledger.endpointPolicy,
         requestTimeoutMs: config.xledger.requestTimeoutMs,
         gate: gates.forToken(endpoint, token),
       }),
@@ -89,6 +99,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),
     activities,
+    interceptors: { activity: [castKnownErrors] },
   });
   return {
     worker,

@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { getStream } from '../datatypes/registry';
 import type { StreamDefinition } from '../datatypes/stream';
@@ -12,8 +12,6 @@ import {
   claimPass,
   commitProgress,
   completePass,
-  PassIncompleteError,
-  PassSupersededError,
   rememberPage,
   seenInCompletePass,
   type PassKey,
@@ -42,7 +40,6 @@ import { resolveLookup } from '../xledger/lookups';
 import { streamFilter, streamPages, type DeltaCompanion, type FilterValues } from '../xledger/operations';
 import { paginate } from '../xledger/paginate';
 import { tenantXledger, type ActivityDeps } from './deps';
-import { toFailure } from './failures';
 import { loadOwnershipRule } from './ownership';
 
 export interface SyncStreamInput {
@@ -70,18 +67,9 @@ const DEFAULT_OVERLAP_MINUTES = 15;
  * before its next write. Nothing but figures goes back to the workflow.
  */
 export function createSyncStream(deps: ActivityDeps) {
+  // Its errors (Xledger's, a superseded or incomplete pass) become failures in cast-known-errors.ts.
   return async function syncStream(input: SyncStreamInput): Promise<StreamFigures> {
-    const stream = getStream(input.stream);
-    try {
-      return await runPass(deps, stream, input);
-    } catch (error) {
-      if (error instanceof PassSupersededError || error instanceof PassIncompleteError) {
-        // Retrying cannot help: a newer attempt or pass owns the stream now, or the pass's pages
-        // do not cover the stream (the next full pass starts over).
-        throw ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
-      }
-      throw toFailure(error, { tenantId: input.tenantId, dataType: input.dataType, scope: stream.scope });
-    }
+    return runPass(deps, getStream(input.stream), input);
   };
 }
 

@@ -1,24 +1,26 @@
 /**
  * The events API behind XledgerSyncClient (listEvents, redeliverEvent, changes): what SEMINE
- * was told, sending one event again, and the change feed. Inputs are validated with these zod
- * schemas by the client before anything here runs.
+ * was told, sending one event again, and the change feed. Every input is validated before a
+ * server is asked anything.
  */
 import { z } from 'zod';
+import { XledgerSyncError } from '../errors';
+import type { ClientContext } from './context';
+import { invalid, parseTenantId } from './input';
 import { masterDataTypeNames } from '../datatypes/registry';
 import type { EventType } from '../events/catalogue';
-import { wakeDelivery, type EventPublisherDeps } from '../events/publish';
+import { wakeDelivery } from '../events/publish';
 import { readChanges, type ChangesPage } from '../store/changes';
 import {
   eventPositions,
   findEvent,
-  listEvents,
+  listEvents as listStoredEvents,
   setDeliveryState,
   type DeliveryState,
   type StoredEvent,
 } from '../store/events';
-import type { Db } from 'mongodb';
 
-export class UnknownEventError extends Error {
+export class UnknownEventError extends XledgerSyncError {
   override name = 'UnknownEventError';
   constructor(
     readonly tenantId: string,
@@ -78,13 +80,18 @@ export interface EventList {
   delivered: number;
 }
 
-export async function listTenantEvents(
-  db: Db,
+/** See XledgerSyncClient.listEvents. */
+export async function listEvents(
+  ctx: ClientContext,
   tenantId: string,
-  options: z.output<typeof eventListOptionsSchema>,
+  options: EventListOptions,
 ): Promise<EventList> {
-  const page = await listEvents(db, tenantId, options);
-  return { tenantId, ...page, events: page.events.map(eventView) };
+  const id = parseTenantId(tenantId);
+  const parsed = eventListOptionsSchema.safeParse(options);
+  if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+  await ctx.tenants.get(id);
+  const page = await listStoredEvents(ctx.store.db, id, parsed.data);
+  return { tenantId: id, ...page, events: page.events.map(eventView) };
 }
 
 export interface RedeliveryResult {
@@ -96,32 +103,43 @@ export interface RedeliveryResult {
 }
 
 /**
- * Sends an event again (delivered, failed or skipped ones): at least once, with the same
- * `webhook-id`, so a receiver that has it already can drop it. Done by the tenant's delivery
- * workflow, between two events, with the usual retries.
+ * See XledgerSyncClient.redeliverEvent: sends an event again (delivered, failed or skipped
+ * ones), at least once, with the same `webhook-id`, so a receiver that has it already can drop
+ * it. Done by the tenant's delivery workflow, between two events, with the usual retries.
  */
-export async function redeliverTenantEvent(
-  deps: EventPublisherDeps,
+export async function redeliverEvent(
+  ctx: ClientContext,
   tenantId: string,
   eventId: string,
 ): Promise<RedeliveryResult> {
-  const event = await findEvent(deps.db, tenantId, eventId);
-  if (!event) throw new UnknownEventError(tenantId, eventId);
-  const { delivered } = await eventPositions(deps.db, tenantId);
-  const result = { tenantId, eventId, seq: event.seq };
+  const id = parseTenantId(tenantId);
+  await ctx.tenants.get(id);
+  const db = ctx.store.db;
+  const event = await findEvent(db, id, eventId);
+  if (!event) throw new UnknownEventError(id, eventId);
+  const { delivered } = await eventPositions(db, id);
+  const result = { tenantId: id, eventId, seq: event.seq };
   if (event.seq > delivered) return { ...result, queued: false };
-  await setDeliveryState(deps.db, event._id, 'pending', null);
-  await wakeDelivery(deps, tenantId, { name: 'redeliverEvent', args: [{ key: event._id }] });
+  await setDeliveryState(db, event._id, 'pending', null);
+  await wakeDelivery({ temporal: ctx.temporal, taskQueue: ctx.config.temporal.taskQueue }, id, {
+    key: event._id,
+  });
   return { ...result, queued: true };
 }
 
-export async function tenantChanges(
-  db: Db,
+/** See XledgerSyncClient.changes. */
+export async function changes(
+  ctx: ClientContext,
   tenantId: string,
-  input: z.output<typeof changesInputSchema>,
+  dataType: string,
+  options: ChangesOptions,
 ): Promise<ChangesPage & { tenantId: string; dataType: string }> {
-  const { dataType, ...options } = input;
-  return { tenantId, dataType, ...(await readChanges(db, tenantId, dataType, options)) };
+  const id = parseTenantId(tenantId);
+  const parsed = changesInputSchema.safeParse({ ...options, dataType });
+  if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+  await ctx.tenants.get(id);
+  const { dataType: type, ...cursor } = parsed.data;
+  return { tenantId: id, dataType: type, ...(await readChanges(ctx.store.db, id, type, cursor)) };
 }
 
 function eventView(event: StoredEvent): EventView {

@@ -1,8 +1,7 @@
 /**
- * The events that outcomes recorded elsewhere become: built from what was stored, so that a
- * retried step that records the event again builds the same one (and the outbox keeps it once).
+ * The event a recorded run becomes: built from what was stored, so that a retried step that
+ * records the event again builds the same one (and the outbox keeps it once).
  */
-import type { OutboxInvoice } from '../store/invoice-outbox';
 import type { SyncRunSummary } from '../sync/figures';
 import { eventIds, type NewEvent } from './catalogue';
 
@@ -34,36 +33,4 @@ export function syncCompletedEvent(summary: SyncRunSummary, through: number): Ne
       changes: { through },
     },
   };
-}
-
-/** `invoice.posted` or `invoice.rejected` for an invoice in that final state; null in any other. */
-export function invoiceOutcomeEvent(stored: OutboxInvoice): NewEvent | null {
-  if (stored.state === 'posted') {
-    const postedAt = stored.postedAt ?? stored.updatedAt;
-    return {
-      id: eventIds.invoicePosted(stored.tenantId, stored.invoiceId),
-      tenantId: stored.tenantId,
-      type: 'invoice.posted',
-      occurredAt: postedAt,
-      data: {
-        invoiceId: stored.invoiceId,
-        xledger: { transactionDbId: stored.xledger.transactionDbId, lineDbIds: stored.xledger.lineDbIds },
-        postedAt: postedAt.toISOString(),
-      },
-    };
-  }
-  if (stored.state === 'rejected') {
-    return {
-      id: eventIds.invoiceRejected(stored.tenantId, stored.invoiceId),
-      tenantId: stored.tenantId,
-      type: 'invoice.rejected',
-      occurredAt: stored.updatedAt,
-      data: {
-        invoiceId: stored.invoiceId,
-        reasons: stored.reasons,
-        rejectedAt: stored.updatedAt.toISOString(),
-      },
-    };
-  }
-  return null;
 }

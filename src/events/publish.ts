@@ -1,11 +1,15 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { recordEvent, type StoredEvent } from '../store/events';
-import { getOutboxInvoice } from '../store/invoice-outbox';
 import { eventsWorkflowId } from '../temporal/ids';
 import { TenantIdKey } from '../temporal/search-attributes';
+import {
+  deliverTenantEventsWorkflow,
+  eventsRecordedSignal,
+  redeliverEventSignal,
+  type DeliverTenantEventsInput,
+} from '../workflows';
 import type { NewEvent } from './catalogue';
-import { invoiceOutcomeEvent } from './outcomes';
 
 /** What recording an event and waking its delivery need (activities' deps and the client have it). */
 export interface EventPublisherDeps {
@@ -26,36 +30,29 @@ export async function publishEvent(deps: EventPublisherDeps, event: NewEvent): P
   return stored;
 }
 
-/** Starts the tenant's delivery workflow, or tells the running one that events wait. */
+/** Starts the tenant's delivery workflow, or tells the running one that events wait (or which to send again). */
 export async function wakeDelivery(
   deps: Pick<EventPublisherDeps, 'temporal' | 'taskQueue'>,
   tenantId: string,
-  signal: { name: 'eventsRecorded' | 'redeliverEvent'; args: unknown[] } = {
-    name: 'eventsRecorded',
-    args: [],
-  },
+  redeliver?: { key: string },
 ): Promise<void> {
-  await deps.temporal.workflow.signalWithStart('deliverTenantEventsWorkflow', {
+  const start = {
     workflowId: eventsWorkflowId(tenantId),
     taskQueue: deps.taskQueue,
-    args: [{ tenantId }],
-    signal: signal.name,
-    signalArgs: signal.args,
+    args: [{ tenantId }] as [DeliverTenantEventsInput],
     typedSearchAttributes: [{ key: TenantIdKey, value: tenantId }],
-  });
-}
-
-/**
- * Publishes `invoice.posted` / `invoice.rejected` if the stored invoice is in that final state.
- * Called right after the state is stored, and again by a retried step that finds it stored
- * already, so that a process dying between the two writes loses no event.
- */
-export async function announceInvoiceOutcome(
-  deps: EventPublisherDeps,
-  tenantId: string,
-  invoiceId: string,
-): Promise<void> {
-  const stored = await getOutboxInvoice(deps.db, tenantId, invoiceId);
-  const event = stored && invoiceOutcomeEvent(stored);
-  if (event) await publishEvent(deps, event);
+  };
+  if (redeliver) {
+    await deps.temporal.workflow.signalWithStart(deliverTenantEventsWorkflow, {
+      ...start,
+      signal: redeliverEventSignal,
+      signalArgs: [redeliver],
+    });
+  } else {
+    await deps.temporal.workflow.signalWithStart(deliverTenantEventsWorkflow, {
+      ...start,
+      signal: eventsRecordedSignal,
+      signalArgs: [],
+    });
+  }
 }

@@ -1,5 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { eventSweepScheduleId } from '../temporal/ids';
+import { sweepEventDeliveryWorkflow } from '../workflows';
 
 export const EVENT_SWEEP_INTERVAL = '5 minutes';
 
@@ -15,7 +16,7 @@ export async function ensureEventSweepSchedule(temporal: Client, taskQueue: stri
       spec: { intervals: [{ every: EVENT_SWEEP_INTERVAL }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'sweepEventDeliveryWorkflow',
+        workflowType: sweepEventDeliveryWorkflow,
         taskQueue,
         args: [],
       },

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { dataTypes, getDataType } from '../datatypes/registry';
+import { collections } from './collections';
 import { upsertRacing } from './upserts';
 import type { StoredRecord } from './records';
 
@@ -23,7 +24,7 @@ import type { StoredRecord } from './records';
  *   a write, which is safe here only because one tenant's data type has one writer at a time
  *   (a zombie attempt beside its retry could get overlapping numbers on FerretDB).
  */
-export const CHANGE_SEQUENCES = 'change_sequences';
+export const CHANGE_SEQUENCES = collections.changeSequences;
 
 interface ChangeSequenceDoc {
   _id: string;

@@ -1,5 +1,6 @@
 import { MongoServerError, type Db } from 'mongodb';
 import type { NewEvent } from '../events/catalogue';
+import { collections } from './collections';
 import { upsertRacing } from './upserts';
 
 /**
@@ -32,9 +33,10 @@ import { upsertRacing } from './upserts';
  * behind, which costs a few more look-ups, never a wrong answer: each event carries its own
  * delivery state.
  */
-export const EVENTS = 'events';
-export const EVENT_IDS = 'event_ids';
-export const EVENT_SEQUENCES = 'event_sequences';
+/** Their names and their purge with a tenant are in the collection registry (collections.ts). */
+export const EVENTS = collections.events;
+export const EVENT_IDS = collections.eventIds;
+export const EVENT_SEQUENCES = collections.eventSequences;
 
 /**
  * pending: not yet delivered (or a redelivery is under way); delivered: a 2xx answer; failed:

@@ -10,6 +10,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { sameSchedule } from '../../src/schedules';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
+import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
 
 /** What upsert sets for acme's suppliers, every 30 minutes at offset 7. */
 function wanted(overrides: { every?: number; offset?: number; args?: unknown[]; paused?: boolean } = {}) {
@@ -21,7 +22,7 @@ function wanted(overrides: { every?: number; offset?: number; args?: unknown[]; 
     },
     action: {
       type: 'startWorkflow',
-      workflowType: 'syncDataTypeWorkflow',
+      workflowType: syncDataTypeWorkflow as typeof syncDataTypeWorkflow | typeof postPendingInvoicesWorkflow,
       workflowId: 'sync:acme:suppliers',
       taskQueue: 'xledger-sync',
       args: overrides.args ?? [
@@ -51,6 +52,8 @@ function described(options: ScheduleOptions): ScheduleDescription {
     spec: options.spec,
     action: {
       ...action,
+      // Upsert names the workflow by its function; the server describes it by its type name.
+      workflowType: action.workflowType.name,
       args: JSON.parse(JSON.stringify(action.args)) as unknown[],
       memo: undefined,
       typedSearchAttributes: new TypedSearchAttributes(action.typedSearchAttributes),
@@ -97,6 +100,9 @@ describe('sameSchedule: does the server’s schedule already do what upsert woul
     const renamed = wanted();
     renamed.action.workflowId = 'sync:acme:suppliers:2';
     expect(sameSchedule(described(wanted()), renamed)).toBe(false);
+    const otherWorkflow = wanted();
+    otherWorkflow.action.workflowType = postPendingInvoicesWorkflow;
+    expect(sameSchedule(described(wanted()), otherWorkflow)).toBe(false);
   });
 
   it('a search attribute value or a policy that changed is different', () => {
