@@ -2,12 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
+import { addEventsCommands } from './cli/events';
 import { checkText, invoiceText, statusText, tenantsTable, tenantSummary } from './cli/format';
 import {
   checkXledger,
   InvalidInputError,
   InvoiceConflictError,
   TenantHasOpenInvoicesError,
+  UnknownEventError,
   UnknownInvoiceError,
   UnknownTenantError,
   validateInvoiceSubmission,
@@ -33,6 +35,8 @@ import { tenantIdSchema } from './tenant';
  *   xledger-sync tenant remove <tenantId> [--purge] [--force]
  *   xledger-sync invoice submit <tenantId> --file invoice.json
  *   xledger-sync invoice status <tenantId> <invoiceId>
+ *   xledger-sync events list <tenantId> [--after SEQ] [--limit N]
+ *   xledger-sync events redeliver <tenantId> <eventId>
  *
  * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
  * unknown tenant (including usage errors), 1 anything else (Temporal/MongoDB unreachable,
@@ -299,6 +303,8 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
       else out(invoiceText(status));
     });
 
+  addEventsCommands(program, { withClient, out, json });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -355,6 +361,7 @@ export function exitCodeOf(error: unknown): number {
   return error instanceof InvalidInputError ||
     error instanceof UnknownTenantError ||
     error instanceof UnknownInvoiceError ||
+    error instanceof UnknownEventError ||
     error instanceof InvoiceConflictError ||
     error instanceof TenantHasOpenInvoicesError
     ? 2

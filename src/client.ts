@@ -24,6 +24,7 @@ import {
   type UpsertTenantOptions,
 } from './client/tenant-lifecycle';
 import { checkTenant, checkXledger, type TenantCheckReport } from './client/xledger-check';
+import * as events from './client/events';
 
 /**
  * The API SEMINE's backend calls (and the `xledger-sync` CLI is built on): onboard and run
@@ -49,6 +50,8 @@ export type { DataTypeStatus, TenantStatus } from './client/status';
 export type { UpsertedTenant, UpsertTenantOptions } from './client/tenant-lifecycle';
 export { checkXledger, xledgerCheckInputSchema, type TenantCheckReport } from './client/xledger-check';
 export { validateInvoiceSubmission, validateTenantConfig } from './client/input';
+export { UnknownEventError } from './client/events';
+export type { ChangesOptions, EventList, EventListOptions, RedeliveryResult } from './client/events';
 
 export interface XledgerSyncClientOptions {
   /** Defaults to loadConfig() (the environment). */
@@ -181,6 +184,21 @@ export class XledgerSyncClient {
    */
   async removeTenant(tenantId: string, options: { purge?: boolean; force?: boolean } = {}): Promise<void> {
     return this.call(() => removeTenant(this.context, tenantId, options));
+  }
+
+  /** The tenant's events (the newest `limit`, or after a seq) and how their delivery went. */
+  async listEvents(tenantId: string, options: events.EventListOptions = {}): Promise<events.EventList> {
+    return this.call(() => events.listEvents(this.context, tenantId, options));
+  }
+
+  /** Sends one event again (same `webhook-id`); UnknownEventError if the tenant has none by that id. */
+  async redeliverEvent(tenantId: string, eventId: string): Promise<events.RedeliveryResult> {
+    return this.call(() => events.redeliverEvent(this.context, tenantId, eventId));
+  }
+
+  /** The change feed: the data type's records changed after `after` (deleted ones too), and the next cursor. */
+  async changes(tenantId: string, dataType: string, options: events.ChangesOptions = {}) {
+    return this.call(() => events.changes(this.context, tenantId, dataType, options));
   }
 
   async close(): Promise<void> {

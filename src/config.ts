@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { XledgerSyncError } from './errors';
+import { webhookEndpointProblem, type WebhookEndpointPolicy } from './events/webhook-endpoint';
 import { DEFAULT_XLEDGER_HOSTS, endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
+import { webhookSecretSchema } from './tenant';
 
 /**
  * The one place where the environment becomes typed configuration. Every entry point
@@ -78,6 +80,17 @@ const envSchema = z.object({
   /** After this long (default: the grace time + 15 s) the worker stops whatever still runs and exits 1. */
   WORKER_SHUTDOWN_FORCE_SECONDS: positiveInt.optional(),
 
+  /** Where events of tenants without a webhook of their own are POSTed (with WEBHOOK_DEFAULT_SECRET). */
+  WEBHOOK_DEFAULT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The Standard Webhooks secret (`whsec_…`) that signs events sent to WEBHOOK_DEFAULT_URL. */
+  WEBHOOK_DEFAULT_SECRET: webhookSecretSchema.optional(),
+  /** Comma-separated hosts webhooks may go to (`hooks.semine.example`, `*.semine.example`); unset: any public host. */
+  WEBHOOK_ALLOWED_HOSTS: z.string().optional(),
+  /** Comma-separated hosts webhooks may reach over plain http (local receivers: `127.0.0.1,localhost`). */
+  WEBHOOK_INSECURE_HOSTS: z.string().optional(),
+  /** How long one webhook POST may take before the attempt counts as failed. */
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -114,8 +127,16 @@ export type Config = {
     /** Where a token may be sent (XLEDGER_ALLOWED_HOSTS, ALLOW_INSECURE_LOOPBACK). */
     endpointPolicy: EndpointPolicy;
   };
+  webhooks: WebhookSettings;
   logLevel: string;
 };
+
+/** How events are delivered (events/webhook.ts); the default endpoint's secret is a secret. */
+export interface WebhookSettings {
+  defaultEndpoint?: { url: string; secret: string };
+  policy: WebhookEndpointPolicy;
+  timeoutMs: number;
+}
 
 export class ConfigError extends XledgerSyncError {
   override name = 'ConfigError';
@@ -132,6 +153,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       'Invalid configuration: TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
     );
+  }
+  if (Boolean(e.WEBHOOK_DEFAULT_URL) !== Boolean(e.WEBHOOK_DEFAULT_SECRET)) {
+    throw new ConfigError(
+      'Invalid configuration: WEBHOOK_DEFAULT_URL and WEBHOOK_DEFAULT_SECRET go together',
+    );
+  }
+  const webhookPolicy: WebhookEndpointPolicy = {
+    allowedHosts: e.WEBHOOK_ALLOWED_HOSTS ? hostList(e.WEBHOOK_ALLOWED_HOSTS) : null,
+    insecureHosts: e.WEBHOOK_INSECURE_HOSTS ? hostList(e.WEBHOOK_INSECURE_HOSTS) : [],
+  };
+  const defaultWebhookProblem =
+    e.WEBHOOK_DEFAULT_URL && webhookEndpointProblem(e.WEBHOOK_DEFAULT_URL, webhookPolicy);
+  if (defaultWebhookProblem) {
+    throw new ConfigError(`Invalid configuration: WEBHOOK_DEFAULT_URL: ${defaultWebhookProblem}`);
   }
   const endpointPolicy: EndpointPolicy = {
     allowedHosts: e.XLEDGER_ALLOWED_HOSTS,
@@ -176,8 +211,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentRequests: e.XLEDGER_MAX_CONCURRENT_REQUESTS,
       endpointPolicy,
     },
+    webhooks: {
+      ...(e.WEBHOOK_DEFAULT_URL && e.WEBHOOK_DEFAULT_SECRET
+        ? { defaultEndpoint: { url: e.WEBHOOK_DEFAULT_URL, secret: e.WEBHOOK_DEFAULT_SECRET } }
+        : {}),
+      policy: webhookPolicy,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+function hostList(value: string): string[] {
+  return value
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host.length > 0);
 }
 
 /** The worker and client cannot run without the key; the simulator and devstack can. */

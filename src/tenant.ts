@@ -58,6 +58,26 @@ export const tenantPostingSchema = z
 export type TenantPosting = z.output<typeof tenantPostingSchema>;
 export const DEFAULT_POSTING: TenantPosting = { transactionSourceCode: 'AP', jobLevel: { dbSubId: 1 } };
 
+/**
+ * A Standard Webhooks signing secret: `whsec_` and the base64 of 24 to 64 random bytes
+ * (`echo "whsec_$(openssl rand -base64 32)"`). Write-only, like the token.
+ */
+export const webhookSecretSchema = z
+  .string()
+  .regex(
+    /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/,
+    'must be a Standard Webhooks secret: "whsec_" followed by the base64 of 24 to 64 random bytes',
+  );
+
+/** Where the tenant's events are POSTed (see README, "Events for SEMINE's backend"). */
+export const tenantWebhookSchema = z
+  .object({
+    /** https (plain http only for hosts the service allows it for: WEBHOOK_INSECURE_HOSTS). */
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    secret: webhookSecretSchema,
+  })
+  .strict();
+
 export const tenantConfigSchema = z
   .object({
     tenantId: tenantIdSchema,
@@ -94,6 +114,8 @@ export const tenantConfigSchema = z
      */
     maxDeletionShare: z.number().min(0).max(1).default(DEFAULT_MAX_DELETION_SHARE),
     posting: tenantPostingSchema.default(DEFAULT_POSTING),
+    /** Optional: else the service-wide default (WEBHOOK_DEFAULT_URL), else events are not POSTed. */
+    webhook: tenantWebhookSchema.optional(),
   })
   // A misspelt field is an error, not a default: `xledger.endpiont` would send the token to
   // production Xledger instead of the endpoint meant.
@@ -103,8 +125,11 @@ export type TenantConfigInput = z.input<typeof tenantConfigSchema>;
 export type TenantConfig = z.output<typeof tenantConfigSchema>;
 export type TenantSyncOptions = z.output<typeof tenantSyncOptionsSchema>;
 
-/** The stored tenant, as the service uses it: everything but the token. */
-export type TenantSettings = Omit<TenantConfig, 'xledger'> & { xledger: { endpoint: string } };
+/** The stored tenant, as the service uses it: everything but the token and the webhook secret. */
+export type TenantSettings = Omit<TenantConfig, 'xledger' | 'webhook'> & {
+  xledger: { endpoint: string };
+  webhook?: { url: string };
+};
 
 /** A tenant's posting settings; a tenant stored before they existed gets the defaults. */
 export function postingSettingsOf(tenant: Pick<TenantSettings, 'posting'>): TenantPosting {

@@ -4,6 +4,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { castKnownErrors } from './activities/cast-known-errors';
 import { loadConfig, requireEncryptionKey, type Config } from './config';
+import { ensureEventSweepSchedule } from './events/sweep-schedule';
 import { logger } from './logger';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { MongoRequestBudget } from './store/request-budget';
@@ -23,6 +24,8 @@ export interface WorkerOptions {
   workflowBundlePath?: string;
   /** Overrides for tests: shorter heartbeats, smaller pages. */
   activityOverrides?: { heartbeatIntervalMs?: number; pageSize?: number };
+  /** Create the service's events sweep schedule if missing (the production worker does). */
+  eventSweep?: boolean;
 }
 
 export interface RunnableWorker {
@@ -72,10 +75,12 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       }),
     pageSize: options.activityOverrides?.pageSize ?? config.xledger.pageSize,
     logger,
+    webhooks: config.webhooks,
     ...(options.activityOverrides?.heartbeatIntervalMs
       ? { heartbeatIntervalMs: options.activityOverrides.heartbeatIntervalMs }
       : {}),
   });
+  if (options.eventSweep) await ensureEventSweepSchedule(temporal, config.temporal.taskQueue);
   const worker = await Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -148,7 +153,7 @@ export async function main(): Promise<void> {
     await ensureIndexes(store.db);
     const connection = await connectWorker(config.temporal);
     try {
-      const { worker, run } = await createWorker({ config, store, connection });
+      const { worker, run } = await createWorker({ config, store, connection, eventSweep: true });
       const running = run(); // RUNNING from here on: shutdown() may be called
       const removeHandlers = shutdownOnSignals((signal) => {
         logger.info(

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
+import type { WebhookSettings } from '../config';
 import type { Logger } from '../logger';
 import type { TenantStore } from '../store/tenants';
 import type { TenantSettings } from '../tenant';
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   overlapMinutes?: number;
   /** How often a running pass heartbeats while a page is in flight. */
   heartbeatIntervalMs?: number;
+  /** Event delivery (config.webhooks); without it: no default endpoint, any public https host. */
+  webhooks?: WebhookSettings;
 }
 
 /** A tenant's settings, and an Xledger client for its endpoint and token. */

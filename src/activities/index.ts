@@ -1,5 +1,6 @@
 import { createInvoiceActivities } from '../invoices/activities';
 import type { ActivityDeps } from './deps';
+import { createDeliveryActivities } from './deliver-events';
 import { createDispatchResync } from './dispatch-resync';
 import { createLinkData } from './link-data';
 import { createPlanSync } from './plan-sync';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     recordRun: createRecordRun(deps),
     dispatchResync: createDispatchResync(deps),
     ...createInvoiceActivities(deps),
+    ...createDeliveryActivities(deps),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '../config';
 import { invoiceSchema, type Invoice } from '../invoices/invoice';
+import { webhookEndpointProblem } from '../events/webhook-endpoint';
 import { endpointProblem } from '../security/endpoint-policy';
 import { tenantConfigSchema, tenantIdSchema, type TenantConfig } from '../tenant';
 import { InvalidInputError } from './errors';
@@ -50,9 +51,18 @@ export function invalid(input: unknown, error: z.ZodError): InvalidInputError {
  * that its Xledger endpoint — its own, or the default it would get — may receive its token
  * (src/security/endpoint-policy.ts). InvalidInputError names each field and the tenant.
  */
-export function validateTenantConfig(input: unknown, config: Pick<Config, 'xledger'>): TenantConfig {
+export function validateTenantConfig(
+  input: unknown,
+  config: Pick<Config, 'xledger' | 'webhooks'>,
+): TenantConfig {
   const parsed = tenantConfigSchema.safeParse(input);
   if (!parsed.success) throw invalid(input, parsed.error);
+  // Its webhook, if any, must be a URL events may be sent to (src/events/webhook-endpoint.ts).
+  const webhookProblem =
+    parsed.data.webhook && webhookEndpointProblem(parsed.data.webhook.url, config.webhooks.policy);
+  if (webhookProblem) {
+    throw new InvalidInputError(parsed.data.tenantId, [{ field: 'webhook.url', message: webhookProblem }]);
+  }
   const endpoint = parsed.data.xledger.endpoint ?? config.xledger.defaultEndpoint;
   const problem = endpointProblem(endpoint, config.xledger.endpointPolicy);
   if (problem) {

@@ -21,7 +21,10 @@ export const collections = {
   invoiceOutbox: 'invoice_outbox',
   postingLeases: 'invoice_posting_leases',
   events: 'events',
+  eventIds: 'event_ids',
   eventSequences: 'event_sequences',
+  /** The change feed's numbers per tenant and data type (store/changes.ts). */
+  changeSequences: 'change_sequences',
   /** The request budget each Xledger token shares across workers (store/request-budget.ts). */
   requestSlots: 'xledger_request_slots',
 } as const;
@@ -58,6 +61,8 @@ export function allCollections(): CollectionSpec[] {
       indexes: [
         index({ tenantId: 1, dbId: 1 }, 'tenant_dbId', true),
         index({ tenantId: 1, entityDbId: 1, visibility: 1 }, 'tenant_visibility'),
+        // The change feed (store/changes.ts): a tenant's records after a cursor, in order.
+        index({ tenantId: 1, changeSeq: 1 }, 'tenant_changeSeq'),
       ],
       tenantKey: 'tenantId',
     })),
@@ -91,9 +96,12 @@ export function allCollections(): CollectionSpec[] {
       tenantKey: 'tenantId',
     },
     { name: collections.postingLeases, indexes: [], tenantKey: 'tenantId' },
+    // Read and written by _id only (store/events.ts); a closed gap has no tenantId and stays.
     { name: collections.events, indexes: [], tenantKey: 'tenantId' },
-    // One counter document per tenant, its _id the tenant id (store/events.ts).
+    { name: collections.eventIds, indexes: [], tenantKey: 'tenantId' },
+    // One document per tenant, its _id the tenant id (store/events.ts).
     { name: collections.eventSequences, indexes: [], tenantKey: '_id' },
+    { name: collections.changeSequences, indexes: [], tenantKey: 'tenantId' },
     { name: collections.requestSlots, indexes: [], tenantKey: null },
     { name: collections.tenants, indexes: [], tenantKey: null },
   ];

@@ -25,6 +25,7 @@ export interface TenantSchemaCheck {
 interface TenantDocument extends TenantSettings {
   _id: string;
   tokenCiphertext: string;
+  webhookSecretCiphertext?: string;
   schemaCheck?: TenantSchemaCheck;
   createdAt: Date;
   updatedAt: Date;
@@ -37,7 +38,10 @@ export class UnknownTenantError extends XledgerSyncError {
   }
 }
 
-/** Tenants with their token encrypted at rest; reads never return the token. */
+/** What reads leave out: the secrets, and what only the status shows. */
+const SETTINGS_ONLY = { tokenCiphertext: 0, webhookSecretCiphertext: 0, schemaCheck: 0 } as const;
+
+/** Tenants with their token and webhook secret encrypted at rest; reads never return either. */
 export class TenantStore {
   constructor(
     private readonly db: Db,
@@ -61,10 +65,21 @@ export class TenantStore {
         $set: {
           ...settings,
           tokenCiphertext: this.cipher.encrypt(config.xledger.token, config.tenantId),
+          ...(config.webhook
+            ? {
+                webhookSecretCiphertext: this.cipher.encrypt(
+                  config.webhook.secret,
+                  config.tenantId,
+                  'webhook',
+                ),
+              }
+            : {}),
           ...(schemaCheck ? { schemaCheck } : {}),
           updatedAt: now,
         },
         $setOnInsert: { createdAt: now },
+        // A config without a webhook drops the one stored before (an upsert is the whole config).
+        ...(config.webhook ? {} : { $unset: { webhook: '', webhookSecretCiphertext: '' } }),
       },
       { upsert: true },
     );
@@ -72,10 +87,7 @@ export class TenantStore {
   }
 
   async get(tenantId: string): Promise<TenantSettings> {
-    const doc = await this.collection.findOne(
-      { _id: tenantId },
-      { projection: { tokenCiphertext: 0, schemaCheck: 0 } },
-    );
+    const doc = await this.collection.findOne({ _id: tenantId }, { projection: SETTINGS_ONLY });
     if (!doc) throw new UnknownTenantError(tenantId);
     const { _id, createdAt: _c, updatedAt: _u, ...settings } = doc;
     return settings;
@@ -89,10 +101,7 @@ export class TenantStore {
   }
 
   async list(): Promise<TenantSettings[]> {
-    const docs = await this.collection
-      .find({}, { projection: { tokenCiphertext: 0, schemaCheck: 0 } })
-      .sort({ _id: 1 })
-      .toArray();
+    const docs = await this.collection.find({}, { projection: SETTINGS_ONLY }).sort({ _id: 1 }).toArray();
     return docs.map(({ _id, createdAt: _c, updatedAt: _u, ...settings }) => settings);
   }
 
@@ -103,15 +112,31 @@ export class TenantStore {
     return this.cipher.decrypt(doc.tokenCiphertext, tenantId);
   }
 
+  /** The tenant's own webhook with its secret, or null: only the delivery activity calls this. */
+  async webhook(tenantId: string): Promise<{ url: string; secret: string } | null> {
+    const doc = await this.collection.findOne(
+      { _id: tenantId },
+      { projection: { webhook: 1, webhookSecretCiphertext: 1 } },
+    );
+    if (!doc) throw new UnknownTenantError(tenantId);
+    if (!doc.webhook || !doc.webhookSecretCiphertext) return null;
+    return {
+      url: doc.webhook.url,
+      secret: this.cipher.decrypt(doc.webhookSecretCiphertext, tenantId, 'webhook'),
+    };
+  }
+
   async remove(tenantId: string): Promise<boolean> {
     const result = await this.collection.deleteOne({ _id: tenantId });
     return result.deletedCount === 1;
   }
 
   settingsOf(config: TenantConfig): TenantSettings {
+    const { webhook, ...rest } = config;
     return {
-      ...config,
+      ...rest,
       xledger: { endpoint: config.xledger.endpoint ?? this.defaultEndpoint },
+      ...(webhook ? { webhook: { url: webhook.url } } : {}),
     };
   }
 }

@@ -8,3 +8,10 @@ export { postInvoiceWorkflow } from './post-invoice';
 export { postPendingInvoicesWorkflow } from './post-pending-invoices';
 export { syncDataTypeWorkflow } from './sync-data-type';
 export { resyncSignal, statusQuery, tenantWorkflow } from './tenant';
+export {
+  deliverTenantEventsWorkflow,
+  eventsRecordedSignal,
+  redeliverEventSignal,
+  type DeliverTenantEventsInput,
+} from './deliver-tenant-events';
+export { sweepEventDeliveryWorkflow } from './sweep-event-delivery';

@@ -18,6 +18,8 @@ import {
   type FaultInput,
   type ProcessedLineModel,
 } from '../../src/simulator/index';
+import { eventIds } from '../../src/events/catalogue';
+import { findEvent } from '../../src/store/events';
 import { addToOutbox, type OutboxInvoice } from '../../src/invoices/outbox';
 import { collections } from '../../src/store/collections';
 import { invoiceWorkflowId, pendingInvoicesWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
@@ -604,6 +606,28 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
         problems.push(`${id} ended ${result.state} but the outbox says ${doc.state}`);
     });
     await inBatches(workflowChecks, 20);
+
+    // SEMINE is told of every outcome exactly once, whatever the kills and faults (the event is
+    // recorded in the step that stores the state, and again by any retry that finds it stored).
+    const eventChecks = [...docs.values()].map((doc) => async () => {
+      if (doc.state !== 'posted' && doc.state !== 'rejected') return;
+      const id =
+        doc.state === 'posted'
+          ? eventIds.invoicePosted(doc.tenantId, doc.invoiceId)
+          : eventIds.invoiceRejected(doc.tenantId, doc.invoiceId);
+      const event = await findEvent(h.store.db, doc.tenantId, id);
+      if (!event) problems.push(`${doc._id} is ${doc.state} but SEMINE was not told (no ${id})`);
+    });
+    await inBatches(eventChecks, 20);
+    const invoiceEvents = await h.store.db.collection('events').countDocuments({
+      tenantId: { $in: tenantIds },
+      type: { $in: ['invoice.posted', 'invoice.rejected'] },
+    });
+    const settledCount = [...docs.values()].filter(
+      (d) => d.state === 'posted' || d.state === 'rejected',
+    ).length;
+    if (invoiceEvents !== settledCount)
+      problems.push(`${invoiceEvents} invoice events were recorded for ${settledCount} settled invoices`);
 
     const countRuns = async (tenantId: string, invoiceId: string) =>
       (await h.client.workflow.count(`WorkflowId = "${invoiceWorkflowId(tenantId, invoiceId)}"`)).count;

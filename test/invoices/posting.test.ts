@@ -3,6 +3,8 @@ import type { Client } from '@temporalio/client';
 import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
+import { eventIds } from '../../src/events/catalogue';
+import { findEvent } from '../../src/store/events';
 import { getOutboxInvoice, type OutboxInvoice } from '../../src/invoices/outbox';
 import { syncWorkflowId } from '../../src/temporal/ids';
 import { syncDataTypeWorkflow } from '../../src/workflows';
@@ -97,6 +99,16 @@ describe('invoices to Xledger', () => {
     const payables = truth.apTransactions.filter((p) => p.extIdentifier === 'semine:payco:inv-1:0');
     expect(payables).toHaveLength(1);
     expect(doc.xledger.transactionDbId).toBe(payables[0]?.transactionHeader.dbId);
+    // SEMINE is told, with Xledger's ids (recorded in the step that stored the state).
+    let event = null;
+    for (let i = 0; i < 40 && !event; i++) {
+      event = await findEvent(h.store.db, 'payco', eventIds.invoicePosted('payco', 'inv-1'));
+      if (!event) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(event).toMatchObject({
+      type: 'invoice.posted',
+      data: { invoiceId: 'inv-1', xledger: doc.xledger, postedAt: doc.postedAt!.toISOString() },
+    });
   });
 
   it('sends every line through AddGLImportItemsInput with the tenant’s jobLevel and transaction source', async () => {

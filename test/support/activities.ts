@@ -30,6 +30,7 @@ export function harnessActivities(h: Harness, options: { pageSize: number }): Ac
     pageSize: options.pageSize,
     logger,
     heartbeatIntervalMs: 200,
+    webhooks: h.config.webhooks,
   });
 }
 

@@ -50,6 +50,8 @@ export async function startHarness(
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     // The simulator listens on http://127.0.0.1.
     ALLOW_INSECURE_LOOPBACK: 'true',
+    // Webhook tests run their receivers on this machine, over plain http.
+    WEBHOOK_INSECURE_HOSTS: '127.0.0.1',
     LOG_LEVEL: 'warn',
   });
   const store = await connectStore(config.mongo.uri, config.mongo.dbName);

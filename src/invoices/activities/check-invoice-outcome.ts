@@ -1,3 +1,4 @@
+import { announceInvoiceOutcome } from '../outcome-event';
 import { tenantXledger, type ActivityDeps } from '../../activities/deps';
 import { blocksPosting, checkImportOutcome, importErrorReason } from '../../xledger/gl-import';
 import { voucherKeys } from '../invoice';
@@ -22,8 +23,10 @@ export function createCheckInvoiceOutcome(deps: ActivityDeps) {
   ): Promise<{ outcome: InvoiceOutcome; reasons: string[] }> {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
     if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
-    if (stored.state === 'posted' || stored.state === 'rejected')
+    if (stored.state === 'posted' || stored.state === 'rejected') {
+      await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId); // if an earlier attempt died before it
       return { outcome: stored.state, reasons: stored.reasons };
+    }
     const { client } = await tenantXledger(deps, ref.tenantId);
     stepAsideWhenCrowded(client, ref);
     try {
@@ -39,12 +42,14 @@ export function createCheckInvoiceOutcome(deps: ActivityDeps) {
           postedAt: new Date(),
           xledger: { lineDbIds: stored.xledger.lineDbIds, transactionDbId: posted.transactionDbId },
         });
+        await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
         return { outcome: 'posted', reasons: [] };
       }
       const blocking = errors.filter(blocksPosting);
       if (blocking.length > 0) {
         const reasons = [...new Set(blocking.map(importErrorReason))];
         await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons });
+        await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
         return { outcome: 'rejected', reasons };
       }
       return { outcome: 'accepted', reasons: [] };

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { announceInvoiceOutcome } from '../outcome-event';
 import { tenantXledger, type ActivityDeps } from '../../activities/deps';
 import { FailureType } from '../../temporal/failure-types';
 import { postingSettingsOf } from '../../tenant';
@@ -26,6 +27,7 @@ export function createPostInvoice(deps: ActivityDeps) {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
     if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
     if (alreadyInXledger(stored)) {
+      await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId); // if an earlier attempt died before it
       return { lineDbIds: stored.xledger.lineDbIds, foundExisting: 0, posted: stored.state === 'posted' };
     }
     const { tenant, client } = await tenantXledger(deps, ref.tenantId);
@@ -63,6 +65,7 @@ export function createPostInvoice(deps: ActivityDeps) {
             postedAt: new Date(),
             xledger: { lineDbIds, transactionDbId: earlier.posted.transactionDbId },
           });
+          await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
           return { lineDbIds, foundExisting: keys.length, posted: true };
         }
         let lineDbIds: number[];
@@ -177,6 +180,7 @@ export async function invoiceFailure(
   const refused = error instanceof XledgerError && error.kind === 'invalid_request';
   if (refused && request === 'create') {
     await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons: [message] });
+    await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
     return new InvoiceRejectedError(ref, message);
   }
   if (refused)

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { ActivityDeps } from '../../activities/deps';
 import { accountsStream } from '../../datatypes/accounts';
+import { announceInvoiceOutcome } from '../outcome-event';
 import { currenciesStream } from '../../datatypes/currencies';
 import { objectValuesStream } from '../../datatypes/dimensions';
 import { projectsStream } from '../../datatypes/projects';
@@ -30,11 +31,15 @@ export function createValidateInvoice(deps: ActivityDeps) {
   async function validateInvoice(ref: InvoiceRef): Promise<{ ok: boolean; reasons: string[] }> {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
     if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
-    if (stored.state === 'rejected') return { ok: false, reasons: stored.reasons };
+    if (stored.state === 'rejected') {
+      await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId); // if an earlier attempt died before it
+      return { ok: false, reasons: stored.reasons };
+    }
     const tenant = await deps.tenants.get(ref.tenantId);
     const reasons = await problemsOf(deps.db, ref.tenantId, tenant.entityOwnerDbId, stored.invoice);
     if (reasons.length > 0) {
       await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons });
+      await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
     }
     return { ok: reasons.length === 0, reasons };
   }
