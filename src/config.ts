@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { XledgerSyncError } from './errors';
-import { webhookEndpointProblem, type WebhookEndpointPolicy } from './events/webhook-endpoint';
+import { webhookEndpointProblem, type WebhookEndpointPolicy } from './security/webhook-policy';
 import { DEFAULT_XLEDGER_HOSTS, endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
 import { webhookSecretSchema } from './tenant';
 

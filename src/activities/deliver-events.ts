@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { WebhookSettings } from '../config';
 import { wakeDelivery } from '../events/publish';
 import { sendWebhook, type WebhookTarget } from '../events/webhook';
-import { webhookEndpointProblem } from '../events/webhook-endpoint';
+import { webhookEndpointProblem } from '../security/webhook-policy';
 import {
   advanceDelivered,
   closeGap,

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '../config';
 import { invoiceSchema, type Invoice } from '../invoices/invoice';
-import { webhookEndpointProblem } from '../events/webhook-endpoint';
+import { webhookEndpointProblem } from '../security/webhook-policy';
 import { endpointProblem } from '../security/endpoint-policy';
 import { tenantConfigSchema, tenantIdSchema, type TenantConfig } from '../tenant';
 import { InvalidInputError } from './errors';
@@ -57,7 +57,7 @@ export function validateTenantConfig(
 ): TenantConfig {
   const parsed = tenantConfigSchema.safeParse(input);
   if (!parsed.success) throw invalid(input, parsed.error);
-  // Its webhook, if any, must be a URL events may be sent to (src/events/webhook-endpoint.ts).
+  // Its webhook, if any, must be a URL events may be sent to (src/security/webhook-policy.ts).
   const webhookProblem =
     parsed.data.webhook && webhookEndpointProblem(parsed.data.webhook.url, config.webhooks.policy);
   if (webhookProblem) {

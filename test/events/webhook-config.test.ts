@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
-import { webhookEndpointProblem } from '../../src/events/webhook-endpoint';
+import { webhookEndpointProblem } from '../../src/security/webhook-policy';
 import { TenantStore } from '../../src/store/tenants';
 import { TokenCipher } from '../../src/store/token-cipher';
 import { tenantConfigSchema } from '../../src/tenant';

@@ -7,8 +7,8 @@ import { isIP } from 'node:net';
  * link-local address — unless the operator names the host in `insecureHosts` (a local receiver
  * in development and tests), which also allows plain http for it.
  *
- * One function, so that it can be merged with the service's endpoint policy for Xledger
- * endpoints (src/security/endpoint-policy.ts, built beside this) without touching callers.
+ * Beside endpoint-policy.ts (where Xledger tokens may go): a webhook goes to SEMINE's own
+ * hosts, not a fixed list, so any public https host is allowed unless WEBHOOK_ALLOWED_HOSTS narrows it.
  */
 export interface WebhookEndpointPolicy {
   /** Host names or `*.suffix` patterns; null: any host that is not internal. */
