@@ -16,6 +16,7 @@ import {
 import { loadConfig } from './config';
 import { masterDataTypeNames } from './datatypes/registry';
 import { tenantIdSchema } from './tenant';
+import { version } from './version';
 
 /**
  * `xledger-sync`: the operator's command line, a thin layer over XledgerSyncClient.
@@ -96,6 +97,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 
   const program = new Command('xledger-sync')
     .description('Keeps SEMINE in sync with Xledger for many tenants (Temporal + MongoDB)')
+    .version(version)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),

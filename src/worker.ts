@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
@@ -12,6 +13,8 @@ import { XledgerClient } from './xledger/client';
 import { RequestGates } from './xledger/request-gate';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+/** Beside the compiled worker (dist/worker.js), `npm run build` leaves the workflows bundled once. */
+const prebuiltWorkflowBundle = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 
 export interface WorkerOptions {
   config: Config;
@@ -137,7 +140,13 @@ export async function main(): Promise<void> {
     await ensureIndexes(store.db);
     const connection = await connectWorker(config.temporal);
     try {
-      const { worker, run } = await createWorker({ config, store, connection });
+      const prebuilt = existsSync(prebuiltWorkflowBundle);
+      const { worker, run } = await createWorker({
+        config,
+        store,
+        connection,
+        ...(prebuilt ? { workflowBundlePath: prebuiltWorkflowBundle } : {}),
+      });
       const running = run(); // RUNNING from here on: shutdown() may be called
       const removeHandlers = shutdownOnSignals((signal) => {
         logger.info(
@@ -151,7 +160,11 @@ export async function main(): Promise<void> {
         if (worker.getState() === 'RUNNING') worker.shutdown();
       });
       logger.info(
-        { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
+        {
+          taskQueue: config.temporal.taskQueue,
+          namespace: config.temporal.namespace,
+          workflows: prebuilt ? 'prebuilt bundle' : 'bundled at start',
+        },
         'worker started',
       );
       try {

@@ -1,0 +1,74 @@
+/**
+ * `npm run build`: dist/ for production and for the package, run on plain node (no tsx).
+ *
+ *   dist/worker.js, dist/cli.js   the programs (node dist/worker.js; the `xledger-sync` command)
+ *   dist/index.js, dist/index.d.ts the client API that SEMINE's backend imports, with its types
+ *   dist/chunks/                  code the entry points share
+ *   dist/workflow-bundle.js       the workflows, bundled once here instead of at every worker start
+ *
+ * The JavaScript is bundled by esbuild: the sources import without file extensions (TypeScript's
+ * "Bundler" resolution), which Node's ESM loader does not resolve, so tsc's own output would not
+ * run. Dependencies stay external (installed from package.json). The type declarations are one
+ * file, so that a project resolving like Node ("nodenext") reads them too.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = `${root}dist/`;
+const run = promisify(execFile);
+
+async function buildPrograms(): Promise<void> {
+  await build({
+    absWorkingDir: root,
+    entryPoints: { worker: 'src/worker.ts', cli: 'src/cli.ts', index: 'src/index.ts' },
+    outdir: 'dist',
+    bundle: true,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+
+async function buildWorkflowBundle(): Promise<void> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: `${root}src/workflows/index.ts`,
+    logger: { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error },
+  });
+  await writeFile(`${dist}workflow-bundle.js`, code);
+}
+
+async function buildDeclarations(): Promise<void> {
+  const bin = `${root}node_modules/.bin/dts-bundle-generator`;
+  await run(
+    bin,
+    [
+      '--project',
+      'tsconfig.build.json',
+      '--no-banner',
+      '--no-check',
+      '-o',
+      'dist/index.d.ts',
+      'src/index.ts',
+    ],
+    { cwd: root },
+  );
+  // The API's types name Buffer and NodeJS: a consumer gets them from @types/node.
+  const types = await readFile(`${dist}index.d.ts`, 'utf8');
+  await writeFile(`${dist}index.d.ts`, `/// <reference types="node" />\n${types}`);
+}
+
+const started = Date.now();
+await rm(dist, { recursive: true, force: true });
+await mkdir(dist, { recursive: true });
+await Promise.all([buildPrograms(), buildWorkflowBundle(), buildDeclarations()]);
+console.log(`dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
