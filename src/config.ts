@@ -11,11 +11,21 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('xledger-sync'),
-  /** mTLS to a Temporal cluster: paths to a PEM client certificate and key. */
-  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
-  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   /** Temporal Cloud API key (implies TLS). */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /**
+   * TLS by Temporal's standard variables (as the temporal CLI and the SDKs' environment
+   * configuration read them). Any of them, or an API key, turns TLS on; TEMPORAL_TLS sets it
+   * explicitly. mTLS: a PEM client certificate and key; a private CA: its PEM certificate.
+   */
+  TEMPORAL_TLS: z.stringbool().optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Earlier names of the client certificate and key (still read; the standard names win). */
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   /** How long to wait for Temporal: to connect, and for each call of the client API, the CLI and activities. */
   TEMPORAL_TIMEOUT_MS: positiveInt.default(15_000),
 
@@ -76,7 +86,8 @@ export type Config = {
     shutdownGraceMs: number;
     /** A worker that has not drained by then stops anyway. */
     shutdownForceMs: number;
-    tls?: { certPath: string; keyPath: string };
+    /** Present when the connection uses TLS; its paths are read when connecting. */
+    tls?: TemporalTls;
     apiKey?: string;
   };
   mongo: {
@@ -98,6 +109,16 @@ export type Config = {
   logLevel: string;
 };
 
+export interface TemporalTls {
+  /** mTLS: the client's PEM certificate and key (both or neither). */
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  /** A PEM CA certificate to trust instead of the system's (a private CA). */
+  serverCaCertPath?: string;
+  /** The name to verify the server's certificate against, when it is not the address's host. */
+  serverName?: string;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -109,11 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
-    throw new ConfigError(
-      'Invalid configuration: TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
-    );
-  }
+  const tls = temporalTls(e);
   const shutdownForceSeconds = e.WORKER_SHUTDOWN_FORCE_SECONDS ?? e.WORKER_SHUTDOWN_GRACE_SECONDS + 15;
   if (shutdownForceSeconds <= e.WORKER_SHUTDOWN_GRACE_SECONDS) {
     throw new ConfigError(
@@ -129,9 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.TEMPORAL_TIMEOUT_MS,
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
       shutdownForceMs: shutdownForceSeconds * 1000,
-      ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
-        ? { tls: { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } }
-        : {}),
+      ...(tls ? { tls } : {}),
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     mongo: {
@@ -160,6 +175,27 @@ export function requireEncryptionKey(config: Config): Buffer {
     );
   }
   return config.tokenEncryptionKey;
+}
+
+/** TLS settings from Temporal's standard variables; undefined for a plain connection. */
+function temporalTls(e: z.output<typeof envSchema>): TemporalTls | undefined {
+  const clientCertPath = e.TEMPORAL_TLS_CLIENT_CERT_PATH ?? e.TEMPORAL_TLS_CERT_PATH;
+  const clientKeyPath = e.TEMPORAL_TLS_CLIENT_KEY_PATH ?? e.TEMPORAL_TLS_KEY_PATH;
+  if (Boolean(clientCertPath) !== Boolean(clientKeyPath)) {
+    throw new ConfigError(
+      'Invalid configuration: TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together',
+    );
+  }
+  const tls: TemporalTls = {
+    ...(clientCertPath && clientKeyPath ? { clientCertPath, clientKeyPath } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? { serverCaCertPath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+  const wanted = e.TEMPORAL_TLS ?? (Object.keys(tls).length > 0 || Boolean(e.TEMPORAL_API_KEY));
+  if (!wanted && Object.keys(tls).length > 0) {
+    throw new ConfigError('Invalid configuration: TEMPORAL_TLS is false, but TEMPORAL_TLS_* paths are set');
+  }
+  return wanted ? tls : undefined;
 }
 
 function databaseNameFromUri(uri: string): string | undefined {
