@@ -71,6 +71,9 @@ const envSchema = z.object({
   /** After this long (default: the grace time + 15 s) the worker stops whatever still runs and exits 1. */
   WORKER_SHUTDOWN_FORCE_SECONDS: positiveInt.optional(),
 
+  /** The worker's /metrics, /healthz and /readyz (observability/health-server.ts); off when unset. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -107,6 +110,10 @@ export type Config = {
     maxConcurrentRequests: number;
   };
   logLevel: string;
+  observability: {
+    /** Port of the worker's metrics and health endpoints; undefined: none. */
+    metricsPort?: number;
+  };
 };
 
 export interface TemporalTls {
@@ -164,6 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentRequests: e.XLEDGER_MAX_CONCURRENT_REQUESTS,
     },
     logLevel: e.LOG_LEVEL,
+    observability: {
+      ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),
+    },
   };
 }
 

@@ -5,6 +5,9 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { loadConfig, requireEncryptionKey, type Config } from './config';
 import { logger } from './logger';
+import { activityMetricsInterceptor } from './observability/activity-metrics';
+import { xledgerObserver } from './observability/metrics';
+import { startWorkerObservability } from './observability/worker-observability';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { TenantStore } from './store/tenants';
 import { TokenCipher } from './store/token-cipher';
@@ -56,12 +59,13 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     temporal,
     taskQueue: config.temporal.taskQueue,
     tenants,
-    xledgerFor: (endpoint, token) =>
+    xledgerFor: (endpoint, token, tenantId) =>
       new XledgerClient({
         endpoint,
         token,
         requestTimeoutMs: config.xledger.requestTimeoutMs,
         gate: gates.forToken(endpoint, token),
+        ...(tenantId ? { observer: xledgerObserver(tenantId) } : {}),
       }),
     pageSize: options.activityOverrides?.pageSize ?? config.xledger.pageSize,
     logger,
@@ -87,6 +91,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),
     activities,
+    interceptors: { activity: [activityMetricsInterceptor] },
   });
   return {
     worker,
@@ -136,6 +141,10 @@ export async function main(): Promise<void> {
     timeoutMs: config.mongo.timeoutMs,
     requestTimeoutMs: config.mongo.workerRequestTimeoutMs,
   });
+  const observability = await startWorkerObservability(config, store).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   try {
     await ensureIndexes(store.db);
     const connection = await connectWorker(config.temporal);
@@ -148,6 +157,7 @@ export async function main(): Promise<void> {
         ...(prebuilt ? { workflowBundlePath: prebuiltWorkflowBundle } : {}),
       });
       const running = run(); // RUNNING from here on: shutdown() may be called
+      observability.watch(worker, connection);
       const removeHandlers = shutdownOnSignals((signal) => {
         logger.info(
           {
@@ -180,6 +190,7 @@ export async function main(): Promise<void> {
         .catch((err: unknown) => logger.warn({ err }, 'closing the Temporal connection failed'));
     }
   } finally {
+    await observability.close();
     await store.close();
   }
   logger.info('worker stopped');
