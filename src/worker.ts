@@ -137,6 +137,13 @@ export function shutdownOnSignals(onSignal: (signal: NodeJS.Signals) => void): (
 export async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
+  // Until the worker runs there is nothing to drain: a stop signal ends the start-up at once. (As
+  // PID 1 in a container node has no default action for SIGTERM: without a handler it would be lost.)
+  const stopWhileStarting = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopped while starting');
+    process.exit(0);
+  };
+  process.once('SIGTERM', stopWhileStarting).once('SIGINT', stopWhileStarting);
   const store = await connectStore(config.mongo.uri, config.mongo.dbName, {
     timeoutMs: config.mongo.timeoutMs,
     requestTimeoutMs: config.mongo.workerRequestTimeoutMs,
@@ -158,6 +165,7 @@ export async function main(): Promise<void> {
       });
       const running = run(); // RUNNING from here on: shutdown() may be called
       observability.watch(worker, connection);
+      process.off('SIGTERM', stopWhileStarting).off('SIGINT', stopWhileStarting);
       const removeHandlers = shutdownOnSignals((signal) => {
         logger.info(
           {

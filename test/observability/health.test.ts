@@ -3,9 +3,12 @@
  * server (a FerretDB of this test's own) stops and comes back: the worker turns unready — and
  * stays alive — while the store is gone, and ready again when it returns, without a restart.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMongoServer, type RunningMongo } from '../../src/devstack/mongo-server';
 import { getFreePorts } from '../../src/devstack/ports';
@@ -15,6 +18,7 @@ import { startHarness, type Harness } from '../support/harness';
 import { probe, workerEndpoint } from '../support/metrics';
 import { waitFor } from '../tenants/support';
 
+const run = promisify(execFile);
 let dir: string;
 let mongo: RunningMongo;
 let startMongo: () => Promise<RunningMongo>;
@@ -82,6 +86,22 @@ describe('/healthz and /readyz', () => {
     mongo = await startMongo();
     await waitFor('/readyz to be ready again', ready, { timeoutMs: 90_000 });
     expect((await probe(base, '/readyz')).body).toMatchObject({ ready: true });
+  });
+
+  it("back the image's HEALTHCHECK: its command passes against the worker, and fails without one", async () => {
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    const command = JSON.parse(
+      /^\s+CMD (\[.*\])$/m.exec(dockerfile.split('HEALTHCHECK')[1]!)![1]!,
+    ) as string[];
+    expect(command[0]).toBe('node');
+    const runCheck = (port: string) =>
+      run(process.execPath, command.slice(1), { env: { METRICS_PORT: port }, timeout: 10_000 }).then(
+        () => 0,
+        (error: { code?: number }) => error.code ?? -1,
+      );
+    expect(await runCheck(new URL(base).port)).toBe(0);
+    const [unused] = await getFreePorts(1);
+    expect(await runCheck(String(unused))).toBe(1);
   });
 
   it('drain on SIGTERM and exit 0', async () => {
