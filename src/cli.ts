@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { checkText, invoiceText, statusText, tenantsTable, tenantSummary } from './cli/format';
+import { addKeysCommands } from './cli/keys';
 import {
   checkXledger,
   InvalidInputError,
@@ -31,6 +32,7 @@ import { version } from './version';
  *   xledger-sync tenant remove <tenantId> [--purge] [--force]
  *   xledger-sync invoice submit <tenantId> --file invoice.json
  *   xledger-sync invoice status <tenantId> <invoiceId>
+ *   xledger-sync keys rotate [--dry-run] [--json]
  *
  * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
  * unknown tenant (including usage errors), 1 anything else (Temporal/MongoDB unreachable,
@@ -291,6 +293,13 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
       if (opts.json) json(status);
       else out(invoiceText(status));
     });
+
+  addKeysCommands(program, {
+    config: () => loadConfig(options.env ?? process.env),
+    out,
+    json,
+    fail: () => (exitCode = 1),
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import { z } from 'zod';
-import { loadConfig, requireEncryptionKey, type Config } from './config';
+import { loadConfig, type Config } from './config';
 import { dataTypes, masterDataTypeNames } from './datatypes/registry';
 import { invoiceSchema } from './invoices/invoice';
 import { submitToOutbox } from './invoices/submit';
@@ -34,7 +34,7 @@ import { latestRuns, type StoredRun } from './store/runs';
 import { POSTING_LEASES } from './store/posting-leases';
 import { SYNC_REQUESTS } from './store/sync-requests';
 import { TenantStore, UnknownTenantError, type TenantSchemaCheck } from './store/tenants';
-import { TokenCipher } from './store/token-cipher';
+import { cipherFromConfig } from './store/token-cipher';
 import type { DeletionReview } from './sync/deletion-guard';
 import {
   scheduledTypeNames,
@@ -298,7 +298,7 @@ export class XledgerSyncClient {
 
   static async connect(options: XledgerSyncClientOptions = {}): Promise<XledgerSyncClient> {
     const config = options.config ?? loadConfig();
-    const cipher = new TokenCipher(requireEncryptionKey(config));
+    const cipher = cipherFromConfig(config);
     // Every request of the API waits at most MONGODB_TIMEOUT_MS (purges go in short batches).
     const timeouts = { timeoutMs: config.mongo.timeoutMs, requestTimeoutMs: config.mongo.timeoutMs };
     let store: Store;

@@ -52,6 +52,17 @@ const envSchema = z.object({
     .string()
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes encoded as base64')
     .optional(),
+  /**
+   * During a key rotation: the key(s) secrets were encrypted with before (comma-separated, each
+   * 32 bytes as base64). Read with, never written with; `xledger-sync keys rotate` re-encrypts.
+   */
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((key) => Buffer.from(key.trim(), 'base64').length === 32),
+      'must be one or more keys of 32 bytes encoded as base64, separated by commas',
+    )
+    .optional(),
 
   XLEDGER_ENDPOINT: z.url().default('https://www.xledger.net/graphql'),
   /** Records per request. Xledger allows 10,000; a page that times out is halved and retried. */
@@ -102,6 +113,8 @@ export type Config = {
     workerRequestTimeoutMs: number;
   };
   tokenEncryptionKey?: Buffer;
+  /** Keys still accepted for reading during a key rotation. */
+  previousTokenEncryptionKeys: Buffer[];
   xledger: {
     defaultEndpoint: string;
     pageSize: number;
@@ -163,6 +176,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workerRequestTimeoutMs: e.MONGODB_WORKER_REQUEST_TIMEOUT_MS,
     },
     ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: Buffer.from(e.TOKEN_ENCRYPTION_KEY, 'base64') } : {}),
+    previousTokenEncryptionKeys: (e.TOKEN_ENCRYPTION_KEY_PREVIOUS ?? '')
+      .split(',')
+      .filter((key) => key.trim() !== '')
+      .map((key) => Buffer.from(key.trim(), 'base64')),
     xledger: {
       defaultEndpoint: e.XLEDGER_ENDPOINT,
       pageSize: e.XLEDGER_PAGE_SIZE,

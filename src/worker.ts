@@ -3,14 +3,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { loadConfig, requireEncryptionKey, type Config } from './config';
+import { loadConfig, type Config } from './config';
 import { logger } from './logger';
 import { activityMetricsInterceptor } from './observability/activity-metrics';
 import { xledgerObserver } from './observability/metrics';
 import { startWorkerObservability } from './observability/worker-observability';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { TenantStore } from './store/tenants';
-import { TokenCipher } from './store/token-cipher';
+import { cipherFromConfig } from './store/token-cipher';
 import { connectClient, connectWorker } from './temporal/connection';
 import { XledgerClient } from './xledger/client';
 import { RequestGates } from './xledger/request-gate';
@@ -47,11 +47,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       Math.min(Math.floor(config.temporal.maxConcurrentActivities / 2), 2 * config.xledger.maxRequestsPer5s),
     ),
   });
-  const tenants = new TenantStore(
-    store.db,
-    new TokenCipher(requireEncryptionKey(config)),
-    config.xledger.defaultEndpoint,
-  );
+  const tenants = new TenantStore(store.db, cipherFromConfig(config), config.xledger.defaultEndpoint);
   const clientConnection = await connectClient(config.temporal);
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const activities = createActivities({
