@@ -26,6 +26,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.METRICS_PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node itself is PID 1 (no npm, npx or shell in between): docker stop's and Kubernetes' SIGTERM
 # reaches the worker, which handles it — drains within WORKER_SHUTDOWN_GRACE_SECONDS and exits
-# (a signal during start-up ends it at once). The operator CLI: docker run … node bin/xledger-sync.js
+# (a signal during start-up ends it at once). The operator CLI: docker run … bin/xledger-sync.js tenant list
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/worker.js"]
+ENTRYPOINT ["node"]
+CMD ["dist/worker.js"]
