@@ -88,6 +88,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every variable loadConfig reads (deployment manifests are checked against it). */
+export const configVariables: readonly string[] = Object.keys(envSchema.shape);
+
 export type Config = {
   temporal: {
     address: string;
