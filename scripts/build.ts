@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
+import { workflowTracingModules } from '../src/observability/tracing';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}dist/`;
@@ -42,6 +43,7 @@ async function buildPrograms(): Promise<void> {
 async function buildWorkflowBundle(): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: `${root}src/workflows/index.ts`,
+    workflowInterceptorModules: workflowTracingModules,
     logger: { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error },
   });
   await writeFile(`${dist}workflow-bundle.js`, code);

@@ -84,6 +84,9 @@ const envSchema = z.object({
 
   /** The worker's /metrics, /healthz and /readyz (observability/health-server.ts); off when unset. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** OpenTelemetry traces over OTLP/HTTP to this collector (observability/tracing.ts); off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('xledger-sync-worker'),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -129,6 +132,9 @@ export type Config = {
   observability: {
     /** Port of the worker's metrics and health endpoints; undefined: none. */
     metricsPort?: number;
+    /** OTLP/HTTP collector for traces; undefined: no tracing. */
+    otlpEndpoint?: string;
+    serviceName: string;
   };
 };
 
@@ -193,6 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     observability: {
       ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),
+      ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+      serviceName: e.OTEL_SERVICE_NAME,
     },
   };
 }

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from './config';
 import { logger } from './logger';
 import { activityMetricsInterceptor } from './observability/activity-metrics';
 import { xledgerObserver } from './observability/metrics';
+import { tracing, workflowTracingModules } from './observability/tracing';
 import { startWorkerObservability } from './observability/worker-observability';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { TenantStore } from './store/tenants';
@@ -48,6 +49,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     ),
   });
   const tenants = new TenantStore(store.db, cipherFromConfig(config), config.xledger.defaultEndpoint);
+  const tracer = tracing(config);
   const clientConnection = await connectClient(config.temporal);
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const activities = createActivities({
@@ -87,7 +89,12 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),
     activities,
-    interceptors: { activity: [activityMetricsInterceptor] },
+    interceptors: {
+      activity: [...tracer.workerOptions.activityInterceptors, activityMetricsInterceptor],
+      // A prebuilt bundle has them already (bundled with workflowTracingModules).
+      ...(options.workflowBundlePath ? {} : { workflowModules: workflowTracingModules }),
+    },
+    sinks: tracer.workerOptions.sinks,
   });
   return {
     worker,
@@ -195,6 +202,7 @@ export async function main(): Promise<void> {
     }
   } finally {
     await observability.close();
+    await tracing(config).shutdown();
     await store.close();
   }
   logger.info('worker stopped');
