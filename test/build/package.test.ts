@@ -75,6 +75,8 @@ describe('npm run build', () => {
     children.push(worker);
     await waitFor('the compiled worker to start', () => worker.output().includes('"msg":"worker started"'), {
       timeoutMs: 60_000,
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; it said:\n${worker.output()}`);
     });
     expect(worker.output()).toContain('"workflows":"prebuilt bundle"');
     const handle = await startSync(h, 'compiled', 'suppliers', 'full');
