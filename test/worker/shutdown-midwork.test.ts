@@ -1,9 +1,12 @@
 /**
- * A deploy while an invoice is being posted: SIGTERM reaches the worker while the voucher's create
- * request is in flight to Xledger. The worker drains — the posting finishes, its outcome is
- * stored — and exits 0; the next worker takes the invoice to `posted`, and Xledger holds the
- * voucher once. A stop signal during start-up ends the worker at once, cleanly.
+ * A deploy in the middle of work. While an invoice is being posted: SIGTERM reaches the worker
+ * while the voucher's create request is in flight to Xledger; the worker drains — the posting
+ * finishes, its outcome is stored — and exits 0; the next worker takes the invoice to `posted`,
+ * and Xledger holds the voucher once. While a long sync pass runs: the drain's grace ends before
+ * the pass does, the pass stops between pages, and the next worker resumes it from its last
+ * stored page. A stop signal during start-up ends the worker at once, cleanly.
  */
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
@@ -116,4 +119,50 @@ describe('SIGTERM', () => {
     ).toHaveLength(1);
     expect(await second.kill('SIGTERM'), second.output()).toBe(0);
   });
+
+  it('mid-sync: the pass stops at the grace time, the next worker resumes it from its last page', async () => {
+    const pageSize = 4;
+    const visible = h.sim.state.tables.suppliers.liveCount;
+    const totalPages = Math.ceil(visible / pageSize);
+    await admin(h, 'POST', '/admin/faults', {
+      kind: 'slow',
+      field: 'suppliers',
+      probability: 1,
+      delayMs: 1_200,
+    });
+    await admin(h, 'POST', '/admin/counters/reset', {});
+    const env = { XLEDGER_PAGE_SIZE: String(pageSize), WORKER_SHUTDOWN_GRACE_SECONDS: '2' };
+    const first = worker(env);
+    await started(first);
+    const handle = await startSync(h, TENANT, 'suppliers', 'full');
+    await waitFor('a page to be stored', async () => {
+      const described = await handle.describe();
+      const payload = described.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
+      const progress = payload && defaultPayloadConverter.fromPayload<{ counts: { pages: number } }>(payload);
+      return (progress?.counts.pages ?? 0) >= 1;
+    });
+    first.process.kill('SIGTERM');
+    expect(await first.exited, first.output()).toBe(0);
+    const pagesBefore = await suppliersRequests();
+    expect(pagesBefore).toBeLessThan(totalPages);
+
+    const second = worker(env);
+    const summary = (await handle.result()) as SyncRunSummary;
+    await admin(h, 'DELETE', '/admin/faults');
+    expect(summary.status).toBe('completed');
+    expect(summary.streams[0]!.pages).toBe(totalPages);
+    expect(summary.streams[0]!.fetched).toBe(visible);
+    // Resumed, not restarted: the pages read in all are about one pass, not two.
+    expect(await suppliersRequests()).toBeLessThanOrEqual(totalPages + 2);
+    expect(await second.kill('SIGTERM'), second.output()).toBe(0);
+  });
 });
+
+async function suppliersRequests(): Promise<number> {
+  const counters = await admin<{ byField?: Record<string, { requests: number }> }>(
+    h,
+    'GET',
+    '/admin/counters/root',
+  );
+  return counters.byField?.suppliers?.requests ?? 0;
+}
