@@ -18,6 +18,7 @@ import { TokenCipher } from '../src/store/token-cipher';
 import type { SyncRunSummary } from '../src/sync/figures';
 import { tenantConfigSchema } from '../src/tenant';
 import { createWorker } from '../src/worker';
+import { syncDataTypeWorkflow } from '../src/workflows';
 
 const TENANT = 'bench';
 
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
   const run = async (label: string, mode: 'full' | 'incremental') => {
     sim.counters.reset();
     const started = performance.now();
-    const summary: SyncRunSummary = await client.workflow.execute('syncDataTypeWorkflow', {
+    const summary: SyncRunSummary = await client.workflow.execute(syncDataTypeWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: `bench:${TENANT}:suppliers:${mode}:${Date.now()}`,
       args: [{ tenantId: TENANT, dataType: 'suppliers', mode, trigger: 'manual' }],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { XledgerSyncError } from './errors';
 
 /**
  * The one place where the environment becomes typed configuration. Every entry point
@@ -148,7 +149,7 @@ export interface TemporalTls {
   serverName?: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends XledgerSyncError {
   override name = 'ConfigError';
 }
 

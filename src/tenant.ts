@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { masterDataTypeNames } from './datatypes/registry';
+import { scheduledJobNames } from './scheduled-jobs';
 import { DEFAULT_MAX_DELETION_SHARE } from './sync/deletion-guard';
 
 /**
@@ -20,10 +20,8 @@ export const xledgerTokenSchema = z
   .max(1024, 'is too long for an Xledger API token')
   .regex(/^\S+$/, 'must not contain spaces');
 
-/** What a tenant's schedules run: each master data type, and the posting of invoices. */
-export const scheduledTypeNames = [...masterDataTypeNames, 'invoices'] as const;
-export const DEFAULT_INVOICE_INTERVAL_MINUTES = 5;
-const scheduledTypeName = z.enum(scheduledTypeNames as unknown as [string, ...string[]]);
+/** What a tenant's schedules run (src/scheduled-jobs.ts): each master data type, and the posting of invoices. */
+const scheduledJobName = z.enum(scheduledJobNames as [string, ...string[]]);
 
 export const tenantSyncOptionsSchema = z.object({
   /** Sync fixed assets (only some tenants have them). */
@@ -69,7 +67,7 @@ export const tenantConfigSchema = z.object({
   /** Per data type (and `invoices`), minutes between runs (overrides the defaults). */
   intervalMinutes: z
     .partialRecord(
-      scheduledTypeName,
+      scheduledJobName,
       z
         .number()
         .int()

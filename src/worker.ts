@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { castKnownErrors } from './activities/cast-known-errors';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
 import { activityMetricsInterceptor } from './observability/activity-metrics';
@@ -90,7 +91,8 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       : { workflowsPath }),
     activities,
     interceptors: {
-      activity: [...tracer.workerOptions.activityInterceptors, activityMetricsInterceptor],
+      // Outermost first: the spans and the metrics see the failures castKnownErrors makes.
+      activity: [...tracer.workerOptions.activityInterceptors, activityMetricsInterceptor, castKnownErrors],
       // A prebuilt bundle has them already (bundled with workflowTracingModules).
       ...(options.workflowBundlePath ? {} : { workflowModules: workflowTracingModules }),
     },

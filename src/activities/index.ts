@@ -1,9 +1,6 @@
+import { createInvoiceActivities } from '../invoices/activities';
 import type { ActivityDeps } from './deps';
 import { createDispatchResync } from './dispatch-resync';
-import { createCheckInvoiceOutcome } from './invoices/check-invoice-outcome';
-import { createPostInvoice } from './invoices/post-invoice';
-import { createStartPendingInvoices } from './invoices/start-pending-invoices';
-import { createValidateInvoice } from './invoices/validate-invoice';
 import { createLinkData } from './link-data';
 import { createPlanSync } from './plan-sync';
 import { createRecordRun } from './record-run';
@@ -17,10 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     linkData: createLinkData(deps),
     recordRun: createRecordRun(deps),
     dispatchResync: createDispatchResync(deps),
-    validateInvoice: createValidateInvoice(deps),
-    postInvoice: createPostInvoice(deps),
-    checkInvoiceOutcome: createCheckInvoiceOutcome(deps),
-    startPendingInvoices: createStartPendingInvoices(deps),
+    ...createInvoiceActivities(deps),
   };
 }
 

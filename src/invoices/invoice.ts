@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { date } from '../datatypes/xledger-fields';
 import { DEFAULT_POSTING, type TenantPosting } from '../tenant';
+import type { GLImportLine } from '../xledger/gl-import';
 
 /**
  * An approved supplier invoice as SEMINE hands it over, and how it becomes one Xledger voucher
@@ -82,11 +83,6 @@ export function voucherKeys(tenantId: string, invoice: Invoice): string[] {
 
 export function invoiceContentHash(invoice: Invoice): string {
   return createHash('sha256').update(JSON.stringify(invoice)).digest('base64url');
-}
-
-export interface GLImportLine {
-  clientId: string;
-  node: Record<string, unknown>;
 }
 
 /**

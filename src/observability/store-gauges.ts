@@ -3,8 +3,7 @@ import type { Db } from 'mongodb';
 import { dataTypes } from '../datatypes/registry';
 import type { TenantSyncOptions } from '../datatypes/datatype';
 import { logger } from '../logger';
-import { collections } from '../store/db';
-import { EVENTS } from '../store/events';
+import { collections } from '../store/collections';
 import type { StreamCheckpoint } from '../store/checkpoints';
 import { registry } from './metrics';
 
@@ -17,7 +16,7 @@ import { registry } from './metrics';
  */
 
 /** The events outbox (src/store/events.ts): `delivery.state` is pending until delivered. */
-export const EVENTS_COLLECTION = EVENTS;
+export const EVENTS_COLLECTION = collections.events;
 const QUERY_TIMEOUT_MS = 5_000;
 
 let source: Db | undefined;

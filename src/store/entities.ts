@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { boundedBulkWrite } from './bounded';
-import { collections } from './db';
+import { collections } from './collections';
 
 /** An Xledger entity the tenant's token can see, as last read. */
 export interface StoredEntity {

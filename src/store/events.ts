@@ -1,5 +1,6 @@
 import { MongoServerError, type Db } from 'mongodb';
 import type { NewEvent } from '../events/catalogue';
+import { collections } from './collections';
 
 /**
  * The events outbox: one document per event, `_id` = the event's deterministic id, so recording
@@ -7,8 +8,9 @@ import type { NewEvent } from '../events/catalogue';
  * delivery and for the events API; it comes from a per-tenant counter document (`_id` = tenant
  * id, so FerretDB pushes the lookup down). A retry may leave a gap in `seq`, never a duplicate.
  */
-export const EVENTS = 'events';
-export const EVENT_SEQUENCES = 'event_sequences';
+/** Their names and their purge with a tenant are in the collection registry (collections.ts). */
+export const EVENTS = collections.events;
+export const EVENT_SEQUENCES = collections.eventSequences;
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
 

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { boundedBulkWrite, deleteManyIn } from './bounded';
-import { collections } from './db';
+import { collections } from './collections';
 
 /** A node Xledger sent that did not pass its zod schema: kept with the reason, never stored as data. */
 export interface RejectedRecord {

@@ -1,5 +1,5 @@
 import type { Db, Document } from 'mongodb';
-import { collections } from './db';
+import { collections } from './collections';
 import type { TokenCipher } from './token-cipher';
 
 /**

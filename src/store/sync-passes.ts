@@ -1,7 +1,7 @@
 import { MongoServerError, type Db } from 'mongodb';
 import type { Counts, StreamFigures, SyncFallback, SyncMode } from '../sync/figures';
 import type { StreamCheckpoint } from './checkpoints';
-import { collections } from './db';
+import { collections } from './collections';
 
 /**
  * The pass ledger: one document per (tenant, stream) naming the pass in progress and the

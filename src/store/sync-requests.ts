@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { collections } from './collections';
 
 /**
  * A resync asked for by an operator or SEMINE, waiting for the next run of the data type to
@@ -20,7 +21,6 @@ interface SyncRequest {
   takenBy: string | null;
 }
 
-export const SYNC_REQUESTS = 'sync_requests';
 const requestId = (tenantId: string, dataType: string) => `${tenantId}:${dataType}`;
 
 export async function requestSync(
@@ -30,7 +30,7 @@ export async function requestSync(
   { full, allowMassDelete = false }: { full: boolean; allowMassDelete?: boolean },
   now = new Date(),
 ) {
-  const requests = db.collection<SyncRequest>(SYNC_REQUESTS);
+  const requests = db.collection<SyncRequest>(collections.syncRequests);
   // A request a run has already taken is being served: the new one replaces it rather than
   // merging with it (an incremental request after a full one taken is incremental).
   const replaced = await requests.updateOne(
@@ -68,7 +68,7 @@ export async function takeSyncRequest(
   runId: string,
 ): Promise<{ full: boolean; allowMassDelete?: true } | null> {
   const taken = await db
-    .collection<SyncRequest>(SYNC_REQUESTS)
+    .collection<SyncRequest>(collections.syncRequests)
     .findOneAndUpdate(
       { _id: requestId(tenantId, dataType) },
       { $set: { takenBy: runId } },
@@ -89,6 +89,6 @@ export async function completeSyncRequest(
   runId: string,
 ): Promise<void> {
   await db
-    .collection<SyncRequest>(SYNC_REQUESTS)
+    .collection<SyncRequest>(collections.syncRequests)
     .deleteOne({ _id: requestId(tenantId, dataType), takenBy: runId });
 }

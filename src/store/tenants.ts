@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
+import { XledgerSyncError } from '../errors';
 import type { TenantConfig, TenantSettings } from '../tenant';
-import { collections } from './db';
+import { collections } from './collections';
 import type { TokenCipher } from './token-cipher';
 
 /**
@@ -29,7 +30,7 @@ interface TenantDocument extends TenantSettings {
   updatedAt: Date;
 }
 
-export class UnknownTenantError extends Error {
+export class UnknownTenantError extends XledgerSyncError {
   override name = 'UnknownTenantError';
   constructor(readonly tenantId: string) {
     super(`Unknown tenant "${tenantId}"`);

@@ -3,8 +3,9 @@ import type { Client } from '@temporalio/client';
 import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { getOutboxInvoice, type OutboxInvoice } from '../../src/store/invoice-outbox';
+import { getOutboxInvoice, type OutboxInvoice } from '../../src/invoices/outbox';
 import { syncWorkflowId } from '../../src/temporal/ids';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
   });
   await h.startWorker();
   for (const dataType of ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions']) {
-    await h.client.workflow.execute('syncDataTypeWorkflow', {
+    await h.client.workflow.execute(syncDataTypeWorkflow, {
       taskQueue: h.taskQueue,
       workflowId: `${syncWorkflowId('payco', dataType)}:setup`,
       args: [{ tenantId: 'payco', dataType, mode: 'full' }],

@@ -8,7 +8,7 @@ import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { EVENTS_COLLECTION } from '../../src/observability/store-gauges';
-import { getOutboxInvoice } from '../../src/store/invoice-outbox';
+import { getOutboxInvoice } from '../../src/invoices/outbox';
 import type { SyncRunSummary } from '../../src/sync/figures';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';

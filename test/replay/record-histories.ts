@@ -16,12 +16,13 @@ import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator } from '../../src/simulator/index';
 import { connectStore, ensureIndexes } from '../../src/store/db';
-import { getOutboxInvoice } from '../../src/store/invoice-outbox';
+import { getOutboxInvoice } from '../../src/invoices/outbox';
 import { TenantStore } from '../../src/store/tenants';
 import { TokenCipher } from '../../src/store/token-cipher';
 import { connectClient, connectWorker } from '../../src/temporal/connection';
 import { invoiceWorkflowId, syncWorkflowId, tenantWorkflowId } from '../../src/temporal/ids';
 import { createWorker } from '../../src/worker';
+import { postPendingInvoicesWorkflow, statusQuery, syncDataTypeWorkflow } from '../../src/workflows';
 import { demoInvoice } from '../support/invoices';
 
 const stack = await startDevStack({ ephemeral: true });
@@ -62,7 +63,7 @@ for (const [dataType, mode] of [
   ['projects', 'full'],
 ] as const) {
   const workflowId = `${syncWorkflowId('replay', dataType)}:${mode}`;
-  await client.workflow.execute('syncDataTypeWorkflow', {
+  await client.workflow.execute(syncDataTypeWorkflow, {
     taskQueue: config.temporal.taskQueue,
     workflowId,
     args: [{ tenantId: 'replay', dataType, mode, trigger: 'manual' }],
@@ -72,7 +73,7 @@ for (const [dataType, mode] of [
 
 await api.forceResync('replay', { dataTypes: ['suppliers'], full: true });
 await new Promise((resolve) => setTimeout(resolve, 3_000));
-await client.workflow.getHandle(tenantWorkflowId('replay')).query('status');
+await client.workflow.getHandle(tenantWorkflowId('replay')).query(statusQuery);
 
 const supplier = await store.db.collection('suppliers').findOne({ tenantId: 'replay', visibility: 'owner' });
 const tenants = new TenantStore(store.db, new TokenCipher(config.tokenEncryptionKey!), sim.graphqlUrl);
@@ -86,7 +87,7 @@ for (const invoice of [
   console.log(invoice.invoiceId, (await getOutboxInvoice(store.db, 'replay', invoice.invoiceId))?.state);
   recorded.push(invoiceWorkflowId('replay', invoice.invoiceId));
 }
-await client.workflow.execute('postPendingInvoicesWorkflow', {
+await client.workflow.execute(postPendingInvoicesWorkflow, {
   taskQueue: config.temporal.taskQueue,
   workflowId: 'invoices:replay:sweep',
   args: [{ tenantId: 'replay' }],

@@ -7,7 +7,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { collections } from '../../src/store/db';
+import { collections } from '../../src/store/collections';
 import { TenantStore } from '../../src/store/tenants';
 import { keyId, TokenCipher } from '../../src/store/token-cipher';
 import type { SyncRunSummary } from '../../src/sync/figures';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { getOutboxInvoice } from '../../src/store/invoice-outbox';
+import { getOutboxInvoice } from '../../src/invoices/outbox';
 import type { SyncRunSummary } from '../../src/sync/figures';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';

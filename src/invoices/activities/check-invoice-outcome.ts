@@ -1,7 +1,7 @@
-import { voucherKeys } from '../../invoices/invoice';
-import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
+import { tenantXledger, type ActivityDeps } from '../../activities/deps';
 import { blocksPosting, checkImportOutcome, importErrorReason } from '../../xledger/gl-import';
-import { tenantXledger, type ActivityDeps } from '../deps';
+import { voucherKeys } from '../invoice';
+import { getOutboxInvoice, updateOutbox } from '../outbox';
 import { whileHeartbeating } from './keep-alive';
 import { invoiceFailure } from './post-invoice';
 import { stepAsideWhenCrowded } from './step-aside';

@@ -1,5 +1,7 @@
 import type { Db } from 'mongodb';
-import type { Invoice } from '../invoices/invoice';
+import { XledgerSyncError } from '../errors';
+import { collections } from '../store/collections';
+import type { Invoice } from './invoice';
 
 export type InvoiceState = 'pending' | 'posting' | 'accepted' | 'posted' | 'rejected' | 'retrying';
 
@@ -20,10 +22,9 @@ export interface OutboxInvoice {
   postedAt: Date | null;
 }
 
-export const OUTBOX = 'invoice_outbox';
 export const outboxId = (tenantId: string, invoiceId: string) => `${tenantId}:${invoiceId}`;
 
-export class InvoiceConflictError extends Error {
+export class InvoiceConflictError extends XledgerSyncError {
   override name = 'InvoiceConflictError';
   constructor(
     readonly tenantId: string,
@@ -33,7 +34,7 @@ export class InvoiceConflictError extends Error {
   }
 }
 
-const outbox = (db: Db) => db.collection<OutboxInvoice>(OUTBOX);
+const outbox = (db: Db) => db.collection<OutboxInvoice>(collections.invoiceOutbox);
 
 /**
  * Adds the invoice to the outbox once: the same id with the same content is a no-op (the

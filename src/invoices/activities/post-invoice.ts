@@ -1,13 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { voucherLines } from '../../invoices/invoice';
-import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../../store/invoice-outbox';
-import { claimPosting, postingLeaseUntil, releasePosting } from '../../store/posting-leases';
+import { tenantXledger, type ActivityDeps } from '../../activities/deps';
+import { FailureType } from '../../temporal/failure-types';
 import { postingSettingsOf } from '../../tenant';
 import type { XledgerClient } from '../../xledger/client';
 import { XledgerError } from '../../xledger/errors';
 import { addImportLines, findEarlierPosting } from '../../xledger/gl-import';
-import { tenantXledger, type ActivityDeps } from '../deps';
-import { failureTypes } from '../failures';
+import { voucherLines } from '../invoice';
+import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../outbox';
+import { InvoiceAttemptError, InvoiceRejectedError } from '../posting-errors';
+import { claimPosting, postingLeaseUntil, releasePosting } from '../posting-leases';
 import { stepAsideWhenCrowded } from './step-aside';
 import type { InvoiceRef } from './validate-invoice';
 
@@ -148,7 +149,7 @@ async function postingBusy(deps: ActivityDeps, ref: InvoiceRef): Promise<Applica
   const until = (await postingLeaseUntil(deps.db, ref.tenantId, ref.invoiceId))?.getTime() ?? Date.now();
   return ApplicationFailure.create({
     message: `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: an earlier attempt may still be posting; waiting for it`,
-    type: 'InvoicePostingBusy',
+    type: FailureType.invoicePostingBusy,
     nextRetryDelay: Math.min(Math.max(until - Date.now() + 1_000, 1_000), POSTING_LEASE_MS + 1_000),
   });
 }
@@ -158,7 +159,8 @@ const POSTING_LEASE_MS = 45_000;
 const LEASE_RENEWAL_MS = 5_000;
 
 /**
- * Xledger refusing the create itself is permanent (the invoice is rejected with its message);
+ * What ends a failed attempt, recorded in the outbox first (cast-known-errors.ts makes it the
+ * workflow's failure). Xledger refusing the create itself is permanent (the invoice is rejected with its message);
  * anything else — limits, outages, even a revoked token — is retried until it succeeds, with
  * the invoice shown as `retrying` and the last error: an invoice is never dropped. A refused
  * look-up or outcome check (`read`) says nothing about the invoice — our document does not fit
@@ -170,24 +172,15 @@ export async function invoiceFailure(
   ref: InvoiceRef,
   error: unknown,
   request: 'create' | 'read',
-): Promise<unknown> {
+): Promise<InvoiceRejectedError | InvoiceAttemptError> {
   let message = error instanceof Error ? error.message : String(error);
   const refused = error instanceof XledgerError && error.kind === 'invalid_request';
   if (refused && request === 'create') {
     await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons: [message] });
-    return ApplicationFailure.nonRetryable(
-      `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: ${message}`,
-      'InvoiceRejected',
-    );
+    return new InvoiceRejectedError(ref, message);
   }
   if (refused)
     message = `Xledger refused a posting look-up (check the posting operations against its schema): ${message}`;
   await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'retrying', lastError: message });
-  return ApplicationFailure.create({
-    message: `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: ${message}`,
-    type: error instanceof XledgerError ? failureTypes[error.kind] : 'InvoicePostingError',
-    ...(error instanceof XledgerError && error.details.retryAfterMs
-      ? { nextRetryDelay: error.details.retryAfterMs }
-      : {}),
-  });
+  return new InvoiceAttemptError(ref, message, { cause: error });
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { FailureType } from '../../temporal/failure-types';
 import type { XledgerClient } from '../../xledger/client';
 import type { InvoiceRef } from './validate-invoice';
 
@@ -18,7 +19,7 @@ export function stepAsideWhenCrowded(client: XledgerClient, ref: InvoiceRef): vo
   // Spread the returns, so the stepped-aside activities do not all come back at one moment.
   const delay = backlogMs * (0.75 + Math.random() * 0.5);
   throw ApplicationFailure.create({
-    type: 'XledgerTokenBusy',
+    type: FailureType.xledgerTokenBusy,
     message: `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: its Xledger token's requests are queued for about ${Math.ceil(backlogMs / 1000)} s in this worker; the posting steps aside until then`,
     // Benign: logged at debug level and not counted as a failure in the worker's metrics.
     category: ApplicationFailureCategory.BENIGN,

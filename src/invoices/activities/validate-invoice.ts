@@ -1,16 +1,16 @@
 import type { Db } from 'mongodb';
+import type { ActivityDeps } from '../../activities/deps';
 import { accountsStream } from '../../datatypes/accounts';
 import { currenciesStream } from '../../datatypes/currencies';
 import { objectValuesStream } from '../../datatypes/dimensions';
 import { projectsStream } from '../../datatypes/projects';
 import { suppliersStream } from '../../datatypes/suppliers';
 import { taxRulesStream } from '../../datatypes/vat-codes';
-import type { Invoice } from '../../invoices/invoice';
 import { findIn } from '../../store/bounded';
 import { loadEntities } from '../../store/entities';
-import { getOutboxInvoice, updateOutbox } from '../../store/invoice-outbox';
 import type { StoredRecord } from '../../store/records';
-import type { ActivityDeps } from '../deps';
+import type { Invoice } from '../invoice';
+import { getOutboxInvoice, updateOutbox } from '../outbox';
 import { whileHeartbeating } from './keep-alive';
 
 export interface InvoiceRef {

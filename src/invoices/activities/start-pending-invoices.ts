@@ -1,6 +1,6 @@
-import { startInvoicePosting } from '../../invoices/start-posting';
-import { pendingInvoiceIds } from '../../store/invoice-outbox';
-import type { ActivityDeps } from '../deps';
+import type { ActivityDeps } from '../../activities/deps';
+import { pendingInvoiceIds } from '../outbox';
+import { startInvoicePosting } from '../start-posting';
 import { whileHeartbeating } from './keep-alive';
 
 /**

@@ -1,5 +1,6 @@
 import { MongoServerError, type Db } from 'mongodb';
-import { outboxId } from './invoice-outbox';
+import { collections } from '../store/collections';
+import { outboxId } from './outbox';
 
 /**
  * The right to post one invoice, held by one activity attempt at a time. A timed-out attempt
@@ -17,9 +18,7 @@ interface PostingLease {
   until: Date;
 }
 
-export const POSTING_LEASES = 'invoice_posting_leases';
-
-const leases = (db: Db) => db.collection<PostingLease>(POSTING_LEASES);
+const leases = (db: Db) => db.collection<PostingLease>(collections.postingLeases);
 const DUPLICATE_KEY = 11000;
 
 /** Takes or renews the lease for `holder`; false while another holder's lease is live. */
