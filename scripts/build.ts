@@ -2,17 +2,20 @@
  * `npm run build`: dist/ for production and for the package, run on plain node (no tsx).
  *
  *   dist/worker.js, dist/cli.js   the programs (node dist/worker.js; the `xledger-sync` command)
- *   dist/index.js, dist/index.d.ts the client API that SEMINE's backend imports, with its types
+ *   dist/index.js, dist/types/     the client API that SEMINE's backend imports, with its types
  *   dist/chunks/                  code the entry points share
  *   dist/workflow-bundle.js       the workflows, bundled once here instead of at every worker start
  *
  * The JavaScript is bundled by esbuild: the sources import without file extensions (TypeScript's
  * "Bundler" resolution), which Node's ESM loader does not resolve, so tsc's own output would not
- * run. Dependencies stay external (installed from package.json). The type declarations are one
- * file, so that a project resolving like Node ("nodenext") reads them too.
+ * run. Dependencies stay external (installed from package.json). The type declarations come from
+ * tsc, with their relative specifiers completed so that a project resolving like Node
+ * ("nodenext") reads them too.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -50,23 +53,25 @@ async function buildWorkflowBundle(): Promise<void> {
 }
 
 async function buildDeclarations(): Promise<void> {
-  const bin = `${root}node_modules/.bin/dts-bundle-generator`;
-  await run(
-    bin,
-    [
-      '--project',
-      'tsconfig.build.json',
-      '--no-banner',
-      '--no-check',
-      '-o',
-      'dist/index.d.ts',
-      'src/index.ts',
-    ],
-    { cwd: root },
-  );
-  // The API's types name Buffer and NodeJS: a consumer gets them from @types/node.
-  const types = await readFile(`${dist}index.d.ts`, 'utf8');
-  await writeFile(`${dist}index.d.ts`, `/// <reference types="node" />\n${types}`);
+  await run(`${root}node_modules/.bin/tsc`, ['-p', 'tsconfig.build.json'], { cwd: root });
+  // tsc keeps the sources' extensionless specifiers; a project resolving like Node ("nodenext")
+  // needs them to name files: './client' becomes './client.js' (or './client/index.js').
+  const types = `${dist}types/`;
+  for (const file of await readdir(types, { recursive: true })) {
+    if (!file.endsWith('.d.ts')) continue;
+    const path = `${types}${file}`;
+    const text = await readFile(path, 'utf8');
+    const fixed = text.replace(
+      /(from |import\()'(\.{1,2}\/[^']*)'/g,
+      (whole, keyword: string, spec: string) => {
+        const target = resolve(dirname(path), spec);
+        if (existsSync(`${target}.d.ts`)) return `${keyword}'${spec}.js'`;
+        if (existsSync(`${target}/index.d.ts`)) return `${keyword}'${spec}/index.js'`;
+        return whole;
+      },
+    );
+    await writeFile(path, file === 'index.d.ts' ? `/// <reference types="node" />\n${fixed}` : fixed);
+  }
 }
 
 const started = Date.now();

@@ -4,7 +4,7 @@
  * are programs (dist/worker.js, the `xledger-sync` command), not part of this API.
  */
 export * from './client';
-export { loadConfig, ConfigError, type Config } from './config';
+export { loadConfig, type Config } from './config';
 export type { TenantConfigInput, TenantConfig, TenantSettings, TenantPosting } from './tenant';
 export type { InvoiceInput, Invoice } from './invoices/invoice';
 export type { SyncRunSummary, StreamFigures, Counts, SyncMode, SyncTrigger } from './sync/figures';
