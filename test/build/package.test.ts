@@ -109,6 +109,12 @@ describe('npm pack', () => {
     );
     const installed = await readdir(join(scratch, 'node_modules', 'xledger-sync'));
     expect(installed.sort()).toEqual(['README.md', 'bin', 'dist', 'package.json']);
+    // The installed command runs the compiled CLI (no src/, no tsx there).
+    const command = await run(join(scratch, 'node_modules', '.bin', 'xledger-sync'), ['--version'], {
+      cwd: scratch,
+      timeout: 60_000,
+    });
+    expect(command.stdout.trim()).toBe(packageVersion);
 
     await writeFile(
       join(scratch, 'upsert.ts'),
