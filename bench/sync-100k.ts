@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     MONGODB_URI: stack.mongoUri,
     MONGODB_DB: `xledger_sync_bench_${suffix}`,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ALLOW_INSECURE_LOOPBACK: 'true',
     LOG_LEVEL: 'warn',
   });
   const store = await connectStore(config.mongo.uri, config.mongo.dbName);

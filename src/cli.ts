@@ -11,11 +11,14 @@ import {
   TenantHasOpenInvoicesError,
   UnknownInvoiceError,
   UnknownTenantError,
+  validateInvoiceSubmission,
+  validateTenantConfig,
   xledgerCheckInputSchema,
   XledgerSyncClient,
 } from './client';
 import { loadConfig } from './config';
 import { masterDataTypeNames } from './datatypes/registry';
+import { endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
 import { tenantIdSchema } from './tenant';
 import { version } from './version';
 
@@ -120,9 +123,12 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
     .option('--owner <dbId>', 'Entity Owner ID: check that the token sees it, and probe its scopes')
     .addOption(jsonOption())
     .action(async (opts: { endpoint: string; token: string; owner?: string; json?: boolean }) => {
-      const input = await parseCheckArgs(opts, options.stdin ?? process.stdin);
       const config = loadConfig(options.env ?? process.env);
-      const report = await checkXledger(input, { requestTimeoutMs: config.xledger.requestTimeoutMs });
+      const input = await parseCheckArgs(opts, options.stdin ?? process.stdin, config.xledger.endpointPolicy);
+      const report = await checkXledger(input, {
+        requestTimeoutMs: config.xledger.requestTimeoutMs,
+        endpointPolicy: config.xledger.endpointPolicy,
+      });
       if (opts.json) json(report);
       else out(checkText(report));
       if (!report.ok) exitCode = 1;
@@ -146,6 +152,8 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
     .addOption(jsonOption())
     .action(async (opts: { file: string; acceptSchemaMismatch?: boolean; json?: boolean }) => {
       const input = await readJsonFile(opts.file, options.stdin ?? process.stdin);
+      // Exit 2 naming the field before any server is contacted, even when none answers.
+      validateTenantConfig(input, loadConfig(options.env ?? process.env));
       const settings = await withClient((client) =>
         client.upsertTenant(input, { acceptSchemaMismatch: opts.acceptSchemaMismatch === true }),
       );
@@ -277,6 +285,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
     .addOption(jsonOption())
     .action(async (tenantId: string, opts: { file: string; json?: boolean }) => {
       const input = await readJsonFile(opts.file, options.stdin ?? process.stdin);
+      validateInvoiceSubmission(tenantId, input);
       const status = await withClient((client) => client.submitInvoice(tenantId, input));
       if (opts.json) json(status);
       else out(invoiceText(status));
@@ -322,6 +331,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 async function parseCheckArgs(
   opts: { endpoint: string; token: string; owner?: string },
   stdin: AsyncIterable<string | Buffer>,
+  endpointPolicy: EndpointPolicy,
 ): Promise<{ endpoint: string; token: string; ownerDbId?: number }> {
   const token = opts.token === '-' ? (await readAll(stdin)).trim() : opts.token;
   const owner = opts.owner;
@@ -331,7 +341,11 @@ async function parseCheckArgs(
     ...(owner !== undefined ? { ownerDbId: /^\d+$/.test(owner) ? Number(owner) : owner } : {}),
   };
   const parsed = xledgerCheckInputSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const problem = endpointProblem(parsed.data.endpoint, endpointPolicy);
+    if (problem) throw new InvalidInputError(undefined, [{ field: '--endpoint', message: problem }]);
+    return parsed.data;
+  }
   const flags: Record<string, string> = { endpoint: '--endpoint', token: '--token', ownerDbId: '--owner' };
   throw new InvalidInputError(
     undefined,

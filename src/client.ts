@@ -48,6 +48,7 @@ export type { InvoiceStatus } from './client/invoices';
 export type { DataTypeStatus, TenantStatus } from './client/status';
 export type { UpsertedTenant, UpsertTenantOptions } from './client/tenant-lifecycle';
 export { checkXledger, xledgerCheckInputSchema, type TenantCheckReport } from './client/xledger-check';
+export { validateInvoiceSubmission, validateTenantConfig } from './client/input';
 
 export interface XledgerSyncClientOptions {
   /** Defaults to loadConfig() (the environment). */
@@ -119,7 +120,10 @@ export class XledgerSyncClient {
    * operation of the catalogue, and with ownerDbId the owner and the token's scopes.
    */
   async checkXledger(input: unknown): Promise<SchemaCheckReport> {
-    return checkXledger(input, { requestTimeoutMs: this.context.config.xledger.requestTimeoutMs });
+    return checkXledger(input, {
+      requestTimeoutMs: this.context.config.xledger.requestTimeoutMs,
+      endpointPolicy: this.context.config.xledger.endpointPolicy,
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { XledgerSyncError } from './errors';
+import { DEFAULT_XLEDGER_HOSTS, endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
 
 /**
  * The one place where the environment becomes typed configuration. Every entry point
@@ -66,11 +67,26 @@ const envSchema = z.object({
     .optional(),
 
   XLEDGER_ENDPOINT: z.url().default('https://www.xledger.net/graphql'),
+  /** Hosts a tenant's token may be sent to (https only); see src/security/endpoint-policy.ts. */
+  XLEDGER_ALLOWED_HOSTS: z
+    .string()
+    .default(DEFAULT_XLEDGER_HOSTS.join(','))
+    .transform((value) => value.split(',').map((host) => host.trim().toLowerCase()))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'must be host names separated by commas')).min(1)),
+  /** Lets tokens go to a loopback address over http: only the dev stack, tests and the simulator set it. */
+  ALLOW_INSECURE_LOOPBACK: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
   /** Records per request. Xledger allows 10,000; a page that times out is halved and retried. */
   XLEDGER_PAGE_SIZE: positiveInt.max(10_000).default(10_000),
   XLEDGER_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
-  /** Per-tenant request budget shared by that tenant's syncs in one worker (Xledger's burst limit is 20 / 5 s). */
+  /**
+   * Request budget per API token, shared by every worker through MongoDB (Xledger's burst limit is
+   * 20 / 5 s per token). Give every worker the same value.
+   */
   XLEDGER_MAX_REQUESTS_PER_5S: positiveInt.max(20).default(15),
+  /** Requests in flight per API token in ONE worker: all workers together send up to workers × this. */
   XLEDGER_MAX_CONCURRENT_REQUESTS: positiveInt.default(2),
 
   /** Activities one worker runs at once (Temporal's default is 100); lower it for a small database. */
@@ -128,6 +144,8 @@ export type Config = {
     requestTimeoutMs: number;
     maxRequestsPer5s: number;
     maxConcurrentRequests: number;
+    /** Where a token may be sent (XLEDGER_ALLOWED_HOSTS, ALLOW_INSECURE_LOOPBACK). */
+    endpointPolicy: EndpointPolicy;
   };
   logLevel: string;
   observability: {
@@ -161,6 +179,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const tls = temporalTls(e);
+  const endpointPolicy: EndpointPolicy = {
+    allowedHosts: e.XLEDGER_ALLOWED_HOSTS,
+    allowInsecureLoopback: e.ALLOW_INSECURE_LOOPBACK,
+  };
+  const defaultEndpointProblem = endpointProblem(e.XLEDGER_ENDPOINT, endpointPolicy);
+  if (defaultEndpointProblem) {
+    throw new ConfigError(`Invalid configuration: XLEDGER_ENDPOINT: ${defaultEndpointProblem}`);
+  }
   const shutdownForceSeconds = e.WORKER_SHUTDOWN_FORCE_SECONDS ?? e.WORKER_SHUTDOWN_GRACE_SECONDS + 15;
   if (shutdownForceSeconds <= e.WORKER_SHUTDOWN_GRACE_SECONDS) {
     throw new ConfigError(
@@ -196,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.XLEDGER_REQUEST_TIMEOUT_MS,
       maxRequestsPer5s: e.XLEDGER_MAX_REQUESTS_PER_5S,
       maxConcurrentRequests: e.XLEDGER_MAX_CONCURRENT_REQUESTS,
+      endpointPolicy,
     },
     logLevel: e.LOG_LEVEL,
     observability: {

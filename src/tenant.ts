@@ -23,12 +23,14 @@ export const xledgerTokenSchema = z
 /** What a tenant's schedules run (src/scheduled-jobs.ts): each master data type, and the posting of invoices. */
 const scheduledJobName = z.enum(scheduledJobNames as [string, ...string[]]);
 
-export const tenantSyncOptionsSchema = z.object({
-  /** Sync fixed assets (only some tenants have them). */
-  fixedAssets: z.boolean().default(false),
-  /** Sync employees and projects, resolving each project's manager to an email. */
-  projectManagers: z.boolean().default(false),
-});
+export const tenantSyncOptionsSchema = z
+  .object({
+    /** Sync fixed assets (only some tenants have them). */
+    fixedAssets: z.boolean().default(false),
+    /** Sync employees and projects, resolving each project's manager to an email. */
+    projectManagers: z.boolean().default(false),
+  })
+  .strict();
 
 /**
  * A GL import line's job level, by sub-id or by dbId: every public posting example sends one on
@@ -40,54 +42,62 @@ export const jobLevelSchema = z.union([
 ]);
 
 /** How this tenant's invoices are posted to Xledger (see README, "A tenant"). */
-export const tenantPostingSchema = z.object({
-  /**
-   * The `transactionSource { code }` of every line. Default `AP` — an assumption (A), unverified:
-   * public examples show only `GL` and `AR`. Set the code the tenant's Xledger uses for supplier
-   * invoices.
-   */
-  transactionSourceCode: z.string().trim().min(1).max(20).default('AP'),
-  /** The `jobLevel` of every line; default `{ dbSubId: 1 }`, as in Xledger's public examples. */
-  jobLevel: jobLevelSchema.default({ dbSubId: 1 }),
-});
+export const tenantPostingSchema = z
+  .object({
+    /**
+     * The `transactionSource { code }` of every line. Default `AP` — an assumption (A), unverified:
+     * public examples show only `GL` and `AR`. Set the code the tenant's Xledger uses for supplier
+     * invoices.
+     */
+    transactionSourceCode: z.string().trim().min(1).max(20).default('AP'),
+    /** The `jobLevel` of every line; default `{ dbSubId: 1 }`, as in Xledger's public examples. */
+    jobLevel: jobLevelSchema.default({ dbSubId: 1 }),
+  })
+  .strict();
 
 export type TenantPosting = z.output<typeof tenantPostingSchema>;
 export const DEFAULT_POSTING: TenantPosting = { transactionSourceCode: 'AP', jobLevel: { dbSubId: 1 } };
 
-export const tenantConfigSchema = z.object({
-  tenantId: tenantIdSchema,
-  xledger: z.object({
-    /** Defaults to XLEDGER_ENDPOINT (production Xledger). */
-    endpoint: z.url().optional(),
-    token: xledgerTokenSchema,
-  }),
-  /** The Entity Owner ID: the owner entity whose data (and its clients') this tenant receives. */
-  entityOwnerDbId: z.number().int().positive(),
-  options: tenantSyncOptionsSchema.default({ fixedAssets: false, projectManagers: false }),
-  /** Per data type (and `invoices`), minutes between runs (overrides the defaults). */
-  intervalMinutes: z
-    .partialRecord(
-      scheduledJobName,
-      z
-        .number()
-        .int()
-        .min(1)
-        .max(7 * 24 * 60),
-    )
-    .default({}),
-  /** Hours between full passes, which also reconcile deletions. */
-  fullPassIntervalHours: z
-    .number()
-    .positive()
-    .max(24 * 31)
-    .default(24),
-  /**
-   * A full pass that would mark more than this share of a stream's live records deleted holds
-   * them back until an operator confirms (see sync/deletion-guard.ts).
-   */
-  maxDeletionShare: z.number().min(0).max(1).default(DEFAULT_MAX_DELETION_SHARE),
-  posting: tenantPostingSchema.default(DEFAULT_POSTING),
-});
+export const tenantConfigSchema = z
+  .object({
+    tenantId: tenantIdSchema,
+    xledger: z
+      .object({
+        /** Defaults to XLEDGER_ENDPOINT (production Xledger). */
+        endpoint: z.url().optional(),
+        token: xledgerTokenSchema,
+      })
+      .strict(),
+    /** The Entity Owner ID: the owner entity whose data (and its clients') this tenant receives. */
+    entityOwnerDbId: z.number().int().positive(),
+    options: tenantSyncOptionsSchema.default({ fixedAssets: false, projectManagers: false }),
+    /** Per data type (and `invoices`), minutes between runs (overrides the defaults). */
+    intervalMinutes: z
+      .partialRecord(
+        scheduledJobName,
+        z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60),
+      )
+      .default({}),
+    /** Hours between full passes, which also reconcile deletions. */
+    fullPassIntervalHours: z
+      .number()
+      .positive()
+      .max(24 * 31)
+      .default(24),
+    /**
+     * A full pass that would mark more than this share of a stream's live records deleted holds
+     * them back until an operator confirms (see sync/deletion-guard.ts).
+     */
+    maxDeletionShare: z.number().min(0).max(1).default(DEFAULT_MAX_DELETION_SHARE),
+    posting: tenantPostingSchema.default(DEFAULT_POSTING),
+  })
+  // A misspelt field is an error, not a default: `xledger.endpiont` would send the token to
+  // production Xledger instead of the endpoint meant.
+  .strict();
 
 export type TenantConfigInput = z.input<typeof tenantConfigSchema>;
 export type TenantConfig = z.output<typeof tenantConfigSchema>;

@@ -11,6 +11,7 @@ import { xledgerObserver } from './observability/metrics';
 import { tracing, workflowTracingModules } from './observability/tracing';
 import { startWorkerObservability } from './observability/worker-observability';
 import { connectStore, ensureIndexes, type Store } from './store/db';
+import { MongoRequestBudget } from './store/request-budget';
 import { TenantStore } from './store/tenants';
 import { cipherFromConfig } from './store/token-cipher';
 import { connectClient, connectWorker } from './temporal/connection';
@@ -42,13 +43,20 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
   const { config, store } = options;
   // A token's requests may fill half the worker's activity slots, and about ten seconds of its
   // budget, before its invoice postings step aside for other tenants (step-aside.ts).
-  const gates = new RequestGates({
-    ...config.xledger,
-    maxWaiting: Math.max(
-      1,
-      Math.min(Math.floor(config.temporal.maxConcurrentActivities / 2), 2 * config.xledger.maxRequestsPer5s),
-    ),
-  });
+  const gates = new RequestGates(
+    {
+      ...config.xledger,
+      maxWaiting: Math.max(
+        1,
+        Math.min(
+          Math.floor(config.temporal.maxConcurrentActivities / 2),
+          2 * config.xledger.maxRequestsPer5s,
+        ),
+      ),
+    },
+    // Xledger counts per token: every worker using a token shares one budget (in MongoDB).
+    new MongoRequestBudget(store.db, { maxRequestsPer5s: config.xledger.maxRequestsPer5s }),
+  );
   const tenants = new TenantStore(store.db, cipherFromConfig(config), config.xledger.defaultEndpoint);
   const tracer = tracing(config);
   const clientConnection = await connectClient(config.temporal);
@@ -62,6 +70,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       new XledgerClient({
         endpoint,
         token,
+        endpointPolicy: config.xledger.endpointPolicy,
         requestTimeoutMs: config.xledger.requestTimeoutMs,
         gate: gates.forToken(endpoint, token),
         ...(tenantId ? { observer: xledgerObserver(tenantId) } : {}),

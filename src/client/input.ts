@@ -1,5 +1,8 @@
 import type { z } from 'zod';
-import { tenantIdSchema } from '../tenant';
+import type { Config } from '../config';
+import { invoiceSchema, type Invoice } from '../invoices/invoice';
+import { endpointProblem } from '../security/endpoint-policy';
+import { tenantConfigSchema, tenantIdSchema, type TenantConfig } from '../tenant';
 import { InvalidInputError } from './errors';
 
 /** A tenant id as the API takes it, or InvalidInputError naming `tenantId`. */
@@ -29,10 +32,9 @@ export function parseTenantInput<S extends z.ZodType>(
 
 /** zod's issues as an InvalidInputError, each naming its field (and the tenant, when the input names one). */
 export function invalid(input: unknown, error: z.ZodError): InvalidInputError {
-  const tenantId =
-    typeof (input as { tenantId?: unknown })?.tenantId === 'string'
-      ? (input as { tenantId: string }).tenantId
-      : undefined;
+  // Only a well-formed tenant id is repeated: a hostile one (huge, control characters) is not.
+  const given = (input as { tenantId?: unknown } | null | undefined)?.tenantId;
+  const tenantId = tenantIdSchema.safeParse(given).success ? (given as string) : undefined;
   return new InvalidInputError(
     tenantId,
     // zod messages name the problem, never the value, so a mistyped token is not echoed back.
@@ -41,4 +43,32 @@ export function invalid(input: unknown, error: z.ZodError): InvalidInputError {
       message: issue.message,
     })),
   );
+}
+
+/**
+ * A tenant config validated completely, before any server is contacted: its shape (zod), and
+ * that its Xledger endpoint — its own, or the default it would get — may receive its token
+ * (src/security/endpoint-policy.ts). InvalidInputError names each field and the tenant.
+ */
+export function validateTenantConfig(input: unknown, config: Pick<Config, 'xledger'>): TenantConfig {
+  const parsed = tenantConfigSchema.safeParse(input);
+  if (!parsed.success) throw invalid(input, parsed.error);
+  const endpoint = parsed.data.xledger.endpoint ?? config.xledger.defaultEndpoint;
+  const problem = endpointProblem(endpoint, config.xledger.endpointPolicy);
+  if (problem) {
+    const field = parsed.data.xledger.endpoint
+      ? 'xledger.endpoint'
+      : 'xledger.endpoint (default XLEDGER_ENDPOINT)';
+    throw new InvalidInputError(parsed.data.tenantId, [{ field, message: problem }]);
+  }
+  return parsed.data;
+}
+
+/** An invoice submission validated completely, before any server is contacted. */
+export function validateInvoiceSubmission(
+  tenantId: string,
+  input: unknown,
+): { tenantId: string; invoice: Invoice } {
+  const { id, data } = parseTenantInput(tenantId, invoiceSchema, input);
+  return { tenantId: id, invoice: data };
 }

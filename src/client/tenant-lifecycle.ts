@@ -9,14 +9,14 @@ import { invoiceCounts } from '../invoices/outbox';
 import { scheduledJobNames } from '../scheduled-jobs';
 import { purgeTenantDocuments } from '../store/collections';
 import type { TenantSchemaCheck } from '../store/tenants';
-import { tenantConfigSchema, type TenantSettings } from '../tenant';
+import type { TenantSettings } from '../tenant';
 import { scheduleId, tenantWorkflowId } from '../temporal/ids';
 import { TenantIdKey } from '../temporal/search-attributes';
 import { resyncSignal, tenantWorkflow } from '../workflows';
 import type { ResyncRequest } from '../workflows/tenant-state';
 import type { ClientContext } from './context';
 import { TenantHasOpenInvoicesError } from './errors';
-import { invalid, parseTenantId, parseTenantInput } from './input';
+import { invalid, parseTenantId, parseTenantInput, validateTenantConfig } from './input';
 import { checkBeforeSaving } from './xledger-check';
 
 /** A tenant's life through the client API: onboard or change, resync, pause, resume, remove. */
@@ -56,9 +56,7 @@ export async function upsertTenant(
   input: unknown,
   options: UpsertTenantOptions,
 ): Promise<UpsertedTenant> {
-  const parsed = tenantConfigSchema.safeParse(input);
-  if (!parsed.success) throw invalid(input, parsed.error);
-  const config = parsed.data;
+  const config = validateTenantConfig(input, ctx.config);
   const parsedOptions = upsertOptionsSchema.safeParse(options);
   if (!parsedOptions.success) throw invalid(input, parsedOptions.error);
   const settings = ctx.tenants.settingsOf(config);

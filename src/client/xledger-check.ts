@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dataTypes } from '../datatypes/registry';
 import type { TenantSchemaCheck } from '../store/tenants';
 import { xledgerTokenSchema, type TenantSettings } from '../tenant';
+import { endpointProblem, type EndpointPolicy } from '../security/endpoint-policy';
 import { XledgerError } from '../xledger/errors';
 import { POSTING_USER } from '../xledger/operations';
 import {
@@ -47,14 +48,17 @@ export const xledgerCheckInputSchema = z
  */
 export async function checkXledger(
   input: unknown,
-  options: { requestTimeoutMs: number },
+  options: { requestTimeoutMs: number; endpointPolicy: EndpointPolicy },
 ): Promise<SchemaCheckReport> {
   const parsed = xledgerCheckInputSchema.safeParse(input);
   if (!parsed.success) throw invalid(undefined, parsed.error);
   const { endpoint, token, ownerDbId } = parsed.data;
+  const problem = endpointProblem(endpoint, options.endpointPolicy);
+  if (problem) throw new InvalidInputError(undefined, [{ field: 'endpoint', message: problem }]);
   const result = await runCheck(null, {
     endpoint,
     token,
+    endpointPolicy: options.endpointPolicy,
     requestTimeoutMs: options.requestTimeoutMs,
     ...(ownerDbId !== undefined ? { ownerDbId } : {}),
   });
@@ -71,6 +75,7 @@ export async function checkTenant(ctx: ClientContext, tenant: TenantSettings): P
     endpoint: tenant.xledger.endpoint,
     token,
     ownerDbId: tenant.entityOwnerDbId,
+    endpointPolicy: ctx.config.xledger.endpointPolicy,
     requestTimeoutMs: ctx.config.xledger.requestTimeoutMs,
   });
   return { tenantId: tenant.tenantId, ...assessCheck(result, neededBy(tenant)) };
@@ -87,6 +92,7 @@ export async function checkBeforeSaving(
     endpoint: tenant.xledger.endpoint,
     token,
     ownerDbId: tenant.entityOwnerDbId,
+    endpointPolicy: ctx.config.xledger.endpointPolicy,
     requestTimeoutMs: ctx.config.xledger.requestTimeoutMs,
   });
   const needs = neededBy(tenant);

@@ -77,6 +77,8 @@ async function main(): Promise<void> {
     TEMPORAL_NAMESPACE: stack.temporal.namespace,
     MONGODB_URI: withDatabase(stack.mongoUri, 'xledger_sync'),
     XLEDGER_ENDPOINT: sim.graphqlUrl,
+    // The local simulator is plain http on 127.0.0.1: allowed here only.
+    ALLOW_INSECURE_LOOPBACK: 'true',
     TOKEN_ENCRYPTION_KEY: process.env.TOKEN_ENCRYPTION_KEY ?? (await devEncryptionKey(dataDir)),
   });
 
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
       '',
       `  Demo tenant "${DEMO_TENANT_ID}" (Entity Owner ${SEED_ENTITIES.owner1}) is onboarded and a full resync is running.`,
       `  Its runs: ${ui}?query=${encodeURIComponent(`TenantId="${DEMO_TENANT_ID}"`)}`,
-      `  Status:   TEMPORAL_ADDRESS=${stack.temporal.address} MONGODB_URI=${config.mongo.uri} \\`,
+      `  Status:   TEMPORAL_ADDRESS=${stack.temporal.address} MONGODB_URI=${config.mongo.uri} ALLOW_INSECURE_LOOPBACK=true \\`,
       `            TOKEN_ENCRYPTION_KEY=$(cat ${path.relative(process.cwd(), keyFile(dataDir))}) npx xledger-sync tenant status ${DEMO_TENANT_ID}`,
       '',
       '  Ctrl-C stops everything.',

@@ -22,6 +22,8 @@ export const collections = {
   postingLeases: 'invoice_posting_leases',
   events: 'events',
   eventSequences: 'event_sequences',
+  /** The request budget each Xledger token shares across workers (store/request-budget.ts). */
+  requestSlots: 'xledger_request_slots',
 } as const;
 
 /** An index by its name: ensureIndexes creates only those missing by name. */
@@ -32,7 +34,8 @@ export interface CollectionSpec {
   indexes: NamedIndex[];
   /**
    * Where a document names its tenant: the `tenantId` field (every collection but two), or the
-   * `_id` itself; `null` for the tenants collection, which the tenant store removes last.
+   * `_id` itself; `null` for the tenants collection, which the tenant store removes last, and
+   * for the request slots, which belong to a token, not a tenant.
    */
   tenantKey: 'tenantId' | '_id' | null;
 }
@@ -91,6 +94,7 @@ export function allCollections(): CollectionSpec[] {
     { name: collections.events, indexes: [], tenantKey: 'tenantId' },
     // One counter document per tenant, its _id the tenant id (store/events.ts).
     { name: collections.eventSequences, indexes: [], tenantKey: '_id' },
+    { name: collections.requestSlots, indexes: [], tenantKey: null },
     { name: collections.tenants, indexes: [], tenantKey: null },
   ];
 }

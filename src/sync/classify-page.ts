@@ -95,10 +95,16 @@ export function classifyPage(nodes: readonly unknown[], context: PageContext): C
 
 /** The owner of a node that failed validation, when it can still be read. */
 function ownerOf(raw: unknown): number | null {
-  const value = (raw as { ownerDbId?: unknown } | null)?.ownerDbId;
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  return null;
+  return exactId((raw as { ownerDbId?: unknown } | null)?.ownerDbId);
+}
+
+/**
+ * An id as a number when JavaScript holds it exactly (below 2^53), else null: a larger one,
+ * rounded, would name another record.
+ */
+function exactId(value: unknown): number | null {
+  const id = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : null;
 }
 
 function rejectOf(
@@ -108,13 +114,7 @@ function rejectOf(
   issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>,
   rejectedAt: Date,
 ): Omit<RejectedRecord, '_id'> {
-  const rawId = (raw as { dbId?: unknown } | null)?.dbId;
-  const dbId =
-    typeof rawId === 'number'
-      ? rawId
-      : typeof rawId === 'string' && /^\d+$/.test(rawId)
-        ? Number(rawId)
-        : null;
+  const dbId = exactId((raw as { dbId?: unknown } | null)?.dbId);
   const reason = issues
     .map((issue) => `${issue.path.map(String).join('.') || '(node)'}: ${issue.message}`)
     .join('; ');

@@ -9,10 +9,13 @@ import {
   type XledgerGraphQLError,
 } from './errors';
 import { sleep, type GateQueue, type RequestGate } from './request-gate';
+import { endpointProblem, type EndpointPolicy } from '../security/endpoint-policy';
 
 export interface XledgerClientOptions {
   endpoint: string;
   token: string;
+  /** Where the token may go: checked before the client is made (config.xledger.endpointPolicy). */
+  endpointPolicy: EndpointPolicy;
   requestTimeoutMs: number;
   gate: RequestGate;
   /** How often a rate-limited request is retried in place before the error goes up. */
@@ -56,6 +59,10 @@ export class XledgerClient {
   private readonly graphql: GraphQLClient;
 
   constructor(private readonly options: XledgerClientOptions) {
+    // A stored endpoint is checked again here: a policy tightened since the tenant was saved
+    // must stop its token before the first request.
+    const problem = endpointProblem(options.endpoint, options.endpointPolicy);
+    if (problem) throw new XledgerError('invalid_request', `The Xledger endpoint is not allowed: ${problem}`);
     this.graphql = new GraphQLClient(options.endpoint, {
       headers: { Authorization: `token ${options.token}` },
       fetch: (input, init) => this.countingFetch(input, init),
@@ -162,10 +169,22 @@ export class XledgerClient {
     let response: Response;
     let body: ArrayBuffer;
     try {
-      response = await fetch(input, { ...init, signal: AbortSignal.timeout(this.options.requestTimeoutMs) });
+      // Never follow a redirect: it would carry the Authorization header to another address.
+      response = await fetch(input, {
+        ...init,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+      });
       body = await response.arrayBuffer();
     } catch (error) {
       throw errorFromNetwork(error, this.options.requestTimeoutMs);
+    }
+    if (response.status >= 300 && response.status < 400) {
+      throw new XledgerError(
+        'invalid_request',
+        `Xledger answered HTTP ${response.status} (a redirect); it is not followed, so the token goes nowhere else: check the endpoint`,
+        { status: response.status },
+      );
     }
     this.usage.bytesReceived += body.byteLength;
     this.options.observer?.bytes(

@@ -32,6 +32,7 @@ import {
   type IntrospectionQuery,
   type OperationDefinitionNode,
 } from 'graphql';
+import type { EndpointPolicy } from '../security/endpoint-policy';
 import { XledgerClient, type XledgerUsage } from './client';
 import { entitiesOf, type EntitiesData, type XledgerEntity } from './entities';
 import { XledgerError } from './errors';
@@ -108,6 +109,8 @@ export interface SchemaCheckOptions {
   token: string;
   ownerDbId?: number;
   requestTimeoutMs: number;
+  /** Where the token may go (config.xledger.endpointPolicy). */
+  endpointPolicy: EndpointPolicy;
 }
 
 /**
@@ -125,6 +128,7 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
   const client = new XledgerClient({
     endpoint: options.endpoint,
     token: options.token,
+    endpointPolicy: options.endpointPolicy,
     requestTimeoutMs: options.requestTimeoutMs,
     // A few requests, one at a time, well inside Xledger's burst limit (20 per 5 s per token),
     // leaving room for a worker that shares the token.

@@ -33,6 +33,7 @@ const config = loadConfig({
   MONGODB_DB: 'record_histories',
   TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   XLEDGER_ENDPOINT: sim.graphqlUrl,
+  ALLOW_INSECURE_LOOPBACK: 'true',
   LOG_LEVEL: 'warn',
 });
 const store = await connectStore(config.mongo.uri, config.mongo.dbName);

@@ -23,6 +23,7 @@ export function harnessActivities(h: Harness, options: { pageSize: number }): Ac
       new XledgerClient({
         endpoint,
         token,
+        endpointPolicy: h.config.xledger.endpointPolicy,
         requestTimeoutMs: h.config.xledger.requestTimeoutMs,
         gate: gates.forToken(endpoint, token),
       }),
