@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { addEventsCommands } from './cli/events';
 import { checkText, invoiceText, statusText, tenantsTable, tenantSummary } from './cli/format';
+import { addKeysCommands } from './cli/keys';
 import {
   checkXledger,
   InvalidInputError,
@@ -21,6 +22,7 @@ import { loadConfig } from './config';
 import { masterDataTypeNames } from './datatypes/registry';
 import { endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
 import { tenantIdSchema } from './tenant';
+import { version } from './version';
 
 /**
  * `xledger-sync`: the operator's command line, a thin layer over XledgerSyncClient.
@@ -37,6 +39,7 @@ import { tenantIdSchema } from './tenant';
  *   xledger-sync invoice status <tenantId> <invoiceId>
  *   xledger-sync events list <tenantId> [--after SEQ] [--limit N]
  *   xledger-sync events redeliver <tenantId> <eventId>
+ *   xledger-sync keys rotate [--dry-run] [--json]
  *
  * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
  * unknown tenant (including usage errors), 1 anything else (Temporal/MongoDB unreachable,
@@ -103,6 +106,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 
   const program = new Command('xledger-sync')
     .description('Keeps SEMINE in sync with Xledger for many tenants (Temporal + MongoDB)')
+    .version(version)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -304,6 +308,12 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
     });
 
   addEventsCommands(program, { withClient, out, json });
+  addKeysCommands(program, {
+    config: () => loadConfig(options.env ?? process.env),
+    out,
+    json,
+    fail: () => (exitCode = 1),
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

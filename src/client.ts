@@ -1,11 +1,11 @@
 import { Client, type Connection } from '@temporalio/client';
-import { ConfigError, loadConfig, requireEncryptionKey, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { XledgerSyncError } from './errors';
 import { InvoiceConflictError } from './invoices/outbox';
 import { TenantSchedules } from './schedules';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { TenantStore, UnknownTenantError } from './store/tenants';
-import { TokenCipher } from './store/token-cipher';
+import { cipherFromConfig } from './store/token-cipher';
 import type { TenantSettings } from './tenant';
 import { connectClient, temporalUnavailable } from './temporal/connection';
 import type { SchemaCheckReport } from './xledger/schema-check';
@@ -66,7 +66,7 @@ export class XledgerSyncClient {
 
   static async connect(options: XledgerSyncClientOptions = {}): Promise<XledgerSyncClient> {
     const config = options.config ?? loadConfig();
-    const cipher = new TokenCipher(requireEncryptionKey(config));
+    const cipher = cipherFromConfig(config);
     // Every request of the API waits at most MONGODB_TIMEOUT_MS (purges go in short batches).
     const timeouts = { timeoutMs: config.mongo.timeoutMs, requestTimeoutMs: config.mongo.timeoutMs };
     let store: Store;

@@ -15,11 +15,21 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('xledger-sync'),
-  /** mTLS to a Temporal cluster: paths to a PEM client certificate and key. */
-  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
-  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   /** Temporal Cloud API key (implies TLS). */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /**
+   * TLS by Temporal's standard variables (as the temporal CLI and the SDKs' environment
+   * configuration read them). Any of them, or an API key, turns TLS on; TEMPORAL_TLS sets it
+   * explicitly. mTLS: a PEM client certificate and key; a private CA: its PEM certificate.
+   */
+  TEMPORAL_TLS: z.stringbool().optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Earlier names of the client certificate and key (still read; the standard names win). */
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   /** How long to wait for Temporal: to connect, and for each call of the client API, the CLI and activities. */
   TEMPORAL_TIMEOUT_MS: positiveInt.default(15_000),
 
@@ -45,6 +55,17 @@ const envSchema = z.object({
   TOKEN_ENCRYPTION_KEY: z
     .string()
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes encoded as base64')
+    .optional(),
+  /**
+   * During a key rotation: the key(s) secrets were encrypted with before (comma-separated, each
+   * 32 bytes as base64). Read with, never written with; `xledger-sync keys rotate` re-encrypts.
+   */
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((key) => Buffer.from(key.trim(), 'base64').length === 32),
+      'must be one or more keys of 32 bytes encoded as base64, separated by commas',
+    )
     .optional(),
 
   XLEDGER_ENDPOINT: z.url().default('https://www.xledger.net/graphql'),
@@ -90,9 +111,17 @@ const envSchema = z.object({
   WEBHOOK_INSECURE_HOSTS: z.string().optional(),
   /** How long one webhook POST may take before the attempt counts as failed. */
   WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  /** The worker's /metrics, /healthz and /readyz (observability/health-server.ts); off when unset. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** OpenTelemetry traces over OTLP/HTTP to this collector (observability/tracing.ts); off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('xledger-sync-worker'),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Every variable loadConfig reads (deployment manifests are checked against it). */
+export const configVariables: readonly string[] = Object.keys(envSchema.shape);
 
 export type Config = {
   temporal: {
@@ -106,7 +135,8 @@ export type Config = {
     shutdownGraceMs: number;
     /** A worker that has not drained by then stops anyway. */
     shutdownForceMs: number;
-    tls?: { certPath: string; keyPath: string };
+    /** Present when the connection uses TLS; its paths are read when connecting. */
+    tls?: TemporalTls;
     apiKey?: string;
   };
   mongo: {
@@ -118,6 +148,8 @@ export type Config = {
     workerRequestTimeoutMs: number;
   };
   tokenEncryptionKey?: Buffer;
+  /** Keys still accepted for reading during a key rotation. */
+  previousTokenEncryptionKeys: Buffer[];
   xledger: {
     defaultEndpoint: string;
     pageSize: number;
@@ -129,6 +161,13 @@ export type Config = {
   };
   webhooks: WebhookSettings;
   logLevel: string;
+  observability: {
+    /** Port of the worker's metrics and health endpoints; undefined: none. */
+    metricsPort?: number;
+    /** OTLP/HTTP collector for traces; undefined: no tracing. */
+    otlpEndpoint?: string;
+    serviceName: string;
+  };
 };
 
 /** How events are delivered (events/webhook.ts); the default endpoint's secret is a secret. */
@@ -136,6 +175,16 @@ export interface WebhookSettings {
   defaultEndpoint?: { url: string; secret: string };
   policy: WebhookEndpointPolicy;
   timeoutMs: number;
+}
+
+export interface TemporalTls {
+  /** mTLS: the client's PEM certificate and key (both or neither). */
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  /** A PEM CA certificate to trust instead of the system's (a private CA). */
+  serverCaCertPath?: string;
+  /** The name to verify the server's certificate against, when it is not the address's host. */
+  serverName?: string;
 }
 
 export class ConfigError extends XledgerSyncError {
@@ -149,11 +198,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
-    throw new ConfigError(
-      'Invalid configuration: TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
-    );
-  }
   if (Boolean(e.WEBHOOK_DEFAULT_URL) !== Boolean(e.WEBHOOK_DEFAULT_SECRET)) {
     throw new ConfigError(
       'Invalid configuration: WEBHOOK_DEFAULT_URL and WEBHOOK_DEFAULT_SECRET go together',
@@ -168,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (defaultWebhookProblem) {
     throw new ConfigError(`Invalid configuration: WEBHOOK_DEFAULT_URL: ${defaultWebhookProblem}`);
   }
+  const tls = temporalTls(e);
   const endpointPolicy: EndpointPolicy = {
     allowedHosts: e.XLEDGER_ALLOWED_HOSTS,
     allowInsecureLoopback: e.ALLOW_INSECURE_LOOPBACK,
@@ -191,9 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.TEMPORAL_TIMEOUT_MS,
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
       shutdownForceMs: shutdownForceSeconds * 1000,
-      ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
-        ? { tls: { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } }
-        : {}),
+      ...(tls ? { tls } : {}),
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     mongo: {
@@ -203,6 +246,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workerRequestTimeoutMs: e.MONGODB_WORKER_REQUEST_TIMEOUT_MS,
     },
     ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: Buffer.from(e.TOKEN_ENCRYPTION_KEY, 'base64') } : {}),
+    previousTokenEncryptionKeys: (e.TOKEN_ENCRYPTION_KEY_PREVIOUS ?? '')
+      .split(',')
+      .filter((key) => key.trim() !== '')
+      .map((key) => Buffer.from(key.trim(), 'base64')),
     xledger: {
       defaultEndpoint: e.XLEDGER_ENDPOINT,
       pageSize: e.XLEDGER_PAGE_SIZE,
@@ -219,6 +266,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
+    observability: {
+      ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),
+      ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
   };
 }
 
@@ -237,6 +289,27 @@ export function requireEncryptionKey(config: Config): Buffer {
     );
   }
   return config.tokenEncryptionKey;
+}
+
+/** TLS settings from Temporal's standard variables; undefined for a plain connection. */
+function temporalTls(e: z.output<typeof envSchema>): TemporalTls | undefined {
+  const clientCertPath = e.TEMPORAL_TLS_CLIENT_CERT_PATH ?? e.TEMPORAL_TLS_CERT_PATH;
+  const clientKeyPath = e.TEMPORAL_TLS_CLIENT_KEY_PATH ?? e.TEMPORAL_TLS_KEY_PATH;
+  if (Boolean(clientCertPath) !== Boolean(clientKeyPath)) {
+    throw new ConfigError(
+      'Invalid configuration: TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together',
+    );
+  }
+  const tls: TemporalTls = {
+    ...(clientCertPath && clientKeyPath ? { clientCertPath, clientKeyPath } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? { serverCaCertPath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+  const wanted = e.TEMPORAL_TLS ?? (Object.keys(tls).length > 0 || Boolean(e.TEMPORAL_API_KEY));
+  if (!wanted && Object.keys(tls).length > 0) {
+    throw new ConfigError('Invalid configuration: TEMPORAL_TLS is false, but TEMPORAL_TLS_* paths are set');
+  }
+  return wanted ? tls : undefined;
 }
 
 function databaseNameFromUri(uri: string): string | undefined {

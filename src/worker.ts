@@ -1,20 +1,27 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { castKnownErrors } from './activities/cast-known-errors';
-import { loadConfig, requireEncryptionKey, type Config } from './config';
+import { loadConfig, type Config } from './config';
 import { ensureEventSweepSchedule } from './events/sweep-schedule';
 import { logger } from './logger';
+import { activityMetricsInterceptor } from './observability/activity-metrics';
+import { xledgerObserver } from './observability/metrics';
+import { tracing, workflowTracingModules } from './observability/tracing';
+import { startWorkerObservability } from './observability/worker-observability';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { MongoRequestBudget } from './store/request-budget';
 import { TenantStore } from './store/tenants';
-import { TokenCipher } from './store/token-cipher';
+import { cipherFromConfig } from './store/token-cipher';
 import { connectClient, connectWorker } from './temporal/connection';
 import { XledgerClient } from './xledger/client';
 import { RequestGates } from './xledger/request-gate';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+/** Beside the compiled worker (dist/worker.js), `npm run build` leaves the workflows bundled once. */
+const prebuiltWorkflowBundle = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 
 export interface WorkerOptions {
   config: Config;
@@ -53,11 +60,8 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     // Xledger counts per token: every worker using a token shares one budget (in MongoDB).
     new MongoRequestBudget(store.db, { maxRequestsPer5s: config.xledger.maxRequestsPer5s }),
   );
-  const tenants = new TenantStore(
-    store.db,
-    new TokenCipher(requireEncryptionKey(config)),
-    config.xledger.defaultEndpoint,
-  );
+  const tenants = new TenantStore(store.db, cipherFromConfig(config), config.xledger.defaultEndpoint);
+  const tracer = tracing(config);
   const clientConnection = await connectClient(config.temporal);
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const activities = createActivities({
@@ -65,13 +69,14 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     temporal,
     taskQueue: config.temporal.taskQueue,
     tenants,
-    xledgerFor: (endpoint, token) =>
+    xledgerFor: (endpoint, token, tenantId) =>
       new XledgerClient({
         endpoint,
         token,
         endpointPolicy: config.xledger.endpointPolicy,
         requestTimeoutMs: config.xledger.requestTimeoutMs,
         gate: gates.forToken(endpoint, token),
+        ...(tenantId ? { observer: xledgerObserver(tenantId) } : {}),
       }),
     pageSize: options.activityOverrides?.pageSize ?? config.xledger.pageSize,
     logger,
@@ -99,7 +104,13 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),
     activities,
-    interceptors: { activity: [castKnownErrors] },
+    interceptors: {
+      // Outermost first: the spans and the metrics see the failures castKnownErrors makes.
+      activity: [...tracer.workerOptions.activityInterceptors, activityMetricsInterceptor, castKnownErrors],
+      // A prebuilt bundle has them already (bundled with workflowTracingModules).
+      ...(options.workflowBundlePath ? {} : { workflowModules: workflowTracingModules }),
+    },
+    sinks: tracer.workerOptions.sinks,
   });
   return {
     worker,
@@ -145,16 +156,36 @@ export function shutdownOnSignals(onSignal: (signal: NodeJS.Signals) => void): (
 export async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
+  // Until the worker runs there is nothing to drain: a stop signal ends the start-up at once. (As
+  // PID 1 in a container node has no default action for SIGTERM: without a handler it would be lost.)
+  const stopWhileStarting = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopped while starting');
+    process.exit(0);
+  };
+  process.once('SIGTERM', stopWhileStarting).once('SIGINT', stopWhileStarting);
   const store = await connectStore(config.mongo.uri, config.mongo.dbName, {
     timeoutMs: config.mongo.timeoutMs,
     requestTimeoutMs: config.mongo.workerRequestTimeoutMs,
+  });
+  const observability = await startWorkerObservability(config, store).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
   try {
     await ensureIndexes(store.db);
     const connection = await connectWorker(config.temporal);
     try {
-      const { worker, run } = await createWorker({ config, store, connection, eventSweep: true });
+      const prebuilt = existsSync(prebuiltWorkflowBundle);
+      const { worker, run } = await createWorker({
+        config,
+        store,
+        connection,
+        eventSweep: true,
+        ...(prebuilt ? { workflowBundlePath: prebuiltWorkflowBundle } : {}),
+      });
       const running = run(); // RUNNING from here on: shutdown() may be called
+      observability.watch(worker, connection);
+      process.off('SIGTERM', stopWhileStarting).off('SIGINT', stopWhileStarting);
       const removeHandlers = shutdownOnSignals((signal) => {
         logger.info(
           {
@@ -167,7 +198,11 @@ export async function main(): Promise<void> {
         if (worker.getState() === 'RUNNING') worker.shutdown();
       });
       logger.info(
-        { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
+        {
+          taskQueue: config.temporal.taskQueue,
+          namespace: config.temporal.namespace,
+          workflows: prebuilt ? 'prebuilt bundle' : 'bundled at start',
+        },
         'worker started',
       );
       try {
@@ -183,6 +218,8 @@ export async function main(): Promise<void> {
         .catch((err: unknown) => logger.warn({ err }, 'closing the Temporal connection failed'));
     }
   } finally {
+    await observability.close();
+    await tracing(config).shutdown();
     await store.close();
   }
   logger.info('worker stopped');

@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import { XledgerSyncError } from '../errors';
 import type { TenantConfig, TenantSettings } from '../tenant';
 import { collections } from './collections';
-import type { TokenCipher } from './token-cipher';
+import { tenantSecretBinding, type TokenCipher } from './token-cipher';
 
 /**
  * What the live schema check found when the tenant was last saved (src/xledger/schema-check.ts):
@@ -69,8 +69,7 @@ export class TenantStore {
             ? {
                 webhookSecretCiphertext: this.cipher.encrypt(
                   config.webhook.secret,
-                  config.tenantId,
-                  'webhook',
+                  tenantSecretBinding(config.tenantId, 'webhook'),
                 ),
               }
             : {}),
@@ -122,7 +121,11 @@ export class TenantStore {
     if (!doc.webhook || !doc.webhookSecretCiphertext) return null;
     return {
       url: doc.webhook.url,
-      secret: this.cipher.decrypt(doc.webhookSecretCiphertext, tenantId, 'webhook'),
+      secret: this.cipher.decrypt(
+        doc.webhookSecretCiphertext,
+        tenantSecretBinding(tenantId, 'webhook'),
+        `webhook secret of tenant ${tenantId}`,
+      ),
     };
   }
 

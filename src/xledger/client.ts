@@ -5,6 +5,7 @@ import {
   errorFromNetwork,
   errorsFromGraphQLErrors,
   XledgerError,
+  type XledgerErrorKind,
   type XledgerGraphQLError,
 } from './errors';
 import { sleep, type GateQueue, type RequestGate } from './request-gate';
@@ -19,6 +20,17 @@ export interface XledgerClientOptions {
   gate: RequestGate;
   /** How often a rate-limited request is retried in place before the error goes up. */
   maxRateLimitRetries?: number;
+  /** Told of every request, its bytes and rate-limit waits (the worker's metrics). */
+  observer?: XledgerRequestObserver;
+}
+
+/** What the client reports of its requests; nothing of a request's content or token. */
+export interface XledgerRequestObserver {
+  /** One request answered or failed (the error's kind), sent to answered, without the gate's wait. */
+  request(event: { durationMs: number; error?: XledgerErrorKind }): void;
+  bytes(sent: number, received: number): void;
+  /** A request Xledger refused for a rate limit waits this long before it is sent again. */
+  rateLimitWait(ms: number): void;
 }
 
 /**
@@ -102,16 +114,32 @@ export class XledgerClient {
     const maxRetries = this.options.maxRateLimitRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.options.gate.run(send);
+        return await this.options.gate.run(() => this.observed(send));
       } catch (error) {
         if (error instanceof XledgerError && error.kind === 'rate_limited' && attempt < maxRetries) {
           const wait = error.details.retryAfterMs ?? 1_000;
           this.options.gate.holdBack(wait);
+          this.options.observer?.rateLimitWait(wait);
           await sleep(wait);
           continue;
         }
         throw error;
       }
+    }
+  }
+
+  private async observed<T>(send: () => Promise<T>): Promise<T> {
+    const observer = this.options.observer;
+    if (!observer) return send();
+    const started = performance.now();
+    try {
+      const answer = await send();
+      observer.request({ durationMs: performance.now() - started });
+      return answer;
+    } catch (error) {
+      const kind = error instanceof XledgerError ? error.kind : 'transient';
+      observer.request({ durationMs: performance.now() - started, error: kind });
+      throw error;
     }
   }
 
@@ -159,6 +187,10 @@ export class XledgerClient {
       );
     }
     this.usage.bytesReceived += body.byteLength;
+    this.options.observer?.bytes(
+      typeof init?.body === 'string' ? Buffer.byteLength(init.body) : 0,
+      body.byteLength,
+    );
     return new Response(body, {
       status: response.status,
       statusText: response.statusText,
