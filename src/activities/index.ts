@@ -5,6 +5,7 @@ import { createDispatchResync } from './dispatch-resync';
 import { createLinkData } from './link-data';
 import { createPlanSync } from './plan-sync';
 import { createRecordRun } from './record-run';
+import { createRecordFailedRun } from './run-outcome';
 import { createSyncStream } from './sync-stream';
 
 /** Every activity, built from injected dependencies (the worker and tests wire the same way). */
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     syncStream: createSyncStream(deps),
     linkData: createLinkData(deps),
     recordRun: createRecordRun(deps),
+    recordFailedRun: createRecordFailedRun(deps),
     dispatchResync: createDispatchResync(deps),
     ...createInvoiceActivities(deps),
     ...createDeliveryActivities(deps),

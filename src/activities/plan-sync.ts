@@ -1,7 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { getDataType } from '../datatypes/registry';
 import type { LinkName } from '../datatypes/datatype';
+import { noteTicketRun } from '../store/resync-tickets';
 import { takeSyncRequest } from '../store/sync-requests';
+import { tenantAttention } from '../store/tenant-state';
+import { attentionAdvice } from '../sync/data-type-state';
 import { requestedMode, type RequestedMode } from '../sync/pass-mode';
 import type { ActivityDeps } from './deps';
 
@@ -13,7 +16,8 @@ export interface PlanSyncInput {
 }
 
 export type SyncPlan =
-  | { enabled: false; reason: string }
+  /** `needsAttention`: the tenant's token was refused or lacks a scope; the run ends at once. */
+  | { enabled: false; reason: string; needsAttention?: true }
   | {
       enabled: true;
       /**
@@ -35,9 +39,27 @@ export function createPlanSync(deps: ActivityDeps) {
     if (!dataType.enabledFor(tenant.options)) {
       return { enabled: false, reason: `${dataType.title} is not enabled for tenant ${tenant.tenantId}` };
     }
+    const attention = await tenantAttention(deps.db, input.tenantId);
+    if (attention) {
+      // No Xledger request until a new token is stored or the tenant is resumed; a resync
+      // request stays pending for the first run after that.
+      return {
+        enabled: false,
+        needsAttention: true,
+        reason: `tenant ${tenant.tenantId} needs attention since ${attention.since} (${attention.reason}: ${attention.message}); runs end at once until someone acts: ${attentionAdvice(attention.reason)}`,
+      };
+    }
     const { workflowExecution, activityId } = Context.current().info;
     const runId = workflowExecution?.runId ?? activityId;
-    const resync = await takeSyncRequest(deps.db, input.tenantId, input.dataType, runId);
+    const taken = await takeSyncRequest(deps.db, input.tenantId, input.dataType, runId);
+    if (taken?.requestIds && workflowExecution) {
+      // The clients that asked for it can follow this run (store/resync-tickets.ts).
+      await noteTicketRun(deps.db, taken.requestIds, input.dataType, workflowExecution);
+    }
+    const resync = taken && {
+      full: taken.full,
+      ...(taken.allowMassDelete ? { allowMassDelete: taken.allowMassDelete } : {}),
+    };
     const mode = requestedMode(input.mode, resync);
     const streams = dataType.streams.map((stream) => ({
       stream: stream.name,

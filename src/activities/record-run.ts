@@ -5,10 +5,12 @@ import { saveRun } from '../store/runs';
 import { completeSyncRequest } from '../store/sync-requests';
 import type { SyncRunSummary } from '../sync/figures';
 import type { ActivityDeps } from './deps';
+import { noteCompletedRun } from './run-outcome';
 
 /**
- * Stores the run's figures and, in the same step, makes its changes readable in the change feed
- * and records `sync.completed` (every part idempotent: a retried step changes nothing twice).
+ * Stores the run's figures and, in the same step, makes its changes readable in the change feed,
+ * records `sync.completed` and updates the data type's state (every part idempotent: a retried
+ * step changes nothing twice).
  */
 export function createRecordRun(deps: ActivityDeps) {
   return async function recordRun(summary: SyncRunSummary): Promise<void> {
@@ -17,6 +19,8 @@ export function createRecordRun(deps: ActivityDeps) {
       const through = await sealChanges(deps.db, summary.tenantId, summary.dataType);
       await publishEvent(deps, syncCompletedEvent(summary, through));
     }
+    // The data type's state, and the tenant's first sync complete (tenant.ready) after it.
+    await noteCompletedRun(deps, summary);
     await completeSyncRequest(deps.db, summary.tenantId, summary.dataType, summary.runId);
   };
 }

@@ -225,7 +225,8 @@ class StreamPass {
   heartbeat(): void {
     this.syncUsage();
     // For operators (the Web UI shows it) and liveness; resumption reads the pass ledger.
-    this.context.heartbeat({ passId: this.key.passId, ...this.progress });
+    // `stream` names the pass for `tenant resync --wait` (src/client/resync.ts), which reads it.
+    this.context.heartbeat({ passId: this.key.passId, stream: this.setup.stream.name, ...this.progress });
   }
 
   /** A full pass needs every stored id (deletions); an incremental one only those its pages bring. */

@@ -1,4 +1,12 @@
-import { patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   addCounts,
@@ -9,6 +17,7 @@ import {
   type SyncTrigger,
 } from '../sync/figures';
 import { DataTypeKey, SyncOutcomeKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
+import { failureMessage } from './rounds';
 
 export interface SyncDataTypeInput {
   tenantId: string;
@@ -18,7 +27,7 @@ export interface SyncDataTypeInput {
 }
 
 /** Bounded: a step that keeps failing ends the run visibly; the next scheduled run tries again. */
-const { planSync, linkData, recordRun } = proxyActivities<Activities>({
+const { planSync, linkData, recordRun, recordFailedRun } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
@@ -35,10 +44,14 @@ const { syncStream } = proxyActivities<Activities>({
   },
 });
 
+/** Versions the recording of failed runs (below): histories from before it replay as they ran. */
+export const RECORD_FAILED_RUNS_PATCH = 'record-failed-runs';
+
 /**
  * One run of one data type for one tenant: plan, one pass per stream, derived links, and the
  * run's figures, which are both the result and a stored summary. The data itself never
- * passes through here.
+ * passes through here. A run that fails is recorded too (its failure, the data type's state,
+ * and for a refused token the tenant's), then fails as before.
  */
 export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<SyncRunSummary> {
   const info = workflowInfo();
@@ -51,7 +64,28 @@ export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<Sy
       { key: TriggerKey, value: trigger },
     ]);
   }
-  const startedAt = Date.now();
+  const run: RunSoFar = { trigger, startedAt: Date.now(), streams: [] };
+  try {
+    return await runDataType(input, run);
+  } catch (error) {
+    if (!isCancellation(error) && patched(RECORD_FAILED_RUNS_PATCH)) {
+      await recordFailure(input, run, error);
+    }
+    throw error;
+  }
+}
+
+/** What a run has done so far: what a failed run's record says. */
+interface RunSoFar {
+  trigger: SyncTrigger;
+  startedAt: number;
+  /** The streams it completed. */
+  streams: StreamFigures[];
+}
+
+async function runDataType(input: SyncDataTypeInput, run: RunSoFar): Promise<SyncRunSummary> {
+  const info = workflowInfo();
+  const { trigger, startedAt, streams } = run;
   const plan = await planSync({
     tenantId: input.tenantId,
     dataType: input.dataType,
@@ -61,7 +95,7 @@ export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<Sy
     // The run took an operator's resync request: say so where the Web UI filters runs.
     upsertSearchAttributes([{ key: TriggerKey, value: 'resync' }]);
   }
-  const streams: StreamFigures[] = [];
+  if (plan.enabled && plan.resync) run.trigger = 'resync';
   let link: SyncRunSummary['link'];
   if (plan.enabled) {
     for (const step of plan.streams) {
@@ -92,4 +126,36 @@ export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<Sy
   };
   await recordRun(summary);
   return summary;
+}
+
+/**
+ * Records the failed run before the workflow fails with its error. The failure's type and
+ * message come from the activity that failed (src/activities/failures.ts): never a token.
+ */
+async function recordFailure(input: SyncDataTypeInput, run: RunSoFar, error: unknown): Promise<void> {
+  const info = workflowInfo();
+  let failure: ApplicationFailure | undefined;
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof ApplicationFailure) {
+      failure = e;
+      break;
+    }
+  }
+  try {
+    await recordFailedRun({
+      tenantId: input.tenantId,
+      dataType: input.dataType,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      trigger: run.trigger,
+      startedAt: new Date(run.startedAt).toISOString(),
+      failedAt: new Date(Date.now()).toISOString(),
+      streams: run.streams,
+      failureType: failure?.type ?? null,
+      message: failure?.message ?? failureMessage(error),
+    });
+  } catch (recordError) {
+    // The run fails with its own error either way; this one only goes to the log.
+    log.warn('could not record the failed run', { reason: failureMessage(recordError) });
+  }
 }
