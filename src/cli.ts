@@ -18,6 +18,8 @@ import {
   xledgerCheckInputSchema,
   XledgerSyncClient,
 } from './client';
+import { followResync } from './cli/resync-wait';
+import { afterSaveLines, ticketText } from './cli/state-format';
 import { loadConfig } from './config';
 import { masterDataTypeNames } from './datatypes/registry';
 import { endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
@@ -28,11 +30,11 @@ import { version } from './version';
  * `xledger-sync`: the operator's command line, a thin layer over XledgerSyncClient.
  *
  *   xledger-sync xledger check --endpoint URL --token TOKEN [--owner ID] [--json]
- *   xledger-sync tenant upsert --file tenant.json [--accept-schema-mismatch]
- *   xledger-sync tenant list [--json]
+ *   xledger-sync tenant upsert --file tenant.json [--accept-schema-mismatch] [--no-first-sync]
+ *   xledger-sync tenant list [--state failed,needs_attention] [--json]
  *   xledger-sync tenant status <tenantId> [--json]
  *   xledger-sync tenant check <tenantId> [--json]
- *   xledger-sync tenant resync <tenantId> [--type suppliers accounts] [--full]
+ *   xledger-sync tenant resync <tenantId> [--type suppliers accounts] [--full] [--wait]
  *   xledger-sync tenant pause|resume <tenantId>
  *   xledger-sync tenant remove <tenantId> [--purge] [--force]
  *   xledger-sync invoice submit <tenantId> --file invoice.json
@@ -153,17 +155,23 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
       '--accept-schema-mismatch',
       "save it even when operations it needs do not fit Xledger's schema (its status keeps the warning)",
     )
+    .option('--no-first-sync', 'a new tenant: leave each data type to its first schedule slot')
     .addOption(jsonOption())
-    .action(async (opts: { file: string; acceptSchemaMismatch?: boolean; json?: boolean }) => {
-      const input = await readJsonFile(opts.file, options.stdin ?? process.stdin);
-      // Exit 2 naming the field before any server is contacted, even when none answers.
-      validateTenantConfig(input, loadConfig(options.env ?? process.env));
-      const settings = await withClient((client) =>
-        client.upsertTenant(input, { acceptSchemaMismatch: opts.acceptSchemaMismatch === true }),
-      );
-      if (opts.json) json(settings);
-      else out(tenantSummary(settings));
-    });
+    .action(
+      async (opts: { file: string; acceptSchemaMismatch?: boolean; firstSync?: boolean; json?: boolean }) => {
+        const input = await readJsonFile(opts.file, options.stdin ?? process.stdin);
+        // Exit 2 naming the field before any server is contacted, even when none answers.
+        validateTenantConfig(input, loadConfig(options.env ?? process.env));
+        const settings = await withClient((client) =>
+          client.upsertTenant(input, {
+            acceptSchemaMismatch: opts.acceptSchemaMismatch === true,
+            firstSync: opts.firstSync !== false,
+          }),
+        );
+        if (opts.json) json(settings);
+        else out(tenantSummary(settings) + afterSaveLines(settings));
+      },
+    );
 
   tenant
     .command('check')
@@ -181,10 +189,17 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 
   tenant
     .command('list')
-    .description('list the tenants and their settings (never their tokens)')
+    .description('list the tenants, their states and settings (never their tokens)')
+    .option(
+      '--state <states>',
+      'only tenants where it or a data type is in one of these states, e.g. failed,needs_attention ' +
+        '(never_run, syncing, ok, failed, paused, needs_attention)',
+    )
     .addOption(jsonOption())
-    .action(async (opts: { json?: boolean }) => {
-      const tenants = await withClient((client) => client.listTenants());
+    .action(async (opts: { state?: string; json?: boolean }) => {
+      const tenants = await withClient((client) =>
+        client.listTenants(opts.state === undefined ? {} : { state: opts.state }),
+      );
       if (opts.json) json(tenants);
       else out(tenantsTable(tenants));
     });
@@ -202,7 +217,9 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 
   tenant
     .command('resync')
-    .description('sync now (the resync signal); a type that is running is coalesced, never run twice')
+    .description(
+      'sync now (the resync signal); a type that is running is coalesced, never run twice; prints the runs that took it',
+    )
     .argument('<tenantId>')
     .option('-t, --type <dataTypes...>', `data types (default: all enabled): ${knownTypes.join(' ')}`)
     .option('--full', 'full pass, which also reconciles deletions (default: incremental)')
@@ -210,32 +227,36 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
       '--allow-mass-delete',
       'with --full: apply deletions that the mass-deletion guard held back (status: needs review)',
     )
+    .option('--wait', 'follow the runs live until they end; exit 1 if one fails')
     .addOption(jsonOption())
     .action(
       async (
         tenantId: string,
-        opts: { type?: string[]; full?: boolean; allowMassDelete?: boolean; json?: boolean },
+        opts: { type?: string[]; full?: boolean; allowMassDelete?: boolean; wait?: boolean; json?: boolean },
       ) => {
         const args = parseResyncArgs(tenantId, opts);
-        await withClient((client) =>
-          client.forceResync(args.tenantId, {
-            ...(args.type ? { dataTypes: args.type } : {}),
-            full: args.full,
-            ...(args.allowMassDelete ? { allowMassDelete: true } : {}),
-          }),
-        );
         const request = {
           tenantId: args.tenantId,
           dataTypes: args.type ?? 'all',
           full: args.full,
           ...(args.allowMassDelete ? { allowMassDelete: true } : {}),
         };
-        if (opts.json) json({ resync: request });
-        else
-          out(
-            `Resync requested for tenant ${args.tenantId}: ${args.type ? args.type.join(', ') : 'all enabled data types'}` +
-              ` (${args.full ? 'full' : 'incremental'}${args.allowMassDelete ? ', mass deletions allowed' : ''}).\n`,
-          );
+        await withClient(async (client) => {
+          const ticket = await client.forceResync(args.tenantId, {
+            ...(args.type ? { dataTypes: args.type } : {}),
+            full: args.full,
+            ...(args.allowMassDelete ? { allowMassDelete: true } : {}),
+          });
+          if (!opts.wait) {
+            if (opts.json) json({ resync: request, ...ticket });
+            else out(ticketText(ticket, args));
+            return;
+          }
+          if (!opts.json) out(ticketText(ticket, args));
+          const progress = await followResync(client, ticket, opts.json ? () => undefined : out);
+          if (opts.json) json({ resync: request, ...ticket, progress });
+          if (progress.failed) exitCode = 1;
+        });
       },
     );
 

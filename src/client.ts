@@ -25,6 +25,11 @@ import {
 } from './client/tenant-lifecycle';
 import { checkTenant, checkXledger, type TenantCheckReport } from './client/xledger-check';
 import * as events from './client/events';
+import { resyncProgress, type ResyncProgress, type ResyncTicket } from './client/resync';
+import { listWithState, type ListedTenant } from './client/tenant-state';
+import { parseTenantId } from './client/input';
+import { InvalidInputError } from './client/errors';
+import { parseStateList } from './sync/data-type-state';
 
 /**
  * The API SEMINE's backend calls (and the `xledger-sync` CLI is built on): onboard and run
@@ -48,6 +53,8 @@ export {
 export type { InvoiceStatus } from './client/invoices';
 export type { DataTypeStatus, TenantStatus } from './client/status';
 export type { UpsertedTenant, UpsertTenantOptions } from './client/tenant-lifecycle';
+export type { ResyncProgress, ResyncTicket } from './client/resync';
+export type { ListedTenant } from './client/tenant-state';
 export { checkXledger, xledgerCheckInputSchema, type TenantCheckReport } from './client/xledger-check';
 export { validateInvoiceSubmission, validateTenantConfig } from './client/input';
 export { UnknownEventError } from './client/events';
@@ -141,23 +148,62 @@ export class XledgerSyncClient {
     return this.call(() => getTenant(this.context, tenantId));
   }
 
-  async listTenants(): Promise<TenantSettings[]> {
-    return this.call(() => this.context.tenants.list());
+  /**
+   * Every tenant with its state; with `state` (e.g. `['failed', 'needs_attention']` or
+   * `'failed,needs_attention'`), only those where it or one of its data types is in one of them.
+   */
+  async listTenants(filter: { state?: string | string[] } = {}): Promise<ListedTenant[]> {
+    return this.call(async () => {
+      const states = filter.state === undefined ? null : parseStateList(filter.state);
+      if (filter.state !== undefined && !states) {
+        throw new InvalidInputError(undefined, [
+          {
+            field: 'state',
+            message: 'must be states among never_run, syncing, ok, failed, paused, needs_attention',
+          },
+        ]);
+      }
+      return listWithState(this.context, await this.context.tenants.list(), states);
+    });
   }
 
   async tenantStatus(tenantId: string): Promise<TenantStatus> {
     return this.call(async () => tenantStatus(this.context, await getTenant(this.context, tenantId)));
   }
 
-  /** Sends the `resync` signal to the tenant workflow (starting it if needed). */
-  async forceResync(tenantId: string, options: ResyncRequest = {}): Promise<void> {
+  /**
+   * Sends the `resync` signal to the tenant workflow (starting it if needed) and returns the
+   * runs that took it, per data type: waits up to `waitForRunsMs` (default TEMPORAL_TIMEOUT_MS;
+   * 0: not at all) for them to start. A type whose run is already under way is served by the
+   * one run that follows it: it is `waiting` until that starts. Follow them with resyncProgress.
+   */
+  async forceResync(
+    tenantId: string,
+    options: ResyncRequest & { waitForRunsMs?: number } = {},
+  ): Promise<ResyncTicket> {
     return this.call(() => forceResync(this.context, tenantId, options));
+  }
+
+  /** Where the runs of a resync stand: records so far per stream, then figures or the failure. */
+  async resyncProgress(tenantId: string, requestId: string): Promise<ResyncProgress> {
+    return this.call(async () => {
+      const id = parseTenantId(tenantId);
+      await this.context.tenants.get(id);
+      const progress = await resyncProgress(this.context, id, requestId);
+      if (!progress) {
+        throw new InvalidInputError(id, [
+          { field: 'requestId', message: `no resync ${requestId} of this tenant` },
+        ]);
+      }
+      return progress;
+    });
   }
 
   async pauseTenant(tenantId: string, note = 'paused through the xledger-sync API'): Promise<void> {
     return this.call(() => setPaused(this.context, tenantId, true, note));
   }
 
+  /** Resumes the schedules, and ends a needs-attention episode (`tenant.recovered`, a resync of every type). */
   async resumeTenant(tenantId: string, note = 'resumed through the xledger-sync API'): Promise<void> {
     return this.call(() => setPaused(this.context, tenantId, false, note));
   }

@@ -5,6 +5,7 @@ import { InvoiceAttemptError, InvoiceRejectedError } from '../invoices/posting-e
 import { PassIncompleteError, PassSupersededError } from '../store/sync-passes';
 import { FailureType, xledgerFailureTypes } from '../temporal/failure-types';
 import { XledgerError } from '../xledger/errors';
+import { spentOf, type PassSpent } from './pass-spent';
 
 /**
  * The one place where the errors activities throw become the ApplicationFailures workflows see
@@ -48,7 +49,7 @@ export function toFailure(error: unknown, activityInput: unknown): unknown {
       ...(cause?.details.retryAfterMs ? { nextRetryDelay: cause.details.retryAfterMs } : {}),
     });
   }
-  if (error instanceof XledgerError) return xledgerFailure(error, contextOf(activityInput));
+  if (error instanceof XledgerError) return xledgerFailure(error, contextOf(activityInput), spentOf(error));
   return error;
 }
 
@@ -76,7 +77,7 @@ function contextOf(input: unknown): FailureContext {
  * for a missing one); non-retryable kinds end the run at once. Messages come from XledgerError,
  * which never carries the token.
  */
-function xledgerFailure(error: XledgerError, context: FailureContext): ApplicationFailure {
+function xledgerFailure(error: XledgerError, context: FailureContext, spent?: PassSpent): ApplicationFailure {
   const tenant = context.tenantId ?? 'unknown';
   const what = context.dataType ?? 'its data';
   let message = `${error.message} (${[`tenant ${tenant}`, context.dataType].filter(Boolean).join(', ')})`;
@@ -90,7 +91,8 @@ function xledgerFailure(error: XledgerError, context: FailureContext): Applicati
     type: xledgerFailureTypes[error.kind],
     message,
     nonRetryable: !error.retryable,
-    details: [{ kind: error.kind, ...error.details }],
+    // `spent`: what the failing pass spent in Xledger, for the failed run's record (pass-spent.ts).
+    details: [{ kind: error.kind, ...error.details, ...(spent ? { spent } : {}) }],
     ...(error.details.retryAfterMs ? { nextRetryDelay: error.details.retryAfterMs } : {}),
   });
 }

@@ -13,6 +13,7 @@ import {
   type SyncTrigger,
 } from '../sync/figures';
 import type { ActivityDeps } from './deps';
+import type { PassSpent } from './pass-spent';
 
 /**
  * A run's outcome, beyond its figures: the data type's state (last success, last failure,
@@ -60,6 +61,8 @@ export interface FailedRunInput {
   failureType: string | null;
   /** Its message: built from Xledger's answer and our own words, never from a token. */
   message: string;
+  /** What the failing pass spent in Xledger, its failing request included. */
+  spent?: PassSpent;
 }
 
 /**
@@ -77,14 +80,21 @@ export function createRecordFailedRun(deps: ActivityDeps) {
     for (const stream of getDataType(input.dataType).streams) {
       if (done.has(stream.name)) continue;
       const partial = await unfinishedPassOfRun(deps.db, input.tenantId, stream.name, input.runId);
-      if (partial) {
-        streams.push({
-          stream: stream.name,
-          mode: partial.mode,
-          ...partial.counts,
-          durationMs: Math.max(0, Date.parse(input.failedAt) - partial.startedAt),
-        });
+      const spent = input.spent?.stream === stream.name ? input.spent : undefined;
+      if (!partial && !spent) continue;
+      // The ledger has what the pass stored; the failure what it spent since (its last request).
+      const counts = { ...(partial?.counts ?? emptyCounts()) };
+      if (spent) {
+        counts.requests = Math.max(counts.requests, spent.requests);
+        counts.bytesSent = Math.max(counts.bytesSent, spent.bytesSent);
+        counts.bytesReceived = Math.max(counts.bytesReceived, spent.bytesReceived);
       }
+      streams.push({
+        stream: stream.name,
+        mode: partial?.mode ?? 'full',
+        ...counts,
+        durationMs: partial ? Math.max(0, Date.parse(input.failedAt) - partial.startedAt) : 0,
+      });
     }
     const summary: SyncRunSummary = {
       tenantId: input.tenantId,

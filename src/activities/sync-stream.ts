@@ -40,6 +40,7 @@ import { resolveLookup } from '../xledger/lookups';
 import { streamFilter, streamPages, type DeltaCompanion, type FilterValues } from '../xledger/operations';
 import { paginate } from '../xledger/paginate';
 import { tenantXledger, type ActivityDeps } from './deps';
+import { noteSpent } from './pass-spent';
 import { loadOwnershipRule } from './ownership';
 
 export interface SyncStreamInput {
@@ -69,14 +70,29 @@ const DEFAULT_OVERLAP_MINUTES = 15;
 export function createSyncStream(deps: ActivityDeps) {
   // Its errors (Xledger's, a superseded or incomplete pass) become failures in cast-known-errors.ts.
   return async function syncStream(input: SyncStreamInput): Promise<StreamFigures> {
-    return runPass(deps, getStream(input.stream), input);
+    const stream = getStream(input.stream);
+    const spending: PassSpending = {};
+    try {
+      return await runPass(deps, stream, input, spending);
+    } catch (error) {
+      // What the pass spent, its failing request included: the failed run's cost counts it.
+      const usage = spending.usage?.();
+      if (usage) noteSpent(error, { stream: stream.name, ...usage });
+      throw error;
+    }
   };
+}
+
+/** Reads what the pass has spent in Xledger so far (its earlier attempts' commits and this one). */
+interface PassSpending {
+  usage?: () => { requests: number; bytesSent: number; bytesReceived: number };
 }
 
 async function runPass(
   deps: ActivityDeps,
   stream: StreamDefinition,
   input: SyncStreamInput,
+  spending: PassSpending,
 ): Promise<StreamFigures> {
   const context = Context.current();
   const { db } = deps;
@@ -105,6 +121,12 @@ async function runPass(
     return claim.result;
   }
   const progress = claim.progress;
+  const committed = { ...progress.counts };
+  spending.usage = () => ({
+    requests: committed.requests + client.usage.requests,
+    bytesSent: committed.bytesSent + client.usage.bytesSent,
+    bytesReceived: committed.bytesReceived + client.usage.bytesReceived,
+  });
   if (claim.resumed) log.info({ after: progress.after, passId: key.passId }, 'resuming pass');
   else log.info({ passId: key.passId, mode: progress.mode, reason: decided?.reason }, 'starting pass');
 

@@ -10,10 +10,12 @@ import { scheduleId, tenantWorkflowId } from '../temporal/ids';
 import { statusQuery } from '../workflows';
 import type { TenantWorkflowStatus } from '../workflows/tenant-state';
 import type { ClientContext } from './context';
+import { costOf, stateForStatus, type DataTypeStateFields, type TenantStateView } from './tenant-state';
+import type { TenantCost } from '../sync/cost';
 
 /** A tenant's status as the client API reports it: its schedules, runs, invoices and workflow. */
 
-export interface DataTypeStatus {
+export interface DataTypeStatus extends DataTypeStateFields {
   dataType: string;
   intervalMinutes: number;
   paused: boolean;
@@ -40,6 +42,10 @@ export interface TenantStatus {
   workflow: TenantWorkflowStatus | null;
   /** What the live schema check found when the tenant was last saved (null: saved before it existed). */
   schemaCheck: TenantSchemaCheck | null;
+  /** Its state (and each data type's, in dataTypes): needs attention, ready, … */
+  state: TenantStateView;
+  /** Its Xledger requests and MB over the last 24 h and 30 days, and the month they project to. */
+  cost: TenantCost;
 }
 
 export async function tenantStatus(ctx: ClientContext, tenant: TenantSettings): Promise<TenantStatus> {
@@ -52,6 +58,8 @@ export async function tenantStatus(ctx: ClientContext, tenant: TenantSettings): 
     invoices: await invoiceCounts(ctx.store.db, tenant.tenantId),
     workflow: await tenantWorkflowStatus(ctx, tenant.tenantId),
     schemaCheck: await ctx.tenants.schemaCheck(tenant.tenantId),
+    state: await stateForStatus(ctx.store.db, tenant.tenantId, statuses),
+    cost: await costOf(ctx.store.db, tenant.tenantId),
   };
 }
 
@@ -70,6 +78,11 @@ async function dataTypeStatus(
     lastRun: lastRun ?? null,
     lastError: null,
     heldDeletions: await heldDeletions(ctx, tenant.tenantId, dataType),
+    // Filled in by stateForStatus once every schedule is described.
+    state: null,
+    lastSuccessAt: null,
+    lastFailure: null,
+    consecutiveFailures: 0,
   };
   try {
     const description = await ctx.temporal.schedule

@@ -12,12 +12,14 @@ import type { TenantSchemaCheck } from '../store/tenants';
 import type { TenantSettings } from '../tenant';
 import { scheduleId, tenantWorkflowId } from '../temporal/ids';
 import { TenantIdKey } from '../temporal/search-attributes';
-import { resyncSignal, tenantWorkflow } from '../workflows';
+import { tenantWorkflow } from '../workflows';
 import type { ResyncRequest } from '../workflows/tenant-state';
 import type { ClientContext } from './context';
 import { TenantHasOpenInvoicesError } from './errors';
 import { invalid, parseTenantId, parseTenantInput, validateTenantConfig } from './input';
 import { checkBeforeSaving } from './xledger-check';
+import { requestResync, type ResyncTicket } from './resync';
+import { afterTenantSaved, recoverTenant, tokenChange, type AfterSave } from './tenant-state';
 
 /** A tenant's life through the client API: onboard or change, resync, pause, resume, remove. */
 
@@ -27,12 +29,19 @@ export interface UpsertTenantOptions {
    * stay in its status as a warning.
    */
   acceptSchemaMismatch?: boolean;
+  /**
+   * A new tenant's first full sync of every enabled data type starts at once (default true);
+   * false leaves each data type to its schedule's first slot.
+   */
+  firstSync?: boolean;
 }
 
-/** The saved tenant, and what the live schema check found. */
-export type UpsertedTenant = TenantSettings & { schemaCheck: TenantSchemaCheck };
+/** The saved tenant, what the live schema check found, its first sync and any recovery. */
+export type UpsertedTenant = TenantSettings & { schemaCheck: TenantSchemaCheck } & AfterSave;
 
-const upsertOptionsSchema = z.object({ acceptSchemaMismatch: z.boolean().optional() }).strict();
+const upsertOptionsSchema = z
+  .object({ acceptSchemaMismatch: z.boolean().optional(), firstSync: z.boolean().optional() })
+  .strict();
 
 const resyncOptionsSchema = z
   .object({
@@ -66,29 +75,30 @@ export async function upsertTenant(
     config.xledger.token,
     parsedOptions.data.acceptSchemaMismatch === true,
   );
+  const change = await tokenChange(ctx.tenants, config.tenantId, config.xledger.token);
   const wasPaused = await isPaused(ctx, config.tenantId);
   await ctx.tenants.save(config, new Date(), schemaCheck);
   await ctx.schedules.upsert(settings, wasPaused);
   await ensureTenantWorkflow(ctx, config.tenantId);
-  return { ...settings, schemaCheck };
+  const after = await afterTenantSaved(ctx, settings, change, {
+    firstSync: parsedOptions.data.firstSync !== false,
+  });
+  return { ...settings, schemaCheck, ...after };
 }
 
-/** Sends the `resync` signal to the tenant workflow (starting it if needed). */
+/**
+ * Sends the `resync` signal to the tenant workflow (starting it if needed) and returns the runs
+ * that took it (see XledgerSyncClient.forceResync).
+ */
 export async function forceResync(
   ctx: ClientContext,
   tenantId: string,
-  options: ResyncRequest,
-): Promise<void> {
-  const { id, data: request } = parseTenantInput(tenantId, resyncOptionsSchema, options);
-  await ctx.tenants.get(id);
-  await ctx.temporal.workflow.signalWithStart(tenantWorkflow, {
-    workflowId: tenantWorkflowId(id),
-    taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ tenantId: id }],
-    signal: resyncSignal,
-    signalArgs: [request],
-    typedSearchAttributes: [{ key: TenantIdKey, value: id }],
-  });
+  options: ResyncRequest & { waitForRunsMs?: number },
+): Promise<ResyncTicket> {
+  const { waitForRunsMs = ctx.config.temporal.timeoutMs, ...rest } = options;
+  const { id, data: request } = parseTenantInput(tenantId, resyncOptionsSchema, rest);
+  const tenant = await ctx.tenants.get(id);
+  return requestResync(ctx, tenant, request, Math.max(0, waitForRunsMs));
 }
 
 /** Pauses or resumes every schedule of the tenant. */
@@ -100,6 +110,8 @@ export async function setPaused(
 ): Promise<void> {
   const tenant = await getTenant(ctx, tenantId);
   await ctx.schedules.setPaused(tenant, paused, note);
+  // A resume also ends a needs-attention episode (tenant.recovered, a resync of every type).
+  if (!paused) await recoverTenant(ctx, tenant, 'resumed');
 }
 
 /** See XledgerSyncClient.removeTenant. */

@@ -27,6 +27,12 @@ export const collections = {
   changeSequences: 'change_sequences',
   /** The request budget each Xledger token shares across workers (store/request-budget.ts). */
   requestSlots: 'xledger_request_slots',
+  /** States per data type and tenant, and the transitions events announce (store/tenant-state.ts). */
+  dataTypeStates: 'data_type_states',
+  tenantStates: 'tenant_states',
+  tenantStateTransitions: 'tenant_state_transitions',
+  /** Resyncs asked for through the client API, and the runs serving them (store/resync-tickets.ts). */
+  resyncTickets: 'resync_tickets',
 } as const;
 
 /** An index by its name: ensureIndexes creates only those missing by name. */
@@ -80,7 +86,11 @@ export function allCollections(): CollectionSpec[] {
     },
     {
       name: collections.runs,
-      indexes: [index({ tenantId: 1, dataType: 1, startedAt: -1 }, 'tenant_type_time')],
+      indexes: [
+        index({ tenantId: 1, dataType: 1, startedAt: -1 }, 'tenant_type_time'),
+        // A tenant's Xledger use over the last 30 days (tenant status).
+        index({ tenantId: 1, startedAt: -1 }, 'tenant_time'),
+      ],
       tenantKey: 'tenantId',
     },
     {
@@ -103,6 +113,12 @@ export function allCollections(): CollectionSpec[] {
     { name: collections.eventSequences, indexes: [], tenantKey: '_id' },
     { name: collections.changeSequences, indexes: [], tenantKey: 'tenantId' },
     { name: collections.requestSlots, indexes: [], tenantKey: null },
+    // States per data type and tenant, and the transitions announced by events (store/tenant-state.ts).
+    { name: collections.dataTypeStates, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.tenantStates, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.tenantStateTransitions, indexes: [], tenantKey: 'tenantId' },
+    // Resyncs asked for through the client API, and the runs serving them (store/resync-tickets.ts).
+    { name: collections.resyncTickets, indexes: [], tenantKey: 'tenantId' },
     { name: collections.tenants, indexes: [], tenantKey: null },
   ];
 }

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { collections } from './collections';
 
 /**
  * A resync asked for through the client API, and the run that serves it per data type, so the
@@ -10,7 +11,6 @@ import type { Db } from 'mongodb';
  * (`runs.<dataType>`). Several requests merged into one pending request are all served by the
  * run that takes it: each ticket names that run.
  */
-export const RESYNC_TICKETS = 'resync_tickets';
 
 export interface TicketRun {
   workflowId: string;
@@ -29,7 +29,7 @@ export interface ResyncTicketDocument {
   runs: Record<string, TicketRun>;
 }
 
-const tickets = (db: Db) => db.collection<ResyncTicketDocument>(RESYNC_TICKETS);
+const tickets = (db: Db) => db.collection<ResyncTicketDocument>(collections.resyncTickets);
 
 export async function createTicket(db: Db, ticket: Omit<ResyncTicketDocument, 'runs'>): Promise<void> {
   await tickets(db).insertOne({ ...ticket, runs: {} });

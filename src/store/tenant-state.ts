@@ -1,6 +1,7 @@
 import { MongoServerError, type Db } from 'mongodb';
 import type { AttentionReason, TenantRecovered } from '../events/catalogue';
 import type { DataTypeRecord } from '../sync/data-type-state';
+import { collections } from './collections';
 
 /**
  * What runs' outcomes leave behind, per data type and per tenant (the state derivation is in
@@ -16,9 +17,6 @@ import type { DataTypeRecord } from '../sync/data-type-state';
  * Events are recorded after the state that they announce, with deterministic ids: a retried
  * step records the same event again, a no-op.
  */
-export const DATA_TYPE_STATES = 'data_type_states';
-export const TENANT_STATES = 'tenant_states';
-export const TENANT_STATE_TRANSITIONS = 'tenant_state_transitions';
 
 export interface StoredDataTypeState extends DataTypeRecord {
   _id: string;
@@ -60,8 +58,8 @@ export interface StoredTenantState {
 }
 
 const dataTypeStateId = (tenantId: string, dataType: string) => `${tenantId}:${dataType}`;
-const dataTypeStates = (db: Db) => db.collection<StoredDataTypeState>(DATA_TYPE_STATES);
-const tenantStates = (db: Db) => db.collection<StoredTenantState>(TENANT_STATES);
+const dataTypeStates = (db: Db) => db.collection<StoredDataTypeState>(collections.dataTypeStates);
+const tenantStates = (db: Db) => db.collection<StoredTenantState>(collections.tenantStates);
 
 export async function loadDataTypeRecord(
   db: Db,
@@ -180,7 +178,7 @@ async function claimTransition(
   db: Db,
   transition: Transition,
 ): Promise<{ transition: Transition; mine: boolean }> {
-  const transitions = db.collection<Transition>(TENANT_STATE_TRANSITIONS);
+  const transitions = db.collection<Transition>(collections.tenantStateTransitions);
   try {
     await transitions.insertOne(transition);
     return { transition, mine: true };

@@ -4,6 +4,7 @@
  * Plain types and pure functions only (workflows may import this file).
  */
 import type { AttentionReason, SyncFailureKind } from '../events/catalogue';
+import { xledgerFailureTypes } from '../temporal/failure-types';
 
 export const dataTypeStateNames = [
   'never_run',
@@ -117,7 +118,7 @@ export function isReady(records: ReadonlyArray<DataTypeRecord | null>): boolean 
 
 /**
  * A failed run's failure, from the type of the ApplicationFailure that ended it
- * (src/activities/failures.ts): auth and scope need a person (the tenant needs attention);
+ * (src/temporal/failure-types.ts): auth and scope need a person (the tenant needs attention);
  * credits wait for Xledger's quota; anything else gave up after its retries.
  */
 export function classifyRunFailure(
@@ -125,11 +126,11 @@ export function classifyRunFailure(
   message: string,
 ): { kind: SyncFailureKind; attention: AttentionReason | null } {
   switch (failureType) {
-    case 'XledgerUnauthorized':
+    case xledgerFailureTypes.unauthorized:
       return { kind: 'auth', attention: /expired/i.test(message) ? 'token_expired' : 'token_revoked' };
-    case 'XledgerMissingScope':
+    case xledgerFailureTypes.missing_scope:
       return { kind: 'scope', attention: 'scope_missing' };
-    case 'XledgerCreditsExhausted':
+    case xledgerFailureTypes.credits_exhausted:
       return { kind: 'credits', attention: null };
     default:
       return { kind: 'exhausted_retries', attention: null };

@@ -8,6 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { FailedRunInput } from '../activities/run-outcome';
 import {
   addCounts,
   emptyCounts,
@@ -130,7 +131,7 @@ async function runDataType(input: SyncDataTypeInput, run: RunSoFar): Promise<Syn
 
 /**
  * Records the failed run before the workflow fails with its error. The failure's type and
- * message come from the activity that failed (src/activities/failures.ts): never a token.
+ * message come from the activity that failed (src/activities/cast-known-errors.ts): never a token.
  */
 async function recordFailure(input: SyncDataTypeInput, run: RunSoFar, error: unknown): Promise<void> {
   const info = workflowInfo();
@@ -141,6 +142,8 @@ async function recordFailure(input: SyncDataTypeInput, run: RunSoFar, error: unk
       break;
     }
   }
+  // A failed pass says what it spent (src/activities/pass-spent.ts).
+  const spent = (failure?.details?.[0] as { spent?: FailedRunInput['spent'] } | undefined)?.spent;
   try {
     await recordFailedRun({
       tenantId: input.tenantId,
@@ -153,6 +156,7 @@ async function recordFailure(input: SyncDataTypeInput, run: RunSoFar, error: unk
       streams: run.streams,
       failureType: failure?.type ?? null,
       message: failure?.message ?? failureMessage(error),
+      ...(spent ? { spent } : {}),
     });
   } catch (recordError) {
     // The run fails with its own error either way; this one only goes to the log.

@@ -7,9 +7,9 @@ import {
   markOnboarded,
   markReady,
   raiseAttention,
-  TENANT_STATE_TRANSITIONS,
 } from '../../src/store/tenant-state';
 import { afterFailure, afterSuccess } from '../../src/sync/data-type-state';
+import { collections } from '../../src/store/collections';
 import { useScratchDb } from '../support/scratch-store';
 
 /**
@@ -45,7 +45,9 @@ describe('tenant state store', () => {
       mine: false,
     });
     expect(await loadTenantState(db(), 't1')).toMatchObject({ episodes: 1, attention: winner });
-    expect(await db().collection(TENANT_STATE_TRANSITIONS).countDocuments({ tenantId: 't1' })).toBe(1);
+    expect(await db().collection(collections.tenantStateTransitions).countDocuments({ tenantId: 't1' })).toBe(
+      1,
+    );
   });
 
   it('clears it once; a later clear returns the same recovery, not a new one; the next episode is 2', async () => {
