@@ -2,6 +2,7 @@ import { dataTypes, getDataType } from '../datatypes/registry';
 import { eventIds } from '../events/catalogue';
 import { recordEvent } from '../store/events';
 import { saveRun } from '../store/runs';
+import { UnknownTenantError } from '../store/tenants';
 import { unfinishedPassOfRun } from '../store/sync-passes';
 import { applyToDataTypeRecord, loadDataTypeRecords, markReady, raiseAttention } from '../store/tenant-state';
 import { afterFailure, afterSuccess, classifyRunFailure, isReady, runKey } from '../sync/data-type-state';
@@ -33,7 +34,13 @@ export async function noteCompletedRun(deps: ActivityDeps, summary: SyncRunSumma
 
 /** Every enabled data type has completed a run: the tenant's first sync is complete, once. */
 async function noteReadiness(deps: ActivityDeps, tenantId: string): Promise<void> {
-  const tenant = await deps.tenants.get(tenantId);
+  let tenant;
+  try {
+    tenant = await deps.tenants.get(tenantId);
+  } catch (error) {
+    if (error instanceof UnknownTenantError) return; // removed meanwhile: nothing to be ready
+    throw error;
+  }
   const enabled = dataTypes.filter((type) => type.enabledFor(tenant.options)).map((type) => type.name);
   const records = await loadDataTypeRecords(deps.db, tenantId, enabled);
   if (!isReady([...records.values()])) return;

@@ -24,7 +24,7 @@ export function tenantStateLines(state: TenantStateView): string[] {
   const first = state.readyAt
     ? `first sync complete ${iso(state.readyAt)}`
     : state.onboardedAt
-      ? `first sync under way since ${iso(state.onboardedAt)}`
+      ? `first sync not complete; onboarded ${iso(state.onboardedAt)}`
       : 'first sync not complete';
   const recovered = state.lastRecovery
     ? `; recovered ${iso(state.lastRecovery.at)} (${state.lastRecovery.cause === 'token_replaced' ? 'new token' : 'resumed'})`

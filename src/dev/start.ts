@@ -100,13 +100,14 @@ async function main(): Promise<void> {
 
   const api = await XledgerSyncClient.connect({ config });
   stopping.push(() => api.close());
-  await api.upsertTenant({
+  const demo = await api.upsertTenant({
     tenantId: DEMO_TENANT_ID,
     xledger: { token: SEED_TOKENS.root },
     entityOwnerDbId: SEED_ENTITIES.owner1,
     options: { fixedAssets: true, projectManagers: true },
   });
-  await api.forceResync(DEMO_TENANT_ID, { full: true });
+  // A new demo tenant's first full sync has started with the upsert; a restart refreshes it.
+  if (!demo.firstSync) await api.forceResync(DEMO_TENANT_ID, { full: true, waitForRunsMs: 0 });
 
   const ui = stack.temporal.uiUrl ?? '(headless)';
   process.stdout.write(

@@ -47,12 +47,16 @@ const client = new Client({
 });
 const api = await XledgerSyncClient.connect({ config });
 
-await api.upsertTenant({
-  tenantId: 'replay',
-  xledger: { token: SEED_TOKENS.root },
-  entityOwnerDbId: SEED_ENTITIES.owner1,
-  options: { projectManagers: true, fixedAssets: true },
-});
+// The runs below are the recorded ones: no first sync alongside them.
+await api.upsertTenant(
+  {
+    tenantId: 'replay',
+    xledger: { token: SEED_TOKENS.root },
+    entityOwnerDbId: SEED_ENTITIES.owner1,
+    options: { projectManagers: true, fixedAssets: true },
+  },
+  { firstSync: false },
+);
 const recorded: string[] = [];
 for (const [dataType, mode] of [
   ['suppliers', 'full'],

@@ -176,8 +176,12 @@ describe('tenant lifecycle', () => {
   let betaSettings: TenantSettings;
 
   it('onboards two tenants with different owners and intervals, each with its own schedules', async () => {
-    alphaSettings = await api.upsertTenant(alpha);
-    betaSettings = await api.upsertTenant(beta);
+    // No first sync: the tests below count the runs their own resyncs start (the first sync at
+    // onboarding is tested in tenant-state.test.ts).
+    const savedAlpha = await api.upsertTenant(alpha, { firstSync: false });
+    expect(savedAlpha.firstSync).toBeNull();
+    alphaSettings = savedAlpha;
+    betaSettings = await api.upsertTenant(beta, { firstSync: false });
     expect(alphaSettings).not.toHaveProperty('xledger.token');
     expect(alphaSettings.xledger.endpoint).toBe(h.sim.graphqlUrl);
 
@@ -390,8 +394,12 @@ describe('tenant lifecycle', () => {
             ?.takenBy,
         { timeoutMs: 90_000, intervalMs: 50 },
       );
-      // Five more requests while it runs: three through the API, two as raw signals.
-      for (let i = 0; i < 3; i++) await api.forceResync('alpha', { dataTypes: ['suppliers'] });
+      // Five more requests while it runs: three through the API (not waiting for the run that
+      // will serve them), two as raw signals.
+      for (let i = 0; i < 3; i++) {
+        const ticket = await api.forceResync('alpha', { dataTypes: ['suppliers'], waitForRunsMs: 0 });
+        expect(ticket).toMatchObject({ dataTypes: ['suppliers'], runs: [], waiting: ['suppliers'] });
+      }
       const raw = h.client.workflow.getHandle(tenantWorkflowId('alpha'));
       await raw.signal(resyncSignal, { dataTypes: ['suppliers'] });
       await raw.signal(resyncSignal, {});
