@@ -83,6 +83,6 @@ export function tenantCost(samples: readonly UsageSample[], now: number): Tenant
     projectionBasisDays: Math.round(basisDays * 10) / 10,
     included: XLEDGER_INCLUDED_PER_MONTH,
     projectedShareOfIncluded: projectedMonth.requests / XLEDGER_INCLUDED_PER_MONTH.requests,
-    counts: 'sync runs (completed and failed)',
+    counts: 'sync runs, completed and failed',
   };
 }
