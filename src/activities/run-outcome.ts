@@ -13,6 +13,7 @@ import {
   type SyncRunSummary,
   type SyncTrigger,
 } from '../sync/figures';
+import type { TenantSettings } from '../tenant';
 import type { ActivityDeps } from './deps';
 import type { PassSpent } from './pass-spent';
 
@@ -34,13 +35,8 @@ export async function noteCompletedRun(deps: ActivityDeps, summary: SyncRunSumma
 
 /** Every enabled data type has completed a run: the tenant's first sync is complete, once. */
 async function noteReadiness(deps: ActivityDeps, tenantId: string): Promise<void> {
-  let tenant;
-  try {
-    tenant = await deps.tenants.get(tenantId);
-  } catch (error) {
-    if (error instanceof UnknownTenantError) return; // removed meanwhile: nothing to be ready
-    throw error;
-  }
+  const tenant = await tenantOrNull(deps, tenantId);
+  if (!tenant) return; // removed meanwhile: nothing to be ready
   const enabled = dataTypes.filter((type) => type.enabledFor(tenant.options)).map((type) => type.name);
   const records = await loadDataTypeRecords(deps.db, tenantId, enabled);
   if (!isReady([...records.values()])) return;
@@ -52,6 +48,15 @@ async function noteReadiness(deps: ActivityDeps, tenantId: string): Promise<void
     data: { dataTypes: enabled },
     occurredAt: new Date(readyAt),
   });
+}
+
+async function tenantOrNull(deps: ActivityDeps, tenantId: string): Promise<TenantSettings | null> {
+  try {
+    return await deps.tenants.get(tenantId);
+  } catch (error) {
+    if (error instanceof UnknownTenantError) return null;
+    throw error;
+  }
 }
 
 export interface FailedRunInput {
@@ -80,6 +85,7 @@ export interface FailedRunInput {
  */
 export function createRecordFailedRun(deps: ActivityDeps) {
   return async function recordFailedRun(input: FailedRunInput): Promise<void> {
+    if (!(await tenantOrNull(deps, input.tenantId))) return; // removed meanwhile: nothing to record
     const { kind, attention } = classifyRunFailure(input.failureType, input.message);
     const message = input.message.slice(0, 2_000);
     const streams = [...input.streams];

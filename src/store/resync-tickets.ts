@@ -31,8 +31,16 @@ export interface ResyncTicketDocument {
 
 const tickets = (db: Db) => db.collection<ResyncTicketDocument>(collections.resyncTickets);
 
+/** How long a ticket can be followed. */
+const TICKET_KEPT_MS = 7 * 24 * 3_600_000;
+
 export async function createTicket(db: Db, ticket: Omit<ResyncTicketDocument, 'runs'>): Promise<void> {
   await tickets(db).insertOne({ ...ticket, runs: {} });
+  // The tenant's old tickets go (one small document per resync asked for through the API).
+  await tickets(db).deleteMany({
+    tenantId: ticket.tenantId,
+    requestedAt: { $lt: new Date(ticket.requestedAt.getTime() - TICKET_KEPT_MS) },
+  });
 }
 
 export async function loadTicket(db: Db, requestId: string): Promise<ResyncTicketDocument | null> {
