@@ -133,8 +133,9 @@ describe('a new tenant', () => {
 
 describe('tenant resync --wait', () => {
   it('shows records so far per stream while the run goes on, and ends with its figures', async () => {
-    // Each suppliers page answers after 2.5 s: the pass takes several heartbeats.
-    await addFault(h, { kind: 'slow', delayMs: 2500, field: 'suppliers', token: 'owner1', count: 20 });
+    // Each suppliers page answers after 4 s: the pass spans several heartbeats (sent at most
+    // every 5 s), each seen for seconds by the CLI's polling.
+    await addFault(h, { kind: 'slow', delayMs: 4000, field: 'suppliers', token: 'owner1', count: 20 });
     try {
       const result = await cli('tenant', 'resync', fresh.tenantId, '--type', 'suppliers', '--full', '--wait');
       expect(result.stderr).toBe('');
