@@ -1,6 +1,6 @@
 import { dataTypes, getDataType } from '../datatypes/registry';
 import { eventIds } from '../events/catalogue';
-import { recordEvent } from '../store/events';
+import { publishEvent } from '../events/publish';
 import { saveRun } from '../store/runs';
 import { UnknownTenantError } from '../store/tenants';
 import { unfinishedPassOfRun } from '../store/sync-passes';
@@ -41,7 +41,7 @@ async function noteReadiness(deps: ActivityDeps, tenantId: string): Promise<void
   const records = await loadDataTypeRecords(deps.db, tenantId, enabled);
   if (!isReady([...records.values()])) return;
   const readyAt = await markReady(deps.db, tenantId);
-  await recordEvent(deps.db, {
+  await publishEvent(deps, {
     id: eventIds.tenantReady(tenantId),
     tenantId,
     type: 'tenant.ready',
@@ -133,7 +133,7 @@ export function createRecordFailedRun(deps: ActivityDeps) {
         runId: input.runId,
       }),
     );
-    await recordEvent(deps.db, {
+    await publishEvent(deps, {
       id: eventIds.syncFailed(input.workflowId, input.runId),
       tenantId: input.tenantId,
       type: 'sync.failed',
@@ -167,7 +167,7 @@ export function createRecordFailedRun(deps: ActivityDeps) {
       );
     }
     // One event per episode, whichever run raised it (recording it again is a no-op).
-    await recordEvent(deps.db, {
+    await publishEvent(deps, {
       id: eventIds.tenantNeedsAttention(input.tenantId, raised.episode),
       tenantId: input.tenantId,
       type: 'tenant.needs_attention',

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { eventIds } from '../events/catalogue';
+import { publishEvent } from '../events/publish';
 import { collections } from '../store/collections';
-import { recordEvent } from '../store/events';
 import type { StoredRun } from '../store/runs';
 import {
   clearAttention,
@@ -235,7 +235,8 @@ export async function recoverTenant(
   const cleared = await clearAttention(ctx.store.db, tenant.tenantId, cause);
   if (!cleared) return null;
   const { recovery } = cleared;
-  await recordEvent(ctx.store.db, {
+  const publisher = { db: ctx.store.db, temporal: ctx.temporal, taskQueue: ctx.config.temporal.taskQueue };
+  await publishEvent(publisher, {
     id: eventIds.tenantRecovered(tenant.tenantId, recovery.episode),
     tenantId: tenant.tenantId,
     type: 'tenant.recovered',

@@ -102,7 +102,7 @@ describe('a new tenant', () => {
       { timeoutMs: 120_000, intervalMs: 500 },
     );
     expect(ready).toMatchObject({
-      _id: `tenant.ready:${fresh.tenantId}`,
+      id: `tenant.ready:${fresh.tenantId}`,
       data: { dataTypes: ENABLED },
     });
     // One first run per type, each a full resync: none was a schedule's own slot.
@@ -179,7 +179,7 @@ describe('tenant resync --wait', () => {
     const told = await events(fresh.tenantId, 'sync.failed');
     expect(told).toHaveLength(1);
     expect(told[0]).toMatchObject({
-      _id: `sync.failed:${failed!.workflowId}:${failed!.runId}`,
+      id: `sync.failed:${failed!.workflowId}:${failed!.runId}`,
       data: { dataType: 'currencies', kind: 'credits', runId: failed!.runId },
     });
 
@@ -234,7 +234,7 @@ describe('a revoked token', () => {
     expect(await events(revoked.tenantId, 'sync.failed')).toHaveLength(failedRuns.length);
     const [attention] = await events(revoked.tenantId, 'tenant.needs_attention');
     expect(attention).toMatchObject({
-      _id: `tenant.needs_attention:${revoked.tenantId}:1`,
+      id: `tenant.needs_attention:${revoked.tenantId}:1`,
       data: { reason: 'token_revoked' },
     });
     expect(ENABLED).toContain((attention!.data as { dataType: string }).dataType);
@@ -317,7 +317,7 @@ describe('a revoked token', () => {
     expect(saved.recovered).toMatchObject({ episode: 1, cause: 'token_replaced' });
     expect(await events(revoked.tenantId, 'tenant.recovered')).toEqual([
       expect.objectContaining({
-        _id: `tenant.recovered:${revoked.tenantId}:1`,
+        id: `tenant.recovered:${revoked.tenantId}:1`,
         data: { cause: 'token_replaced' },
       }) as StoredEvent,
     ]);
@@ -359,7 +359,7 @@ describe('a revoked token', () => {
       'tenant.recovered',
     ]);
     expect((await events(revoked.tenantId, 'tenant.recovered'))[1]).toMatchObject({
-      _id: `tenant.recovered:${revoked.tenantId}:2`,
+      id: `tenant.recovered:${revoked.tenantId}:2`,
       data: { cause: 'resumed' },
     });
     await waitFor(
