@@ -26,10 +26,7 @@ import {
 import { checkTenant, checkXledger, type TenantCheckReport } from './client/xledger-check';
 import * as events from './client/events';
 import { resyncProgress, type ResyncProgress, type ResyncTicket } from './client/resync';
-import { listWithState, type ListedTenant } from './client/tenant-state';
-import { parseTenantId } from './client/input';
-import { InvalidInputError } from './client/errors';
-import { parseStateList } from './sync/data-type-state';
+import { listTenants, type ListedTenant } from './client/tenant-state';
 
 /**
  * The API SEMINE's backend calls (and the `xledger-sync` CLI is built on): onboard and run
@@ -153,18 +150,7 @@ export class XledgerSyncClient {
    * `'failed,needs_attention'`), only those where it or one of its data types is in one of them.
    */
   async listTenants(filter: { state?: string | string[] } = {}): Promise<ListedTenant[]> {
-    return this.call(async () => {
-      const states = filter.state === undefined ? null : parseStateList(filter.state);
-      if (filter.state !== undefined && !states) {
-        throw new InvalidInputError(undefined, [
-          {
-            field: 'state',
-            message: 'must be states among never_run, syncing, ok, failed, paused, needs_attention',
-          },
-        ]);
-      }
-      return listWithState(this.context, await this.context.tenants.list(), states);
-    });
+    return this.call(() => listTenants(this.context, filter));
   }
 
   async tenantStatus(tenantId: string): Promise<TenantStatus> {
@@ -186,17 +172,7 @@ export class XledgerSyncClient {
 
   /** Where the runs of a resync stand: records so far per stream, then figures or the failure. */
   async resyncProgress(tenantId: string, requestId: string): Promise<ResyncProgress> {
-    return this.call(async () => {
-      const id = parseTenantId(tenantId);
-      await this.context.tenants.get(id);
-      const progress = await resyncProgress(this.context, id, requestId);
-      if (!progress) {
-        throw new InvalidInputError(id, [
-          { field: 'requestId', message: `no resync ${requestId} of this tenant` },
-        ]);
-      }
-      return progress;
-    });
+    return this.call(() => resyncProgress(this.context, tenantId, requestId));
   }
 
   async pauseTenant(tenantId: string, note = 'paused through the xledger-sync API'): Promise<void> {

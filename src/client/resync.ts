@@ -13,6 +13,8 @@ import { TenantIdKey } from '../temporal/search-attributes';
 import { resyncSignal, tenantWorkflow } from '../workflows';
 import type { ResyncRequest } from '../workflows/tenant-state';
 import type { ClientContext } from './context';
+import { InvalidInputError } from './errors';
+import { parseTenantId } from './input';
 
 /**
  * Resyncs the caller can follow: `forceResync` hands a ticket to the tenant workflow with the
@@ -138,14 +140,20 @@ export interface ResyncProgress {
 
 const FINAL: ReadonlySet<DataTypeProgressState> = new Set(['completed', 'needs_review', 'skipped', 'failed']);
 
-/** Where the runs of a resync stand; null for a ticket this tenant does not have. */
+/** Where the runs of a resync stand (see XledgerSyncClient.resyncProgress). */
 export async function resyncProgress(
   ctx: ClientContext,
-  tenantId: string,
+  tenantIdInput: string,
   requestId: string,
-): Promise<ResyncProgress | null> {
+): Promise<ResyncProgress> {
+  const tenantId = parseTenantId(tenantIdInput);
+  await ctx.tenants.get(tenantId);
   const ticket = await loadTicket(ctx.store.db, requestId);
-  if (!ticket || ticket.tenantId !== tenantId) return null;
+  if (!ticket || ticket.tenantId !== tenantId) {
+    throw new InvalidInputError(tenantId, [
+      { field: 'requestId', message: `no resync ${requestId} of this tenant` },
+    ]);
+  }
   const dataTypes = await Promise.all(
     ticket.dataTypes.map(async (dataType): Promise<DataTypeProgress> => {
       const taken = ticket.runs[dataType];

@@ -19,6 +19,7 @@ import {
   attentionAdvice,
   dataTypeState,
   matchesStates,
+  parseStateList,
   tenantStateOf,
   type DataTypeStateName,
   type RunFailure,
@@ -28,6 +29,7 @@ import { scheduleId } from '../temporal/ids';
 import { DataTypeKey, TenantIdKey } from '../temporal/search-attributes';
 import { syncDataTypeWorkflow } from '../workflows';
 import type { ClientContext } from './context';
+import { InvalidInputError } from './errors';
 import { enabledDataTypes, requestResync, type ResyncTicket } from './resync';
 
 /**
@@ -111,6 +113,23 @@ export async function stateForStatus(
 }
 
 export type ListedTenant = TenantSettings & { state: TenantStateView };
+
+/** See XledgerSyncClient.listTenants: the state filter is checked before anything is read. */
+export async function listTenants(
+  ctx: ClientContext,
+  filter: { state?: string | string[] },
+): Promise<ListedTenant[]> {
+  const states = filter.state === undefined ? null : parseStateList(filter.state);
+  if (filter.state !== undefined && !states) {
+    throw new InvalidInputError(undefined, [
+      {
+        field: 'state',
+        message: 'must be states among never_run, syncing, ok, failed, paused, needs_attention',
+      },
+    ]);
+  }
+  return listWithState(ctx, await ctx.tenants.list(), states);
+}
 
 /**
  * Every tenant with its state, optionally only those where it or one of its data types is in
