@@ -65,19 +65,24 @@ export async function checkXledger(
   return assessCheck(result, null);
 }
 
-/**
- * The live schema check of a stored tenant, with its own token (decrypted here, never
- * returned) and owner: what its enabled data types and invoices need decides `ok`.
- */
-export async function checkTenant(ctx: ClientContext, tenant: TenantSettings): Promise<TenantCheckReport> {
-  const token = await ctx.tenants.token(tenant.tenantId);
-  const result = await runCheck(tenant.tenantId, {
+/** The live check of a tenant's endpoint and owner with the given token. */
+function checkWithToken(ctx: ClientContext, tenant: TenantSettings, token: string) {
+  return runCheck(tenant.tenantId, {
     endpoint: tenant.xledger.endpoint,
     token,
     ownerDbId: tenant.entityOwnerDbId,
     endpointPolicy: ctx.config.xledger.endpointPolicy,
     requestTimeoutMs: ctx.config.xledger.requestTimeoutMs,
   });
+}
+
+/**
+ * The live schema check of a stored tenant, with its own token (decrypted here, never
+ * returned) and owner: what its enabled data types and invoices need decides `ok`.
+ */
+export async function checkTenant(ctx: ClientContext, tenant: TenantSettings): Promise<TenantCheckReport> {
+  const token = await ctx.tenants.token(tenant.tenantId);
+  const result = await checkWithToken(ctx, tenant, token);
   return { tenantId: tenant.tenantId, ...assessCheck(result, neededBy(tenant)) };
 }
 
@@ -88,13 +93,7 @@ export async function checkBeforeSaving(
   token: string,
   acceptSchemaMismatch: boolean,
 ): Promise<TenantSchemaCheck> {
-  const result = await runCheck(tenant.tenantId, {
-    endpoint: tenant.xledger.endpoint,
-    token,
-    ownerDbId: tenant.entityOwnerDbId,
-    endpointPolicy: ctx.config.xledger.endpointPolicy,
-    requestTimeoutMs: ctx.config.xledger.requestTimeoutMs,
-  });
+  const result = await checkWithToken(ctx, tenant, token);
   const needs = neededBy(tenant);
   const owner = result.owner!;
   if (owner.visible === false) {

@@ -7,9 +7,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMongoServer, type RunningMongo } from '../../src/devstack/mongo-server';
+import { startMongoServer } from '../../src/devstack/mongo-server';
 import { getFreePorts } from '../../src/devstack/ports';
-import { startTemporalServer, type RunningTemporal } from '../../src/devstack/temporal-server';
+import { startTemporalServer } from '../../src/devstack/temporal-server';
 import { resolveMongoServer, resolveTemporalCli } from '../../src/devstack/tools';
 
 export interface OwnServer {
@@ -43,23 +43,8 @@ export async function startOwnTemporal(label = 'temporal'): Promise<OwnTemporal>
       headless: true,
       logFile: join(dir, 'temporal.log'),
     });
-  let running: RunningTemporal | undefined = await launch();
-  return {
-    address: running.address,
-    namespace: running.namespace,
-    async stop() {
-      await running?.stop();
-      running = undefined;
-    },
-    async start() {
-      running ??= await launch();
-    },
-    async close() {
-      await running?.stop();
-      running = undefined;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const { first, ...control } = await restartable(launch, dir);
+  return { address: first.address, namespace: first.namespace, ...control };
 }
 
 /** FerretDB (or mongod where it is installed), never the run's external MONGODB_URI: it must be restartable. */
@@ -77,9 +62,15 @@ export async function startOwnMongo(label = 'mongo'): Promise<OwnMongo> {
       dataDir: join(dir, 'data'),
       logFile: join(dir, `${source.kind}.log`),
     });
-  let running: RunningMongo | undefined = await launch();
+  const { first, ...control } = await restartable(launch, dir);
+  return { uri: first.uri, ...control };
+}
+
+/** A server the test can stop and start again on the same files and port; close() also removes them. */
+async function restartable<T extends { stop(): Promise<void> }>(launch: () => Promise<T>, dir: string) {
+  let running: T | undefined = await launch();
   return {
-    uri: running.uri,
+    first: running,
     async stop() {
       await running?.stop();
       running = undefined;
