@@ -172,12 +172,19 @@ describe('/metrics of a worker', () => {
   });
 
   it('shows the events waiting for delivery', async () => {
+    // The run and the invoices above published events of their own (sync.completed,
+    // invoice.posted …): let their delivery settle first, so the count below is exact.
+    const events = h.store.db.collection(EVENTS_COLLECTION);
+    await waitFor('earlier events settled', async () =>
+      (await events.countDocuments({ 'delivery.state': 'pending' })) === 0 ? true : undefined,
+    );
     expect(seriesValue(await scrape(base), 'xledger_sync_events_pending', {})).toBe(0);
     const delivery = (state: string) => ({ state, attempts: 0, lastError: null, deliveredAt: null });
-    await h.store.db.collection(EVENTS_COLLECTION).insertMany([
-      { _id: 'e1', tenantId: TENANT, seq: 1, delivery: delivery('pending') },
-      { _id: 'e2', tenantId: TENANT, seq: 2, delivery: delivery('pending') },
-      { _id: 'e3', tenantId: TENANT, seq: 3, delivery: delivery('delivered') },
+    // Another tenant's ids: no delivery workflow of this worker touches them.
+    await events.insertMany([
+      { _id: 'e1', tenantId: 'metrics-probe', seq: 1, delivery: delivery('pending') },
+      { _id: 'e2', tenantId: 'metrics-probe', seq: 2, delivery: delivery('pending') },
+      { _id: 'e3', tenantId: 'metrics-probe', seq: 3, delivery: delivery('delivered') },
     ] as never[]);
     expect(seriesValue(await scrape(base), 'xledger_sync_events_pending', {})).toBe(2);
   });
