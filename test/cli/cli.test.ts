@@ -153,7 +153,13 @@ describe('xledger-sync tenant', () => {
     expect(run!.trigger).toBe('resync');
     expect(run!.streams.map((s) => s.mode)).toEqual(['full']);
 
-    const status = await cli('tenant', 'status', 'north');
+    // The run is stored before its workflow closes, and the schedule (a workflow of its own)
+    // learns a moment later that its action ended: status is read once both have happened.
+    await h.client.workflow.getHandle(run!.workflowId, run!.runId).result();
+    const status = await waitFor('the schedule to see the run closed', async () => {
+      const shown = await cli('tenant', 'status', 'north');
+      return /^suppliers\s+ok\s/m.test(shown.stdout) ? shown : undefined;
+    });
     expect(status.code).toBe(0);
     const text = status.stdout;
     expect(text).toMatch(/^Tenant: +north$/m);
