@@ -89,8 +89,16 @@ export async function updateOutbox(
   fields: Partial<Pick<OutboxInvoice, 'state' | 'reasons' | 'lastError' | 'xledger' | 'postedAt'>>,
   now = new Date(),
 ): Promise<void> {
-  await outbox(db).updateOne({ _id: outboxId(tenantId, invoiceId) }, { $set: { ...fields, updatedAt: now } });
+  const _id = outboxId(tenantId, invoiceId);
+  // A settled invoice stays settled: an attempt that ends late (its activity timed out while a
+  // retry posted the invoice, then it failed on its own) must not move it back to `retrying`.
+  // Read, then write by `_id` alone: FerretDB v1 pushes down only a filter of exactly `_id`.
+  const current = await outbox(db).findOne({ _id }, { projection: { state: 1 } });
+  if (current && SETTLED.includes(current.state) && fields.state !== current.state) return;
+  await outbox(db).updateOne({ _id }, { $set: { ...fields, updatedAt: now } });
 }
+
+const SETTLED: readonly InvoiceState[] = ['posted', 'rejected'];
 
 /** Invoices not yet handed to a posting workflow, oldest first. */
 export async function pendingInvoiceIds(db: Db, tenantId: string, limit: number): Promise<string[]> {
