@@ -2,34 +2,46 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
+import { addEventsCommands } from './cli/events';
 import { checkText, invoiceText, statusText, tenantsTable, tenantSummary } from './cli/format';
+import { addKeysCommands } from './cli/keys';
 import {
   checkXledger,
   InvalidInputError,
   InvoiceConflictError,
   TenantHasOpenInvoicesError,
+  UnknownEventError,
   UnknownInvoiceError,
   UnknownTenantError,
+  validateInvoiceSubmission,
+  validateTenantConfig,
   xledgerCheckInputSchema,
   XledgerSyncClient,
 } from './client';
+import { followResync } from './cli/resync-wait';
+import { afterSaveLines, ticketText } from './cli/state-format';
 import { loadConfig } from './config';
 import { masterDataTypeNames } from './datatypes/registry';
+import { endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
 import { tenantIdSchema } from './tenant';
+import { version } from './version';
 
 /**
  * `xledger-sync`: the operator's command line, a thin layer over XledgerSyncClient.
  *
  *   xledger-sync xledger check --endpoint URL --token TOKEN [--owner ID] [--json]
- *   xledger-sync tenant upsert --file tenant.json [--accept-schema-mismatch]
- *   xledger-sync tenant list [--json]
+ *   xledger-sync tenant upsert --file tenant.json [--accept-schema-mismatch] [--no-first-sync]
+ *   xledger-sync tenant list [--state failed,needs_attention] [--json]
  *   xledger-sync tenant status <tenantId> [--json]
  *   xledger-sync tenant check <tenantId> [--json]
- *   xledger-sync tenant resync <tenantId> [--type suppliers accounts] [--full]
+ *   xledger-sync tenant resync <tenantId> [--type suppliers accounts] [--full] [--wait]
  *   xledger-sync tenant pause|resume <tenantId>
  *   xledger-sync tenant remove <tenantId> [--purge] [--force]
  *   xledger-sync invoice submit <tenantId> --file invoice.json
  *   xledger-sync invoice status <tenantId> <invoiceId>
+ *   xledger-sync events list <tenantId> [--after SEQ] [--limit N]
+ *   xledger-sync events redeliver <tenantId> <eventId>
+ *   xledger-sync keys rotate [--dry-run] [--json]
  *
  * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
  * unknown tenant (including usage errors), 1 anything else (Temporal/MongoDB unreachable,
@@ -96,6 +108,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 
   const program = new Command('xledger-sync')
     .description('Keeps SEMINE in sync with Xledger for many tenants (Temporal + MongoDB)')
+    .version(version)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -116,9 +129,12 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
     .option('--owner <dbId>', 'Entity Owner ID: check that the token sees it, and probe its scopes')
     .addOption(jsonOption())
     .action(async (opts: { endpoint: string; token: string; owner?: string; json?: boolean }) => {
-      const input = await parseCheckArgs(opts, options.stdin ?? process.stdin);
       const config = loadConfig(options.env ?? process.env);
-      const report = await checkXledger(input, { requestTimeoutMs: config.xledger.requestTimeoutMs });
+      const input = await parseCheckArgs(opts, options.stdin ?? process.stdin, config.xledger.endpointPolicy);
+      const report = await checkXledger(input, {
+        requestTimeoutMs: config.xledger.requestTimeoutMs,
+        endpointPolicy: config.xledger.endpointPolicy,
+      });
       if (opts.json) json(report);
       else out(checkText(report));
       if (!report.ok) exitCode = 1;
@@ -139,15 +155,23 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
       '--accept-schema-mismatch',
       "save it even when operations it needs do not fit Xledger's schema (its status keeps the warning)",
     )
+    .option('--no-first-sync', 'a new tenant: leave each data type to its first schedule slot')
     .addOption(jsonOption())
-    .action(async (opts: { file: string; acceptSchemaMismatch?: boolean; json?: boolean }) => {
-      const input = await readJsonFile(opts.file, options.stdin ?? process.stdin);
-      const settings = await withClient((client) =>
-        client.upsertTenant(input, { acceptSchemaMismatch: opts.acceptSchemaMismatch === true }),
-      );
-      if (opts.json) json(settings);
-      else out(tenantSummary(settings));
-    });
+    .action(
+      async (opts: { file: string; acceptSchemaMismatch?: boolean; firstSync?: boolean; json?: boolean }) => {
+        const input = await readJsonFile(opts.file, options.stdin ?? process.stdin);
+        // Exit 2 naming the field before any server is contacted, even when none answers.
+        validateTenantConfig(input, loadConfig(options.env ?? process.env));
+        const settings = await withClient((client) =>
+          client.upsertTenant(input, {
+            acceptSchemaMismatch: opts.acceptSchemaMismatch === true,
+            firstSync: opts.firstSync !== false,
+          }),
+        );
+        if (opts.json) json(settings);
+        else out(tenantSummary(settings) + afterSaveLines(settings));
+      },
+    );
 
   tenant
     .command('check')
@@ -165,10 +189,17 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 
   tenant
     .command('list')
-    .description('list the tenants and their settings (never their tokens)')
+    .description('list the tenants, their states and settings (never their tokens)')
+    .option(
+      '--state <states>',
+      'only tenants where it or a data type is in one of these states, e.g. failed,needs_attention ' +
+        '(never_run, syncing, ok, failed, paused, needs_attention)',
+    )
     .addOption(jsonOption())
-    .action(async (opts: { json?: boolean }) => {
-      const tenants = await withClient((client) => client.listTenants());
+    .action(async (opts: { state?: string; json?: boolean }) => {
+      const tenants = await withClient((client) =>
+        client.listTenants(opts.state === undefined ? {} : { state: opts.state }),
+      );
       if (opts.json) json(tenants);
       else out(tenantsTable(tenants));
     });
@@ -186,7 +217,9 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 
   tenant
     .command('resync')
-    .description('sync now (the resync signal); a type that is running is coalesced, never run twice')
+    .description(
+      'sync now (the resync signal); a type that is running is coalesced, never run twice; prints the runs that took it',
+    )
     .argument('<tenantId>')
     .option('-t, --type <dataTypes...>', `data types (default: all enabled): ${knownTypes.join(' ')}`)
     .option('--full', 'full pass, which also reconciles deletions (default: incremental)')
@@ -194,32 +227,36 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
       '--allow-mass-delete',
       'with --full: apply deletions that the mass-deletion guard held back (status: needs review)',
     )
+    .option('--wait', 'follow the runs live until they end; exit 1 if one fails')
     .addOption(jsonOption())
     .action(
       async (
         tenantId: string,
-        opts: { type?: string[]; full?: boolean; allowMassDelete?: boolean; json?: boolean },
+        opts: { type?: string[]; full?: boolean; allowMassDelete?: boolean; wait?: boolean; json?: boolean },
       ) => {
         const args = parseResyncArgs(tenantId, opts);
-        await withClient((client) =>
-          client.forceResync(args.tenantId, {
-            ...(args.type ? { dataTypes: args.type } : {}),
-            full: args.full,
-            ...(args.allowMassDelete ? { allowMassDelete: true } : {}),
-          }),
-        );
         const request = {
           tenantId: args.tenantId,
           dataTypes: args.type ?? 'all',
           full: args.full,
           ...(args.allowMassDelete ? { allowMassDelete: true } : {}),
         };
-        if (opts.json) json({ resync: request });
-        else
-          out(
-            `Resync requested for tenant ${args.tenantId}: ${args.type ? args.type.join(', ') : 'all enabled data types'}` +
-              ` (${args.full ? 'full' : 'incremental'}${args.allowMassDelete ? ', mass deletions allowed' : ''}).\n`,
-          );
+        await withClient(async (client) => {
+          const ticket = await client.forceResync(args.tenantId, {
+            ...(args.type ? { dataTypes: args.type } : {}),
+            full: args.full,
+            ...(args.allowMassDelete ? { allowMassDelete: true } : {}),
+          });
+          if (!opts.wait) {
+            if (opts.json) json({ resync: request, ...ticket });
+            else out(ticketText(ticket, args));
+            return;
+          }
+          if (!opts.json) out(ticketText(ticket, args));
+          const progress = await followResync(client, ticket, opts.json ? () => undefined : out);
+          if (opts.json) json({ resync: request, ...ticket, progress });
+          if (progress.failed) exitCode = 1;
+        });
       },
     );
 
@@ -273,6 +310,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
     .addOption(jsonOption())
     .action(async (tenantId: string, opts: { file: string; json?: boolean }) => {
       const input = await readJsonFile(opts.file, options.stdin ?? process.stdin);
+      validateInvoiceSubmission(tenantId, input);
       const status = await withClient((client) => client.submitInvoice(tenantId, input));
       if (opts.json) json(status);
       else out(invoiceText(status));
@@ -289,6 +327,14 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
       if (opts.json) json(status);
       else out(invoiceText(status));
     });
+
+  addEventsCommands(program, { withClient, out, json });
+  addKeysCommands(program, {
+    config: () => loadConfig(options.env ?? process.env),
+    out,
+    json,
+    fail: () => (exitCode = 1),
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -311,6 +357,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
 async function parseCheckArgs(
   opts: { endpoint: string; token: string; owner?: string },
   stdin: AsyncIterable<string | Buffer>,
+  endpointPolicy: EndpointPolicy,
 ): Promise<{ endpoint: string; token: string; ownerDbId?: number }> {
   const token = opts.token === '-' ? (await readAll(stdin)).trim() : opts.token;
   const owner = opts.owner;
@@ -320,7 +367,11 @@ async function parseCheckArgs(
     ...(owner !== undefined ? { ownerDbId: /^\d+$/.test(owner) ? Number(owner) : owner } : {}),
   };
   const parsed = xledgerCheckInputSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const problem = endpointProblem(parsed.data.endpoint, endpointPolicy);
+    if (problem) throw new InvalidInputError(undefined, [{ field: '--endpoint', message: problem }]);
+    return parsed.data;
+  }
   const flags: Record<string, string> = { endpoint: '--endpoint', token: '--token', ownerDbId: '--owner' };
   throw new InvalidInputError(
     undefined,
@@ -341,6 +392,7 @@ export function exitCodeOf(error: unknown): number {
   return error instanceof InvalidInputError ||
     error instanceof UnknownTenantError ||
     error instanceof UnknownInvoiceError ||
+    error instanceof UnknownEventError ||
     error instanceof InvoiceConflictError ||
     error instanceof TenantHasOpenInvoicesError
     ? 2

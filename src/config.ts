@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { XledgerSyncError } from './errors';
+import { webhookEndpointProblem, type WebhookEndpointPolicy } from './security/webhook-policy';
+import { DEFAULT_XLEDGER_HOSTS, endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
+import { webhookSecretSchema } from './tenant';
 
 /**
  * The one place where the environment becomes typed configuration. Every entry point
@@ -11,11 +15,21 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('xledger-sync'),
-  /** mTLS to a Temporal cluster: paths to a PEM client certificate and key. */
-  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
-  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   /** Temporal Cloud API key (implies TLS). */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /**
+   * TLS by Temporal's standard variables (as the temporal CLI and the SDKs' environment
+   * configuration read them). Any of them, or an API key, turns TLS on; TEMPORAL_TLS sets it
+   * explicitly. mTLS: a PEM client certificate and key; a private CA: its PEM certificate.
+   */
+  TEMPORAL_TLS: z.stringbool().optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Earlier names of the client certificate and key (still read; the standard names win). */
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   /** How long to wait for Temporal: to connect, and for each call of the client API, the CLI and activities. */
   TEMPORAL_TIMEOUT_MS: positiveInt.default(15_000),
 
@@ -42,13 +56,39 @@ const envSchema = z.object({
     .string()
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes encoded as base64')
     .optional(),
+  /**
+   * During a key rotation: the key(s) secrets were encrypted with before (comma-separated, each
+   * 32 bytes as base64). Read with, never written with; `xledger-sync keys rotate` re-encrypts.
+   */
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((key) => Buffer.from(key.trim(), 'base64').length === 32),
+      'must be one or more keys of 32 bytes encoded as base64, separated by commas',
+    )
+    .optional(),
 
   XLEDGER_ENDPOINT: z.url().default('https://www.xledger.net/graphql'),
+  /** Hosts a tenant's token may be sent to (https only); see src/security/endpoint-policy.ts. */
+  XLEDGER_ALLOWED_HOSTS: z
+    .string()
+    .default(DEFAULT_XLEDGER_HOSTS.join(','))
+    .transform((value) => value.split(',').map((host) => host.trim().toLowerCase()))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'must be host names separated by commas')).min(1)),
+  /** Lets tokens go to a loopback address over http: only the dev stack, tests and the simulator set it. */
+  ALLOW_INSECURE_LOOPBACK: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
   /** Records per request. Xledger allows 10,000; a page that times out is halved and retried. */
   XLEDGER_PAGE_SIZE: positiveInt.max(10_000).default(10_000),
   XLEDGER_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
-  /** Per-tenant request budget shared by that tenant's syncs in one worker (Xledger's burst limit is 20 / 5 s). */
+  /**
+   * Request budget per API token, shared by every worker through MongoDB (Xledger's burst limit is
+   * 20 / 5 s per token). Give every worker the same value.
+   */
   XLEDGER_MAX_REQUESTS_PER_5S: positiveInt.max(20).default(15),
+  /** Requests in flight per API token in ONE worker: all workers together send up to workers × this. */
   XLEDGER_MAX_CONCURRENT_REQUESTS: positiveInt.default(2),
 
   /** Activities one worker runs at once (Temporal's default is 100); lower it for a small database. */
@@ -66,8 +106,27 @@ const envSchema = z.object({
    */
   WORKER_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
 
+  /** Where events of tenants without a webhook of their own are POSTed (with WEBHOOK_DEFAULT_SECRET). */
+  WEBHOOK_DEFAULT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The Standard Webhooks secret (`whsec_…`) that signs events sent to WEBHOOK_DEFAULT_URL. */
+  WEBHOOK_DEFAULT_SECRET: webhookSecretSchema.optional(),
+  /** Comma-separated hosts webhooks may go to (`hooks.semine.example`, `*.semine.example`); unset: any public host. */
+  WEBHOOK_ALLOWED_HOSTS: z.string().optional(),
+  /** Comma-separated hosts webhooks may reach over plain http (local receivers: `127.0.0.1,localhost`). */
+  WEBHOOK_INSECURE_HOSTS: z.string().optional(),
+  /** How long one webhook POST may take before the attempt counts as failed. */
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  /** The worker's /metrics, /healthz and /readyz (observability/health-server.ts); off when unset. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** OpenTelemetry traces over OTLP/HTTP to this collector (observability/tracing.ts); off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('xledger-sync-worker'),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Every variable loadConfig reads (deployment manifests are checked against it). */
+export const configVariables: readonly string[] = Object.keys(envSchema.shape);
 
 export type Config = {
   temporal: {
@@ -83,7 +142,8 @@ export type Config = {
     shutdownForceMs: number;
     /** V8 heap growth past the live heap, percent (0: V8's own). */
     heapGrowthPercent: number;
-    tls?: { certPath: string; keyPath: string };
+    /** Present when the connection uses TLS; its paths are read when connecting. */
+    tls?: TemporalTls;
     apiKey?: string;
   };
   mongo: {
@@ -95,17 +155,46 @@ export type Config = {
     workerRequestTimeoutMs: number;
   };
   tokenEncryptionKey?: Buffer;
+  /** Keys still accepted for reading during a key rotation. */
+  previousTokenEncryptionKeys: Buffer[];
   xledger: {
     defaultEndpoint: string;
     pageSize: number;
     requestTimeoutMs: number;
     maxRequestsPer5s: number;
     maxConcurrentRequests: number;
+    /** Where a token may be sent (XLEDGER_ALLOWED_HOSTS, ALLOW_INSECURE_LOOPBACK). */
+    endpointPolicy: EndpointPolicy;
   };
+  webhooks: WebhookSettings;
   logLevel: string;
+  observability: {
+    /** Port of the worker's metrics and health endpoints; undefined: none. */
+    metricsPort?: number;
+    /** OTLP/HTTP collector for traces; undefined: no tracing. */
+    otlpEndpoint?: string;
+    serviceName: string;
+  };
 };
 
-export class ConfigError extends Error {
+/** How events are delivered (events/webhook.ts); the default endpoint's secret is a secret. */
+export interface WebhookSettings {
+  defaultEndpoint?: { url: string; secret: string };
+  policy: WebhookEndpointPolicy;
+  timeoutMs: number;
+}
+
+export interface TemporalTls {
+  /** mTLS: the client's PEM certificate and key (both or neither). */
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  /** A PEM CA certificate to trust instead of the system's (a private CA). */
+  serverCaCertPath?: string;
+  /** The name to verify the server's certificate against, when it is not the address's host. */
+  serverName?: string;
+}
+
+export class ConfigError extends XledgerSyncError {
   override name = 'ConfigError';
 }
 
@@ -116,10 +205,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
+  if (Boolean(e.WEBHOOK_DEFAULT_URL) !== Boolean(e.WEBHOOK_DEFAULT_SECRET)) {
     throw new ConfigError(
-      'Invalid configuration: TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+      'Invalid configuration: WEBHOOK_DEFAULT_URL and WEBHOOK_DEFAULT_SECRET go together',
     );
+  }
+  const webhookPolicy: WebhookEndpointPolicy = {
+    allowedHosts: e.WEBHOOK_ALLOWED_HOSTS ? hostList(e.WEBHOOK_ALLOWED_HOSTS) : null,
+    insecureHosts: e.WEBHOOK_INSECURE_HOSTS ? hostList(e.WEBHOOK_INSECURE_HOSTS) : [],
+  };
+  const defaultWebhookProblem =
+    e.WEBHOOK_DEFAULT_URL && webhookEndpointProblem(e.WEBHOOK_DEFAULT_URL, webhookPolicy);
+  if (defaultWebhookProblem) {
+    throw new ConfigError(`Invalid configuration: WEBHOOK_DEFAULT_URL: ${defaultWebhookProblem}`);
+  }
+  const tls = temporalTls(e);
+  const endpointPolicy: EndpointPolicy = {
+    allowedHosts: e.XLEDGER_ALLOWED_HOSTS,
+    allowInsecureLoopback: e.ALLOW_INSECURE_LOOPBACK,
+  };
+  const defaultEndpointProblem = endpointProblem(e.XLEDGER_ENDPOINT, endpointPolicy);
+  if (defaultEndpointProblem) {
+    throw new ConfigError(`Invalid configuration: XLEDGER_ENDPOINT: ${defaultEndpointProblem}`);
   }
   const shutdownForceSeconds = e.WORKER_SHUTDOWN_FORCE_SECONDS ?? e.WORKER_SHUTDOWN_GRACE_SECONDS + 15;
   if (shutdownForceSeconds <= e.WORKER_SHUTDOWN_GRACE_SECONDS) {
@@ -137,9 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
       shutdownForceMs: shutdownForceSeconds * 1000,
       heapGrowthPercent: e.WORKER_HEAP_GROWTH_PERCENT,
-      ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
-        ? { tls: { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } }
-        : {}),
+      ...(tls ? { tls } : {}),
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     mongo: {
@@ -149,15 +254,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workerRequestTimeoutMs: e.MONGODB_WORKER_REQUEST_TIMEOUT_MS,
     },
     ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: Buffer.from(e.TOKEN_ENCRYPTION_KEY, 'base64') } : {}),
+    previousTokenEncryptionKeys: (e.TOKEN_ENCRYPTION_KEY_PREVIOUS ?? '')
+      .split(',')
+      .filter((key) => key.trim() !== '')
+      .map((key) => Buffer.from(key.trim(), 'base64')),
     xledger: {
       defaultEndpoint: e.XLEDGER_ENDPOINT,
       pageSize: e.XLEDGER_PAGE_SIZE,
       requestTimeoutMs: e.XLEDGER_REQUEST_TIMEOUT_MS,
       maxRequestsPer5s: e.XLEDGER_MAX_REQUESTS_PER_5S,
       maxConcurrentRequests: e.XLEDGER_MAX_CONCURRENT_REQUESTS,
+      endpointPolicy,
+    },
+    webhooks: {
+      ...(e.WEBHOOK_DEFAULT_URL && e.WEBHOOK_DEFAULT_SECRET
+        ? { defaultEndpoint: { url: e.WEBHOOK_DEFAULT_URL, secret: e.WEBHOOK_DEFAULT_SECRET } }
+        : {}),
+      policy: webhookPolicy,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
+    observability: {
+      ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),
+      ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
   };
+}
+
+function hostList(value: string): string[] {
+  return value
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host.length > 0);
 }
 
 /** The worker and client cannot run without the key; the simulator and devstack can. */
@@ -168,6 +297,27 @@ export function requireEncryptionKey(config: Config): Buffer {
     );
   }
   return config.tokenEncryptionKey;
+}
+
+/** TLS settings from Temporal's standard variables; undefined for a plain connection. */
+function temporalTls(e: z.output<typeof envSchema>): TemporalTls | undefined {
+  const clientCertPath = e.TEMPORAL_TLS_CLIENT_CERT_PATH ?? e.TEMPORAL_TLS_CERT_PATH;
+  const clientKeyPath = e.TEMPORAL_TLS_CLIENT_KEY_PATH ?? e.TEMPORAL_TLS_KEY_PATH;
+  if (Boolean(clientCertPath) !== Boolean(clientKeyPath)) {
+    throw new ConfigError(
+      'Invalid configuration: TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together',
+    );
+  }
+  const tls: TemporalTls = {
+    ...(clientCertPath && clientKeyPath ? { clientCertPath, clientKeyPath } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? { serverCaCertPath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+  const wanted = e.TEMPORAL_TLS ?? (Object.keys(tls).length > 0 || Boolean(e.TEMPORAL_API_KEY));
+  if (!wanted && Object.keys(tls).length > 0) {
+    throw new ConfigError('Invalid configuration: TEMPORAL_TLS is false, but TEMPORAL_TLS_* paths are set');
+  }
+  return wanted ? tls : undefined;
 }
 
 function databaseNameFromUri(uri: string): string | undefined {

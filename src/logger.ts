@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 
 /**
@@ -22,6 +23,13 @@ export const logger: Logger = pino({
   name: 'xledger-sync',
   level: process.env.LOG_LEVEL ?? 'info', // entry points set config.logLevel; this covers imports before that
   redact: { paths: redactPaths, censor: '[redacted]' },
+  mixin: traceIds,
 });
+
+/** A line written inside a traced span names it (observability/tracing.ts); nothing without tracing. */
+function traceIds(): Record<string, string> {
+  const span = trace.getActiveSpan()?.spanContext();
+  return span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
+}
 
 export type { Logger };

@@ -7,16 +7,20 @@ import {
   type ScheduleOptions,
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
-import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
-import { dataTypes, getDataType } from './datatypes/registry';
-import { DEFAULT_INVOICE_INTERVAL_MINUTES, scheduledTypeNames, type TenantSettings } from './tenant';
-import { pendingInvoicesWorkflowId, scheduleId, syncWorkflowId } from './temporal/ids';
+import {
+  extractWorkflowType,
+  type SearchAttributePair,
+  type TypedSearchAttributes,
+  type Workflow,
+} from '@temporalio/common';
+import { getScheduledJob, scheduledJobNames, scheduledJobs } from './scheduled-jobs';
+import type { TenantSettings } from './tenant';
+import { scheduleId } from './temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from './temporal/search-attributes';
-import type { SyncDataTypeInput } from './workflows/sync-data-type';
 
 /**
- * A tenant's Temporal Schedules: one per enabled data type, and one that posts its pending
- * invoices. Upserts are idempotent: the same
+ * A tenant's Temporal Schedules: one per scheduled job it has enabled (src/scheduled-jobs.ts:
+ * each data type's sync, and the posting of pending invoices). Upserts are idempotent: the same
  * settings change nothing, changed settings update the schedule in place, and a data type
  * that is no longer enabled loses its schedule (no orphans). "Changed" is decided by comparing
  * what the server describes with what upsert would set (a schedule's memo cannot be updated,
@@ -24,6 +28,7 @@ import type { SyncDataTypeInput } from './workflows/sync-data-type';
  */
 export interface TenantScheduleSpec {
   id: string;
+  /** The job's name: a data type, or `invoices`. */
   dataType: string;
   intervalMinutes: number;
   /** Spreads tenants over the interval (derived from the tenant id, so it is stable). */
@@ -31,20 +36,13 @@ export interface TenantScheduleSpec {
   jitterSeconds: number;
 }
 
-export function intervalMinutesFor(tenant: TenantSettings, dataType: string): number {
-  const configured = tenant.intervalMinutes[dataType];
-  if (configured) return configured;
-  return dataType === 'invoices'
-    ? DEFAULT_INVOICE_INTERVAL_MINUTES
-    : getDataType(dataType).defaultIntervalMinutes;
+export function intervalMinutesFor(tenant: TenantSettings, job: string): number {
+  return tenant.intervalMinutes[job] || getScheduledJob(job).defaultIntervalMinutes;
 }
 
-/** The schedules a tenant should have: its enabled data types, then invoices. */
+/** The schedules a tenant should have: its enabled jobs, in the jobs' order (data types, then invoices). */
 export function scheduleSpecsFor(tenant: TenantSettings): TenantScheduleSpec[] {
-  const names = [
-    ...dataTypes.filter((type) => type.enabledFor(tenant.options)).map((type) => type.name),
-    'invoices',
-  ];
+  const names = scheduledJobs.filter((job) => job.enabledFor(tenant.options)).map((job) => job.name);
   return names.map((name) => {
     const intervalMinutes = intervalMinutesFor(tenant, name);
     // Many tenants on the same interval would otherwise all start at the top of the hour.
@@ -95,7 +93,7 @@ export class TenantSchedules {
       }),
     );
     const wantedIds = new Set(wanted.map((spec) => spec.id));
-    const stale = scheduledTypeNames
+    const stale = scheduledJobNames
       .map((name) => scheduleId(tenant.tenantId, name))
       .filter((id) => !wantedIds.has(id));
     const deleted = await Promise.all(stale.map((id) => this.deleteIfExists(id)));
@@ -107,7 +105,7 @@ export class TenantSchedules {
   }
 
   async removeAll(tenantId: string): Promise<void> {
-    for (const name of scheduledTypeNames) await this.deleteIfExists(scheduleId(tenantId, name));
+    for (const name of scheduledJobNames) await this.deleteIfExists(scheduleId(tenantId, name));
   }
 
   async setPaused(tenant: TenantSettings, paused: boolean, note: string): Promise<void> {
@@ -119,10 +117,7 @@ export class TenantSchedules {
   }
 
   private options(tenantId: string, spec: TenantScheduleSpec, paused: boolean): ScheduleOptions {
-    const posting = spec.dataType === 'invoices';
-    const args: [SyncDataTypeInput] | [{ tenantId: string }] = posting
-      ? [{ tenantId }]
-      : [{ tenantId, dataType: spec.dataType, mode: 'auto', trigger: 'schedule' }];
+    const job = getScheduledJob(spec.dataType);
     return {
       scheduleId: spec.id,
       // Durations in ms, the unit describe() answers in, so that sameSchedule() compares like with like.
@@ -132,10 +127,10 @@ export class TenantSchedules {
       },
       action: {
         type: 'startWorkflow',
-        workflowType: posting ? 'postPendingInvoicesWorkflow' : 'syncDataTypeWorkflow',
-        workflowId: posting ? pendingInvoicesWorkflowId(tenantId) : syncWorkflowId(tenantId, spec.dataType),
+        workflowType: job.workflow,
+        workflowId: job.workflowId(tenantId),
         taskQueue: this.taskQueue,
-        args,
+        args: job.args(tenantId),
         typedSearchAttributes: [
           { key: TenantIdKey, value: tenantId },
           { key: DataTypeKey, value: spec.dataType },
@@ -193,7 +188,7 @@ export function sameSchedule(current: ScheduleDescription, wanted: ScheduleOptio
 function comparableOf(schedule: ScheduleDescription | ScheduleOptions) {
   const action = schedule.action as {
     type?: string;
-    workflowType: unknown;
+    workflowType: string | Workflow;
     workflowId?: string;
     taskQueue?: string;
     args?: unknown;
@@ -205,7 +200,8 @@ function comparableOf(schedule: ScheduleDescription | ScheduleOptions) {
   return {
     intervals: (schedule.spec.intervals ?? []).map((i) => ({ every: i.every, offset: i.offset ?? 0 })),
     jitter: schedule.spec.jitter ?? 0,
-    workflowType: typeof action.workflowType === 'string' ? action.workflowType : String(action.workflowType),
+    // Built options name the workflow by its function; the server describes it by its type name.
+    workflowType: extractWorkflowType(action.workflowType),
     workflowId: action.workflowId,
     taskQueue: action.taskQueue,
     args: action.args ?? [],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { masterDataTypeNames } from './datatypes/registry';
+import { scheduledJobNames } from './scheduled-jobs';
 import { DEFAULT_MAX_DELETION_SHARE } from './sync/deletion-guard';
 
 /**
@@ -20,17 +20,17 @@ export const xledgerTokenSchema = z
   .max(1024, 'is too long for an Xledger API token')
   .regex(/^\S+$/, 'must not contain spaces');
 
-/** What a tenant's schedules run: each master data type, and the posting of invoices. */
-export const scheduledTypeNames = [...masterDataTypeNames, 'invoices'] as const;
-export const DEFAULT_INVOICE_INTERVAL_MINUTES = 5;
-const scheduledTypeName = z.enum(scheduledTypeNames as unknown as [string, ...string[]]);
+/** What a tenant's schedules run (src/scheduled-jobs.ts): each master data type, and the posting of invoices. */
+const scheduledJobName = z.enum(scheduledJobNames as [string, ...string[]]);
 
-export const tenantSyncOptionsSchema = z.object({
-  /** Sync fixed assets (only some tenants have them). */
-  fixedAssets: z.boolean().default(false),
-  /** Sync employees and projects, resolving each project's manager to an email. */
-  projectManagers: z.boolean().default(false),
-});
+export const tenantSyncOptionsSchema = z
+  .object({
+    /** Sync fixed assets (only some tenants have them). */
+    fixedAssets: z.boolean().default(false),
+    /** Sync employees and projects, resolving each project's manager to an email. */
+    projectManagers: z.boolean().default(false),
+  })
+  .strict();
 
 /**
  * A GL import line's job level, by sub-id or by dbId: every public posting example sends one on
@@ -42,61 +42,94 @@ export const jobLevelSchema = z.union([
 ]);
 
 /** How this tenant's invoices are posted to Xledger (see README, "A tenant"). */
-export const tenantPostingSchema = z.object({
-  /**
-   * The `transactionSource { code }` of every line. Default `AP` — an assumption (A), unverified:
-   * public examples show only `GL` and `AR`. Set the code the tenant's Xledger uses for supplier
-   * invoices.
-   */
-  transactionSourceCode: z.string().trim().min(1).max(20).default('AP'),
-  /** The `jobLevel` of every line; default `{ dbSubId: 1 }`, as in Xledger's public examples. */
-  jobLevel: jobLevelSchema.default({ dbSubId: 1 }),
-});
+export const tenantPostingSchema = z
+  .object({
+    /**
+     * The `transactionSource { code }` of every line. Default `AP` — an assumption (A), unverified:
+     * public examples show only `GL` and `AR`. Set the code the tenant's Xledger uses for supplier
+     * invoices.
+     */
+    transactionSourceCode: z.string().trim().min(1).max(20).default('AP'),
+    /** The `jobLevel` of every line; default `{ dbSubId: 1 }`, as in Xledger's public examples. */
+    jobLevel: jobLevelSchema.default({ dbSubId: 1 }),
+  })
+  .strict();
 
 export type TenantPosting = z.output<typeof tenantPostingSchema>;
 export const DEFAULT_POSTING: TenantPosting = { transactionSourceCode: 'AP', jobLevel: { dbSubId: 1 } };
 
-export const tenantConfigSchema = z.object({
-  tenantId: tenantIdSchema,
-  xledger: z.object({
-    /** Defaults to XLEDGER_ENDPOINT (production Xledger). */
-    endpoint: z.url().optional(),
-    token: xledgerTokenSchema,
-  }),
-  /** The Entity Owner ID: the owner entity whose data (and its clients') this tenant receives. */
-  entityOwnerDbId: z.number().int().positive(),
-  options: tenantSyncOptionsSchema.default({ fixedAssets: false, projectManagers: false }),
-  /** Per data type (and `invoices`), minutes between runs (overrides the defaults). */
-  intervalMinutes: z
-    .partialRecord(
-      scheduledTypeName,
-      z
-        .number()
-        .int()
-        .min(1)
-        .max(7 * 24 * 60),
-    )
-    .default({}),
-  /** Hours between full passes, which also reconcile deletions. */
-  fullPassIntervalHours: z
-    .number()
-    .positive()
-    .max(24 * 31)
-    .default(24),
-  /**
-   * A full pass that would mark more than this share of a stream's live records deleted holds
-   * them back until an operator confirms (see sync/deletion-guard.ts).
-   */
-  maxDeletionShare: z.number().min(0).max(1).default(DEFAULT_MAX_DELETION_SHARE),
-  posting: tenantPostingSchema.default(DEFAULT_POSTING),
-});
+/**
+ * A Standard Webhooks signing secret: `whsec_` and the base64 of 24 to 64 random bytes
+ * (`echo "whsec_$(openssl rand -base64 32)"`). Write-only, like the token.
+ */
+export const webhookSecretSchema = z
+  .string()
+  .regex(
+    /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/,
+    'must be a Standard Webhooks secret: "whsec_" followed by the base64 of 24 to 64 random bytes',
+  );
+
+/** Where the tenant's events are POSTed (see README, "Events for SEMINE's backend"). */
+export const tenantWebhookSchema = z
+  .object({
+    /** https (plain http only for hosts the service allows it for: WEBHOOK_INSECURE_HOSTS). */
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    secret: webhookSecretSchema,
+  })
+  .strict();
+
+export const tenantConfigSchema = z
+  .object({
+    tenantId: tenantIdSchema,
+    xledger: z
+      .object({
+        /** Defaults to XLEDGER_ENDPOINT (production Xledger). */
+        endpoint: z.url().optional(),
+        token: xledgerTokenSchema,
+      })
+      .strict(),
+    /** The Entity Owner ID: the owner entity whose data (and its clients') this tenant receives. */
+    entityOwnerDbId: z.number().int().positive(),
+    options: tenantSyncOptionsSchema.default({ fixedAssets: false, projectManagers: false }),
+    /** Per data type (and `invoices`), minutes between runs (overrides the defaults). */
+    intervalMinutes: z
+      .partialRecord(
+        scheduledJobName,
+        z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60),
+      )
+      .default({}),
+    /** Hours between full passes, which also reconcile deletions. */
+    fullPassIntervalHours: z
+      .number()
+      .positive()
+      .max(24 * 31)
+      .default(24),
+    /**
+     * A full pass that would mark more than this share of a stream's live records deleted holds
+     * them back until an operator confirms (see sync/deletion-guard.ts).
+     */
+    maxDeletionShare: z.number().min(0).max(1).default(DEFAULT_MAX_DELETION_SHARE),
+    posting: tenantPostingSchema.default(DEFAULT_POSTING),
+    /** Optional: else the service-wide default (WEBHOOK_DEFAULT_URL), else events are not POSTed. */
+    webhook: tenantWebhookSchema.optional(),
+  })
+  // A misspelt field is an error, not a default: `xledger.endpiont` would send the token to
+  // production Xledger instead of the endpoint meant.
+  .strict();
 
 export type TenantConfigInput = z.input<typeof tenantConfigSchema>;
 export type TenantConfig = z.output<typeof tenantConfigSchema>;
 export type TenantSyncOptions = z.output<typeof tenantSyncOptionsSchema>;
 
-/** The stored tenant, as the service uses it: everything but the token. */
-export type TenantSettings = Omit<TenantConfig, 'xledger'> & { xledger: { endpoint: string } };
+/** The stored tenant, as the service uses it: everything but the token and the webhook secret. */
+export type TenantSettings = Omit<TenantConfig, 'xledger' | 'webhook'> & {
+  xledger: { endpoint: string };
+  webhook?: { url: string };
+};
 
 /** A tenant's posting settings; a tenant stored before they existed gets the defaults. */
 export function postingSettingsOf(tenant: Pick<TenantSettings, 'posting'>): TenantPosting {

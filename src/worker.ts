@@ -1,18 +1,28 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { loadConfig, requireEncryptionKey, type Config } from './config';
+import { castKnownErrors } from './activities/cast-known-errors';
+import { loadConfig, type Config } from './config';
+import { ensureEventSweepSchedule } from './events/sweep-schedule';
 import { logger } from './logger';
+import { activityMetricsInterceptor } from './observability/activity-metrics';
+import { xledgerObserver } from './observability/metrics';
+import { tracing, workflowTracingModules } from './observability/tracing';
+import { startWorkerObservability } from './observability/worker-observability';
 import { connectStore, ensureIndexes, type Store } from './store/db';
+import { MongoRequestBudget } from './store/request-budget';
 import { TenantStore } from './store/tenants';
-import { TokenCipher } from './store/token-cipher';
+import { cipherFromConfig } from './store/token-cipher';
 import { connectClient, connectWorker } from './temporal/connection';
 import { limitHeapGrowth } from './worker-heap';
 import { XledgerClient } from './xledger/client';
 import { RequestGates } from './xledger/request-gate';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+/** Beside the compiled worker (dist/worker.js), `npm run build` leaves the workflows bundled once. */
+const prebuiltWorkflowBundle = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 
 export interface WorkerOptions {
   config: Config;
@@ -22,6 +32,8 @@ export interface WorkerOptions {
   workflowBundlePath?: string;
   /** Overrides for tests: shorter heartbeats, smaller pages. */
   activityOverrides?: { heartbeatIntervalMs?: number; pageSize?: number };
+  /** Create the service's events sweep schedule if missing (the production worker does). */
+  eventSweep?: boolean;
 }
 
 export interface RunnableWorker {
@@ -36,18 +48,22 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
   limitHeapGrowth(config.temporal.heapGrowthPercent);
   // A token's requests may fill half the worker's activity slots, and about ten seconds of its
   // budget, before its invoice postings step aside for other tenants (step-aside.ts).
-  const gates = new RequestGates({
-    ...config.xledger,
-    maxWaiting: Math.max(
-      1,
-      Math.min(Math.floor(config.temporal.maxConcurrentActivities / 2), 2 * config.xledger.maxRequestsPer5s),
-    ),
-  });
-  const tenants = new TenantStore(
-    store.db,
-    new TokenCipher(requireEncryptionKey(config)),
-    config.xledger.defaultEndpoint,
+  const gates = new RequestGates(
+    {
+      ...config.xledger,
+      maxWaiting: Math.max(
+        1,
+        Math.min(
+          Math.floor(config.temporal.maxConcurrentActivities / 2),
+          2 * config.xledger.maxRequestsPer5s,
+        ),
+      ),
+    },
+    // Xledger counts per token: every worker using a token shares one budget (in MongoDB).
+    new MongoRequestBudget(store.db, { maxRequestsPer5s: config.xledger.maxRequestsPer5s }),
   );
+  const tenants = new TenantStore(store.db, cipherFromConfig(config), config.xledger.defaultEndpoint);
+  const tracer = tracing(config);
   const clientConnection = await connectClient(config.temporal);
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const activities = createActivities({
@@ -55,19 +71,23 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     temporal,
     taskQueue: config.temporal.taskQueue,
     tenants,
-    xledgerFor: (endpoint, token) =>
+    xledgerFor: (endpoint, token, tenantId) =>
       new XledgerClient({
         endpoint,
         token,
+        endpointPolicy: config.xledger.endpointPolicy,
         requestTimeoutMs: config.xledger.requestTimeoutMs,
         gate: gates.forToken(endpoint, token),
+        ...(tenantId ? { observer: xledgerObserver(tenantId) } : {}),
       }),
     pageSize: options.activityOverrides?.pageSize ?? config.xledger.pageSize,
     logger,
+    webhooks: config.webhooks,
     ...(options.activityOverrides?.heartbeatIntervalMs
       ? { heartbeatIntervalMs: options.activityOverrides.heartbeatIntervalMs }
       : {}),
   });
+  if (options.eventSweep) await ensureEventSweepSchedule(temporal, config.temporal.taskQueue);
   const worker = await Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -86,6 +106,13 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),
     activities,
+    interceptors: {
+      // Outermost first: the spans and the metrics see the failures castKnownErrors makes.
+      activity: [...tracer.workerOptions.activityInterceptors, activityMetricsInterceptor, castKnownErrors],
+      // A prebuilt bundle has them already (bundled with workflowTracingModules).
+      ...(options.workflowBundlePath ? {} : { workflowModules: workflowTracingModules }),
+    },
+    sinks: tracer.workerOptions.sinks,
   });
   return {
     worker,
@@ -131,16 +158,36 @@ export function shutdownOnSignals(onSignal: (signal: NodeJS.Signals) => void): (
 export async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
+  // Until the worker runs there is nothing to drain: a stop signal ends the start-up at once. (As
+  // PID 1 in a container node has no default action for SIGTERM: without a handler it would be lost.)
+  const stopWhileStarting = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopped while starting');
+    process.exit(0);
+  };
+  process.once('SIGTERM', stopWhileStarting).once('SIGINT', stopWhileStarting);
   const store = await connectStore(config.mongo.uri, config.mongo.dbName, {
     timeoutMs: config.mongo.timeoutMs,
     requestTimeoutMs: config.mongo.workerRequestTimeoutMs,
+  });
+  const observability = await startWorkerObservability(config, store).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
   try {
     await ensureIndexes(store.db);
     const connection = await connectWorker(config.temporal);
     try {
-      const { worker, run } = await createWorker({ config, store, connection });
+      const prebuilt = existsSync(prebuiltWorkflowBundle);
+      const { worker, run } = await createWorker({
+        config,
+        store,
+        connection,
+        eventSweep: true,
+        ...(prebuilt ? { workflowBundlePath: prebuiltWorkflowBundle } : {}),
+      });
       const running = run(); // RUNNING from here on: shutdown() may be called
+      observability.watch(worker, connection);
+      process.off('SIGTERM', stopWhileStarting).off('SIGINT', stopWhileStarting);
       const removeHandlers = shutdownOnSignals((signal) => {
         logger.info(
           {
@@ -153,7 +200,11 @@ export async function main(): Promise<void> {
         if (worker.getState() === 'RUNNING') worker.shutdown();
       });
       logger.info(
-        { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
+        {
+          taskQueue: config.temporal.taskQueue,
+          namespace: config.temporal.namespace,
+          workflows: prebuilt ? 'prebuilt bundle' : 'bundled at start',
+        },
         'worker started',
       );
       try {
@@ -169,6 +220,8 @@ export async function main(): Promise<void> {
         .catch((err: unknown) => logger.warn({ err }, 'closing the Temporal connection failed'));
     }
   } finally {
+    await observability.close();
+    await tracing(config).shutdown();
     await store.close();
   }
   logger.info('worker stopped');

@@ -7,6 +7,7 @@ import { MongoClient } from 'mongodb';
 import type { TestProject } from 'vitest/node';
 import { withDatabase } from '../src/devstack/mongo-uri';
 import { startDevStack } from '../src/devstack/stack';
+import { workflowTracingModules } from '../src/observability/tracing';
 import { workflowsPath } from '../src/worker';
 
 declare module 'vitest' {
@@ -34,7 +35,11 @@ export default async function setup(project: TestProject) {
   const [stack, bundleDir, bundle] = await Promise.all([
     startDevStack({ ephemeral: true, temporal: 'free', mongo: 'free' }),
     mkdtemp(join(tmpdir(), 'xledger-sync-bundle-')),
-    bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger }),
+    bundleWorkflowCode({
+      workflowsPath,
+      workflowInterceptorModules: workflowTracingModules,
+      logger: quietBundlerLogger,
+    }),
   ]);
   const workflowBundlePath = join(bundleDir, 'workflows.js');
   await writeFile(workflowBundlePath, bundle.code);

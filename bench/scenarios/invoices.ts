@@ -127,6 +127,7 @@ async function runPlainLoop(
   const client = new XledgerClient({
     endpoint: sim.graphqlUrl,
     token: SEED_TOKENS[TOKEN],
+    endpointPolicy: env.config.xledger.endpointPolicy,
     requestTimeoutMs: env.config.xledger.requestTimeoutMs,
     gate: new RequestGate(env.config.xledger),
   });

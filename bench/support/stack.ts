@@ -80,6 +80,8 @@ export async function openBenchEnv(
     MONGODB_DB: `bench_${suffix}`,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'warn',
+    // The simulator listens on loopback over http.
+    ALLOW_INSECURE_LOOPBACK: 'true',
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     ...settings,
   };

@@ -1,6 +1,7 @@
 import type { RunningSimulator } from '../../src/simulator/index';
 import { SEED_ENTITIES } from '../../src/simulator/index';
-import { OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
+import type { OutboxInvoice } from '../../src/invoices/outbox';
+import { collections } from '../../src/store/collections';
 import { tenantConfigSchema, type TenantConfigInput } from '../../src/tenant';
 import { runSync } from './runs';
 import type { BenchEnv } from './stack';
@@ -46,7 +47,7 @@ export async function waitSettled(
   timeoutMs: number,
 ): Promise<{ posted: number; rejected: number; seconds: number }> {
   const started = performance.now();
-  const outbox = env.store.db.collection<OutboxInvoice>(OUTBOX);
+  const outbox = env.store.db.collection<OutboxInvoice>(collections.invoiceOutbox);
   for (;;) {
     const states = await outbox
       .find({ tenantId }, { projection: { state: 1 } })

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
+import type { WebhookSettings } from '../config';
 import type { Logger } from '../logger';
 import type { TenantStore } from '../store/tenants';
 import type { TenantSettings } from '../tenant';
@@ -9,8 +10,11 @@ import type { XledgerClient } from '../xledger/client';
 export interface ActivityDeps {
   db: Db;
   tenants: TenantStore;
-  /** A client for a tenant's endpoint and token, sharing that token's request gate within this worker. */
-  xledgerFor(endpoint: string, token: string): XledgerClient;
+  /**
+   * A client for a tenant's endpoint and token, sharing that token's request gate within this
+   * worker; the tenant id labels its metrics.
+   */
+  xledgerFor(endpoint: string, token: string, tenantId?: string): XledgerClient;
   /** For activities that act on Temporal itself (triggering a tenant's schedules). */
   temporal: Client;
   /** The task queue workflows started by activities run on. */
@@ -21,6 +25,8 @@ export interface ActivityDeps {
   overlapMinutes?: number;
   /** How often a running pass heartbeats while a page is in flight. */
   heartbeatIntervalMs?: number;
+  /** Event delivery (config.webhooks); without it: no default endpoint, any public https host. */
+  webhooks?: WebhookSettings;
 }
 
 /** A tenant's settings, and an Xledger client for its endpoint and token. */
@@ -29,6 +35,6 @@ export async function tenantXledger(
   tenantId: string,
 ): Promise<{ tenant: TenantSettings; client: XledgerClient }> {
   const tenant = await deps.tenants.get(tenantId);
-  const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(tenantId));
+  const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(tenantId), tenantId);
   return { tenant, client };
 }

@@ -11,6 +11,8 @@ export interface DispatchResyncInput {
   full: boolean;
   /** The full passes may apply deletions that the mass-deletion guard held back. */
   allowMassDelete?: boolean;
+  /** Client tickets the requests carry: the runs that take them write themselves in. */
+  requestIds?: string[];
 }
 
 /**
@@ -35,6 +37,7 @@ export function createDispatchResync(deps: ActivityDeps) {
       await requestSync(deps.db, input.tenantId, dataType, {
         full: input.full,
         allowMassDelete: input.full && input.allowMassDelete === true,
+        ...(input.requestIds ? { requestIds: input.requestIds } : {}),
       });
       try {
         await deps.temporal.schedule

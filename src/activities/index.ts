@@ -1,12 +1,11 @@
+import { createInvoiceActivities } from '../invoices/activities';
 import type { ActivityDeps } from './deps';
+import { createDeliveryActivities } from './deliver-events';
 import { createDispatchResync } from './dispatch-resync';
-import { createCheckInvoiceOutcome } from './invoices/check-invoice-outcome';
-import { createPostInvoice } from './invoices/post-invoice';
-import { createStartPendingInvoices } from './invoices/start-pending-invoices';
-import { createValidateInvoice } from './invoices/validate-invoice';
 import { createLinkData } from './link-data';
 import { createPlanSync } from './plan-sync';
 import { createRecordRun } from './record-run';
+import { createRecordFailedRun } from './run-outcome';
 import { createSyncStream } from './sync-stream';
 import { createSyncStreams } from './sync-streams';
 
@@ -18,11 +17,10 @@ export function createActivities(deps: ActivityDeps) {
     syncStreams: createSyncStreams(deps),
     linkData: createLinkData(deps),
     recordRun: createRecordRun(deps),
+    recordFailedRun: createRecordFailedRun(deps),
     dispatchResync: createDispatchResync(deps),
-    validateInvoice: createValidateInvoice(deps),
-    postInvoice: createPostInvoice(deps),
-    checkInvoiceOutcome: createCheckInvoiceOutcome(deps),
-    startPendingInvoices: createStartPendingInvoices(deps),
+    ...createInvoiceActivities(deps),
+    ...createDeliveryActivities(deps),
   };
 }
 

@@ -1,52 +1,57 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { getStream } from '../datatypes/registry';
 import type { StreamDefinition } from '../datatypes/stream';
+import type { Logger } from '../logger';
 import { loadCheckpoint, saveCheckpoint, type StreamCheckpoint } from '../store/checkpoints';
-import {
-  markDeleted,
-  recordId,
-  recordsCollection,
-  StoredState,
-  upsertRecords,
-  type RecordToStore,
-} from '../store/records';
-import { clearRejects, saveRejects, type RejectedRecord } from '../store/rejects';
+import { markDeleted, recordId, recordsCollection, StoredState, upsertRecords } from '../store/records';
+import { clearRejects, saveRejects } from '../store/rejects';
 import {
   assertCurrent,
   beginReconciliation,
   claimPass,
   commitProgress,
   completePass,
-  PassIncompleteError,
-  PassSupersededError,
   rememberPage,
   seenInCompletePass,
   type PassKey,
   type PassProgress,
 } from '../store/sync-passes';
+import { classifyPage, type ClassifiedPage } from '../sync/classify-page';
 import { DEFAULT_MAX_DELETION_SHARE, deletionVerdict, type DeletionReview } from '../sync/deletion-guard';
-import { emptyCounts, type Counts, type StreamFigures, type SyncMode } from '../sync/figures';
-import { compareWallClock, shiftWallClock } from '../xledger/cet';
+import { emptyCounts, type Counts, type StreamFigures } from '../sync/figures';
 import {
-  deltaCursorFallback,
+  decidePassMode,
+  restartsFullOnRefusedCursor,
+  type PassMode,
+  type RequestedMode,
+} from '../sync/pass-mode';
+import type { TenantSettings } from '../tenant';
+import { shiftWallClock } from '../xledger/cet';
+import type { XledgerClient } from '../xledger/client';
+import {
   isDeltaCursorRefused,
   newestDeltaCursor,
   readDeltas,
+  type DeltaField,
   type DeltaRead,
 } from '../xledger/deltas';
 import { resolveLookup } from '../xledger/lookups';
 import { streamFilter, streamPages, type DeltaCompanion, type FilterValues } from '../xledger/operations';
 import { paginate } from '../xledger/paginate';
 import { tenantXledger, type ActivityDeps } from './deps';
-import { toFailure } from './failures';
+import { noteSpent } from './pass-spent';
 import { loadOwnershipRule } from './ownership';
 
 export interface SyncStreamInput {
   tenantId: string;
   dataType: string;
   stream: string;
-  mode: SyncMode;
+  /**
+   * What the run asks of the pass; the pass decides its mode when it starts (sync/pass-mode.ts)
+   * and its figures report the mode it ran.
+   */
+  mode: RequestedMode;
   /** An operator confirmed that this full pass may mark a large share of records deleted. */
   allowMassDelete?: boolean;
 }
@@ -54,33 +59,40 @@ export interface SyncStreamInput {
 const DEFAULT_OVERLAP_MINUTES = 15;
 
 /**
- * One pass over one Xledger stream for one tenant: pages through Xledger, keeps the owner's
- * records, writes what changed, commits its cursor after each stored page (a retried attempt
- * resumes there), and — after a complete full pass only — marks as deleted what Xledger no
- * longer returns, unless that is a mass deletion (deletion-guard.ts). Every write is fenced
- * on the pass and attempt (store/sync-passes.ts): an attempt Temporal has given up on stops
+ * One pass over one Xledger stream for one tenant, in the mode it decides when it starts
+ * (sync/pass-mode.ts): pages through Xledger, keeps the owner's records (each page classified
+ * by sync/classify-page.ts), writes what changed, commits its cursor after each stored page
+ * (a retried attempt resumes there), and — after a complete full pass only — marks as deleted
+ * what Xledger no longer returns, unless that is a mass deletion (deletion-guard.ts). Every
+ * write is fenced on the pass and attempt (store/sync-passes.ts): an attempt Temporal has given up on stops
  * before its next write. Nothing but figures goes back to the workflow.
  */
 export function createSyncStream(deps: ActivityDeps) {
+  // Its errors (Xledger's, a superseded or incomplete pass) become failures in cast-known-errors.ts.
   return async function syncStream(input: SyncStreamInput): Promise<StreamFigures> {
     const stream = getStream(input.stream);
+    const spending: PassSpending = {};
     try {
-      return await runPass(deps, stream, input);
+      return await runPass(deps, stream, input, spending);
     } catch (error) {
-      if (error instanceof PassSupersededError || error instanceof PassIncompleteError) {
-        // Retrying cannot help: a newer attempt or pass owns the stream now, or the pass's pages
-        // do not cover the stream (the next full pass starts over).
-        throw ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
-      }
-      throw toFailure(error, { tenantId: input.tenantId, dataType: input.dataType, scope: stream.scope });
+      // What the pass spent, its failing request included: the failed run's cost counts it.
+      const usage = spending.usage?.();
+      if (usage) noteSpent(error, { stream: stream.name, ...usage });
+      throw error;
     }
   };
+}
+
+/** Reads what the pass has spent in Xledger so far (its earlier attempts' commits and this one). */
+interface PassSpending {
+  usage?: () => { requests: number; bytesSent: number; bytesReceived: number };
 }
 
 async function runPass(
   deps: ActivityDeps,
   stream: StreamDefinition,
   input: SyncStreamInput,
+  spending: PassSpending,
 ): Promise<StreamFigures> {
   const context = Context.current();
   const { db } = deps;
@@ -95,7 +107,12 @@ async function runPass(
   const log = deps.logger.child({ tenantId: input.tenantId, stream: stream.name, attempt });
   const { tenant, client } = await tenantXledger(deps, input.tenantId);
   const checkpoint = await loadCheckpoint(db, input.tenantId, stream.name);
-  const claim = await claimPass(db, key, () => startProgress(input, stream, checkpoint, deps.overlapMinutes));
+  // The pass's mode is decided here, once; a resumed pass keeps the one in the ledger.
+  let decided: PassMode | undefined;
+  const claim = await claimPass(db, key, () => {
+    decided = decidePassMode({ requested: input.mode, stream, checkpoint, tenant, now: Date.now() });
+    return startProgress(decided, checkpoint, deps.overlapMinutes);
+  });
   if (claim.kind === 'complete') {
     // An earlier attempt finished the pass (e.g. while Temporal was unreachable): its result
     // stands. Saving its checkpoint again is harmless and covers a death right after completing.
@@ -104,50 +121,153 @@ async function runPass(
     return claim.result;
   }
   const progress = claim.progress;
+  const committed = { ...progress.counts };
+  spending.usage = () => ({
+    requests: committed.requests + client.usage.requests,
+    bytesSent: committed.bytesSent + client.usage.bytesSent,
+    bytesReceived: committed.bytesReceived + client.usage.bytesReceived,
+  });
   if (claim.resumed) log.info({ after: progress.after, passId: key.passId }, 'resuming pass');
+  else log.info({ passId: key.passId, mode: progress.mode, reason: decided?.reason }, 'starting pass');
 
   const ownership = await loadOwnershipRule(db, client, input.tenantId, tenant.entityOwnerDbId);
   const lookupFilter: FilterValues =
     stream.lookup && (progress.mode === 'full' || !checkpoint.lookupFilter)
       ? await resolveLookup(client, stream.lookup, deps.pageSize)
       : (checkpoint.lookupFilter ?? {});
-  const collection = recordsCollection(db, stream.collection);
-  let stored: StoredState | undefined;
-  let refreshedEntities = false;
-  const now = () => new Date();
-  /** Stops before a write once Temporal has cancelled the attempt or another holds the pass. */
-  const fence = async () => {
-    context.cancellationSignal.throwIfAborted();
-    await assertCurrent(db, key);
-  };
+  const pass = new StreamPass(deps, context, key, log, {
+    stream,
+    input,
+    tenant,
+    client,
+    checkpoint,
+    progress,
+    ownership,
+    lookupFilter,
+  });
 
-  // `progress` is what has been stored: it changes only once a page is written, so that a
-  // heartbeat sent while a page is in flight never claims work that a retry would redo.
-  // Usage is the exception: requests made are spent, whether or not their page was stored.
-  const usageBefore = { ...progress.counts };
-  const syncUsage = () => {
-    progress.counts.requests = usageBefore.requests + client.usage.requests;
-    progress.counts.bytesSent = usageBefore.bytesSent + client.usage.bytesSent;
-    progress.counts.bytesReceived = usageBefore.bytesReceived + client.usage.bytesReceived;
-  };
-  const heartbeat = () => {
-    syncUsage();
+  const keepAlive = setInterval(() => pass.heartbeat(), deps.heartbeatIntervalMs ?? 5_000);
+  try {
+    let phase: PassPhase = 'reading';
+    let deletionReview: DeletionReview | undefined;
+    for (;;) {
+      switch (phase) {
+        case 'reading':
+          try {
+            await pass.readPages();
+          } catch (error) {
+            if (!isDeltaCursorRefused(error) || !restartsFullOnRefusedCursor(progress)) throw error;
+            log.warn(
+              { deltaCursor: progress.deltaCursor },
+              'Xledger refused the delta cursor: running a full pass',
+            );
+            await pass.restartAsFull();
+            break; // and read again, whole
+          }
+          phase = progress.mode === 'full' ? 'reconciling' : 'completing';
+          break;
+        case 'reconciling':
+          deletionReview = await pass.reconcile();
+          phase = 'completing';
+          break;
+        case 'completing':
+          return await pass.complete(deletionReview);
+      }
+    }
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+/**
+ * Where a claimed pass stands: reading pages (again, whole, when Xledger refuses the delta
+ * cursor on the first request), then — full passes only — reconciling deletions, then
+ * completing (figures, checkpoint).
+ */
+type PassPhase = 'reading' | 'reconciling' | 'completing';
+
+/** What a claimed pass works with. */
+interface PassSetup {
+  stream: StreamDefinition;
+  input: SyncStreamInput;
+  tenant: TenantSettings;
+  client: XledgerClient;
+  checkpoint: StreamCheckpoint;
+  /** Where the pass stands, as committed to the ledger: changed only with a commit (`storePage`). */
+  progress: PassProgress;
+  ownership: Awaited<ReturnType<typeof loadOwnershipRule>>;
+  lookupFilter: FilterValues;
+}
+
+/**
+ * The I/O of one claimed pass around the pure page classification: fetch pages, fence every
+ * write on the pass and attempt, write what a page holds, commit progress, heartbeat.
+ */
+class StreamPass {
+  private readonly collection: ReturnType<typeof recordsCollection>;
+  private stored: StoredState | undefined;
+  private refreshedEntities = false;
+  /** Usage spent by earlier attempts: this attempt's client counts from zero. */
+  private readonly usageBefore: Counts;
+
+  constructor(
+    private readonly deps: ActivityDeps,
+    private readonly context: Context,
+    private readonly key: PassKey,
+    private readonly log: Logger,
+    private readonly setup: PassSetup,
+  ) {
+    this.collection = recordsCollection(deps.db, setup.stream.collection);
+    this.usageBefore = { ...setup.progress.counts };
+  }
+
+  private get progress(): PassProgress {
+    return this.setup.progress;
+  }
+
+  /** Stops before a write once Temporal has cancelled the attempt or another holds the pass. */
+  private async fence(): Promise<void> {
+    this.context.cancellationSignal.throwIfAborted();
+    await assertCurrent(this.deps.db, this.key);
+  }
+
+  /**
+   * `progress` is what has been stored: it changes only once a page is written, so that a
+   * heartbeat sent while a page is in flight never claims work that a retry would redo. Usage
+   * is the exception: requests made are spent, whether or not their page was stored.
+   */
+  private syncUsage(): void {
+    const { counts } = this.progress;
+    const { usage } = this.setup.client;
+    counts.requests = this.usageBefore.requests + usage.requests;
+    counts.bytesSent = this.usageBefore.bytesSent + usage.bytesSent;
+    counts.bytesReceived = this.usageBefore.bytesReceived + usage.bytesReceived;
+  }
+
+  heartbeat(): void {
+    this.syncUsage();
     // For operators (the Web UI shows it) and liveness; resumption reads the pass ledger.
-    context.heartbeat({ passId: key.passId, ...progress });
-  };
-  const keepAlive = setInterval(heartbeat, deps.heartbeatIntervalMs ?? 5_000);
-  // A full pass needs every stored id (deletions); an incremental one only those its pages bring.
-  const loadStored = async () =>
-    (stored ??=
-      progress.mode === 'full'
-        ? await StoredState.load(collection, input.tenantId)
-        : StoredState.partial(collection, input.tenantId));
+    // `stream` names the pass for `tenant resync --wait` (src/client/resync.ts), which reads it.
+    this.context.heartbeat({ passId: this.key.passId, stream: this.setup.stream.name, ...this.progress });
+  }
+
+  /** A full pass needs every stored id (deletions); an incremental one only those its pages bring. */
+  private async loadStored(): Promise<StoredState> {
+    this.stored ??=
+      this.progress.mode === 'full'
+        ? await StoredState.load(this.collection, this.key.tenantId)
+        : StoredState.partial(this.collection, this.key.tenantId);
+    return this.stored;
+  }
+
   /**
    * Reads the pass's pages from where it stands and stores them. Deltas ride along with the
    * first page this pass requests, until a page with them is stored: a full pass asks for the
    * newest cursor only (`last: 1`), an incremental one for the deltas after its cursor.
    */
-  const readPages = async () => {
+  async readPages(): Promise<void> {
+    const { stream, client, lookupFilter } = this.setup;
+    const progress = this.progress;
     const deltaField = stream.deltas && !progress.deltasRead ? stream.deltas : undefined;
     const companion: DeltaCompanion | undefined = !deltaField
       ? undefined
@@ -156,200 +276,175 @@ async function runPass(
         : { read: 'after', after: progress.deltaCursor };
     const request = streamPages(stream, streamFilter(stream, lookupFilter, progress.since), companion);
     for await (const page of paginate<unknown>(client, request, {
-      pageSize: deps.pageSize,
+      pageSize: this.deps.pageSize,
       after: progress.after,
     })) {
-      const counts = emptyCounts();
-      counts.pages = 1;
-      counts.fetched = page.nodes.length;
-      let maxModifiedAt = progress.maxModifiedAt;
-      const records: RecordToStore[] = [];
-      const rejects: Omit<RejectedRecord, '_id'>[] = [];
-      const accepted: number[] = [];
-      /** Ids Xledger still returns for this tenant (kept or rejected): not deleted. */
-      const present: number[] = [];
-      const seen = new Set<number>();
-      for (const raw of page.nodes) {
-        const parsed = stream.node.safeParse(raw);
-        if (!parsed.success) {
-          const reject = rejectOf(input.tenantId, stream.name, raw, parsed.error.issues, now());
-          const rawOwner = ownerOf(raw);
-          if (rawOwner !== null) {
-            if (!refreshedEntities && ownership.current.isUnknownEntity(rawOwner)) {
-              await ownership.refresh();
-              refreshedEntities = true;
-            }
-            // Another owner's record never lands, not even as a reject.
-            if (!ownership.current.classify(rawOwner)) {
-              counts.filteredOut += 1;
-              continue;
-            }
-          }
-          rejects.push(reject);
-          if (reject.dbId !== null) present.push(reject.dbId);
-          continue;
-        }
-        const node = parsed.data;
-        if (seen.has(node.dbId)) continue;
-        seen.add(node.dbId);
-        accepted.push(node.dbId);
-        const modifiedAt = (node as { modifiedAt?: string | null }).modifiedAt;
-        if (modifiedAt && (!maxModifiedAt || compareWallClock(modifiedAt, maxModifiedAt) > 0)) {
-          maxModifiedAt = modifiedAt;
-        }
-        if (!refreshedEntities && ownership.current.isUnknownEntity(node.ownerDbId)) {
-          // A record of an entity we have not seen: a client may have been added since the last read.
-          await ownership.refresh();
-          refreshedEntities = true;
-        }
-        const owner = ownership.current.classify(node.ownerDbId);
-        if (!owner) {
-          counts.filteredOut += 1;
-          continue;
-        }
-        counts.kept += 1;
-        present.push(node.dbId);
-        records.push({ dbId: node.dbId, ...owner, fields: stream.toDocument(node) });
-      }
-      counts.rejected = rejects.length;
-      await fence();
-      await saveRejects(db, rejects);
-      await clearRejects(db, input.tenantId, stream.name, accepted);
-      if (records.length > 0) {
-        const written = await upsertRecords(collection, input.tenantId, records, await loadStored(), now());
-        counts.inserted = written.inserted;
-        counts.updated = written.updated;
-        counts.unchanged = written.unchanged;
-      }
-      if (progress.mode === 'full') {
-        await rememberPage(db, key, progress.after, page.endCursor, present);
-      }
-      if (deltaField && 'companion' in page) {
-        const deltas: DeltaRead =
-          companion?.read === 'newest'
-            ? newestDeltaCursor(page.companion)
-            : await readDeltas(client, deltaField, progress.deltaCursor, page.companion);
-        await fence();
-        counts.deleted = await markDeletedFromDeltas(
-          collection,
-          input.tenantId,
-          deltas.deletedDbIds,
-          loadStored,
-          now(),
-        );
-        progress.deltaCursor = deltas.cursor;
-        progress.deltasRead = true;
-      }
-      // The page is stored: commit it to the pass's progress (refused for a zombie).
-      for (const k of Object.keys(counts) as Array<keyof Counts>) progress.counts[k] += counts[k];
-      progress.maxModifiedAt = maxModifiedAt;
-      progress.after = page.endCursor;
-      syncUsage();
-      await commitProgress(db, key, progress);
-      heartbeat();
+      const classified = await this.classify(page.nodes);
+      const deltas =
+        deltaField && 'companion' in page ? { field: deltaField, answer: page.companion } : undefined;
+      await this.storePage(page.endCursor, classified, deltas);
     }
-  };
+  }
 
-  try {
-    try {
-      await readPages();
-    } catch (error) {
-      // Xledger no longer knows the stored delta cursor (deltas are kept about 3 days): only a
-      // full pass can notice every deletion since. Deltas ride on the first request, so
-      // nothing of this pass is stored yet: it restarts as a full pass, and says so.
-      if (
-        !isDeltaCursorRefused(error) ||
-        progress.mode !== 'incremental' ||
-        progress.after !== null ||
-        progress.deltasRead
-      ) {
-        throw error;
-      }
-      log.warn(
-        { deltaCursor: progress.deltaCursor },
-        'Xledger refused the delta cursor: running a full pass',
-      );
-      Object.assign(progress, {
-        mode: 'full',
-        since: null,
-        deltaCursor: null,
-        fallback: 'delta_cursor_expired',
-      } satisfies Partial<PassProgress>);
-      stored = undefined;
-      await fence();
-      syncUsage();
-      await commitProgress(db, key, progress);
-      await readPages();
-    }
-
-    let deletionReview: DeletionReview | undefined;
-    if (progress.mode === 'full') {
-      context.cancellationSignal.throwIfAborted();
-      await beginReconciliation(db, key);
-      const outcome = await reconcileDeletions(db, key, progress.after, await loadStored(), {
-        maxShare: tenant.maxDeletionShare ?? DEFAULT_MAX_DELETION_SHARE,
-        allowMassDelete: input.allowMassDelete === true,
-        now: now(),
+  /**
+   * The page as the tenant's ownership rule sees it. A node of an entity never seen may be a
+   * client added since the tree was read: the tree is read again (once per pass) and the page
+   * classified with it.
+   */
+  private async classify(nodes: readonly unknown[]): Promise<ClassifiedPage> {
+    const { stream, ownership } = this.setup;
+    const classifyWith = () =>
+      classifyPage(nodes, {
+        tenantId: this.key.tenantId,
+        stream,
+        ownership: ownership.current,
+        maxModifiedAt: this.progress.maxModifiedAt,
+        now: new Date(),
       });
-      if ('review' in outcome) {
-        deletionReview = outcome.review;
-        log.warn({ review: deletionReview }, 'full pass held back a mass deletion for an operator');
-      } else progress.counts.deleted += outcome.deleted;
+    const classified = classifyWith();
+    if (!classified.sawUnknownEntity || this.refreshedEntities) return classified;
+    await ownership.refresh();
+    this.refreshedEntities = true;
+    return classifyWith();
+  }
+
+  /** Writes one classified page (and its deltas), then commits it to the pass's progress. */
+  private async storePage(
+    endCursor: string | null,
+    page: ClassifiedPage,
+    deltas: { field: DeltaField; answer: unknown } | undefined,
+  ): Promise<void> {
+    const { db } = this.deps;
+    const { tenantId } = this.key;
+    const progress = this.progress;
+    const counts = page.counts;
+    await this.fence();
+    await saveRejects(db, page.rejects);
+    await clearRejects(db, tenantId, this.setup.stream.name, page.accepted);
+    if (page.records.length > 0) {
+      const written = await upsertRecords(
+        this.collection,
+        tenantId,
+        page.records,
+        await this.loadStored(),
+        new Date(),
+      );
+      counts.inserted = written.inserted;
+      counts.updated = written.updated;
+      counts.unchanged = written.unchanged;
     }
-    syncUsage();
+    if (progress.mode === 'full') {
+      await rememberPage(db, this.key, progress.after, endCursor, page.present);
+    }
+    if (deltas) {
+      const read: DeltaRead =
+        progress.mode === 'full'
+          ? newestDeltaCursor(deltas.answer)
+          : await readDeltas(this.setup.client, deltas.field, progress.deltaCursor, deltas.answer);
+      await this.fence();
+      counts.deleted = await markDeletedFromDeltas(
+        this.collection,
+        tenantId,
+        read.deletedDbIds,
+        () => this.loadStored(),
+        new Date(),
+      );
+      progress.deltaCursor = read.cursor;
+      progress.deltasRead = true;
+    }
+    // The page is stored: commit it to the pass's progress (refused for a zombie).
+    for (const k of Object.keys(counts) as Array<keyof Counts>) progress.counts[k] += counts[k];
+    progress.maxModifiedAt = page.maxModifiedAt;
+    progress.after = endCursor;
+    this.syncUsage();
+    await commitProgress(db, this.key, progress);
+    this.heartbeat();
+  }
+
+  /**
+   * Xledger no longer knows the stored delta cursor (deltas are kept about 3 days): only a
+   * full pass can notice every deletion since. Nothing of this pass is stored yet
+   * (pass-mode.ts), so it starts over as a full pass, and says so.
+   */
+  async restartAsFull(): Promise<void> {
+    Object.assign(this.progress, {
+      mode: 'full',
+      since: null,
+      deltaCursor: null,
+      fallback: 'delta_cursor_expired',
+    } satisfies Partial<PassProgress>);
+    this.stored = undefined;
+    await this.fence();
+    this.syncUsage();
+    await commitProgress(this.deps.db, this.key, this.progress);
+  }
+
+  /** After a full pass: marks deleted what it did not see, or holds a mass deletion for review. */
+  async reconcile(): Promise<DeletionReview | undefined> {
+    this.context.cancellationSignal.throwIfAborted();
+    await beginReconciliation(this.deps.db, this.key);
+    const outcome = await reconcileDeletions(
+      this.deps.db,
+      this.key,
+      this.progress.after,
+      await this.loadStored(),
+      {
+        maxShare: this.setup.tenant.maxDeletionShare ?? DEFAULT_MAX_DELETION_SHARE,
+        allowMassDelete: this.setup.input.allowMassDelete === true,
+        now: new Date(),
+      },
+    );
+    if ('review' in outcome) {
+      this.log.warn({ review: outcome.review }, 'full pass held back a mass deletion for an operator');
+      return outcome.review;
+    }
+    this.progress.counts.deleted += outcome.deleted;
+    return undefined;
+  }
+
+  /** The pass's figures, with the pass complete in the ledger and its checkpoint saved. */
+  async complete(deletionReview: DeletionReview | undefined): Promise<StreamFigures> {
+    const progress = this.progress;
+    this.syncUsage();
     const figures: StreamFigures = {
-      stream: stream.name,
+      stream: this.setup.stream.name,
       mode: progress.mode,
       ...progress.counts,
       durationMs: Date.now() - progress.startedAt,
       ...(progress.fallback ? { fallback: progress.fallback } : {}),
       ...(deletionReview ? { deletionReview } : {}),
     };
-    const next = nextCheckpoint(checkpoint, progress, lookupFilter, deletionReview, now());
-    await completePass(db, key, figures, next);
-    await saveCheckpoint(db, next);
-    log.info({ figures }, 'pass complete');
+    const next = nextCheckpoint(
+      this.setup.checkpoint,
+      progress,
+      this.setup.lookupFilter,
+      deletionReview,
+      new Date(),
+    );
+    await completePass(this.deps.db, this.key, figures, next);
+    await saveCheckpoint(this.deps.db, next);
+    this.log.info({ figures }, 'pass complete');
     return figures;
-  } finally {
-    clearInterval(keepAlive);
   }
 }
 
-/**
- * A new pass: incremental from the high-water mark where the stream has one, else full. A
- * stream whose deletions come from a delta query runs full when its stored delta cursor is
- * older than Xledger keeps deltas, or missing: only a full pass would notice every deletion.
- */
+/** A new pass in the mode decided for it (pass-mode.ts), from the stream's checkpoint. */
 function startProgress(
-  input: SyncStreamInput,
-  stream: StreamDefinition,
+  decided: PassMode,
   checkpoint: StreamCheckpoint,
   overlapMinutes = DEFAULT_OVERLAP_MINUTES,
 ): PassProgress {
-  // Streams without a change cursor, and a stream never read, can only be read whole.
-  let mode: SyncMode =
-    input.mode === 'full' ||
-    stream.changeCursor === null ||
-    checkpoint.highWaterMark === null ||
-    !checkpoint.lastFullPassAt
-      ? 'full'
-      : 'incremental';
-  const fallback =
-    mode === 'incremental' && stream.deltas
-      ? deltaCursorFallback(checkpoint.deltaCursorAt, Date.now())
-      : null;
-  if (fallback) mode = 'full';
   return {
-    mode,
+    mode: decided.mode,
     since:
-      mode === 'incremental' && checkpoint.highWaterMark
+      decided.mode === 'incremental' && checkpoint.highWaterMark
         ? shiftWallClock(checkpoint.highWaterMark, -overlapMinutes)
         : null,
     after: null,
     maxModifiedAt: checkpoint.highWaterMark,
     deltaCursor: checkpoint.deltaCursor,
     deltasRead: false,
-    ...(fallback ? { fallback } : {}),
+    ...(decided.fallback ? { fallback: decided.fallback } : {}),
     counts: emptyCounts(),
     startedAt: Date.now(),
   };
@@ -420,32 +515,4 @@ async function markDeletedFromDeltas(
   const deleted = await markDeleted(collection, tenantId, ids, now);
   for (const id of ids) stored.markDeleted(id);
   return deleted;
-}
-
-/** The owner of a node that failed validation, when it can still be read. */
-function ownerOf(raw: unknown): number | null {
-  const value = (raw as { ownerDbId?: unknown } | null)?.ownerDbId;
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  return null;
-}
-
-function rejectOf(
-  tenantId: string,
-  stream: string,
-  raw: unknown,
-  issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>,
-  rejectedAt: Date,
-): Omit<RejectedRecord, '_id'> {
-  const rawId = (raw as { dbId?: unknown } | null)?.dbId;
-  const dbId =
-    typeof rawId === 'number'
-      ? rawId
-      : typeof rawId === 'string' && /^\d+$/.test(rawId)
-        ? Number(rawId)
-        : null;
-  const reason = issues
-    .map((issue) => `${issue.path.map(String).join('.') || '(node)'}: ${issue.message}`)
-    .join('; ');
-  return { tenantId, stream, dbId, reason, node: raw, rejectedAt };
 }

@@ -1,12 +1,12 @@
-import type { SyncMode, StreamFigures } from '../sync/figures';
+import type { StreamFigures } from '../sync/figures';
 import { RequestBatch } from '../xledger/request-batch';
 import type { ActivityDeps } from './deps';
-import { createSyncStream } from './sync-stream';
+import { createSyncStream, type SyncStreamInput } from './sync-stream';
 
 export interface SyncStreamsInput {
   tenantId: string;
   dataType: string;
-  streams: Array<{ stream: string; mode: SyncMode; allowMassDelete?: boolean }>;
+  streams: Array<Omit<SyncStreamInput, 'tenantId' | 'dataType'>>;
 }
 
 /**

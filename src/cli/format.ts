@@ -4,6 +4,8 @@ import { postingSettingsOf, type TenantSettings } from '../tenant';
 import { isNeeded, mismatchText, type SchemaCheckReport } from '../xledger/schema-check';
 import { intervalMinutesFor } from '../schedules';
 import { dataTypes } from '../datatypes/registry';
+import type { TenantStateView } from '../client/tenant-state';
+import { costLines, failureLines, tenantStateLines } from './state-format';
 
 /**
  * Plain-text rendering for the `xledger-sync` CLI: aligned columns, no colours, no
@@ -62,12 +64,13 @@ function overrides(tenant: TenantSettings): string {
   return entries.length === 0 ? 'defaults' : entries.map(([type, v]) => `${type}=${minutes(v!)}`).join(' ');
 }
 
-export function tenantsTable(tenants: TenantSettings[]): string {
+export function tenantsTable(tenants: Array<TenantSettings & { state: TenantStateView }>): string {
   if (tenants.length === 0) return 'No tenants.\n';
   return table(
-    ['TENANT', 'OWNER', 'FIXED ASSETS', 'PROJECT MANAGERS', 'INTERVALS', 'FULL PASS', 'ENDPOINT'],
+    ['TENANT', 'STATE', 'OWNER', 'FIXED ASSETS', 'PROJECT MANAGERS', 'INTERVALS', 'FULL PASS', 'ENDPOINT'],
     tenants.map((t) => [
       t.tenantId,
+      stateSummary(t.state),
       String(t.entityOwnerDbId),
       yesNo(t.options.fixedAssets),
       yesNo(t.options.projectManagers),
@@ -76,6 +79,18 @@ export function tenantsTable(tenants: TenantSettings[]): string {
       t.xledger.endpoint,
     ]),
   );
+}
+
+/** `failed (suppliers)`: the tenant's state and the data types in it. */
+function stateSummary(state: TenantStateView): string {
+  const types = Object.entries(state.dataTypes)
+    .filter(([, s]) => s === state.state)
+    .map(([type]) => type);
+  return state.state === 'ok' ||
+    state.state === 'needs_attention' ||
+    types.length === Object.keys(state.dataTypes).length
+    ? state.state
+    : `${state.state} (${types.join(', ')})`;
 }
 
 /**
@@ -183,6 +198,7 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
   const jobLevel =
     'dbId' in posting.jobLevel ? `dbId ${posting.jobLevel.dbId}` : `dbSubId ${posting.jobLevel.dbSubId}`;
   out.push(`Posting:       transaction source ${posting.transactionSourceCode}, job level ${jobLevel}`);
+  out.push(...tenantStateLines(status.state));
   out.push(`Paused:        ${yesNo(status.paused)}`);
   if (status.workflow) {
     const last = status.workflow.recent[0];
@@ -203,13 +219,26 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
   out.push('');
   out.push(
     table(
-      ['DATA TYPE', 'EVERY', 'PAUSED', 'NEXT RUN', 'RUNNING', 'LAST RUN', 'STATUS', 'TRIGGER'],
+      [
+        'DATA TYPE',
+        'STATE',
+        'EVERY',
+        'PAUSED',
+        'NEXT RUN',
+        'RUNNING',
+        'LAST SUCCESS',
+        'LAST RUN',
+        'STATUS',
+        'TRIGGER',
+      ],
       status.dataTypes.map((d) => [
         d.dataType,
+        d.state ?? '-',
         minutes(d.intervalMinutes),
         yesNo(d.paused),
         d.paused ? '-' : when(d.nextRunAt, now),
         yesNo(d.runningNow),
+        when(d.lastSuccessAt, now),
         when(d.lastRun?.finishedAt, now),
         d.lastError ? 'failed' : d.heldDeletions.length > 0 ? 'needs_review' : (d.lastRun?.status ?? '-'),
         d.lastRun?.trigger ?? '-',
@@ -273,7 +302,12 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
       );
     }
   }
-  const errors = status.dataTypes.filter((d) => d.lastError);
+  const failures = failureLines(status.dataTypes);
+  if (failures.length > 0) out.push('', ...failures);
+  out.push('', ...costLines(status.cost));
+  // A failure recorded above is not repeated (this one comes from Temporal: runs from before
+  // failures were recorded, or ended from outside).
+  const errors = status.dataTypes.filter((d) => d.lastError && d.consecutiveFailures === 0);
   if (errors.length > 0) {
     out.push('');
     out.push('Last errors:');

@@ -28,9 +28,15 @@ export function getDataType(name: string): DataTypeDefinition {
 }
 
 export function getStream(name: string): StreamDefinition {
+  const stream = findStream(name);
+  if (!stream) throw new Error(`Unknown stream "${name}"`);
+  return stream;
+}
+
+export function findStream(name: string): StreamDefinition | undefined {
   for (const type of dataTypes) {
     const stream = type.streams.find((candidate) => candidate.name === name);
     if (stream) return stream;
   }
-  throw new Error(`Unknown stream "${name}"`);
+  return undefined;
 }

@@ -5,8 +5,16 @@ import { z } from 'zod';
  * definitions. A node that fails them is a reject, never a crash.
  */
 
-/** Int64 ids: Xledger sends numbers; accept decimal strings too. */
-export const dbId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
+/**
+ * Int64 ids: Xledger sends numbers; accept decimal strings too. Only ids JavaScript holds exactly
+ * (below 2^53): a larger one, rounded, would name another record — such a node is a reject.
+ */
+export const dbId = z
+  .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
+  .refine(
+    (value) => Number.isSafeInteger(value) && value >= 0,
+    'must be a non-negative integer id below 2^53',
+  );
 
 /** A real calendar date YYYY-MM-DD ("2024-02-31" and "31.02.2024" are rejected). */
 export const date = z.string().refine((value) => {

@@ -77,6 +77,8 @@ async function main(): Promise<void> {
     TEMPORAL_NAMESPACE: stack.temporal.namespace,
     MONGODB_URI: withDatabase(stack.mongoUri, 'xledger_sync'),
     XLEDGER_ENDPOINT: sim.graphqlUrl,
+    // The local simulator is plain http on 127.0.0.1: allowed here only.
+    ALLOW_INSECURE_LOOPBACK: 'true',
     TOKEN_ENCRYPTION_KEY: process.env.TOKEN_ENCRYPTION_KEY ?? (await devEncryptionKey(dataDir)),
   });
 
@@ -98,13 +100,14 @@ async function main(): Promise<void> {
 
   const api = await XledgerSyncClient.connect({ config });
   stopping.push(() => api.close());
-  await api.upsertTenant({
+  const demo = await api.upsertTenant({
     tenantId: DEMO_TENANT_ID,
     xledger: { token: SEED_TOKENS.root },
     entityOwnerDbId: SEED_ENTITIES.owner1,
     options: { fixedAssets: true, projectManagers: true },
   });
-  await api.forceResync(DEMO_TENANT_ID, { full: true });
+  // A new demo tenant's first full sync has started with the upsert; a restart refreshes it.
+  if (!demo.firstSync) await api.forceResync(DEMO_TENANT_ID, { full: true, waitForRunsMs: 0 });
 
   const ui = stack.temporal.uiUrl ?? '(headless)';
   process.stdout.write(
@@ -119,7 +122,7 @@ async function main(): Promise<void> {
       '',
       `  Demo tenant "${DEMO_TENANT_ID}" (Entity Owner ${SEED_ENTITIES.owner1}) is onboarded and a full resync is running.`,
       `  Its runs: ${ui}?query=${encodeURIComponent(`TenantId="${DEMO_TENANT_ID}"`)}`,
-      `  Status:   TEMPORAL_ADDRESS=${stack.temporal.address} MONGODB_URI=${config.mongo.uri} \\`,
+      `  Status:   TEMPORAL_ADDRESS=${stack.temporal.address} MONGODB_URI=${config.mongo.uri} ALLOW_INSECURE_LOOPBACK=true \\`,
       `            TOKEN_ENCRYPTION_KEY=$(cat ${path.relative(process.cwd(), keyFile(dataDir))}) npx xledger-sync tenant status ${DEMO_TENANT_ID}`,
       '',
       '  Ctrl-C stops everything.',

@@ -10,12 +10,20 @@ import type { SyncMode } from '../sync/figures';
 
 export interface SyncCompleted {
   dataType: string;
+  /** full when every stream of the run read Xledger whole (and so also reconciled deletions). */
   mode: SyncMode;
+  /** needs_review: a full pass held back a mass deletion until an operator confirms it. */
+  status: 'completed' | 'needs_review';
   counts: { inserted: number; updated: number; deleted: number; rejected: number };
   workflowId: string;
   runId: string;
   startedAt: string;
   finishedAt: string;
+  /**
+   * The change feed's position after this run: `client.changes(tenantId, dataType, { after })`
+   * from the reader's last cursor returns what the run changed, up to `through`.
+   */
+  changes: { through: number };
 }
 
 /** auth: the token was refused; scope: it lacks a scope; credits: Xledger's quota is spent. */

@@ -2,29 +2,36 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { date } from '../datatypes/xledger-fields';
 import { DEFAULT_POSTING, type TenantPosting } from '../tenant';
+import type { GLImportLine } from '../xledger/gl-import';
 
 /**
  * An approved supplier invoice as SEMINE hands it over, and how it becomes one Xledger voucher
  * of GL import lines. Amounts are decimal strings with at most two decimals, as Xledger's.
  */
-const amount = z.string().regex(/^-?\d+(\.\d{1,2})?$/, 'must be a decimal string with at most two decimals');
+const AMOUNT = /^-?\d{1,13}(\.\d{1,2})?$/;
+const amount = z
+  .string()
+  .regex(AMOUNT, 'must be a decimal string with at most 13 digits before the point and two after it');
 const code = z.string().trim().min(1).max(50);
 
-export const invoiceLineSchema = z.object({
-  /** Expense account code. */
-  accountCode: code,
-  /** Gross amount of the line (VAT included), positive for a cost. */
-  amount,
-  /** VAT code: a TAX_RULE value's code in Xledger. */
-  vatCode: code.optional(),
-  /** Dimension value codes, by the glObject slot they fill. */
-  dimensions: z
-    .object({ glObject1: code, glObject2: code, glObject3: code, glObject4: code, glObject5: code })
-    .partial()
-    .default({}),
-  projectCode: code.optional(),
-  text: z.string().max(250).optional(),
-});
+export const invoiceLineSchema = z
+  .object({
+    /** Expense account code. */
+    accountCode: code,
+    /** Gross amount of the line (VAT included), positive for a cost. */
+    amount,
+    /** VAT code: a TAX_RULE value's code in Xledger. */
+    vatCode: code.optional(),
+    /** Dimension value codes, by the glObject slot they fill. */
+    dimensions: z
+      .object({ glObject1: code, glObject2: code, glObject3: code, glObject4: code, glObject5: code })
+      .partial()
+      .strict()
+      .default({}),
+    projectCode: code.optional(),
+    text: z.string().max(250).optional(),
+  })
+  .strict();
 
 export const invoiceSchema = z
   .object({
@@ -54,8 +61,13 @@ export const invoiceSchema = z
     /** Where SEMINE keeps the invoice image (a URL or document reference). */
     attachment: z.string().max(500).optional(),
   })
+  // A misspelt field is an error: a line whose `vatcode` were dropped would post without VAT.
+  .strict()
   .superRefine((invoice, ctx) => {
-    const sum = invoice.lines.reduce((total, line) => total + toCents(line.amount), 0);
+    // zod runs this even when a field failed: only well-formed amounts are added up.
+    const amounts = [invoice.totalAmount, ...invoice.lines.map((line) => line.amount)];
+    if (!amounts.every((value) => typeof value === 'string' && AMOUNT.test(value))) return;
+    const sum = invoice.lines.reduce((total, line) => total + toCents(line.amount), 0n);
     if (sum !== toCents(invoice.totalAmount)) {
       ctx.addIssue({
         code: 'custom',
@@ -82,11 +94,6 @@ export function voucherKeys(tenantId: string, invoice: Invoice): string[] {
 
 export function invoiceContentHash(invoice: Invoice): string {
   return createHash('sha256').update(JSON.stringify(invoice)).digest('base64url');
-}
-
-export interface GLImportLine {
-  clientId: string;
-  node: Record<string, unknown>;
 }
 
 /**
@@ -159,15 +166,16 @@ export function voucherNumber(tenantId: string, invoiceId: string): number {
   return (hash % MAX_VOUCHER_NUMBER) + 1;
 }
 
-function toCents(value: string): number {
+/** Exact cents (BigInt): a sum of 499 lines may pass 2^53. */
+function toCents(value: string): bigint {
   const negative = value.startsWith('-');
   const [whole = '0', fraction = ''] = value.replace('-', '').split('.');
-  const cents = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  const cents = BigInt(whole) * 100n + BigInt(fraction.padEnd(2, '0'));
   return negative ? -cents : cents;
 }
 
-function formatCents(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+function formatCents(cents: bigint): string {
+  const sign = cents < 0n ? '-' : '';
+  const abs = cents < 0n ? -cents : cents;
+  return `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
 }

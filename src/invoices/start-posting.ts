@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { invoiceWorkflowId } from '../temporal/ids';
 import { InvoiceIdKey, InvoiceStateKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
+import { postInvoiceWorkflow } from '../workflows';
 
 /**
  * Starts the one posting workflow of an invoice. Its id is derived from the invoice key and a
@@ -15,7 +16,7 @@ export async function startInvoicePosting(
   invoiceId: string,
 ): Promise<boolean> {
   try {
-    await temporal.workflow.start('postInvoiceWorkflow', {
+    await temporal.workflow.start(postInvoiceWorkflow, {
       workflowId: invoiceWorkflowId(tenantId, invoiceId),
       taskQueue,
       args: [{ tenantId, invoiceId }],

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import { addToOutbox, type OutboxInvoice } from '../store/invoice-outbox';
 import type { TenantStore } from '../store/tenants';
 import { invoiceContentHash, type Invoice } from './invoice';
+import { addToOutbox, type OutboxInvoice } from './outbox';
 import { startInvoicePosting } from './start-posting';
 
 /**

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import type { DeletionReview } from '../sync/deletion-guard';
-import { collections } from './db';
+import { collections } from './collections';
 
 /** Where a (tenant, stream) stands between runs. */
 export interface StreamCheckpoint {

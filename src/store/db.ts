@@ -1,20 +1,5 @@
-import { MongoClient, type Db, type IndexDescription } from 'mongodb';
-import { dataTypes } from '../datatypes/registry';
-import { OUTBOX } from './invoice-outbox';
-
-/**
- * Collections that are not synced master data. Master-data collections are named by the
- * stream definitions (datatypes/); every document everywhere carries `tenantId`.
- */
-export const collections = {
-  tenants: 'tenants',
-  entities: 'entities',
-  checkpoints: 'sync_checkpoints',
-  passes: 'sync_passes',
-  passSeen: 'sync_pass_seen',
-  runs: 'sync_runs',
-  rejects: 'sync_rejects',
-} as const;
+import { MongoClient, type Db } from 'mongodb';
+import { allCollections } from './collections';
 
 export interface Store {
   client: MongoClient;
@@ -105,31 +90,16 @@ export async function isFerretDb(db: Db): Promise<boolean> {
 }
 
 /**
- * Indexes, created idempotently at worker and client start. Master-data documents use the
- * deterministic _id `<tenantId>:<dbId>`, so an upsert can never create a duplicate.
+ * Every collection's indexes (collections.ts), created idempotently at worker and client start.
  * Only missing indexes are created: FerretDB v1 fails on createIndexes for an index that
  * already exists alongside a new one. On FerretDB only unique indexes are made (they
  * constrain); the others would never be read there, and keeping them up costs about a fifth of
  * a bulk insert (npm run bench -- sync, "floor+indexes").
  */
 export async function ensureIndexes(db: Db): Promise<void> {
-  const streams = dataTypes.flatMap((type) => type.streams);
-  const index = (collection: string, key: Record<string, 1 | -1>, name: string, unique = false) => ({
-    collection,
-    index: { key, name, ...(unique ? { unique } : {}) } satisfies IndexDescription,
-  });
-  const wanted = [
-    ...streams.flatMap((stream) => [
-      index(stream.collection, { tenantId: 1, dbId: 1 }, 'tenant_dbId', true),
-      index(stream.collection, { tenantId: 1, entityDbId: 1, visibility: 1 }, 'tenant_visibility'),
-    ]),
-    index(collections.entities, { tenantId: 1, dbId: 1 }, 'tenant_dbId', true),
-    index(collections.runs, { tenantId: 1, dataType: 1, startedAt: -1 }, 'tenant_type_time'),
-    index(collections.rejects, { tenantId: 1, stream: 1, dbId: 1 }, 'tenant_stream_dbId'),
-    index(collections.passSeen, { tenantId: 1, stream: 1, passId: 1 }, 'tenant_stream_pass'),
-    // The invoice schedule's sweep: a tenant's pending invoices, oldest first.
-    index(OUTBOX, { tenantId: 1, state: 1, submittedAt: 1 }, 'tenant_state_submitted'),
-  ];
+  const wanted = allCollections().flatMap(({ name, indexes }) =>
+    indexes.map((index) => ({ collection: name, index })),
+  );
   const readsSecondaryIndexes = !(await isFerretDb(db));
   const existing = new Map<string, Set<string>>();
   for (const { collection, index: wantedIndex } of wanted) {

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { boundedBulkWrite } from './bounded';
-import { collections } from './db';
+import { collections } from './collections';
 
 /** An Xledger entity the tenant's token can see, as last read. */
 export interface StoredEntity {
@@ -45,7 +45,11 @@ export async function replaceEntities(
       ),
     );
   }
-  await collection.deleteMany({ tenantId, refreshedAt: { $ne: now } });
+  // Only what this answer no longer has goes. (Not "what this refresh did not write": a
+  // concurrent refresh — every data type of a new tenant starts at once — rewrites the same
+  // entities with its own time, and they would be deleted under it, leaving a tree without
+  // the owner's clients, whose records would then be dropped as another owner's.)
+  await collection.deleteMany({ tenantId, dbId: { $nin: entities.map((entity) => entity.dbId) } });
 }
 
 /**

@@ -4,7 +4,7 @@ import { employeesStream, projectsStream } from '../datatypes/projects';
 import { taxRulesStream, taxTableSetupsStream } from '../datatypes/vat-codes';
 import type { LinkFigures } from '../sync/figures';
 import { boundedBulkWrite } from './bounded';
-import type { StoredRecord } from './records';
+import { recordsCollection, takeChangeSeqs, type StoredRecord } from './records';
 
 /**
  * Derived fields, computed in MongoDB after a data type's streams are stored. They live
@@ -20,6 +20,8 @@ export async function runLink(db: Db, tenantId: string, link: LinkName): Promise
       return applyTaxPercents(db, tenantId);
   }
 }
+
+type LinkUpdate = { updateOne: { filter: { _id: string }; update: { $set: Record<string, unknown> } } };
 
 export type ManagerResolution = 'resolved' | 'no_manager' | 'unknown_employee' | 'no_email';
 
@@ -37,7 +39,7 @@ async function resolveProjectManagers(db: Db, tenantId: string): Promise<LinkFig
       { tenantId, deletedAt: null },
       { projection: { projectManagerDbId: 1, projectManagerEmail: 1, projectManagerStatus: 1 } },
     );
-  const updates: AnyBulkWriteOperation<StoredRecord>[] = [];
+  const updates: LinkUpdate[] = [];
   let unresolved = 0;
   for await (const project of projects) {
     const managerDbId = project.projectManagerDbId as number | null;
@@ -55,7 +57,7 @@ async function resolveProjectManagers(db: Db, tenantId: string): Promise<LinkFig
       });
     }
   }
-  await boundedBulkWrite(db.collection<StoredRecord>(projectsStream.collection), updates, { ordered: false });
+  await writeLinked(db, tenantId, projectsStream.collection, updates);
   return { link: 'projectManagers', updated: updates.length, unresolved };
 }
 
@@ -73,7 +75,7 @@ async function applyTaxPercents(db: Db, tenantId: string): Promise<LinkFigures> 
       latest.set(ruleId, { percent: (setup.taxPercent as string | null) ?? null, dateFrom });
     }
   }
-  const updates: AnyBulkWriteOperation<StoredRecord>[] = [];
+  const updates: LinkUpdate[] = [];
   let unresolved = 0;
   for await (const code of db
     .collection<StoredRecord>(taxRulesStream.collection)
@@ -84,6 +86,21 @@ async function applyTaxPercents(db: Db, tenantId: string): Promise<LinkFigures> 
       updates.push({ updateOne: { filter: { _id: code._id }, update: { $set: { percent } } } });
     }
   }
-  await boundedBulkWrite(db.collection<StoredRecord>(taxRulesStream.collection), updates, { ordered: false });
+  await writeLinked(db, tenantId, taxRulesStream.collection, updates);
   return { link: 'taxPercents', updated: updates.length, unresolved };
+}
+
+/** The derived fields' updates, each record also taking its number in the change feed. */
+async function writeLinked(
+  db: Db,
+  tenantId: string,
+  collectionName: string,
+  updates: LinkUpdate[],
+): Promise<void> {
+  const collection = recordsCollection(db, collectionName);
+  const firstSeq = await takeChangeSeqs(collection, tenantId, updates.length);
+  const stamped = updates.map(({ updateOne }, i): AnyBulkWriteOperation<StoredRecord> => ({
+    updateOne: { ...updateOne, update: { $set: { ...updateOne.update.$set, changeSeq: firstSeq + i } } },
+  }));
+  await boundedBulkWrite(collection, stamped, { ordered: false });
 }

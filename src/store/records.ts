@@ -8,6 +8,7 @@ import {
 } from 'mongodb';
 import type { DocumentFields } from '../datatypes/stream';
 import { boundedBulkWrite, findIn, inChunks, INSERT_BATCH } from './bounded';
+import { dataTypeOfCollection, reserveChangeSeqs } from './changes';
 
 export type Visibility = 'owner' | 'client';
 
@@ -24,7 +25,30 @@ export interface StoredRecord {
   syncedAt: Date;
   /** Set when a complete pass no longer found the record in Xledger. */
   deletedAt: Date | null;
+  /** Its place in the change feed (store/changes.ts): stamped on every write. */
+  changeSeq?: number;
   [field: string]: unknown;
+}
+
+const changeFeed = Symbol('changeFeed');
+
+/**
+ * A stream's collection that knows its database and data type, so that every write through
+ * this module takes its numbers in the change feed (store/changes.ts).
+ */
+export type RecordsCollection = Collection<StoredRecord> & {
+  readonly [changeFeed]: { db: Db; dataType: string };
+};
+
+/** Numbers in the change feed for `count` documents written now (none asked for none). */
+export async function takeChangeSeqs(
+  collection: RecordsCollection,
+  tenantId: string,
+  count: number,
+): Promise<number> {
+  if (count === 0) return 0;
+  const { db, dataType } = collection[changeFeed];
+  return reserveChangeSeqs(db, tenantId, dataType, count);
 }
 
 export interface RecordToStore {
@@ -147,7 +171,7 @@ export class StoredState {
  * may bring 10,000 changes.
  */
 export async function upsertRecords(
-  collection: Collection<StoredRecord>,
+  collection: RecordsCollection,
   tenantId: string,
   records: RecordToStore[],
   stored: StoredState,
@@ -166,6 +190,8 @@ export async function upsertRecords(
     }
     (existing ? replacements : inserts).push(doc);
   }
+  const firstSeq = await takeChangeSeqs(collection, tenantId, inserts.length + replacements.length);
+  [...inserts, ...replacements].forEach((doc, i) => (doc.changeSeq = firstSeq + i));
   if (inserts.length > 0) {
     const lostRaces = await insertNew(collection, inserts);
     figures.inserted += inserts.length - lostRaces.length;
@@ -212,7 +238,7 @@ async function insertNew(
  * how many were live.
  */
 export async function markDeleted(
-  collection: Collection<StoredRecord>,
+  collection: RecordsCollection,
   tenantId: string,
   ids: string[],
   now: Date,
@@ -227,12 +253,13 @@ export async function markDeleted(
     projection: { _id: 1 },
   }))
     live.push(doc._id);
+  const firstSeq = await takeChangeSeqs(collection, tenantId, live.length);
   const result = await boundedBulkWrite(
     collection,
-    live.map((_id) => ({
+    live.map((_id, i) => ({
       updateOne: {
         filter: { _id },
-        update: { $set: { deletedAt: now, syncedAt: now } },
+        update: { $set: { deletedAt: now, syncedAt: now, changeSeq: firstSeq + i } },
       },
     })),
     { ordered: false },
@@ -271,8 +298,10 @@ export function visibleToClientFilter(tenantId: string, clientEntityDbId: number
   };
 }
 
-export function recordsCollection(db: Db, collection: string): Collection<StoredRecord> {
-  return db.collection<StoredRecord>(collection);
+export function recordsCollection(db: Db, collection: string): RecordsCollection {
+  return Object.assign(db.collection<StoredRecord>(collection), {
+    [changeFeed]: { db, dataType: dataTypeOfCollection(collection) },
+  });
 }
 
 /**

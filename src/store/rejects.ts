@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { boundedBulkWrite, deleteManyIn } from './bounded';
-import { collections } from './db';
+import { collections } from './collections';
 
 /** A node Xledger sent that did not pass its zod schema: kept with the reason, never stored as data. */
 export interface RejectedRecord {
@@ -9,8 +9,26 @@ export interface RejectedRecord {
   stream: string;
   dbId: number | null;
   reason: string;
+  /**
+   * The node as Xledger sent it. Stored as JSON text of at most 16 kB (nodeText): a hostile
+   * node's keys (`$gt`, `a.b`) are not valid field names in every store, and one bad record must
+   * never stop the page it came in.
+   */
   node: unknown;
   rejectedAt: Date;
+}
+
+const MAX_NODE_TEXT = 16_384;
+
+/** A node as bounded JSON text, whatever it holds. */
+export function nodeText(node: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(node) ?? String(node);
+  } catch {
+    text = String(node);
+  }
+  return text.length > MAX_NODE_TEXT ? `${text.slice(0, MAX_NODE_TEXT)}… (${text.length} characters)` : text;
 }
 
 export async function saveRejects(db: Db, rejects: Omit<RejectedRecord, '_id'>[]): Promise<void> {
@@ -22,7 +40,8 @@ export async function saveRejects(db: Db, rejects: Omit<RejectedRecord, '_id'>[]
       const key =
         reject.dbId ?? `unknown-${reject.rejectedAt.getTime()}-${Math.random().toString(36).slice(2)}`;
       const _id = `${reject.tenantId}:${reject.stream}:${key}`;
-      return { replaceOne: { filter: { _id }, replacement: { ...reject, _id }, upsert: true } };
+      const replacement = { ...reject, _id, node: nodeText(reject.node) };
+      return { replaceOne: { filter: { _id }, replacement, upsert: true } };
     }),
     { ordered: false },
   );

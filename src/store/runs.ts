@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import type { SyncRunSummary } from '../sync/figures';
-import { collections } from './db';
+import { collections } from './collections';
 
 export interface StoredRun extends SyncRunSummary {
   _id: string;

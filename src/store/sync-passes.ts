@@ -1,7 +1,7 @@
 import { MongoServerError, type Db } from 'mongodb';
 import type { Counts, StreamFigures, SyncFallback, SyncMode } from '../sync/figures';
 import type { StreamCheckpoint } from './checkpoints';
-import { collections } from './db';
+import { collections } from './collections';
 
 /**
  * The pass ledger: one document per (tenant, stream) naming the pass in progress and the
@@ -269,4 +269,19 @@ function superseded(key: PassKey): PassSupersededError {
   return new PassSupersededError(
     `attempt ${key.attempt} of the ${key.stream} pass of tenant ${key.tenantId} no longer holds the pass (a newer attempt or pass took over): it stops without writing`,
   );
+}
+
+/**
+ * What the stream's latest pass had spent and stored, when it belongs to the workflow run
+ * `runId` and did not complete (a failed run's partial figures); null otherwise.
+ */
+export async function unfinishedPassOfRun(
+  db: Db,
+  tenantId: string,
+  stream: string,
+  runId: string,
+): Promise<{ mode: SyncMode; counts: Counts; startedAt: number } | null> {
+  const pass = await passes(db).findOne({ _id: ledgerId({ tenantId, stream }) });
+  if (!pass || !pass.passId.startsWith(`${runId}:`) || pass.state === 'complete') return null;
+  return { mode: pass.progress.mode, counts: pass.progress.counts, startedAt: pass.progress.startedAt };
 }

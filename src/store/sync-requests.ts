@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { collections } from './collections';
 
 /**
  * A resync asked for by an operator or SEMINE, waiting for the next run of the data type to
@@ -18,24 +19,30 @@ interface SyncRequest {
   requestedAt: Date;
   /** The run that took it; null until one does, and again when a new request comes in. */
   takenBy: string | null;
+  /** Client requests merged into it (src/store/resync-tickets.ts): the run that takes it serves each. */
+  requestIds?: string[];
 }
 
-export const SYNC_REQUESTS = 'sync_requests';
 const requestId = (tenantId: string, dataType: string) => `${tenantId}:${dataType}`;
 
 export async function requestSync(
   db: Db,
   tenantId: string,
   dataType: string,
-  { full, allowMassDelete = false }: { full: boolean; allowMassDelete?: boolean },
+  {
+    full,
+    allowMassDelete = false,
+    requestIds = [],
+  }: { full: boolean; allowMassDelete?: boolean; requestIds?: string[] },
   now = new Date(),
 ) {
-  const requests = db.collection<SyncRequest>(SYNC_REQUESTS);
+  const requests = db.collection<SyncRequest>(collections.syncRequests);
+  const merged = requestIds.length > 0 ? { $addToSet: { requestIds: { $each: requestIds } } } : {};
   // A request a run has already taken is being served: the new one replaces it rather than
   // merging with it (an incremental request after a full one taken is incremental).
   const replaced = await requests.updateOne(
     { _id: requestId(tenantId, dataType), takenBy: { $ne: null } },
-    { $set: { tenantId, dataType, requestedAt: now, full, allowMassDelete, takenBy: null } },
+    { $set: { tenantId, dataType, requestedAt: now, full, allowMassDelete, takenBy: null, requestIds } },
   );
   if (replaced.matchedCount === 1) return;
   await requests.updateOne(
@@ -51,10 +58,12 @@ export async function requestSync(
             // A confirmation is never widened by a later plain request, only given by one.
             ...(allowMassDelete ? { allowMassDelete: true } : {}),
           },
+          ...merged,
         }
       : {
           $set: { tenantId, dataType, requestedAt: now, takenBy: null },
           $setOnInsert: { full: false },
+          ...merged,
         },
     { upsert: true },
   );
@@ -66,9 +75,9 @@ export async function takeSyncRequest(
   tenantId: string,
   dataType: string,
   runId: string,
-): Promise<{ full: boolean; allowMassDelete?: true } | null> {
+): Promise<{ full: boolean; allowMassDelete?: true; requestIds?: string[] } | null> {
   const taken = await db
-    .collection<SyncRequest>(SYNC_REQUESTS)
+    .collection<SyncRequest>(collections.syncRequests)
     .findOneAndUpdate(
       { _id: requestId(tenantId, dataType) },
       { $set: { takenBy: runId } },
@@ -78,6 +87,7 @@ export async function takeSyncRequest(
   return {
     full: taken.full,
     ...(taken.full && taken.allowMassDelete === true ? { allowMassDelete: true } : {}),
+    ...(taken.requestIds?.length ? { requestIds: taken.requestIds } : {}),
   };
 }
 
@@ -89,6 +99,6 @@ export async function completeSyncRequest(
   runId: string,
 ): Promise<void> {
   await db
-    .collection<SyncRequest>(SYNC_REQUESTS)
+    .collection<SyncRequest>(collections.syncRequests)
     .deleteOne({ _id: requestId(tenantId, dataType), takenBy: runId });
 }

@@ -1,7 +1,8 @@
 import type { Db } from 'mongodb';
+import { XledgerSyncError } from '../errors';
 import type { TenantConfig, TenantSettings } from '../tenant';
-import { collections } from './db';
-import type { TokenCipher } from './token-cipher';
+import { collections } from './collections';
+import { tenantSecretBinding, type TokenCipher } from './token-cipher';
 
 /**
  * What the live schema check found when the tenant was last saved (src/xledger/schema-check.ts):
@@ -24,19 +25,23 @@ export interface TenantSchemaCheck {
 interface TenantDocument extends TenantSettings {
   _id: string;
   tokenCiphertext: string;
+  webhookSecretCiphertext?: string;
   schemaCheck?: TenantSchemaCheck;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export class UnknownTenantError extends Error {
+export class UnknownTenantError extends XledgerSyncError {
   override name = 'UnknownTenantError';
   constructor(readonly tenantId: string) {
     super(`Unknown tenant "${tenantId}"`);
   }
 }
 
-/** Tenants with their token encrypted at rest; reads never return the token. */
+/** What reads leave out: the secrets, and what only the status shows. */
+const SETTINGS_ONLY = { tokenCiphertext: 0, webhookSecretCiphertext: 0, schemaCheck: 0 } as const;
+
+/** Tenants with their token and webhook secret encrypted at rest; reads never return either. */
 export class TenantStore {
   constructor(
     private readonly db: Db,
@@ -60,10 +65,20 @@ export class TenantStore {
         $set: {
           ...settings,
           tokenCiphertext: this.cipher.encrypt(config.xledger.token, config.tenantId),
+          ...(config.webhook
+            ? {
+                webhookSecretCiphertext: this.cipher.encrypt(
+                  config.webhook.secret,
+                  tenantSecretBinding(config.tenantId, 'webhook'),
+                ),
+              }
+            : {}),
           ...(schemaCheck ? { schemaCheck } : {}),
           updatedAt: now,
         },
         $setOnInsert: { createdAt: now },
+        // A config without a webhook drops the one stored before (an upsert is the whole config).
+        ...(config.webhook ? {} : { $unset: { webhook: '', webhookSecretCiphertext: '' } }),
       },
       { upsert: true },
     );
@@ -71,10 +86,7 @@ export class TenantStore {
   }
 
   async get(tenantId: string): Promise<TenantSettings> {
-    const doc = await this.collection.findOne(
-      { _id: tenantId },
-      { projection: { tokenCiphertext: 0, schemaCheck: 0 } },
-    );
+    const doc = await this.collection.findOne({ _id: tenantId }, { projection: SETTINGS_ONLY });
     if (!doc) throw new UnknownTenantError(tenantId);
     const { _id, createdAt: _c, updatedAt: _u, ...settings } = doc;
     return settings;
@@ -88,10 +100,7 @@ export class TenantStore {
   }
 
   async list(): Promise<TenantSettings[]> {
-    const docs = await this.collection
-      .find({}, { projection: { tokenCiphertext: 0, schemaCheck: 0 } })
-      .sort({ _id: 1 })
-      .toArray();
+    const docs = await this.collection.find({}, { projection: SETTINGS_ONLY }).sort({ _id: 1 }).toArray();
     return docs.map(({ _id, createdAt: _c, updatedAt: _u, ...settings }) => settings);
   }
 
@@ -102,15 +111,35 @@ export class TenantStore {
     return this.cipher.decrypt(doc.tokenCiphertext, tenantId);
   }
 
+  /** The tenant's own webhook with its secret, or null: only the delivery activity calls this. */
+  async webhook(tenantId: string): Promise<{ url: string; secret: string } | null> {
+    const doc = await this.collection.findOne(
+      { _id: tenantId },
+      { projection: { webhook: 1, webhookSecretCiphertext: 1 } },
+    );
+    if (!doc) throw new UnknownTenantError(tenantId);
+    if (!doc.webhook || !doc.webhookSecretCiphertext) return null;
+    return {
+      url: doc.webhook.url,
+      secret: this.cipher.decrypt(
+        doc.webhookSecretCiphertext,
+        tenantSecretBinding(tenantId, 'webhook'),
+        `webhook secret of tenant ${tenantId}`,
+      ),
+    };
+  }
+
   async remove(tenantId: string): Promise<boolean> {
     const result = await this.collection.deleteOne({ _id: tenantId });
     return result.deletedCount === 1;
   }
 
   settingsOf(config: TenantConfig): TenantSettings {
+    const { webhook, ...rest } = config;
     return {
-      ...config,
+      ...rest,
       xledger: { endpoint: config.xledger.endpoint ?? this.defaultEndpoint },
+      ...(webhook ? { webhook: { url: webhook.url } } : {}),
     };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The figures of a sync run. Plain types and pure functions only: workflows import this file.
  */
+import type { SyncFailureKind } from '../events/catalogue';
 import type { DeletionReview } from './deletion-guard';
 
 export type SyncMode = 'incremental' | 'full';
@@ -57,10 +58,15 @@ export interface SyncRunSummary {
   workflowId: string;
   runId: string;
   trigger: SyncTrigger;
-  /** needs_review: a full pass held back a mass deletion until an operator confirms it. */
-  status: 'completed' | 'skipped' | 'needs_review';
-  /** Why a run was skipped (e.g. the data type is not enabled for the tenant). */
+  /**
+   * needs_review: a full pass held back a mass deletion until an operator confirms it; failed: the
+   * run gave up (stored by recordFailedRun; its figures are what it spent and stored until then).
+   */
+  status: 'completed' | 'skipped' | 'needs_review' | 'failed';
+  /** Why a run was skipped (e.g. the data type is not enabled, or the tenant needs attention). */
   reason?: string;
+  /** Why a failed run failed: auth, scope, credits or exhausted_retries, and the message. */
+  failure?: { kind: SyncFailureKind; message: string };
   startedAt: string;
   finishedAt: string;
   durationMs: number;

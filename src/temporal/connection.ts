@@ -4,29 +4,48 @@ import {
   defaultGrpcRetryOptions,
   makeGrpcRetryInterceptor,
   type ConnectionOptions,
+  type TLSConfig,
 } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
-import type { Config } from '../config';
+import { ConfigError, type Config, type TemporalTls } from '../config';
 import { installTemporalRuntimeLogging } from './runtime';
 
 /** TLS and API-key options shared by the client's and the worker's connections. */
 async function connectionOptions(
   temporal: Config['temporal'],
 ): Promise<ConnectionOptions & NativeConnectionOptions> {
-  const tls = temporal.tls
-    ? {
-        clientCertPair: {
-          crt: await readFile(temporal.tls.certPath),
-          key: await readFile(temporal.tls.keyPath),
-        },
-      }
-    : temporal.apiKey
-      ? true
-      : undefined;
   return {
     address: temporal.address,
-    ...(tls ? { tls } : {}),
+    ...(temporal.tls ? { tls: await tlsConfig(temporal.tls) } : {}),
     ...(temporal.apiKey ? { apiKey: temporal.apiKey } : {}),
+  };
+}
+
+/** The SDK's TLS options; a file that cannot be read names its variable (never its content). */
+export async function tlsConfig(tls: TemporalTls): Promise<TLSConfig> {
+  const read = async (variable: string, path: string) => {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ConfigError(
+        `Invalid configuration: ${variable}: cannot read ${path}${code ? ` (${code})` : ''}`,
+      );
+    }
+  };
+  return {
+    ...(tls.clientCertPath && tls.clientKeyPath
+      ? {
+          clientCertPair: {
+            crt: await read('TEMPORAL_TLS_CLIENT_CERT_PATH', tls.clientCertPath),
+            key: await read('TEMPORAL_TLS_CLIENT_KEY_PATH', tls.clientKeyPath),
+          },
+        }
+      : {}),
+    ...(tls.serverCaCertPath
+      ? { serverRootCACertificate: await read('TEMPORAL_TLS_SERVER_CA_CERT_PATH', tls.serverCaCertPath) }
+      : {}),
+    ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
   };
 }
 
@@ -43,9 +62,10 @@ export class TemporalUnavailableError extends Error {
  * without one: they wait for the workflow by design.
  */
 export async function connectClient(temporal: Config['temporal']): Promise<Connection> {
+  const options = await connectionOptions(temporal); // a file that cannot be read is no outage
   try {
     return await Connection.connect({
-      ...(await connectionOptions(temporal)),
+      ...options,
       connectTimeout: temporal.timeoutMs,
       interceptors: [callDeadline(temporal.timeoutMs), makeGrpcRetryInterceptor(defaultGrpcRetryOptions())],
     });

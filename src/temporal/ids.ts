@@ -7,3 +7,7 @@ export const tenantWorkflowId = (tenantId: string) => `tenant:${tenantId}`;
 export const scheduleId = (tenantId: string, dataType: string) => `schedule:${tenantId}:${dataType}`;
 export const invoiceWorkflowId = (tenantId: string, invoiceId: string) => `invoice:${tenantId}:${invoiceId}`;
 export const pendingInvoicesWorkflowId = (tenantId: string) => `invoices:${tenantId}`;
+/** One per tenant: delivers its events in order (workflows/deliver-tenant-events.ts). */
+export const eventsWorkflowId = (tenantId: string) => `events:${tenantId}`;
+/** The service's sweep for events no delivery was told about (events/sweep-schedule.ts). */
+export const eventSweepScheduleId = (taskQueue: string) => `events-sweep:${taskQueue}`;

@@ -1,4 +1,4 @@
-import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogEntry, type LogLevel, type MetricsBuffer } from '@temporalio/worker';
 import { logger as defaultLogger, type Logger } from '../logger';
 
 const levels: Record<string, LogLevel> = {
@@ -10,18 +10,23 @@ const levels: Record<string, LogLevel> = {
 };
 
 /**
- * Routes the Temporal SDK's own logs through our pino logger. Runtime.install may run once
- * per process, before any worker; later calls keep the first installation.
+ * Routes the Temporal SDK's own logs through our pino logger, and its metrics into a buffer when
+ * one is given. Runtime.install may run once per process, before any worker; later calls keep
+ * the first installation.
  *
  * The runtime installs no signal handlers (`shutdownSignals: []`): the entry points own SIGINT
  * and SIGTERM (worker.ts `shutdownOnSignals`), so that a worker is asked to drain exactly once
  * and the process ends when the drain is done.
  */
-export function installTemporalRuntimeLogging(): void {
+export function installTemporalRuntimeLogging(options: { metricsBuffer?: MetricsBuffer } = {}): void {
   try {
     Runtime.install({
       logger: new DefaultLogger(levels[defaultLogger.level] ?? 'WARN', sdkLogToPino(defaultLogger)),
       shutdownSignals: [],
+      // The SDK's metrics, buffered for the worker's /metrics (observability/sdk-metrics.ts).
+      ...(options.metricsBuffer
+        ? { telemetryOptions: { metrics: { buffer: options.metricsBuffer, attachServiceName: false } } }
+        : {}),
     });
   } catch {
     // Already installed in this process.

@@ -9,6 +9,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { FailureType } from '../temporal/failure-types';
 import { InvoiceStateKey } from '../temporal/search-attributes';
 import { failureMessage, pauseAfterFailedRound } from './rounds';
 
@@ -47,7 +48,7 @@ const { validateInvoice, checkInvoiceOutcome } = proxyActivities<Activities>({
 const { postInvoice } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { ...retry, nonRetryableErrorTypes: ['InvoiceRejected'] },
+  retry: { ...retry, nonRetryableErrorTypes: [FailureType.invoiceRejected] },
 });
 
 const FIRST_CHECK_DELAY_MS = 2_000;
@@ -131,7 +132,9 @@ async function inRounds<T>(
 
 function rejectionOf(error: unknown): ApplicationFailure | undefined {
   const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof ApplicationFailure && cause.type === 'InvoiceRejected' ? cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type === FailureType.invoiceRejected
+    ? cause
+    : undefined;
 }
 
 function setState(state: string): void {

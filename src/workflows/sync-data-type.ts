@@ -1,5 +1,14 @@
-import { patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { FailedRunInput } from '../activities/run-outcome';
 import {
   addCounts,
   emptyCounts,
@@ -9,6 +18,7 @@ import {
   type SyncTrigger,
 } from '../sync/figures';
 import { DataTypeKey, SyncOutcomeKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
+import { failureMessage } from './rounds';
 
 export interface SyncDataTypeInput {
   tenantId: string;
@@ -18,7 +28,7 @@ export interface SyncDataTypeInput {
 }
 
 /** Bounded: a step that keeps failing ends the run visibly; the next scheduled run tries again. */
-const { planSync, linkData, recordRun } = proxyActivities<Activities>({
+const { planSync, linkData, recordRun, recordFailedRun } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
@@ -37,11 +47,14 @@ const { syncStream, syncStreams } = proxyActivities<Activities>({
 
 /** Versions the one-activity run of a data type's streams: histories recorded before it replay as they ran. */
 export const ONE_REQUEST_PER_RUN_PATCH = 'sync-streams-one-request';
+/** Versions the recording of failed runs (below): histories from before it replay as they ran. */
+export const RECORD_FAILED_RUNS_PATCH = 'record-failed-runs';
 
 /**
  * One run of one data type for one tenant: plan, one pass per stream, derived links, and the
  * run's figures, which are both the result and a stored summary. The data itself never
- * passes through here.
+ * passes through here. A run that fails is recorded too (its failure, the data type's state,
+ * and for a refused token the tenant's), then fails as before.
  */
 export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<SyncRunSummary> {
   const info = workflowInfo();
@@ -54,7 +67,28 @@ export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<Sy
       { key: TriggerKey, value: trigger },
     ]);
   }
-  const startedAt = Date.now();
+  const run: RunSoFar = { trigger, startedAt: Date.now(), streams: [] };
+  try {
+    return await runDataType(input, run);
+  } catch (error) {
+    if (!isCancellation(error) && patched(RECORD_FAILED_RUNS_PATCH)) {
+      await recordFailure(input, run, error);
+    }
+    throw error;
+  }
+}
+
+/** What a run has done so far: what a failed run's record says. */
+interface RunSoFar {
+  trigger: SyncTrigger;
+  startedAt: number;
+  /** The streams it completed. */
+  streams: StreamFigures[];
+}
+
+async function runDataType(input: SyncDataTypeInput, run: RunSoFar): Promise<SyncRunSummary> {
+  const info = workflowInfo();
+  const { trigger, startedAt, streams } = run;
   const plan = await planSync({
     tenantId: input.tenantId,
     dataType: input.dataType,
@@ -64,7 +98,7 @@ export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<Sy
     // The run took an operator's resync request: say so where the Web UI filters runs.
     upsertSearchAttributes([{ key: TriggerKey, value: 'resync' }]);
   }
-  const streams: StreamFigures[] = [];
+  if (plan.enabled && plan.resync) run.trigger = 'resync';
   let link: SyncRunSummary['link'];
   if (plan.enabled) {
     if (patched(ONE_REQUEST_PER_RUN_PATCH)) {
@@ -102,4 +136,39 @@ export async function syncDataTypeWorkflow(input: SyncDataTypeInput): Promise<Sy
   };
   await recordRun(summary);
   return summary;
+}
+
+/**
+ * Records the failed run before the workflow fails with its error. The failure's type and
+ * message come from the activity that failed (src/activities/cast-known-errors.ts): never a token.
+ */
+async function recordFailure(input: SyncDataTypeInput, run: RunSoFar, error: unknown): Promise<void> {
+  const info = workflowInfo();
+  let failure: ApplicationFailure | undefined;
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof ApplicationFailure) {
+      failure = e;
+      break;
+    }
+  }
+  // A failed pass says what it spent (src/activities/pass-spent.ts).
+  const spent = (failure?.details?.[0] as { spent?: FailedRunInput['spent'] } | undefined)?.spent;
+  try {
+    await recordFailedRun({
+      tenantId: input.tenantId,
+      dataType: input.dataType,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      trigger: run.trigger,
+      startedAt: new Date(run.startedAt).toISOString(),
+      failedAt: new Date(Date.now()).toISOString(),
+      streams: run.streams,
+      failureType: failure?.type ?? null,
+      message: failure?.message ?? failureMessage(error),
+      ...(spent ? { spent } : {}),
+    });
+  } catch (recordError) {
+    // The run fails with its own error either way; this one only goes to the log.
+    log.warn('could not record the failed run', { reason: failureMessage(recordError) });
+  }
 }

@@ -9,6 +9,8 @@ export interface ResyncRequest {
   full?: boolean;
   /** With `full`: apply deletions that the mass-deletion guard held back. */
   allowMassDelete?: boolean;
+  /** The client's ticket for following the runs that serve it (src/store/resync-tickets.ts). */
+  requestId?: string;
 }
 
 export interface ResyncRecord {
@@ -20,6 +22,7 @@ export interface ResyncRecord {
   dispatchedAt: string | null;
   /** Data types of the request that the tenant does not sync. */
   ignored: string[];
+  requestId?: string;
 }
 
 export interface TenantWorkflowStatus {
@@ -58,6 +61,7 @@ export class TenantState {
       requestedAt: now,
       dispatchedAt: null,
       ignored: [],
+      ...(typeof request.requestId === 'string' ? { requestId: request.requestId } : {}),
     });
   }
 

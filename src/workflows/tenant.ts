@@ -54,6 +54,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<void> 
         : [...new Set(records.flatMap((r) => r.dataTypes))];
       const full = records.some((r) => r.full);
       const allowMassDelete = records.some((r) => r.allowMassDelete === true);
+      const requestIds = records.flatMap((r) => (r.requestId ? [r.requestId] : []));
       let ignored: string[];
       try {
         ({ ignored } = await dispatchResync({
@@ -61,6 +62,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<void> 
           dataTypes,
           full,
           ...(allowMassDelete ? { allowMassDelete } : {}),
+          ...(requestIds.length > 0 ? { requestIds } : {}),
         }));
       } catch (error) {
         // The dispatch ran out of attempts (MongoDB or Temporal unreachable for minutes): the

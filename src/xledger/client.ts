@@ -5,21 +5,36 @@ import {
   errorFromNetwork,
   errorsFromGraphQLErrors,
   XledgerError,
+  type XledgerErrorKind,
   type XledgerGraphQLError,
 } from './errors';
 import { mergeQueries, type QueryPart } from './operations';
 import type { BatchSlot } from './request-batch';
 import { sleep, type GateQueue, type RequestGate } from './request-gate';
+import { endpointProblem, type EndpointPolicy } from '../security/endpoint-policy';
 
 export interface XledgerClientOptions {
   endpoint: string;
   token: string;
+  /** Where the token may go: checked before the client is made (config.xledger.endpointPolicy). */
+  endpointPolicy: EndpointPolicy;
   requestTimeoutMs: number;
   gate: RequestGate;
   /** How often a rate-limited request is retried in place before the error goes up. */
   maxRateLimitRetries?: number;
   /** This client's first request goes out together with other clients' (request-batch.ts). */
   batch?: BatchSlot;
+  /** Told of every request, its bytes and rate-limit waits (the worker's metrics). */
+  observer?: XledgerRequestObserver;
+}
+
+/** What the client reports of its requests; nothing of a request's content or token. */
+export interface XledgerRequestObserver {
+  /** One request answered or failed (the error's kind), sent to answered, without the gate's wait. */
+  request(event: { durationMs: number; error?: XledgerErrorKind }): void;
+  bytes(sent: number, received: number): void;
+  /** A request Xledger refused for a rate limit waits this long before it is sent again. */
+  rateLimitWait(ms: number): void;
 }
 
 /**
@@ -58,6 +73,10 @@ export class XledgerClient {
   private readonly graphql: GraphQLClient;
 
   constructor(private readonly options: XledgerClientOptions) {
+    // A stored endpoint is checked again here: a policy tightened since the tenant was saved
+    // must stop its token before the first request.
+    const problem = endpointProblem(options.endpoint, options.endpointPolicy);
+    if (problem) throw new XledgerError('invalid_request', `The Xledger endpoint is not allowed: ${problem}`);
     this.graphql = new GraphQLClient(options.endpoint, {
       headers: { Authorization: `token ${options.token}` },
       fetch: (input, init) => this.countingFetch(input, init),
@@ -94,7 +113,7 @@ export class XledgerClient {
           'shared-query',
           { document: query, variables },
           async (parts) =>
-            (await this.sendMerged(parts)).map((o) =>
+            (await this.observed(() => this.sendMerged(parts))).map((o) =>
               'error' in o ? o.error : 'alone' in o ? new SendAlone() : o.data,
             ),
         );
@@ -104,6 +123,7 @@ export class XledgerClient {
         if (error instanceof XledgerError && error.kind === 'rate_limited' && attempt < maxRetries) {
           const wait = error.details.retryAfterMs ?? 1_000;
           this.options.gate.holdBack(wait);
+          this.options.observer?.rateLimitWait(wait);
           await sleep(wait);
           continue;
         }
@@ -205,16 +225,32 @@ export class XledgerClient {
     const maxRetries = this.options.maxRateLimitRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.options.gate.run(send);
+        return await this.options.gate.run(() => this.observed(send));
       } catch (error) {
         if (error instanceof XledgerError && error.kind === 'rate_limited' && attempt < maxRetries) {
           const wait = error.details.retryAfterMs ?? 1_000;
           this.options.gate.holdBack(wait);
+          this.options.observer?.rateLimitWait(wait);
           await sleep(wait);
           continue;
         }
         throw error;
       }
+    }
+  }
+
+  private async observed<T>(send: () => Promise<T>): Promise<T> {
+    const observer = this.options.observer;
+    if (!observer) return send();
+    const started = performance.now();
+    try {
+      const answer = await send();
+      observer.request({ durationMs: performance.now() - started });
+      return answer;
+    } catch (error) {
+      const kind = error instanceof XledgerError ? error.kind : 'transient';
+      observer.request({ durationMs: performance.now() - started, error: kind });
+      throw error;
     }
   }
 
@@ -244,12 +280,28 @@ export class XledgerClient {
     let response: Response;
     let body: ArrayBuffer;
     try {
-      response = await fetch(input, { ...init, signal: AbortSignal.timeout(this.options.requestTimeoutMs) });
+      // Never follow a redirect: it would carry the Authorization header to another address.
+      response = await fetch(input, {
+        ...init,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+      });
       body = await response.arrayBuffer();
     } catch (error) {
       throw errorFromNetwork(error, this.options.requestTimeoutMs);
     }
+    if (response.status >= 300 && response.status < 400) {
+      throw new XledgerError(
+        'invalid_request',
+        `Xledger answered HTTP ${response.status} (a redirect); it is not followed, so the token goes nowhere else: check the endpoint`,
+        { status: response.status },
+      );
+    }
     this.usage.bytesReceived += body.byteLength;
+    this.options.observer?.bytes(
+      typeof init?.body === 'string' ? Buffer.byteLength(init.body) : 0,
+      body.byteLength,
+    );
     return new Response(body, {
       status: response.status,
       statusText: response.statusText,

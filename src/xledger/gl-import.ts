@@ -1,5 +1,4 @@
 import type { XledgerClient } from './client';
-import type { GLImportLine } from '../invoices/invoice';
 
 /**
  * Posting through Xledger's GL import staging lines (xledger-api.md, "Posting supplier invoices"
@@ -92,6 +91,15 @@ export function postingOperations(): Array<{
     document: DOCUMENTS[name],
     variables: EXAMPLE_VARIABLES[name],
   }));
+}
+
+/**
+ * One staging line as `addGLImportItems` takes it (an `AddGLImportItemsInput`): the client's
+ * own id for the line, echoed back with its dbId, and the line's fields as Xledger names them.
+ */
+export interface GLImportLine {
+  clientId: string;
+  node: Record<string, unknown>;
 }
 
 type Id = number | string;

@@ -19,12 +19,22 @@ export interface GateQueue {
 }
 
 /**
+ * A request budget kept outside the process, shared by every worker that uses the same token
+ * (src/store/request-budget.ts keeps it in MongoDB). `key` is a digest of endpoint and token.
+ */
+export interface SharedRequestBudget {
+  /** Resolves when one more request under `key` may be sent now, by any worker. */
+  take(key: string): Promise<unknown>;
+}
+
+/**
  * One API token's request budget inside one worker process: Xledger counts its burst (20 / 5 s)
  * and concurrency limits per token, so every sync and posting made with a token — of one
  * tenant, or of several tenants that share it — queues here, first come first served, and
- * together they stay under the limits instead of each tripping them. When Xledger says a limit
- * was hit anyway (other workers use the same token), the whole gate holds back for the advised
- * time.
+ * together they stay under the limits instead of each tripping them. With a shared budget the
+ * burst limit holds across every worker using the token (each request takes its turn there);
+ * the concurrency limit stays per process (XLEDGER_MAX_CONCURRENT_REQUESTS in each worker). When
+ * Xledger says a limit was hit anyway, the whole gate holds back for the advised time.
  */
 export class RequestGate {
   private readonly limit: LimitFunction;
@@ -33,7 +43,11 @@ export class RequestGate {
   /** Per key: the shared request still waiting for its turn, which later items may join. */
   private readonly waitingGroups = new Map<string, Array<GroupMember<unknown, unknown>>>();
 
-  constructor(private readonly limits: RequestGateLimits) {
+  constructor(
+    private readonly limits: RequestGateLimits,
+    /** The budget shared with other workers, and this gate's key in it; else an in-process throttle. */
+    private readonly shared?: { budget: SharedRequestBudget; key: string },
+  ) {
     this.limit = pLimit(limits.maxConcurrentRequests);
     const throttle = pThrottle({ limit: limits.maxRequestsPer5s, interval: 5_000, strict: true });
     this.throttled = throttle(<T>(task: () => Promise<T>) => task()) as <T>(
@@ -45,7 +59,9 @@ export class RequestGate {
     return this.limit(async () => {
       const wait = this.pausedUntil - Date.now();
       if (wait > 0) await sleep(wait);
-      return this.throttled(task);
+      if (!this.shared) return this.throttled(task);
+      await this.shared.budget.take(this.shared.key);
+      return task();
     });
   }
 
@@ -117,13 +133,17 @@ interface GroupMember<I, R> {
 export class RequestGates {
   private readonly gates = new Map<string, RequestGate>();
 
-  constructor(private readonly limits: RequestGateLimits) {}
+  constructor(
+    private readonly limits: RequestGateLimits,
+    /** Shared by all workers (the worker passes MongoRequestBudget); without it, per process only. */
+    private readonly budget?: SharedRequestBudget,
+  ) {}
 
   forToken(endpoint: string, token: string): RequestGate {
     const key = createHash('sha256').update(endpoint).update('\0').update(token).digest('hex');
     let gate = this.gates.get(key);
     if (!gate) {
-      gate = new RequestGate(this.limits);
+      gate = new RequestGate(this.limits, this.budget ? { budget: this.budget, key } : undefined);
       this.gates.set(key, gate);
     }
     return gate;

@@ -33,6 +33,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { createHash } from 'node:crypto';
+import type { EndpointPolicy } from '../security/endpoint-policy';
 import { XledgerClient, type XledgerUsage } from './client';
 import { entitiesOf, type EntitiesData, type XledgerEntity } from './entities';
 import { XledgerError } from './errors';
@@ -109,6 +110,8 @@ export interface SchemaCheckOptions {
   token: string;
   ownerDbId?: number;
   requestTimeoutMs: number;
+  /** Where the token may go (config.xledger.endpointPolicy). */
+  endpointPolicy: EndpointPolicy;
 }
 
 /**
@@ -126,6 +129,7 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
   const client = new XledgerClient({
     endpoint: options.endpoint,
     token: options.token,
+    endpointPolicy: options.endpointPolicy,
     requestTimeoutMs: options.requestTimeoutMs,
     // A few requests, one at a time, well inside Xledger's burst limit (20 per 5 s per token),
     // leaving room for a worker that shares the token.

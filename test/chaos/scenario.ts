@@ -18,9 +18,12 @@ import {
   type FaultInput,
   type ProcessedLineModel,
 } from '../../src/simulator/index';
-import { addToOutbox, OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
-import { POSTING_LEASES } from '../../src/store/posting-leases';
+import { eventIds } from '../../src/events/catalogue';
+import { findEvent } from '../../src/store/events';
+import { addToOutbox, type OutboxInvoice } from '../../src/invoices/outbox';
+import { collections } from '../../src/store/collections';
 import { invoiceWorkflowId, pendingInvoicesWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
+import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { admin } from '../support/sync';
 import type { Harness } from '../support/harness';
@@ -184,7 +187,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
     await Promise.all(
       tenants.flatMap((tenant) =>
         ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions'].map((dataType) =>
-          h.client.workflow.execute('syncDataTypeWorkflow', {
+          h.client.workflow.execute(syncDataTypeWorkflow, {
             taskQueue: h.taskQueue,
             workflowId: `${syncWorkflowId(tenant.tenantId, dataType)}:chaos-setup`,
             args: [{ tenantId: tenant.tenantId, dataType, mode: 'full' }],
@@ -282,7 +285,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       for (const tenant of tenants) {
         sweepRuns += 1;
         const run = h.client.workflow
-          .execute('postPendingInvoicesWorkflow', {
+          .execute(postPendingInvoicesWorkflow, {
             taskQueue: h.taskQueue,
             workflowId: `${pendingInvoicesWorkflowId(tenant.tenantId)}:${label}`,
             args: [{ tenantId: tenant.tenantId }],
@@ -315,13 +318,13 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       submitRetries += 1;
     };
     let submitted = 0;
-    const outbox = h.store.db.collection<OutboxInvoice>(OUTBOX);
+    const outbox = h.store.db.collection<OutboxInvoice>(collections.invoiceOutbox);
     const killAndRestart = async () => {
       // Kill while a posting is under way (wait a little for one), so a lease is left behind.
       // A lease renewed within the last few seconds belongs to the live worker's attempt.
       let inFlight = 0;
       for (let i = 0; i < 300; i++) {
-        inFlight = await h.store.db.collection(POSTING_LEASES).countDocuments({
+        inFlight = await h.store.db.collection(collections.postingLeases).countDocuments({
           until: {
             $gt: new Date(Math.max(Date.now() + LIVE_LEASE_MS, restartedAt + POSTING_LEASE_MS)),
           },
@@ -369,7 +372,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
         );
       }
       // …then the schedule's sweep and the submits (retried by SEMINE) race to start them.
-      const sweep = h.client.workflow.execute('postPendingInvoicesWorkflow', {
+      const sweep = h.client.workflow.execute(postPendingInvoicesWorkflow, {
         taskQueue: h.taskQueue,
         workflowId: `${pendingInvoicesWorkflowId(raceTenant.tenantId)}:race`,
         args: [{ tenantId: raceTenant.tenantId }],
@@ -603,6 +606,28 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
         problems.push(`${id} ended ${result.state} but the outbox says ${doc.state}`);
     });
     await inBatches(workflowChecks, 20);
+
+    // SEMINE is told of every outcome exactly once, whatever the kills and faults (the event is
+    // recorded in the step that stores the state, and again by any retry that finds it stored).
+    const eventChecks = [...docs.values()].map((doc) => async () => {
+      if (doc.state !== 'posted' && doc.state !== 'rejected') return;
+      const id =
+        doc.state === 'posted'
+          ? eventIds.invoicePosted(doc.tenantId, doc.invoiceId)
+          : eventIds.invoiceRejected(doc.tenantId, doc.invoiceId);
+      const event = await findEvent(h.store.db, doc.tenantId, id);
+      if (!event) problems.push(`${doc._id} is ${doc.state} but SEMINE was not told (no ${id})`);
+    });
+    await inBatches(eventChecks, 20);
+    const invoiceEvents = await h.store.db.collection('events').countDocuments({
+      tenantId: { $in: tenantIds },
+      type: { $in: ['invoice.posted', 'invoice.rejected'] },
+    });
+    const settledCount = [...docs.values()].filter(
+      (d) => d.state === 'posted' || d.state === 'rejected',
+    ).length;
+    if (invoiceEvents !== settledCount)
+      problems.push(`${invoiceEvents} invoice events were recorded for ${settledCount} settled invoices`);
 
     const countRuns = async (tenantId: string, invoiceId: string) =>
       (await h.client.workflow.count(`WorkflowId = "${invoiceWorkflowId(tenantId, invoiceId)}"`)).count;

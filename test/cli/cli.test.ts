@@ -75,7 +75,14 @@ const south = {
 
 describe('xledger-sync tenant', () => {
   it('upsert onboards a tenant from a JSON file and prints its schedules', async () => {
-    const result = await cli('tenant', 'upsert', '--file', await tenantFile('north.json', north));
+    // No first sync: the tests below count the runs of their own resyncs.
+    const result = await cli(
+      'tenant',
+      'upsert',
+      '--no-first-sync',
+      '--file',
+      await tenantFile('north.json', north),
+    );
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toContain(`Tenant north saved (entity owner 101, ${h.sim.graphqlUrl}).`);
     expect(result.stdout).toMatch(/^DATA TYPE\s+EVERY$/m);
@@ -86,7 +93,14 @@ describe('xledger-sync tenant', () => {
     const schedule = await h.client.schedule.getHandle(scheduleId('north', 'suppliers')).describe();
     expect(schedule.spec.intervals?.[0]?.every).toBe(1440 * 60_000);
 
-    const json = await cli('tenant', 'upsert', '-f', await tenantFile('south.json', south), '--json');
+    const json = await cli(
+      'tenant',
+      'upsert',
+      '-f',
+      await tenantFile('south.json', south),
+      '--json',
+      '--no-first-sync',
+    );
     expect(json.code).toBe(0);
     const settings = JSON.parse(json.stdout) as TenantSettings;
     expect(settings).toMatchObject({
@@ -104,11 +118,11 @@ describe('xledger-sync tenant', () => {
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(
-      /^TENANT\s+OWNER\s+FIXED ASSETS\s+PROJECT MANAGERS\s+INTERVALS\s+FULL PASS\s+ENDPOINT$/,
+      /^TENANT\s+STATE\s+OWNER\s+FIXED ASSETS\s+PROJECT MANAGERS\s+INTERVALS\s+FULL PASS\s+ENDPOINT$/,
     );
     expect(lines.slice(1).map((line) => line.split(/\s{2,}/))).toEqual([
-      ['north', '101', 'no', 'no', 'suppliers=1d dimensions=2h', '24h', h.sim.graphqlUrl],
-      ['south', '105', 'yes', 'no', 'defaults', '24h', h.sim.graphqlUrl],
+      ['north', 'never_run', '101', 'no', 'no', 'suppliers=1d dimensions=2h', '24h', h.sim.graphqlUrl],
+      ['south', 'never_run', '105', 'yes', 'no', 'defaults', '24h', h.sim.graphqlUrl],
     ]);
     // Columns are aligned: numbers end where their header ends, text starts where it starts.
     const owner = lines[0]!.indexOf('OWNER');
@@ -129,16 +143,23 @@ describe('xledger-sync tenant', () => {
 
   it('resync requests a sync that status then shows with its figures', async () => {
     const result = await cli('tenant', 'resync', 'north', '--type', 'suppliers', '--full');
-    expect(result).toEqual({
-      code: 0,
-      stdout: 'Resync requested for tenant north: suppliers (full).\n',
-      stderr: '',
-    });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const [requested, started, ...rest] = result.stdout.trimEnd().split('\n');
+    expect(requested).toBe('Resync requested for tenant north: suppliers (full).');
+    expect(rest).toEqual([]);
     const [run] = await waitForRuns(h, 'north', 'suppliers', 1);
+    // It names the run that took the request.
+    expect(started).toBe(`  suppliers: run ${run!.workflowId} (${run!.runId})`);
     expect(run!.trigger).toBe('resync');
     expect(run!.streams.map((s) => s.mode)).toEqual(['full']);
 
-    const status = await cli('tenant', 'status', 'north');
+    // The run is stored before its workflow closes, and the schedule (a workflow of its own)
+    // learns a moment later that its action ended: status is read once both have happened.
+    await h.client.workflow.getHandle(run!.workflowId, run!.runId).result();
+    const status = await waitFor('the schedule to see the run closed', async () => {
+      const shown = await cli('tenant', 'status', 'north');
+      return /^suppliers\s+ok\s/m.test(shown.stdout) ? shown : undefined;
+    });
     expect(status.code).toBe(0);
     const text = status.stdout;
     expect(text).toMatch(/^Tenant: +north$/m);
@@ -146,11 +167,15 @@ describe('xledger-sync tenant', () => {
     expect(text).toMatch(/^Posting: +transaction source AP, job level dbSubId 1$/m);
     expect(text).toMatch(/^Paused: +no$/m);
     expect(text).toMatch(/^Resyncs: +0 waiting; last asked .* for suppliers \(full\)$/m);
-    expect(text).toMatch(/^DATA TYPE\s+EVERY\s+PAUSED\s+NEXT RUN\s+RUNNING\s+LAST RUN\s+STATUS\s+TRIGGER$/m);
+    expect(text).toMatch(/^State: +never_run \(first sync not complete; onboarded .*Z\)$/m);
     expect(text).toMatch(
-      /^suppliers\s+1d\s+no\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in .+\)\s+no\s+.+ ago\)\s+completed\s+resync$/m,
+      /^DATA TYPE\s+STATE\s+EVERY\s+PAUSED\s+NEXT RUN\s+RUNNING\s+LAST SUCCESS\s+LAST RUN\s+STATUS\s+TRIGGER$/m,
     );
-    expect(text).toMatch(/^accounts\s+1d\s+no\s+.+\s+no\s+-\s+-\s+-$/m);
+    expect(text).toMatch(
+      /^suppliers\s+ok\s+1d\s+no\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in .+\)\s+no\s+.+ ago\)\s+.+ ago\)\s+completed\s+resync$/m,
+    );
+    expect(text).toMatch(/^accounts\s+never_run\s+1d\s+no\s+.+\s+no\s+-\s+-\s+-\s+-$/m);
+    expect(text).toMatch(new RegExp(`^ {2}last 24 h: +${run!.totals.requests} requests,`, 'm'));
     const figures = text
       .split('\n')
       .find((line) => line.startsWith('suppliers') && line.includes('full'))!
@@ -202,9 +227,16 @@ describe('xledger-sync tenant', () => {
       '--json',
     );
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({
+    const ticket = JSON.parse(result.stdout) as { resync: unknown; runs: Array<{ dataType: string }> };
+    expect(ticket).toMatchObject({
       resync: { tenantId: 'south', dataTypes: ['suppliers', 'vatCodes', 'currencies'], full: false },
+      tenantId: 'south',
+      requestId: expect.any(String) as string,
+      dataTypes: ['suppliers', 'currencies', 'vatCodes'], // the registry's order
+      ignored: [],
+      needsAttention: null,
     });
+    expect(ticket.runs.map((r) => r.dataType).sort()).toEqual(['currencies', 'suppliers', 'vatCodes']);
     for (const type of ['suppliers', 'vatCodes', 'currencies']) await waitForRuns(h, 'south', type, 1);
     expect(await runsOf(h, 'south', 'accounts')).toEqual([]);
     // And nothing of it ran for north.
@@ -219,7 +251,7 @@ describe('xledger-sync tenant', () => {
     expect((await describe()).state.note).toBe('paused with the xledger-sync CLI');
     const status = await cli('tenant', 'status', 'south');
     expect(status.stdout).toMatch(/^Paused: +yes$/m);
-    expect(status.stdout).toMatch(/^fixedAssets\s+6h\s+yes\s+-\s+no/m);
+    expect(status.stdout).toMatch(/^fixedAssets\s+paused\s+6h\s+yes\s+-\s+no/m);
     // north is not affected.
     expect((await cli('tenant', 'status', 'north')).stdout).toMatch(/^Paused: +no$/m);
 

@@ -20,7 +20,7 @@ const bin = fileURLToPath(new URL('../../bin/xledger-sync.js', import.meta.url))
 const OPERATIONS = listOperations().map((operation) => operation.name);
 const UNKNOWN_TOKEN = 'xlsim-unknown-check-token-0001';
 const TOKENS = [...Object.values(SEED_TOKENS), UNKNOWN_TOKEN];
-const ENV = { LOG_LEVEL: 'warn' };
+const ENV = { LOG_LEVEL: 'warn', ALLOW_INSECURE_LOOPBACK: 'true' };
 
 let sim: RunningSimulator;
 beforeAll(async () => {
@@ -253,7 +253,7 @@ describe('xledger-sync xledger check', () => {
       'node',
       [bin, 'xledger', 'check', ...withToken(SEED_TOKENS.owner1, '--owner', '101'), '--json'],
       // Nothing points at a Temporal or MongoDB server, and no encryption key is set.
-      { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' } },
+      { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ALLOW_INSECURE_LOOPBACK: 'true' } },
     );
     expect(stderr).toBe('');
     expect(stdout).not.toContain(SEED_TOKENS.owner1);
@@ -261,7 +261,7 @@ describe('xledger-sync xledger check', () => {
 
     await admin(sim, 'PUT', '/admin/schema/remove-field', { type: 'Supplier', field: 'email' });
     const failed = await execFileAsync('node', [bin, 'xledger', 'check', ...withToken(SEED_TOKENS.owner1)], {
-      env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ALLOW_INSECURE_LOOPBACK: 'true' },
     }).catch((error: { code: number; stdout: string; stderr: string }) => error);
     expect(failed).toMatchObject({ code: 1, stderr: '' });
     expect((failed as { stdout: string }).stdout).toMatch(/MISMATCH {2}suppliersPage /);

@@ -3,8 +3,10 @@ import type { Client } from '@temporalio/client';
 import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { OUTBOX, type OutboxInvoice } from '../../src/store/invoice-outbox';
+import type { OutboxInvoice } from '../../src/invoices/outbox';
+import { collections } from '../../src/store/collections';
 import { invoiceWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
@@ -32,7 +34,7 @@ beforeAll(async () => {
   for (const { tenantId, token, owner } of TENANTS) {
     await h.saveTenant({ tenantId, xledger: { token }, entityOwnerDbId: owner });
     for (const dataType of ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions']) {
-      await h.client.workflow.execute('syncDataTypeWorkflow', {
+      await h.client.workflow.execute(syncDataTypeWorkflow, {
         taskQueue: h.taskQueue,
         workflowId: `${syncWorkflowId(tenantId, dataType)}:setup`,
         args: [{ tenantId, dataType, mode: 'full' }],
@@ -75,7 +77,7 @@ function invoiceFor(tenantId: string, invoiceId: string) {
   );
 }
 
-const outbox = () => h.store.db.collection<OutboxInvoice>(OUTBOX);
+const outbox = () => h.store.db.collection<OutboxInvoice>(collections.invoiceOutbox);
 const unsettled = (tenantId: string) =>
   outbox().countDocuments({ tenantId, state: { $nin: ['posted', 'rejected'] } });
 

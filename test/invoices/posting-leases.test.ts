@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claimPosting, postingLeaseUntil, releasePosting } from '../../src/store/posting-leases';
+import { claimPosting, postingLeaseUntil, releasePosting } from '../../src/invoices/posting-leases';
 import { useScratchDb } from '../support/scratch-store';
 
 /** The posting lease: one activity attempt at a time may look Xledger up and create. */

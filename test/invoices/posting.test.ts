@@ -3,8 +3,11 @@ import type { Client } from '@temporalio/client';
 import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { getOutboxInvoice, type OutboxInvoice } from '../../src/store/invoice-outbox';
+import { eventIds } from '../../src/events/catalogue';
+import { findEvent } from '../../src/store/events';
+import { getOutboxInvoice, type OutboxInvoice } from '../../src/invoices/outbox';
 import { syncWorkflowId } from '../../src/temporal/ids';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
 
@@ -20,7 +23,7 @@ beforeAll(async () => {
   });
   await h.startWorker();
   for (const dataType of ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions']) {
-    await h.client.workflow.execute('syncDataTypeWorkflow', {
+    await h.client.workflow.execute(syncDataTypeWorkflow, {
       taskQueue: h.taskQueue,
       workflowId: `${syncWorkflowId('payco', dataType)}:setup`,
       args: [{ tenantId: 'payco', dataType, mode: 'full' }],
@@ -96,6 +99,16 @@ describe('invoices to Xledger', () => {
     const payables = truth.apTransactions.filter((p) => p.extIdentifier === 'semine:payco:inv-1:0');
     expect(payables).toHaveLength(1);
     expect(doc.xledger.transactionDbId).toBe(payables[0]?.transactionHeader.dbId);
+    // SEMINE is told, with Xledger's ids (recorded in the step that stored the state).
+    let event = null;
+    for (let i = 0; i < 40 && !event; i++) {
+      event = await findEvent(h.store.db, 'payco', eventIds.invoicePosted('payco', 'inv-1'));
+      if (!event) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(event).toMatchObject({
+      type: 'invoice.posted',
+      data: { invoiceId: 'inv-1', xledger: doc.xledger, postedAt: doc.postedAt!.toISOString() },
+    });
   });
 
   it('sends every line through AddGLImportItemsInput with the tenant’s jobLevel and transaction source', async () => {

@@ -12,9 +12,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ResyncRequest, TenantWorkflowStatus } from '../../src/workflows/tenant-state';
+import type { ResyncRequest } from '../../src/workflows/tenant-state';
 import { installTemporalRuntimeLogging } from '../../src/temporal/runtime';
 import { InvoiceIdKey, InvoiceStateKey, TenantIdKey } from '../../src/temporal/search-attributes';
+import { postInvoiceWorkflow, resyncSignal, statusQuery, tenantWorkflow } from '../../src/workflows';
 import { waitFor } from '../tenants/support';
 
 const taskQueue = `rounds-${randomBytes(4).toString('hex')}`;
@@ -79,7 +80,7 @@ afterAll(async () => {
 
 describe.concurrent('activities that run out of attempts', () => {
   it('an invoice shows `retrying`, waits, and is posted by the next round — once', async () => {
-    const handle = await client.workflow.start('postInvoiceWorkflow', {
+    const handle = await client.workflow.start(postInvoiceWorkflow, {
       taskQueue,
       workflowId: `invoice:rounds:${randomBytes(3).toString('hex')}`,
       args: [{ tenantId: 'rounds', invoiceId: 'inv-1' }],
@@ -107,17 +108,17 @@ describe.concurrent('activities that run out of attempts', () => {
   });
 
   it('a tenant keeps its resync request through a failed dispatch and dispatches it in the next round', async () => {
-    const handle = await client.workflow.start('tenantWorkflow', {
+    const handle = await client.workflow.start(tenantWorkflow, {
       taskQueue,
       workflowId: `tenant:rounds-${randomBytes(3).toString('hex')}`,
       args: [{ tenantId: 'rounds' }],
     });
     const request: ResyncRequest = { dataTypes: ['suppliers'], full: true };
-    await handle.signal('resync', request);
+    await handle.signal(resyncSignal, request);
     await waitFor(
       'the first round to fail',
       async () => {
-        const status = await handle.query<TenantWorkflowStatus>('status');
+        const status = await handle.query(statusQuery);
         return calls.dispatchResync >= 10 && status.pending.length === 1 ? status : undefined;
       },
       { timeoutMs: 30_000 },
@@ -125,7 +126,7 @@ describe.concurrent('activities that run out of attempts', () => {
     const status = await waitFor(
       'the request to be dispatched',
       async () => {
-        const s = await handle.query<TenantWorkflowStatus>('status');
+        const s = await handle.query(statusQuery);
         return s.recent.length === 1 ? s : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 500 },

@@ -18,12 +18,13 @@ import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator } from '../../src/simulator/index';
 import { connectStore, ensureIndexes } from '../../src/store/db';
-import { getOutboxInvoice } from '../../src/store/invoice-outbox';
+import { getOutboxInvoice } from '../../src/invoices/outbox';
 import { TenantStore } from '../../src/store/tenants';
 import { TokenCipher } from '../../src/store/token-cipher';
 import { connectClient, connectWorker } from '../../src/temporal/connection';
 import { invoiceWorkflowId, syncWorkflowId, tenantWorkflowId } from '../../src/temporal/ids';
 import { createWorker } from '../../src/worker';
+import { postPendingInvoicesWorkflow, statusQuery, syncDataTypeWorkflow } from '../../src/workflows';
 import { demoInvoice } from '../support/invoices';
 
 const stack = await startDevStack({ ephemeral: true });
@@ -34,6 +35,7 @@ const config = loadConfig({
   MONGODB_DB: 'record_histories',
   TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   XLEDGER_ENDPOINT: sim.graphqlUrl,
+  ALLOW_INSECURE_LOOPBACK: 'true',
   LOG_LEVEL: 'warn',
 });
 const store = await connectStore(config.mongo.uri, config.mongo.dbName);
@@ -47,12 +49,16 @@ const client = new Client({
 });
 const api = await XledgerSyncClient.connect({ config });
 
-await api.upsertTenant({
-  tenantId: 'replay',
-  xledger: { token: SEED_TOKENS.root },
-  entityOwnerDbId: SEED_ENTITIES.owner1,
-  options: { projectManagers: true, fixedAssets: true },
-});
+// The runs below are the recorded ones: no first sync alongside them.
+await api.upsertTenant(
+  {
+    tenantId: 'replay',
+    xledger: { token: SEED_TOKENS.root },
+    entityOwnerDbId: SEED_ENTITIES.owner1,
+    options: { projectManagers: true, fixedAssets: true },
+  },
+  { firstSync: false },
+);
 const tag = process.env.RECORD_TAG ? `:${process.env.RECORD_TAG}` : '';
 const onlySync = process.env.RECORD_ONLY === 'sync';
 const recorded: string[] = [];
@@ -66,7 +72,7 @@ for (const [dataType, mode] of [
   ['projects', 'full'],
 ] as const) {
   const workflowId = `${syncWorkflowId('replay', dataType)}:${mode}${tag}`;
-  await client.workflow.execute('syncDataTypeWorkflow', {
+  await client.workflow.execute(syncDataTypeWorkflow, {
     taskQueue: config.temporal.taskQueue,
     workflowId,
     args: [{ tenantId: 'replay', dataType, mode, trigger: 'manual' }],
@@ -79,7 +85,7 @@ if (!onlySync) await recordTheRest();
 async function recordTheRest(): Promise<void> {
   await api.forceResync('replay', { dataTypes: ['suppliers'], full: true });
   await new Promise((resolve) => setTimeout(resolve, 3_000));
-  await client.workflow.getHandle(tenantWorkflowId('replay')).query('status');
+  await client.workflow.getHandle(tenantWorkflowId('replay')).query(statusQuery);
 
   const supplier = await store.db
     .collection('suppliers')
@@ -95,7 +101,7 @@ async function recordTheRest(): Promise<void> {
     console.log(invoice.invoiceId, (await getOutboxInvoice(store.db, 'replay', invoice.invoiceId))?.state);
     recorded.push(invoiceWorkflowId('replay', invoice.invoiceId));
   }
-  await client.workflow.execute('postPendingInvoicesWorkflow', {
+  await client.workflow.execute(postPendingInvoicesWorkflow, {
     taskQueue: config.temporal.taskQueue,
     workflowId: 'invoices:replay:sweep',
     args: [{ tenantId: 'replay' }],

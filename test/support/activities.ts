@@ -5,9 +5,11 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities';
+import { castKnownErrors } from '../../src/activities/cast-known-errors';
 import { logger } from '../../src/logger';
 import { XledgerClient } from '../../src/xledger/client';
 import { RequestGates } from '../../src/xledger/request-gate';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 import type { Harness } from './harness';
 
 export function harnessActivities(h: Harness, options: { pageSize: number }): Activities {
@@ -21,12 +23,14 @@ export function harnessActivities(h: Harness, options: { pageSize: number }): Ac
       new XledgerClient({
         endpoint,
         token,
+        endpointPolicy: h.config.xledger.endpointPolicy,
         requestTimeoutMs: h.config.xledger.requestTimeoutMs,
         gate: gates.forToken(endpoint, token),
       }),
     pageSize: options.pageSize,
     logger,
     heartbeatIntervalMs: 200,
+    webhooks: h.config.webhooks,
   });
 }
 
@@ -37,9 +41,10 @@ export function attemptOf(runId: string, attempt: number, activityId = '2'): Moc
       attempt,
       activityId,
       activityType: 'syncStream',
-      workflowType: 'syncDataTypeWorkflow',
+      workflowType: syncDataTypeWorkflow.name,
       workflowExecution: { workflowId: `sync:${runId}`, runId },
     },
-    { logger: new DefaultLogger('ERROR') },
+    // Errors become failures as on a worker.
+    { logger: new DefaultLogger('ERROR'), interceptors: [castKnownErrors] },
   );
 }

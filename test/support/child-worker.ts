@@ -27,6 +27,7 @@ export function workerEnv(h: Harness, env: Record<string, string> = {}): NodeJS.
     MONGODB_URI: h.config.mongo.uri,
     MONGODB_DB: h.config.mongo.dbName,
     TOKEN_ENCRYPTION_KEY: h.config.tokenEncryptionKey!.toString('base64'),
+    ALLOW_INSECURE_LOOPBACK: 'true',
     LOG_LEVEL: 'warn',
     ...env,
   };

@@ -36,6 +36,8 @@ export async function startHarness(
     address: inject('temporalAddress'),
     namespace: inject('temporalNamespace'),
   },
+  /** A MongoDB-wire server of the test's own (e.g. one it restarts); default: the run's. */
+  mongo: { uri: string } = { uri: inject('mongoUri') },
 ): Promise<Harness> {
   const suffix = randomBytes(4).toString('hex');
   const taskQueue = `test-${suffix}`;
@@ -43,9 +45,13 @@ export async function startHarness(
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: temporal.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    MONGODB_URI: inject('mongoUri'),
+    MONGODB_URI: mongo.uri,
     MONGODB_DB: `${inject('mongoDbName')}_${suffix}`,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // The simulator listens on http://127.0.0.1.
+    ALLOW_INSECURE_LOOPBACK: 'true',
+    // Webhook tests run their receivers on this machine, over plain http.
+    WEBHOOK_INSECURE_HOSTS: '127.0.0.1',
     LOG_LEVEL: 'warn',
   });
   const store = await connectStore(config.mongo.uri, config.mongo.dbName);

@@ -8,6 +8,7 @@ import { SEED_ENTITIES, type FaultInput, type RecordType } from '../../src/simul
 import { recordsCollection, visibleToClientFilter, type StoredRecord } from '../../src/store/records';
 import type { StreamFigures, SyncMode, SyncRunSummary } from '../../src/sync/figures';
 import { syncWorkflowId } from '../../src/temporal/ids';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 import type { Harness } from './harness';
 
 export type TruthRecord = Record<string, unknown> & {
@@ -37,7 +38,7 @@ export async function startSync(
   mode: SyncMode | 'auto' = 'auto',
   taskQueue = h.taskQueue,
 ) {
-  return h.client.workflow.start('syncDataTypeWorkflow', {
+  return h.client.workflow.start(syncDataTypeWorkflow, {
     taskQueue,
     workflowId: syncRunId(tenantId, dataType),
     args: [{ tenantId, dataType, mode, trigger: 'manual' }],

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { collections } from '../../src/store/db';
+import { collections } from '../../src/store/collections';
 import type { RejectedRecord } from '../../src/store/rejects';
 import { startHarness, type Harness } from '../support/harness';
 import {

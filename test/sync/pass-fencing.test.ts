@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../src/activities';
-import { collections } from '../../src/store/db';
+import { collections } from '../../src/store/collections';
 import { recordsCollection } from '../../src/store/records';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import type { StreamFigures } from '../../src/sync/figures';

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { loadCheckpoint } from '../../src/store/checkpoints';
-import { collections } from '../../src/store/db';
+import { collections } from '../../src/store/collections';
 import { recordsCollection } from '../../src/store/records';
 import { startHarness, type Harness } from '../support/harness';
 import {

@@ -3,6 +3,7 @@ import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { recordsCollection } from '../../src/store/records';
 import { syncWorkflowId } from '../../src/temporal/ids';
 import type { SyncRunSummary } from '../../src/sync/figures';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 import { startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -22,7 +23,7 @@ async function sync(
   dataType: string,
   mode: 'full' | 'incremental' | 'auto' = 'auto',
 ): Promise<SyncRunSummary> {
-  return h.client.workflow.execute('syncDataTypeWorkflow', {
+  return h.client.workflow.execute(syncDataTypeWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: `${syncWorkflowId('acme', dataType)}:${Date.now()}`,
     args: [{ tenantId: 'acme', dataType, mode, trigger: 'manual' }],

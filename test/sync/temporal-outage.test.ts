@@ -5,18 +5,13 @@
  * keeps running without Temporal — a zombie — and finishes the pass; Temporal then times it
  * out and retries. No live record may end up marked deleted, and the run must complete.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getFreePorts } from '../../src/devstack/ports';
-import { startTemporalServer, type RunningTemporal } from '../../src/devstack/temporal-server';
-import { resolveTemporalCli } from '../../src/devstack/tools';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { recordsCollection } from '../../src/store/records';
 import type { SyncRunSummary } from '../../src/sync/figures';
 import { startHarness, type Harness } from '../support/harness';
+import { startOwnTemporal, type OwnTemporal } from '../support/own-servers';
 import {
   addFault,
   clearFaults,
@@ -37,24 +32,11 @@ const PAGE_DELAY_MS = 1_000;
 /** Longer than the pass activity's 30 s heartbeat timeout (workflows/sync-data-type.ts). */
 const OUTAGE_MS = 45_000;
 
-let dir: string;
-let temporal: RunningTemporal;
-let start: () => Promise<RunningTemporal>;
+let temporal: OwnTemporal;
 let h: Harness;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'xledger-sync-outage-'));
-  const [port, uiPort, httpPort, metricsPort] = await getFreePorts(4);
-  const bin = await resolveTemporalCli();
-  start = () =>
-    startTemporalServer({
-      bin,
-      ports: { port: port!, uiPort: uiPort!, httpPort: httpPort!, metricsPort: metricsPort! },
-      dbFile: join(dir, 'temporal.sqlite'),
-      headless: true,
-      logFile: join(dir, 'temporal.log'),
-    });
-  temporal = await start();
+  temporal = await startOwnTemporal('outage');
   h = await startHarness(
     { seed: 3, suppliers: SUPPLIERS },
     { address: temporal.address, namespace: temporal.namespace },
@@ -64,8 +46,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await h?.close();
-  await temporal?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await temporal?.close();
 });
 
 interface Heartbeat {
@@ -102,7 +83,7 @@ describe('a Temporal outage longer than the heartbeat timeout during a full pass
     await sleep(OUTAGE_MS);
     // The first attempt went on without Temporal and read every page: a zombie.
     expect(fieldRequests(await counters(h, 'root'), 'suppliers')).toBe(totalPages);
-    temporal = await start();
+    await temporal.start();
     await clearFaults(h);
 
     const run = (await handle.result()) as SyncRunSummary;

@@ -8,18 +8,24 @@ import {
   TenantHasOpenInvoicesError,
   UnknownTenantError,
   XledgerRefusedError,
+  XledgerSyncError,
   type XledgerSyncClient,
 } from '../../src/client';
 import { resolveTemporalCli } from '../../src/devstack/tools';
 import { invoiceContentHash, invoiceSchema } from '../../src/invoices/invoice';
 import { scheduleSpecsFor } from '../../src/schedules';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { addToOutbox, OUTBOX } from '../../src/store/invoice-outbox';
-import { SYNC_REQUESTS } from '../../src/store/sync-requests';
+import { addToOutbox } from '../../src/invoices/outbox';
+import { allCollections, collections } from '../../src/store/collections';
 import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
-import type { TenantWorkflowStatus } from '../../src/workflows/tenant-state';
+import {
+  postPendingInvoicesWorkflow,
+  resyncSignal,
+  statusQuery,
+  syncDataTypeWorkflow,
+} from '../../src/workflows';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
 import { admin, connectApi, historyText, runsOf, sleep, waitFor, waitForRuns } from './support';
@@ -146,11 +152,11 @@ function expectScheduleFor(tenant: TenantSettings, d: ScheduleDescription, dataT
   if (dataType === 'invoices') {
     // Every tenant's invoice sweep: MongoDB only, so a quiet tenant costs no Xledger request.
     expect(interval?.every).toBe(5 * 60_000);
-    expect(d.action.workflowType).toBe('postPendingInvoicesWorkflow');
+    expect(d.action.workflowType).toBe(postPendingInvoicesWorkflow.name);
     expect(d.action.workflowId).toBe(`invoices:${tenant.tenantId}`);
     expect(d.action.args).toEqual([{ tenantId: tenant.tenantId }]);
   } else {
-    expect(d.action.workflowType).toBe('syncDataTypeWorkflow');
+    expect(d.action.workflowType).toBe(syncDataTypeWorkflow.name);
     expect(d.action.workflowId).toBe(`sync:${tenant.tenantId}:${dataType}`);
     expect(d.action.args).toEqual([
       { tenantId: tenant.tenantId, dataType, mode: 'auto', trigger: 'schedule' },
@@ -170,8 +176,12 @@ describe('tenant lifecycle', () => {
   let betaSettings: TenantSettings;
 
   it('onboards two tenants with different owners and intervals, each with its own schedules', async () => {
-    alphaSettings = await api.upsertTenant(alpha);
-    betaSettings = await api.upsertTenant(beta);
+    // No first sync: the tests below count the runs their own resyncs start (the first sync at
+    // onboarding is tested in tenant-state.test.ts).
+    const savedAlpha = await api.upsertTenant(alpha, { firstSync: false });
+    expect(savedAlpha.firstSync).toBeNull();
+    alphaSettings = savedAlpha;
+    betaSettings = await api.upsertTenant(beta, { firstSync: false });
     expect(alphaSettings).not.toHaveProperty('xledger.token');
     expect(alphaSettings.xledger.endpoint).toBe(h.sim.graphqlUrl);
 
@@ -253,6 +263,8 @@ describe('tenant lifecycle', () => {
 
   it('an unknown tenant is an UnknownTenantError everywhere', async () => {
     await expect(api.getTenant('nobody')).rejects.toBeInstanceOf(UnknownTenantError);
+    // A store error, and still one of the API's own: every public error extends one base class.
+    await expect(api.getTenant('nobody')).rejects.toBeInstanceOf(XledgerSyncError);
     await expect(api.tenantStatus('nobody')).rejects.toBeInstanceOf(UnknownTenantError);
     await expect(api.forceResync('nobody')).rejects.toBeInstanceOf(UnknownTenantError);
     await expect(api.pauseTenant('nobody')).rejects.toBeInstanceOf(UnknownTenantError);
@@ -307,17 +319,18 @@ describe('tenant lifecycle', () => {
   it('a plain-JSON resync signal (raw client and `temporal workflow signal`) works as documented', async () => {
     const handle = h.client.workflow.getHandle('tenant:beta');
     // Incremental first: the last full pass is recent, so only the signal's `full` makes a full one.
-    await handle.signal('resync', { dataTypes: ['suppliers'], full: false });
+    await handle.signal(resyncSignal, { dataTypes: ['suppliers'], full: false });
     const afterIncremental = await waitForRuns(h, 'beta', 'suppliers', 2);
     expect(afterIncremental[1]!.trigger).toBe('resync');
     expect(afterIncremental[1]!.streams.map((s) => s.mode)).toEqual(['incremental']);
 
-    await handle.signal('resync', { dataTypes: ['suppliers'], full: true });
+    await handle.signal(resyncSignal, { dataTypes: ['suppliers'], full: true });
     const afterFull = await waitForRuns(h, 'beta', 'suppliers', 3);
     expect(afterFull[2]!.trigger).toBe('resync');
     expect(afterFull[2]!.streams.map((s) => s.mode)).toEqual(['full']);
 
-    // Exactly the command the README shows, with the real temporal CLI.
+    // Exactly the command the README shows, with the real temporal CLI: the signal's wire name is
+    // spelled out here on purpose, to check what operators are told to type.
     const temporal = await resolveTemporalCli();
     await execFileAsync(temporal, [
       'workflow',
@@ -338,7 +351,7 @@ describe('tenant lifecycle', () => {
     expect(afterCli[3]!.streams.map((s) => s.mode)).toEqual(['full']);
 
     // The status query reports the requests as they were signalled, newest first.
-    const status = await handle.query<TenantWorkflowStatus>('status');
+    const status = await handle.query(statusQuery);
     expect(status.pending).toEqual([]);
     expect(status.recent.slice(0, 3).map((r) => [r.dataTypes, r.full, r.dispatchedAt !== null])).toEqual([
       [['suppliers'], true, true],
@@ -377,19 +390,24 @@ describe('tenant lifecycle', () => {
       await waitFor(
         'the first run to take its resync request',
         async () =>
-          (await h.store.db.collection(SYNC_REQUESTS).findOne({ _id: 'alpha:suppliers' as never }))?.takenBy,
+          (await h.store.db.collection(collections.syncRequests).findOne({ _id: 'alpha:suppliers' as never }))
+            ?.takenBy,
         { timeoutMs: 90_000, intervalMs: 50 },
       );
-      // Five more requests while it runs: three through the API, two as raw signals.
-      for (let i = 0; i < 3; i++) await api.forceResync('alpha', { dataTypes: ['suppliers'] });
+      // Five more requests while it runs: three through the API (not waiting for the run that
+      // will serve them), two as raw signals.
+      for (let i = 0; i < 3; i++) {
+        const ticket = await api.forceResync('alpha', { dataTypes: ['suppliers'], waitForRunsMs: 0 });
+        expect(ticket).toMatchObject({ dataTypes: ['suppliers'], runs: [], waiting: ['suppliers'] });
+      }
       const raw = h.client.workflow.getHandle(tenantWorkflowId('alpha'));
-      await raw.signal('resync', { dataTypes: ['suppliers'] });
-      await raw.signal('resync', {});
+      await raw.signal(resyncSignal, { dataTypes: ['suppliers'] });
+      await raw.signal(resyncSignal, {});
       // Sample until everything has settled: all requests dispatched, nothing running.
       await waitFor(
         'the resyncs to settle',
         async () => {
-          const status = await raw.query<TenantWorkflowStatus>('status');
+          const status = await raw.query(statusQuery);
           const running = await sample();
           return (
             status.pending.length === 0 &&
@@ -529,7 +547,7 @@ describe('tenant lifecycle', () => {
       "beta's sync to be running",
       async () => {
         for await (const execution of h.client.workflow.list({
-          query: `TenantId = "beta" AND WorkflowType = "syncDataTypeWorkflow" AND ExecutionStatus = "Running"`,
+          query: `TenantId = "beta" AND WorkflowType = "${syncDataTypeWorkflow.name}" AND ExecutionStatus = "Running"`,
         })) {
           return execution;
         }
@@ -547,7 +565,11 @@ describe('tenant lifecycle', () => {
     expect((await sync.describe()).status.name).toBe('TERMINATED');
     await expect(api.getTenant('beta')).rejects.toBeInstanceOf(UnknownTenantError);
     expect(await supplierDocs('beta')).toEqual([]);
-    expect(await h.store.db.collection(OUTBOX).countDocuments({ tenantId: 'beta' })).toBe(0);
+    // Every collection of the registry is purged of beta (the tenants collection by the tenant store).
+    for (const { name, tenantKey } of allCollections()) {
+      const filter = { [tenantKey ?? '_id']: 'beta' } as never;
+      expect(await h.store.db.collection(name).countDocuments(filter), name).toBe(0);
+    }
     await sleep(14_000); // the slowed page has been answered by now
     expect(await supplierDocs('beta')).toEqual([]);
     expect(await h.store.db.collection('sync_runs').countDocuments({ tenantId: 'beta' })).toBe(0);

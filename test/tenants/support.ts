@@ -24,6 +24,7 @@ export function cliEnv(h: Harness): NodeJS.ProcessEnv {
     MONGODB_DB: h.config.mongo.dbName,
     TOKEN_ENCRYPTION_KEY: h.config.tokenEncryptionKey!.toString('base64'),
     XLEDGER_ENDPOINT: h.sim.graphqlUrl,
+    ALLOW_INSECURE_LOOPBACK: 'true',
     LOG_LEVEL: 'warn',
   };
 }

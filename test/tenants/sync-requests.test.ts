@@ -63,3 +63,23 @@ describe('resync requests', () => {
     expect(await takeSyncRequest(db(), 't6', 'suppliers', 'run-3')).toEqual({ full: true });
   });
 });
+
+describe('client request ids on resync requests', () => {
+  it('every request merged into one is served by the run that takes it; a new request after that starts afresh', async () => {
+    await requestSync(db(), 't7', 'suppliers', { full: false, requestIds: ['a'] });
+    await requestSync(db(), 't7', 'suppliers', { full: true, requestIds: ['b'] });
+    await requestSync(db(), 't7', 'suppliers', { full: false });
+    await requestSync(db(), 't7', 'suppliers', { full: false, requestIds: ['a'] });
+    expect(await takeSyncRequest(db(), 't7', 'suppliers', 'run-1')).toEqual({
+      full: true,
+      requestIds: ['a', 'b'],
+    });
+    // Made while run-1 holds the request: a request of its own, for the run after it.
+    await requestSync(db(), 't7', 'suppliers', { full: false, requestIds: ['c'] });
+    await completeSyncRequest(db(), 't7', 'suppliers', 'run-1');
+    expect(await takeSyncRequest(db(), 't7', 'suppliers', 'run-2')).toEqual({
+      full: false,
+      requestIds: ['c'],
+    });
+  });
+});

@@ -8,6 +8,7 @@ import { XledgerError } from '../../src/xledger/errors';
 import { entityTree, streamPages } from '../../src/xledger/operations';
 import { RequestBatch } from '../../src/xledger/request-batch';
 import { RequestGate } from '../../src/xledger/request-gate';
+import { STRICT_XLEDGER_POLICY } from '../../src/security/endpoint-policy';
 
 /**
  * Several queries in one Xledger request (Xledger charges per request): a run's streams send
@@ -22,7 +23,13 @@ beforeAll(async () => {
 afterAll(() => sim?.close());
 
 const clientWith = (gate: RequestGate) =>
-  new XledgerClient({ endpoint: sim.graphqlUrl, token: SEED_TOKENS.root, requestTimeoutMs: 10_000, gate });
+  new XledgerClient({
+    endpoint: sim.graphqlUrl,
+    token: SEED_TOKENS.root,
+    endpointPolicy: { ...STRICT_XLEDGER_POLICY, allowInsecureLoopback: true },
+    requestTimeoutMs: 10_000,
+    gate,
+  });
 const roomyGate = () => new RequestGate({ maxRequestsPer5s: 20, maxConcurrentRequests: 2 });
 const requests = () => sim.counters.get('root')?.requests ?? 0;
 const page = (stream: typeof suppliersStream, companion?: { read: 'after'; after: string }) => {

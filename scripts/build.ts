@@ -1,0 +1,81 @@
+/**
+ * `npm run build`: dist/ for production and for the package, run on plain node (no tsx).
+ *
+ *   dist/worker.js, dist/cli.js   the programs (node dist/worker.js; the `xledger-sync` command)
+ *   dist/index.js, dist/types/     the client API that SEMINE's backend imports, with its types
+ *   dist/chunks/                  code the entry points share
+ *   dist/workflow-bundle.js       the workflows, bundled once here instead of at every worker start
+ *
+ * The JavaScript is bundled by esbuild: the sources import without file extensions (TypeScript's
+ * "Bundler" resolution), which Node's ESM loader does not resolve, so tsc's own output would not
+ * run. Dependencies stay external (installed from package.json). The type declarations come from
+ * tsc, with their relative specifiers completed so that a project resolving like Node
+ * ("nodenext") reads them too.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { build } from 'esbuild';
+import { workflowTracingModules } from '../src/observability/tracing';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = `${root}dist/`;
+const run = promisify(execFile);
+
+async function buildPrograms(): Promise<void> {
+  await build({
+    absWorkingDir: root,
+    entryPoints: { worker: 'src/worker.ts', cli: 'src/cli.ts', index: 'src/index.ts' },
+    outdir: 'dist',
+    bundle: true,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+
+async function buildWorkflowBundle(): Promise<void> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: `${root}src/workflows/index.ts`,
+    workflowInterceptorModules: workflowTracingModules,
+    logger: { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error },
+  });
+  await writeFile(`${dist}workflow-bundle.js`, code);
+}
+
+async function buildDeclarations(): Promise<void> {
+  await run(`${root}node_modules/.bin/tsc`, ['-p', 'tsconfig.build.json'], { cwd: root });
+  // tsc keeps the sources' extensionless specifiers; a project resolving like Node ("nodenext")
+  // needs them to name files: './client' becomes './client.js' (or './client/index.js').
+  const types = `${dist}types/`;
+  for (const file of await readdir(types, { recursive: true })) {
+    if (!file.endsWith('.d.ts')) continue;
+    const path = `${types}${file}`;
+    const text = await readFile(path, 'utf8');
+    const fixed = text.replace(
+      /(from |import\()'(\.{1,2}\/[^']*)'/g,
+      (whole, keyword: string, spec: string) => {
+        const target = resolve(dirname(path), spec);
+        if (existsSync(`${target}.d.ts`)) return `${keyword}'${spec}.js'`;
+        if (existsSync(`${target}/index.d.ts`)) return `${keyword}'${spec}/index.js'`;
+        return whole;
+      },
+    );
+    await writeFile(path, file === 'index.d.ts' ? `/// <reference types="node" />\n${fixed}` : fixed);
+  }
+}
+
+const started = Date.now();
+await rm(dist, { recursive: true, force: true });
+await mkdir(dist, { recursive: true });
+await Promise.all([buildPrograms(), buildWorkflowBundle(), buildDeclarations()]);
+console.log(`dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,161 @@
+/**
+ * The events API behind XledgerSyncClient (listEvents, redeliverEvent, changes): what SEMINE
+ * was told, sending one event again, and the change feed. Every input is validated before a
+ * server is asked anything.
+ */
+import { z } from 'zod';
+import { XledgerSyncError } from '../errors';
+import type { ClientContext } from './context';
+import { invalid, parseTenantId } from './input';
+import { masterDataTypeNames } from '../datatypes/registry';
+import type { EventType } from '../events/catalogue';
+import { wakeDelivery } from '../events/publish';
+import { readChanges, type ChangesPage } from '../store/changes';
+import {
+  eventPositions,
+  findEvent,
+  listEvents as listStoredEvents,
+  setDeliveryState,
+  type DeliveryState,
+  type StoredEvent,
+} from '../store/events';
+
+export class UnknownEventError extends XledgerSyncError {
+  override name = 'UnknownEventError';
+  constructor(
+    readonly tenantId: string,
+    readonly eventId: string,
+  ) {
+    super(`Tenant ${tenantId} has no event "${eventId}"`);
+  }
+}
+
+export const eventListOptionsSchema = z
+  .object({
+    /** Events with a seq after this one (oldest first); absent: the newest `limit`. */
+    after: z.number().int().nonnegative().optional(),
+    limit: z.number().int().min(1).max(1000).default(50),
+  })
+  .strict();
+export type EventListOptions = z.input<typeof eventListOptionsSchema>;
+
+export const dataTypeNameSchema = z.enum(masterDataTypeNames as [string, ...string[]], {
+  error: (issue) =>
+    `unknown data type ${JSON.stringify(issue.input)} (known: ${masterDataTypeNames.join(', ')})`,
+});
+
+/** The change feed's input: `client.changes(tenantId, dataType, { after, limit })`. */
+export const changesInputSchema = z
+  .object({
+    dataType: dataTypeNameSchema,
+    /** The cursor: `next` of the previous page (or `changes.through` of a sync.completed); 0 = from the start. */
+    after: z.number().int().nonnegative().default(0),
+    limit: z.number().int().min(1).max(10_000).default(1000),
+  })
+  .strict();
+export type ChangesOptions = Omit<z.input<typeof changesInputSchema>, 'dataType'>;
+
+/** An event as the API shows it: what was sent, and how its delivery went. */
+export interface EventView {
+  id: string;
+  seq: number;
+  type: EventType;
+  occurredAt: string;
+  recordedAt: string;
+  data: StoredEvent['data'];
+  delivery: {
+    state: DeliveryState;
+    attempts: number;
+    lastError: string | null;
+    lastAttemptAt: string | null;
+    deliveredAt: string | null;
+  };
+}
+
+export interface EventList {
+  tenantId: string;
+  events: EventView[];
+  /** The tenant's last seq, and the seq up to which delivery has passed. */
+  recorded: number;
+  delivered: number;
+}
+
+/** See XledgerSyncClient.listEvents. */
+export async function listEvents(
+  ctx: ClientContext,
+  tenantId: string,
+  options: EventListOptions,
+): Promise<EventList> {
+  const id = parseTenantId(tenantId);
+  const parsed = eventListOptionsSchema.safeParse(options);
+  if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+  await ctx.tenants.get(id);
+  const page = await listStoredEvents(ctx.store.db, id, parsed.data);
+  return { tenantId: id, ...page, events: page.events.map(eventView) };
+}
+
+export interface RedeliveryResult {
+  tenantId: string;
+  eventId: string;
+  seq: number;
+  /** false: the event has not been reached yet; it goes out in its turn anyway. */
+  queued: boolean;
+}
+
+/**
+ * See XledgerSyncClient.redeliverEvent: sends an event again (delivered, failed or skipped
+ * ones), at least once, with the same `webhook-id`, so a receiver that has it already can drop
+ * it. Done by the tenant's delivery workflow, between two events, with the usual retries.
+ */
+export async function redeliverEvent(
+  ctx: ClientContext,
+  tenantId: string,
+  eventId: string,
+): Promise<RedeliveryResult> {
+  const id = parseTenantId(tenantId);
+  await ctx.tenants.get(id);
+  const db = ctx.store.db;
+  const event = await findEvent(db, id, eventId);
+  if (!event) throw new UnknownEventError(id, eventId);
+  const { delivered } = await eventPositions(db, id);
+  const result = { tenantId: id, eventId, seq: event.seq };
+  if (event.seq > delivered) return { ...result, queued: false };
+  await setDeliveryState(db, event._id, 'pending', null);
+  await wakeDelivery({ temporal: ctx.temporal, taskQueue: ctx.config.temporal.taskQueue }, id, {
+    key: event._id,
+  });
+  return { ...result, queued: true };
+}
+
+/** See XledgerSyncClient.changes. */
+export async function changes(
+  ctx: ClientContext,
+  tenantId: string,
+  dataType: string,
+  options: ChangesOptions,
+): Promise<ChangesPage & { tenantId: string; dataType: string }> {
+  const id = parseTenantId(tenantId);
+  const parsed = changesInputSchema.safeParse({ ...options, dataType });
+  if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+  await ctx.tenants.get(id);
+  const { dataType: type, ...cursor } = parsed.data;
+  return { tenantId: id, dataType: type, ...(await readChanges(ctx.store.db, id, type, cursor)) };
+}
+
+function eventView(event: StoredEvent): EventView {
+  return {
+    id: event.id,
+    seq: event.seq,
+    type: event.type,
+    occurredAt: event.occurredAt.toISOString(),
+    recordedAt: event.recordedAt.toISOString(),
+    data: event.data,
+    delivery: {
+      state: event.delivery.state,
+      attempts: event.delivery.attempts,
+      lastError: event.delivery.lastError,
+      lastAttemptAt: event.delivery.lastAttemptAt?.toISOString() ?? null,
+      deliveredAt: event.delivery.deliveredAt?.toISOString() ?? null,
+    },
+  };
+}

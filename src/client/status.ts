@@ -1,0 +1,143 @@
+import { dataTypes } from '../datatypes/registry';
+import { invoiceCounts, type InvoiceState } from '../invoices/outbox';
+import { intervalMinutesFor, scheduleSpecsFor } from '../schedules';
+import { loadCheckpoint } from '../store/checkpoints';
+import { latestRuns, type StoredRun } from '../store/runs';
+import type { TenantSchemaCheck } from '../store/tenants';
+import type { DeletionReview } from '../sync/deletion-guard';
+import type { TenantSettings } from '../tenant';
+import { scheduleId, tenantWorkflowId } from '../temporal/ids';
+import { statusQuery } from '../workflows';
+import type { TenantWorkflowStatus } from '../workflows/tenant-state';
+import type { ClientContext } from './context';
+import { costOf, stateForStatus, type DataTypeStateFields, type TenantStateView } from './tenant-state';
+import type { TenantCost } from '../sync/cost';
+
+/** A tenant's status as the client API reports it: its schedules, runs, invoices and workflow. */
+
+export interface DataTypeStatus extends DataTypeStateFields {
+  dataType: string;
+  intervalMinutes: number;
+  paused: boolean;
+  nextRunAt: string | null;
+  runningNow: boolean;
+  lastRun: StoredRun | null;
+  /** The last run's failure, when the most recent run failed. */
+  lastError: string | null;
+  /**
+   * Deletions a full pass held back (a mass deletion) until an operator confirms with a full
+   * resync that allows them, or a later full pass finds fewer: one entry per stream.
+   */
+  heldDeletions: Array<{ stream: string } & DeletionReview>;
+}
+
+export interface TenantStatus {
+  tenant: TenantSettings;
+  paused: boolean;
+  /** Each enabled data type, then `invoices` (the posting schedule, which has no run figures). */
+  dataTypes: DataTypeStatus[];
+  /** The tenant's submitted invoices by state. */
+  invoices: Record<InvoiceState, number>;
+  /** Live state of the tenant workflow (pending and recent resync requests). */
+  workflow: TenantWorkflowStatus | null;
+  /** What the live schema check found when the tenant was last saved (null: saved before it existed). */
+  schemaCheck: TenantSchemaCheck | null;
+  /** Its state (and each data type's, in dataTypes): needs attention, ready, … */
+  state: TenantStateView;
+  /** Its Xledger requests and MB over the last 24 h and 30 days, and the month they project to. */
+  cost: TenantCost;
+}
+
+export async function tenantStatus(ctx: ClientContext, tenant: TenantSettings): Promise<TenantStatus> {
+  const scheduled = scheduleSpecsFor(tenant).map((spec) => spec.dataType);
+  const statuses = await Promise.all(scheduled.map((name) => dataTypeStatus(ctx, tenant, name)));
+  return {
+    tenant,
+    paused: statuses.length > 0 && statuses.every((s) => s.paused),
+    dataTypes: statuses,
+    invoices: await invoiceCounts(ctx.store.db, tenant.tenantId),
+    workflow: await tenantWorkflowStatus(ctx, tenant.tenantId),
+    schemaCheck: await ctx.tenants.schemaCheck(tenant.tenantId),
+    state: await stateForStatus(ctx.store.db, tenant.tenantId, statuses),
+    cost: await costOf(ctx.store.db, tenant.tenantId),
+  };
+}
+
+async function dataTypeStatus(
+  ctx: ClientContext,
+  tenant: TenantSettings,
+  dataType: string,
+): Promise<DataTypeStatus> {
+  const [lastRun] = await latestRuns(ctx.store.db, tenant.tenantId, dataType, 1);
+  const status: DataTypeStatus = {
+    dataType,
+    intervalMinutes: intervalMinutesFor(tenant, dataType),
+    paused: false,
+    nextRunAt: null,
+    runningNow: false,
+    lastRun: lastRun ?? null,
+    lastError: null,
+    heldDeletions: await heldDeletions(ctx, tenant.tenantId, dataType),
+    // Filled in by stateForStatus once every schedule is described.
+    state: null,
+    lastSuccessAt: null,
+    lastFailure: null,
+    consecutiveFailures: 0,
+  };
+  try {
+    const description = await ctx.temporal.schedule
+      .getHandle(scheduleId(tenant.tenantId, dataType))
+      .describe();
+    status.paused = description.state.paused;
+    status.nextRunAt = description.info.nextActionTimes[0]?.toISOString() ?? null;
+    status.runningNow = description.info.runningActions.length > 0;
+    const latest = description.info.recentActions.at(-1);
+    if (latest)
+      status.lastError = await failureOf(
+        ctx,
+        latest.action.workflow.workflowId,
+        latest.action.workflow.firstExecutionRunId,
+      );
+  } catch {
+    // No schedule (yet): the status says what the store knows.
+  }
+  return status;
+}
+
+async function heldDeletions(
+  ctx: ClientContext,
+  tenantId: string,
+  dataType: string,
+): Promise<DataTypeStatus['heldDeletions']> {
+  const streams = dataTypes.find((type) => type.name === dataType)?.streams ?? [];
+  const held: DataTypeStatus['heldDeletions'] = [];
+  for (const stream of streams) {
+    const review = (await loadCheckpoint(ctx.store.db, tenantId, stream.name)).deletionReview;
+    if (review) held.push({ stream: stream.name, ...review });
+  }
+  return held;
+}
+
+async function failureOf(ctx: ClientContext, workflowId: string, runId: string): Promise<string | null> {
+  const handle = ctx.temporal.workflow.getHandle(workflowId, runId);
+  const description = await handle.describe();
+  if (description.status.name !== 'FAILED' && description.status.name !== 'TIMED_OUT') return null;
+  try {
+    await handle.result();
+    return null;
+  } catch (error) {
+    const cause = (error as { cause?: { cause?: Error; message?: string } }).cause;
+    return cause?.cause?.message ?? cause?.message ?? (error as Error).message;
+  }
+}
+
+async function tenantWorkflowStatus(
+  ctx: ClientContext,
+  tenantId: string,
+): Promise<TenantWorkflowStatus | null> {
+  try {
+    return await ctx.temporal.workflow.getHandle(tenantWorkflowId(tenantId)).query(statusQuery);
+  } catch {
+    return null;
+  }
+}

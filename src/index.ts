@@ -1,0 +1,10 @@
+/**
+ * The package's entry point (`import { XledgerSyncClient } from 'xledger-sync'`): the client API
+ * SEMINE's backend calls, its errors and the shapes it takes and returns. The worker and the CLI
+ * are programs (dist/worker.js, the `xledger-sync` command), not part of this API.
+ */
+export * from './client';
+export { loadConfig, type Config } from './config';
+export type { TenantConfigInput, TenantConfig, TenantSettings, TenantPosting } from './tenant';
+export type { InvoiceInput, Invoice } from './invoices/invoice';
+export type { SyncRunSummary, StreamFigures, Counts, SyncMode, SyncTrigger } from './sync/figures';

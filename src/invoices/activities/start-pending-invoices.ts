@@ -1,0 +1,24 @@
+import type { ActivityDeps } from '../../activities/deps';
+import { pendingInvoiceIds } from '../outbox';
+import { startInvoicePosting } from '../start-posting';
+import { whileHeartbeating } from './keep-alive';
+
+/**
+ * The scheduled sweep: starts a posting workflow for every invoice still pending in the
+ * outbox (e.g. a submit that stored the invoice but could not reach Temporal). It reads
+ * MongoDB only: with nothing pending it makes no Xledger request.
+ */
+export function createStartPendingInvoices(deps: ActivityDeps) {
+  return async function startPendingInvoices(input: {
+    tenantId: string;
+  }): Promise<{ pending: number; started: number }> {
+    return whileHeartbeating(async () => {
+      const ids = await pendingInvoiceIds(deps.db, input.tenantId, 1_000);
+      let started = 0;
+      for (const invoiceId of ids) {
+        if (await startInvoicePosting(deps.temporal, deps.taskQueue, input.tenantId, invoiceId)) started += 1;
+      }
+      return { pending: ids.length, started };
+    });
+  };
+}

@@ -1,0 +1,138 @@
+import type { Db } from 'mongodb';
+import { dataTypes, getDataType } from '../datatypes/registry';
+import { collections } from './collections';
+import { upsertRacing } from './upserts';
+import type { StoredRecord } from './records';
+
+/**
+ * The change feed: what changed in a tenant's data type after a cursor, for SEMINE to read what
+ * a `sync.completed` announced. No change streams (FerretDB has none): every write of a record
+ * (insert, update, deletion mark, derived field) stamps it with `changeSeq`, the next number of
+ * a sequence per (tenant, data type). A reader asks for `changeSeq > after`, in order.
+ *
+ * - **Cost on the sync path**: one `$inc` of the sequence document (by `_id`) per batch that
+ *   writes anything, handing out a block of numbers; plus the field and its index entry on
+ *   each written document. Unchanged records are not written, so a sync without changes adds
+ *   nothing.
+ * - **Nothing passed over**: numbers are handed out before their documents are written, so a
+ *   reader could see 7 before 5 is written and move its cursor past 5. The feed therefore only
+ *   shows numbers up to `sealed`, which a run advances when it records its result (every
+ *   write of the run is done by then; writes of one tenant's data type never overlap: its
+ *   schedule never runs it twice at once, and its passes are fenced).
+ * - A record changed twice between two reads is returned once, at its latest number.
+ * - The `$inc` that hands out numbers is atomic on MongoDB; FerretDB v1 runs it as a read then
+ *   a write, which is safe here only because one tenant's data type has one writer at a time
+ *   (a zombie attempt beside its retry could get overlapping numbers on FerretDB).
+ */
+export const CHANGE_SEQUENCES = collections.changeSequences;
+
+interface ChangeSequenceDoc {
+  _id: string;
+  tenantId: string;
+  dataType: string;
+  /** The last number handed out. */
+  next: number;
+  /** Readers see numbers up to this one. */
+  sealed?: number;
+}
+
+const sequenceId = (tenantId: string, dataType: string) => `${tenantId}:${dataType}`;
+const sequences = (db: Db) => db.collection<ChangeSequenceDoc>(CHANGE_SEQUENCES);
+
+/** The data type whose stream writes this collection. */
+export function dataTypeOfCollection(collection: string): string {
+  const found = dataTypes.find((type) => type.streams.some((stream) => stream.collection === collection));
+  if (!found) throw new Error(`No data type writes the collection "${collection}"`);
+  return found.name;
+}
+
+/** Numbers for the documents of one write batch: returns the first of `count` consecutive ones. */
+export async function reserveChangeSeqs(
+  db: Db,
+  tenantId: string,
+  dataType: string,
+  count: number,
+): Promise<number> {
+  const doc = await upsertRacing(() =>
+    sequences(db).findOneAndUpdate(
+      { _id: sequenceId(tenantId, dataType) },
+      { $inc: { next: count }, $setOnInsert: { tenantId, dataType } },
+      { upsert: true, returnDocument: 'after' },
+    ),
+  );
+  if (!doc) throw new Error(`No change sequence for ${tenantId}/${dataType}`);
+  return doc.next - count + 1;
+}
+
+/**
+ * Makes every number handed out so far visible to readers: called once a run's writes are
+ * done (activities/record-run.ts). Returns the sealed position: the cursor up to which the run's
+ * changes can be read.
+ */
+export async function sealChanges(db: Db, tenantId: string, dataType: string): Promise<number> {
+  const _id = sequenceId(tenantId, dataType);
+  const doc = await sequences(db).findOne({ _id });
+  if (!doc) return 0;
+  await sequences(db).updateOne({ _id }, { $max: { sealed: doc.next } });
+  return Math.max(doc.next, doc.sealed ?? 0);
+}
+
+export interface RecordChange {
+  /** The stream (and collection) the record belongs to. */
+  stream: string;
+  collection: string;
+  changeSeq: number;
+  /** Set when Xledger no longer has it (soft delete): the record is kept, with `deletedAt`. */
+  deleted: boolean;
+  record: StoredRecord;
+}
+
+export interface ChangesPage {
+  changes: RecordChange[];
+  /** Pass as `after` to read on; equal to `after` when nothing changed. */
+  next: number;
+  /** More changes wait after `next`, up to what is sealed now. */
+  hasMore: boolean;
+  /**
+   * The newest readable position. To start following a data type that is already synced: take
+   * `head` first, read the current records (the collections), then read the feed after `head`.
+   */
+  head: number;
+}
+
+/**
+ * The tenant's records of a data type changed after `after`, in `changeSeq` order (all its
+ * streams in one order), at most `limit`. Deleted ones are included. One indexed query per
+ * stream collection on MongoDB (`tenant_changeSeq`); FerretDB scans the collection instead.
+ */
+export async function readChanges(
+  db: Db,
+  tenantId: string,
+  dataType: string,
+  options: { after: number; limit: number },
+): Promise<ChangesPage> {
+  const type = getDataType(dataType);
+  const sealed = (await sequences(db).findOne({ _id: sequenceId(tenantId, dataType) }))?.sealed ?? 0;
+  if (sealed <= options.after) return { changes: [], next: options.after, hasMore: false, head: sealed };
+  const perStream = await Promise.all(
+    type.streams.map(async (stream) => {
+      const docs = await db
+        .collection<StoredRecord>(stream.collection)
+        .find({ tenantId, changeSeq: { $gt: options.after, $lte: sealed } })
+        .sort({ changeSeq: 1 })
+        .limit(options.limit + 1)
+        .toArray();
+      return docs.map((record): RecordChange => ({
+        stream: stream.name,
+        collection: stream.collection,
+        changeSeq: record.changeSeq as number,
+        deleted: record.deletedAt !== null && record.deletedAt !== undefined,
+        record,
+      }));
+    }),
+  );
+  const all = perStream.flat().sort((a, b) => a.changeSeq - b.changeSeq);
+  const changes = all.slice(0, options.limit);
+  const hasMore = all.length > options.limit;
+  return { changes, next: hasMore ? changes.at(-1)!.changeSeq : sealed, hasMore, head: sealed };
+}

@@ -1,0 +1,137 @@
+import type { Db, IndexDescription } from 'mongodb';
+import { dataTypes } from '../datatypes/registry';
+import { boundedDeleteMany } from './bounded';
+
+/**
+ * Every collection xledger-sync keeps, in one registry: index creation (db.ts, ensureIndexes)
+ * and a tenant's purge (purgeTenantDocuments) both read it, so a new collection is created with
+ * its indexes and purged with its tenant by being listed here once. Master-data collections are
+ * named by the stream definitions (datatypes/); the others here. Features keep their documents'
+ * logic (e.g. src/invoices/outbox.ts) and take their collection's name from here.
+ */
+export const collections = {
+  tenants: 'tenants',
+  entities: 'entities',
+  checkpoints: 'sync_checkpoints',
+  passes: 'sync_passes',
+  passSeen: 'sync_pass_seen',
+  runs: 'sync_runs',
+  rejects: 'sync_rejects',
+  syncRequests: 'sync_requests',
+  invoiceOutbox: 'invoice_outbox',
+  postingLeases: 'invoice_posting_leases',
+  events: 'events',
+  eventIds: 'event_ids',
+  eventSequences: 'event_sequences',
+  /** The change feed's numbers per tenant and data type (store/changes.ts). */
+  changeSequences: 'change_sequences',
+  /** The request budget each Xledger token shares across workers (store/request-budget.ts). */
+  requestSlots: 'xledger_request_slots',
+  /** States per data type and tenant, and the transitions events announce (store/tenant-state.ts). */
+  dataTypeStates: 'data_type_states',
+  tenantStates: 'tenant_states',
+  tenantStateTransitions: 'tenant_state_transitions',
+  /** Resyncs asked for through the client API, and the runs serving them (store/resync-tickets.ts). */
+  resyncTickets: 'resync_tickets',
+} as const;
+
+/** An index by its name: ensureIndexes creates only those missing by name. */
+export type NamedIndex = IndexDescription & { name: string };
+
+export interface CollectionSpec {
+  name: string;
+  indexes: NamedIndex[];
+  /**
+   * Where a document names its tenant: the `tenantId` field (every collection but two), or the
+   * `_id` itself; `null` for the tenants collection, which the tenant store removes last, and
+   * for the request slots, which belong to a token, not a tenant.
+   */
+  tenantKey: 'tenantId' | '_id' | null;
+}
+
+const index = (key: Record<string, 1 | -1>, name: string, unique = false): NamedIndex => ({
+  key,
+  name,
+  ...(unique ? { unique } : {}),
+});
+
+/**
+ * Every collection with its indexes. Master-data documents use the deterministic _id
+ * `<tenantId>:<dbId>`, so an upsert can never create a duplicate; the unique index says so too.
+ */
+export function allCollections(): CollectionSpec[] {
+  const streamCollections = [...new Set(dataTypes.flatMap((type) => type.streams.map((s) => s.collection)))];
+  return [
+    ...streamCollections.map((name): CollectionSpec => ({
+      name,
+      indexes: [
+        index({ tenantId: 1, dbId: 1 }, 'tenant_dbId', true),
+        index({ tenantId: 1, entityDbId: 1, visibility: 1 }, 'tenant_visibility'),
+        // The change feed (store/changes.ts): a tenant's records after a cursor, in order.
+        index({ tenantId: 1, changeSeq: 1 }, 'tenant_changeSeq'),
+      ],
+      tenantKey: 'tenantId',
+    })),
+    {
+      name: collections.entities,
+      indexes: [index({ tenantId: 1, dbId: 1 }, 'tenant_dbId', true)],
+      tenantKey: 'tenantId',
+    },
+    { name: collections.checkpoints, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.passes, indexes: [], tenantKey: 'tenantId' },
+    {
+      name: collections.passSeen,
+      indexes: [index({ tenantId: 1, stream: 1, passId: 1 }, 'tenant_stream_pass')],
+      tenantKey: 'tenantId',
+    },
+    {
+      name: collections.runs,
+      indexes: [
+        index({ tenantId: 1, dataType: 1, startedAt: -1 }, 'tenant_type_time'),
+        // A tenant's Xledger use over the last 30 days (tenant status).
+        index({ tenantId: 1, startedAt: -1 }, 'tenant_time'),
+      ],
+      tenantKey: 'tenantId',
+    },
+    {
+      name: collections.rejects,
+      indexes: [index({ tenantId: 1, stream: 1, dbId: 1 }, 'tenant_stream_dbId')],
+      tenantKey: 'tenantId',
+    },
+    { name: collections.syncRequests, indexes: [], tenantKey: 'tenantId' },
+    {
+      name: collections.invoiceOutbox,
+      // The invoice schedule's sweep: a tenant's pending invoices, oldest first.
+      indexes: [index({ tenantId: 1, state: 1, submittedAt: 1 }, 'tenant_state_submitted')],
+      tenantKey: 'tenantId',
+    },
+    { name: collections.postingLeases, indexes: [], tenantKey: 'tenantId' },
+    // Read and written by _id only (store/events.ts); a closed gap has no tenantId and stays.
+    { name: collections.events, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.eventIds, indexes: [], tenantKey: 'tenantId' },
+    // One document per tenant, its _id the tenant id (store/events.ts).
+    { name: collections.eventSequences, indexes: [], tenantKey: '_id' },
+    { name: collections.changeSequences, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.requestSlots, indexes: [], tenantKey: null },
+    // States per data type and tenant, and the transitions announced by events (store/tenant-state.ts).
+    { name: collections.dataTypeStates, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.tenantStates, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.tenantStateTransitions, indexes: [], tenantKey: 'tenantId' },
+    // Resyncs asked for through the client API, and the runs serving them (store/resync-tickets.ts).
+    { name: collections.resyncTickets, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.tenants, indexes: [], tenantKey: null },
+  ];
+}
+
+/**
+ * Deletes every document of a tenant in every collection but the tenants collection, in short
+ * bounded batches (store/bounded.ts). Returns how many it deleted.
+ */
+export async function purgeTenantDocuments(db: Db, tenantId: string): Promise<number> {
+  let deleted = 0;
+  for (const { name, tenantKey } of allCollections()) {
+    if (tenantKey === null) continue;
+    deleted += await boundedDeleteMany(db.collection<{ _id: string }>(name), { [tenantKey]: tenantId });
+  }
+  return deleted;
+}

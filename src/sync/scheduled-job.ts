@@ -1,0 +1,16 @@
+import type { DataTypeDefinition } from '../datatypes/datatype';
+import type { ScheduledJob } from '../scheduled-jobs';
+import { syncWorkflowId } from '../temporal/ids';
+import { syncDataTypeWorkflow } from '../workflows';
+
+/** A data type's scheduled job: a sync run of it that decides for itself whether to read all or only changes. */
+export function syncJobOf(type: DataTypeDefinition): ScheduledJob<typeof syncDataTypeWorkflow> {
+  return {
+    name: type.name,
+    defaultIntervalMinutes: type.defaultIntervalMinutes,
+    enabledFor: (options) => type.enabledFor(options),
+    workflow: syncDataTypeWorkflow,
+    workflowId: (tenantId) => syncWorkflowId(tenantId, type.name),
+    args: (tenantId) => [{ tenantId, dataType: type.name, mode: 'auto', trigger: 'schedule' }],
+  };
+}

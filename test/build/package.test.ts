@@ -1,0 +1,177 @@
+/**
+ * The production build, as production and SEMINE's backend use it: `npm run build`, then the
+ * compiled worker (`node dist/worker.js`, no tsx) runs a sync with the prebuilt workflow bundle,
+ * and the packed package (`npm pack`) installs in a scratch project of its own, type-checks there
+ * as a Node ESM project resolves it, and upserts a tenant through `import { XledgerSyncClient }
+ * from 'xledger-sync'`. The build runs once, for the whole file.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XledgerSyncClient } from '../../src/client';
+import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
+import type { SyncRunSummary } from '../../src/sync/figures';
+import { spawnChild, workerEnv, type ChildWorker } from '../support/child-worker';
+import { startHarness, type Harness } from '../support/harness';
+import { startSync } from '../support/sync';
+import { apiConfig, cliEnv, waitFor } from '../tenants/support';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+const packageVersion = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+let h: Harness;
+let scratch: string;
+const children: ChildWorker[] = [];
+
+beforeAll(async () => {
+  const [harness] = await Promise.all([
+    startHarness({ seed: 5, suppliers: 60 }),
+    run('npm', ['run', '--silent', 'build'], { cwd: repoRoot, timeout: 300_000 }),
+  ]);
+  h = harness;
+  scratch = await mkdtemp(join(tmpdir(), 'xledger-sync-scratch-'));
+}, 360_000);
+
+afterAll(async () => {
+  for (const child of children) await child.kill('SIGKILL');
+  const api = h && (await XledgerSyncClient.connect({ config: apiConfig(h) }).catch(() => undefined));
+  await api?.removeTenant('packaged', { purge: true, force: true }).catch(() => undefined);
+  await api?.close();
+  await h?.close();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe('npm run build', () => {
+  it('leaves the programs, the client API with its declarations, and the workflow bundle', () => {
+    for (const file of ['worker.js', 'cli.js', 'index.js', 'types/index.d.ts', 'workflow-bundle.js']) {
+      expect(existsSync(join(repoRoot, 'dist', file)), `dist/${file}`).toBe(true);
+    }
+  });
+
+  it('xledger-sync --version prints the package version, from dist/ on plain node', async () => {
+    const { stdout } = await run(process.execPath, ['dist/cli.js', '--version'], { cwd: repoRoot });
+    expect(stdout.trim()).toBe(packageVersion);
+  });
+
+  it('the compiled worker runs a sync with the prebuilt workflow bundle', async () => {
+    await h.saveTenant({
+      tenantId: 'compiled',
+      xledger: { token: SEED_TOKENS.root },
+      entityOwnerDbId: SEED_ENTITIES.owner1,
+    });
+    const worker = spawnChild(
+      process.execPath,
+      ['dist/worker.js'],
+      workerEnv(h, { XLEDGER_ENDPOINT: h.sim.graphqlUrl, LOG_LEVEL: 'info' }),
+    );
+    children.push(worker);
+    await waitFor('the compiled worker to start', () => worker.output().includes('"msg":"worker started"'), {
+      timeoutMs: 60_000,
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; it said:\n${worker.output()}`);
+    });
+    expect(worker.output()).toContain('"workflows":"prebuilt bundle"');
+    const handle = await startSync(h, 'compiled', 'suppliers', 'full');
+    const summary = (await handle.result()) as SyncRunSummary;
+    expect(summary.status).toBe('completed');
+    expect(summary.totals.inserted).toBe(summary.totals.kept);
+    expect(summary.totals.kept).toBeGreaterThan(0);
+    expect(await worker.kill('SIGTERM'), worker.output()).toBe(0);
+  });
+});
+
+describe('npm pack', () => {
+  it('installs in a scratch project that type-checks against it and upserts a tenant', async () => {
+    const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], {
+      cwd: repoRoot,
+      timeout: 120_000,
+    });
+    const tarball = stdout.trim().split('\n').pop()!;
+    expect(tarball).toBe(`xledger-sync-${packageVersion}.tgz`);
+
+    await writeFile(
+      join(scratch, 'package.json'),
+      JSON.stringify({ name: 'scratch', private: true, type: 'module' }, null, 2),
+    );
+    // Dependencies come from npm's cache (the repository's own install filled it).
+    await run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`],
+      { cwd: scratch, timeout: 300_000 },
+    );
+    const installed = await readdir(join(scratch, 'node_modules', 'xledger-sync'));
+    expect(installed.sort()).toEqual(['README.md', 'bin', 'dist', 'package.json']);
+    // The installed command runs the compiled CLI (no src/, no tsx there).
+    const command = await run(join(scratch, 'node_modules', '.bin', 'xledger-sync'), ['--version'], {
+      cwd: scratch,
+      timeout: 60_000,
+    });
+    expect(command.stdout.trim()).toBe(packageVersion);
+
+    await writeFile(
+      join(scratch, 'upsert.ts'),
+      [
+        "import { XledgerSyncClient, type TenantConfigInput, type UpsertedTenant } from 'xledger-sync';",
+        'const tenant: TenantConfigInput = JSON.parse(process.argv[2]!);',
+        'const api = await XledgerSyncClient.connect();',
+        'try {',
+        '  const saved: UpsertedTenant = await api.upsertTenant(tenant);',
+        // Real types, not `any`: this line must be an error (else @ts-expect-error is one).
+        '  // @ts-expect-error a tenant is no number',
+        '  const notANumber: number = saved;',
+        '  void notANumber;',
+        '  console.log(JSON.stringify({ saved, listed: (await api.listTenants()).map((t) => t.tenantId) }));',
+        '} finally {',
+        '  await api.close();',
+        '}',
+      ].join('\n'),
+    );
+    // As a Node ESM project resolves packages ("nodenext"). (skipLibCheck: the SDK's own
+    // declarations need @types of theirs a consumer may lack; ours are checked by their use.)
+    await writeFile(
+      join(scratch, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          skipLibCheck: true,
+          outDir: 'out',
+          typeRoots: [join(repoRoot, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['upsert.ts'],
+      }),
+    );
+    const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
+    const checked = await run(tsc, ['-p', '.'], { cwd: scratch, timeout: 120_000 }).catch(
+      (error: { stdout?: string }) => error,
+    );
+    expect('stdout' in checked ? checked.stdout : '', 'tsc in the scratch project').toBe('');
+
+    const tenant = {
+      tenantId: 'packaged',
+      xledger: { token: SEED_TOKENS.root },
+      entityOwnerDbId: SEED_ENTITIES.owner1,
+    };
+    const upserted = await run(process.execPath, ['out/upsert.js', JSON.stringify(tenant)], {
+      cwd: scratch,
+      env: { PATH: process.env.PATH ?? '', ...cliEnv(h) },
+      timeout: 120_000,
+    });
+    const answer = JSON.parse(upserted.stdout) as { saved: { tenantId: string }; listed: string[] };
+    expect(answer.saved.tenantId).toBe('packaged');
+    expect(answer.listed).toContain('packaged');
+    expect(upserted.stdout).not.toContain(SEED_TOKENS.root);
+    expect((await h.tenants.get('packaged')).entityOwnerDbId).toBe(SEED_ENTITIES.owner1);
+  });
+});

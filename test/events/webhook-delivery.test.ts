@@ -1,0 +1,351 @@
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnknownEventError, type XledgerSyncClient } from '../../src/client';
+import { eventIds, type NewEvent } from '../../src/events/catalogue';
+import { publishEvent } from '../../src/events/publish';
+import { recordEvent } from '../../src/store/events';
+import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
+import { runCliCaptured } from '../support/cli';
+import { startHarness, type Harness } from '../support/harness';
+import { demoInvoice } from '../support/invoices';
+import { admin, runSync, truth } from '../support/sync';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { harnessActivities } from '../support/activities';
+import { cliEnv, connectApi, waitFor } from '../tenants/support';
+
+/**
+ * Events delivered to a real HTTP receiver by the real delivery workflow on the run's Temporal
+ * server: signed (verified with the standardwebhooks library), in seq order per tenant, through
+ * a receiver's outage, redelivered on request, and never held up by another tenant's receiver.
+ */
+let h: Harness;
+let receiver: WebhookReceiver;
+let api: XledgerSyncClient;
+const suffix = randomBytes(3).toString('hex');
+const secrets = new Map<string, string>();
+
+const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+const hookPath = (tenantId: string) => `/hooks/${tenantId}`;
+
+async function onboard(name: string): Promise<string> {
+  const tenantId = `${name}-${suffix}`;
+  const secret = newSecret();
+  secrets.set(tenantId, secret);
+  await h.saveTenant({
+    tenantId,
+    xledger: { token: SEED_TOKENS.root },
+    entityOwnerDbId: SEED_ENTITIES.owner1,
+    webhook: { url: receiver.url(hookPath(tenantId)), secret },
+  });
+  return tenantId;
+}
+
+const rejection = (tenantId: string, invoiceId: string): NewEvent => ({
+  id: eventIds.invoiceRejected(tenantId, invoiceId),
+  tenantId,
+  type: 'invoice.rejected',
+  data: {
+    invoiceId,
+    reasons: [`supplierCode: unknown supplier for ${invoiceId}`],
+    rejectedAt: new Date().toISOString(),
+  },
+  occurredAt: new Date(),
+});
+
+const publish = (event: NewEvent) =>
+  publishEvent({ db: h.store.db, temporal: h.client, taskQueue: h.taskQueue }, event);
+
+/** Every request verified with the library against the tenant's secret; the payloads, in arrival order. */
+function verifiedDeliveries(tenantId: string) {
+  const webhook = new Webhook(secrets.get(tenantId)!);
+  return receiver
+    .requests(hookPath(tenantId))
+    .filter((r) => r.status === 200)
+    .map((r) => {
+      const payload = webhook.verify(r.body, r.headers as Record<string, string>) as {
+        id: string;
+        seq: number;
+      };
+      expect(r.headers['webhook-id']).toBe(payload.id);
+      return payload;
+    });
+}
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver();
+  h = await startHarness({ seed: 5, suppliers: 40 });
+  await h.startWorker();
+  api = await connectApi(h);
+});
+afterAll(async () => {
+  await api?.close();
+  await h?.close();
+  await receiver?.close();
+});
+
+describe('webhook delivery', () => {
+  it('signs every event (verified with standardwebhooks) and delivers a tenant’s events in seq order', async () => {
+    const tenantId = await onboard('order');
+    // Recorded one after another, then eight at once: the seq decides the order either way.
+    for (const n of [1, 2, 3, 4]) await publish(rejection(tenantId, `INV-${n}`));
+    await Promise.all([5, 6, 7, 8, 9, 10, 11, 12].map((n) => publish(rejection(tenantId, `INV-${n}`))));
+    await waitFor(
+      '12 deliveries',
+      () => (receiver.delivered(hookPath(tenantId)).length >= 12 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    const payloads = verifiedDeliveries(tenantId);
+    expect(payloads).toHaveLength(12);
+    const seqs = payloads.map((p) => p.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(payloads.map((p) => p.id)).size).toBe(12);
+    // A wrong secret fails verification: the signature really is the tenant's.
+    const first = receiver.requests(hookPath(tenantId))[0]!;
+    expect(() =>
+      new Webhook(newSecret()).verify(first.body, first.headers as Record<string, string>),
+    ).toThrow();
+
+    const list = await api.listEvents(tenantId, { after: 0, limit: 100 });
+    expect(list.events).toHaveLength(12);
+    expect(list.events.every((e) => e.delivery.state === 'delivered' && e.delivery.attempts === 1)).toBe(
+      true,
+    );
+    expect(list.delivered).toBe(list.recorded);
+  });
+
+  it('a receiver failing for a while, then recovering, loses and reorders nothing', async () => {
+    const tenantId = await onboard('outage');
+    receiver.behave(hookPath(tenantId), { failNext: 3, failStatus: 503 });
+    for (const n of [1, 2, 3, 4, 5]) await publish(rejection(tenantId, `INV-${n}`));
+    await waitFor(
+      '5 deliveries after the outage',
+      () => receiver.delivered(hookPath(tenantId)).length >= 5 || undefined,
+      {
+        timeoutMs: 90_000,
+      },
+    );
+    const requests = receiver.requests(hookPath(tenantId));
+    const firstId = eventIds.invoiceRejected(tenantId, 'INV-1');
+    // Every refused attempt was the first event: the others waited behind it.
+    expect(requests.slice(0, 3).map((r) => [r.status, r.headers['webhook-id']])).toEqual([
+      [503, firstId],
+      [503, firstId],
+      [503, firstId],
+    ]);
+    const payloads = verifiedDeliveries(tenantId);
+    expect(payloads.map((p) => p.id)).toEqual(
+      [1, 2, 3, 4, 5].map((n) => eventIds.invoiceRejected(tenantId, `INV-${n}`)),
+    );
+    const { events } = await api.listEvents(tenantId);
+    expect(events.map((e) => [e.delivery.state, e.delivery.attempts])).toEqual([
+      ['delivered', 4],
+      ['delivered', 1],
+      ['delivered', 1],
+      ['delivered', 1],
+      ['delivered', 1],
+    ]);
+  });
+
+  it('one receiver that hangs does not delay another tenant', async () => {
+    const slow = await onboard('slow');
+    const fast = await onboard('fast');
+    receiver.behave(hookPath(slow), { hold: true });
+    for (const n of [1, 2, 3]) await publish(rejection(slow, `INV-${n}`));
+    for (const n of [1, 2, 3]) await publish(rejection(fast, `INV-${n}`));
+    await waitFor(
+      'the fast tenant’s 3 deliveries',
+      () => receiver.delivered(hookPath(fast)).length >= 3 || undefined,
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    // Meanwhile the slow tenant's receiver holds its first event; its others were not sent.
+    const slowRequests = receiver.requests(hookPath(slow));
+    expect(slowRequests.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(slowRequests.map((r) => r.headers['webhook-id']))).toEqual(
+      new Set([eventIds.invoiceRejected(slow, 'INV-1')]),
+    );
+    receiver.release(hookPath(slow));
+    await waitFor(
+      'the slow tenant’s 3 deliveries',
+      () => new Set(receiver.delivered(hookPath(slow)).map((p) => p.id)).size >= 3 || undefined,
+      {
+        timeoutMs: 90_000,
+      },
+    );
+    const ids = verifiedDeliveries(slow).map((p) => p.id);
+    // At least once: a held attempt that timed out is sent again, never out of order.
+    expect([...new Set(ids)]).toEqual([1, 2, 3].map((n) => eventIds.invoiceRejected(slow, `INV-${n}`)));
+  });
+
+  it('redelivers an event on request, with the same webhook-id, through the CLI and the API', async () => {
+    const tenantId = await onboard('redeliver');
+    await publish(rejection(tenantId, 'INV-1'));
+    await publish(rejection(tenantId, 'INV-2'));
+    await waitFor('2 deliveries', () => receiver.delivered(hookPath(tenantId)).length >= 2 || undefined);
+    const id = eventIds.invoiceRejected(tenantId, 'INV-1');
+    const cli = await runCliCaptured(['events', 'redeliver', tenantId, id], { env: cliEnv(h) }, [
+      secrets.get(tenantId)!,
+    ]);
+    expect(cli).toMatchObject({ code: 0 });
+    expect(cli.stdout).toContain('queued for redelivery');
+    await waitFor('the redelivery', () => receiver.delivered(hookPath(tenantId)).length >= 3 || undefined);
+    expect(verifiedDeliveries(tenantId).map((p) => p.id)).toEqual([
+      id,
+      eventIds.invoiceRejected(tenantId, 'INV-2'),
+      id,
+    ]);
+
+    await expect(api.redeliverEvent(tenantId, 'sync.completed:nope')).rejects.toBeInstanceOf(
+      UnknownEventError,
+    );
+    // Another tenant's event is unknown to this one.
+    const other = await onboard('redeliver-other');
+    await expect(api.redeliverEvent(other, id)).rejects.toBeInstanceOf(UnknownEventError);
+    const unknown = await runCliCaptured(['events', 'redeliver', other, id], { env: cliEnv(h) });
+    expect(unknown.code).toBe(2);
+    const list = await runCliCaptured(['events', 'list', tenantId], { env: cliEnv(h) }, [
+      secrets.get(tenantId)!,
+    ]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(id);
+    expect(list.stdout).toMatch(/delivered\s+2\s/);
+  });
+});
+
+describe('nothing waits for ever', () => {
+  it('passes a seq whose recorder died, and the sweep wakes a delivery no one was told about', async () => {
+    const tenantId = await onboard('gap');
+    // A recorder that took seq 1 and died before inserting its event:
+    await h.store.db
+      .collection<{ _id: string; seq: number; tenantId: string }>('event_sequences')
+      .updateOne({ _id: tenantId }, { $inc: { seq: 1 }, $setOnInsert: { tenantId } }, { upsert: true });
+    // Then an event recorded by a process that died before waking the delivery:
+    await recordEvent(h.store.db, rejection(tenantId, 'INV-1'));
+    expect(await api.listEvents(tenantId)).toMatchObject({ recorded: 2, delivered: 0 });
+    const { woken } = await harnessActivities(h, { pageSize: 100 }).wakePendingDeliveries();
+    expect(woken).toBeGreaterThanOrEqual(1);
+    await waitFor(
+      'the delivery past the gap',
+      () => receiver.delivered(hookPath(tenantId)).length >= 1 || undefined,
+    );
+    expect(verifiedDeliveries(tenantId).map((p) => [p.id, p.seq])).toEqual([
+      [eventIds.invoiceRejected(tenantId, 'INV-1'), 2],
+    ]);
+    await waitFor('the cursor past both seqs', async () => (await api.listEvents(tenantId)).delivered === 2);
+  });
+
+  it('an event refused until its deadline is marked failed and passed; redeliver sends it again', async () => {
+    const tenantId = await onboard('expired');
+    await recordEvent(h.store.db, rejection(tenantId, 'INV-1'));
+    const activities = harnessActivities(h, { pageSize: 100 });
+    const [next] = (await activities.takeNextEvents({ tenantId, limit: 10 })).events;
+    receiver.behave(hookPath(tenantId), { failNext: 2, failStatus: 500 });
+    // An attempt within the 3 days is retried (Temporal's retry policy); one after them is final.
+    await expect(
+      activities.deliverEvent({ tenantId, key: next!.key, deadline: next!.deadline }),
+    ).rejects.toMatchObject({
+      type: 'WebhookDeliveryFailed',
+      nonRetryable: false,
+    });
+    const past = new Date(Date.now() - 1000).toISOString();
+    await expect(activities.deliverEvent({ tenantId, key: next!.key, deadline: past })).rejects.toMatchObject(
+      {
+        type: 'WebhookDeliveryExpired',
+        nonRetryable: true,
+      },
+    );
+    const list = await api.listEvents(tenantId);
+    expect(list).toMatchObject({ recorded: 1, delivered: 1 });
+    expect(list.events[0]!.delivery).toMatchObject({ state: 'failed', attempts: 2 });
+    expect(list.events[0]!.delivery.lastError).toMatch(/answered HTTP 500$/);
+    // Not the receiver's path: errors name the origin only.
+    expect(list.events[0]!.delivery.lastError).not.toContain('/hooks/');
+    await api.redeliverEvent(tenantId, eventIds.invoiceRejected(tenantId, 'INV-1'));
+    await waitFor('the redelivery', () => receiver.delivered(hookPath(tenantId)).length >= 1 || undefined);
+    await waitFor(
+      'the event delivered',
+      async () => (await api.listEvents(tenantId)).events[0]!.delivery.state === 'delivered',
+    );
+  });
+
+  it('refuses a webhook URL the endpoint rules do not allow, naming the field and the tenant', async () => {
+    await expect(
+      api.upsertTenant({
+        tenantId: `bad-hook-${suffix}`,
+        xledger: { token: SEED_TOKENS.root },
+        entityOwnerDbId: SEED_ENTITIES.owner1,
+        webhook: { url: 'http://hooks.semine.example/x', secret: newSecret() },
+      }),
+    ).rejects.toThrow(`Invalid input for tenant bad-hook-${suffix}: webhook.url: must be https`);
+  });
+});
+
+describe('events recorded where the outcome is recorded', () => {
+  it('a sync announces sync.completed, and the change feed returns exactly what it changed', async () => {
+    const tenantId = await onboard('feed');
+    const first = await runSync(h, tenantId, 'suppliers', 'full');
+    const completed = await waitFor('sync.completed', () =>
+      receiver.delivered(hookPath(tenantId)).find((p) => p.type === 'sync.completed'),
+    );
+    const announced = completed.data as {
+      counts: { inserted: number };
+      changes: { through: number };
+      runId: string;
+    };
+    expect(announced).toMatchObject({ runId: first.runId, counts: { inserted: first.totals.inserted } });
+    const all = await api.changes(tenantId, 'suppliers', { after: 0, limit: 10_000 });
+    expect(all.changes).toHaveLength(first.totals.inserted);
+    expect(all.next).toBe(announced.changes.through);
+
+    const records = await truth(h, SEED_ENTITIES.owner1, 'suppliers');
+    const [renamed, removed] = records;
+    await admin(h, 'PATCH', `/admin/records/suppliers/${renamed!.dbId}`, {
+      description: 'Renamed for the feed',
+    });
+    await admin(h, 'DELETE', `/admin/records/suppliers/${removed!.dbId}`);
+    const created = await admin<{ dbId: number }>(h, 'POST', '/admin/records/suppliers', {
+      ownerDbId: 101,
+      code: `S-FEED-${suffix}`,
+      description: 'New for the feed',
+      fromDate: '2024-01-01',
+    });
+    const second = await runSync(h, tenantId, 'suppliers', 'incremental');
+    const announcements = await waitFor('the second sync.completed', () => {
+      const found = receiver.delivered(hookPath(tenantId)).filter((p) => p.type === 'sync.completed');
+      return found.length >= 2 ? found : undefined;
+    });
+    expect((announcements[1]!.data as { runId: string }).runId).toBe(second.runId);
+    const page = await api.changes(tenantId, 'suppliers', { after: all.next, limit: 2 });
+    const rest = await api.changes(tenantId, 'suppliers', { after: page.next });
+    expect(page.hasMore).toBe(true);
+    const changed = [...page.changes, ...rest.changes].map((c) => [c.record.dbId, c.deleted]);
+    expect(changed).toEqual(
+      expect.arrayContaining([
+        [renamed!.dbId, false],
+        [removed!.dbId, true],
+        [created.dbId, false],
+      ]),
+    );
+    expect(changed).toHaveLength(3);
+    expect(rest.next).toBe((announcements[1]!.data as { changes: { through: number } }).changes.through);
+    await expect(api.changes(tenantId, 'nope', {})).rejects.toThrow(/dataType: unknown data type "nope"/);
+  });
+
+  it('a rejected invoice announces invoice.rejected with the reasons', async () => {
+    const tenantId = await onboard('invoice');
+    await api.submitInvoice(tenantId, demoInvoice('INV-R1', 'NO-SUCH-SUPPLIER'));
+    const event = await waitFor(
+      'invoice.rejected',
+      () => receiver.delivered(hookPath(tenantId)).find((p) => p.type === 'invoice.rejected'),
+      { timeoutMs: 60_000 },
+    );
+    expect(event.id).toBe(eventIds.invoiceRejected(tenantId, 'INV-R1'));
+    expect((event.data as { reasons: string[] }).reasons).toEqual(
+      expect.arrayContaining([expect.stringContaining('NO-SUCH-SUPPLIER')]),
+    );
+  });
+});
