@@ -17,6 +17,7 @@ import { runSync } from '../support/runs';
 import { openBenchEnv, type BenchEnv, type BenchServers } from '../support/stack';
 import { saveBenchTenant, supplierToInvoice, waitSettled } from '../support/tenants';
 import { startBenchWorker } from '../support/worker';
+import { postPendingInvoicesWorkflow } from '../../src/workflows';
 
 export interface EconomyOptions {
   /** Suppliers in the simulator (other types scale from it); default 2,000. */
@@ -151,7 +152,7 @@ async function measureMonth(
   const invoicesSpec = specs.find((s) => s.dataType === 'invoices')!;
   const sweepsPerDay = (24 * 60) / invoicesSpec.intervalMinutes;
   const sweep = await costOf(sim, () =>
-    env.temporal.workflow.execute('postPendingInvoicesWorkflow', {
+    env.temporal.workflow.execute(postPendingInvoicesWorkflow, {
       taskQueue: env.config.temporal.taskQueue,
       workflowId: `bench:${TENANT}:sweep:${randomBytes(3).toString('hex')}`,
       args: [{ tenantId: TENANT }],

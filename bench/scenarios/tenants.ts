@@ -17,6 +17,7 @@ import { cpuSecondsOf, memoryOf } from '../support/proc';
 import { median, percentile, progress, round, type Row, type ScenarioResult } from '../support/report';
 import { openBenchEnv, type BenchServers } from '../support/stack';
 import { startBenchWorker, type BenchWorker } from '../support/worker';
+import { postPendingInvoicesWorkflow, syncDataTypeWorkflow, tenantWorkflow } from '../../src/workflows';
 
 export interface TenantsOptions {
   tenants: number;
@@ -41,7 +42,7 @@ export const defaultTenantsOptions: TenantsOptions = {
   settings: {},
 };
 
-const RUN_TYPES = ['syncDataTypeWorkflow', 'postPendingInvoicesWorkflow'];
+const RUN_TYPES = [syncDataTypeWorkflow.name, postPendingInvoicesWorkflow.name];
 
 interface Sample {
   at: number;
@@ -92,7 +93,7 @@ export async function tenantsScenario(
       const rssMb = Object.fromEntries(watched.map((p) => [p.name, memoryOf(p.pid).rssMb]));
       const running = await env.temporal.workflow
         .count(
-          `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND WorkflowType != 'tenantWorkflow'`,
+          `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND WorkflowType != '${tenantWorkflow.name}'`,
         )
         .then((c) => c.count)
         .catch(() => NaN);

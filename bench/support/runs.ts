@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SyncMode, SyncRunSummary } from '../../src/sync/figures';
 import type { BenchEnv } from './stack';
+import { syncDataTypeWorkflow } from '../../src/workflows';
 
 export interface TimedRun {
   seconds: number;
@@ -15,7 +16,7 @@ export async function runSync(
   mode: SyncMode | 'auto',
 ): Promise<TimedRun> {
   const started = performance.now();
-  const summary: SyncRunSummary = await env.temporal.workflow.execute('syncDataTypeWorkflow', {
+  const summary: SyncRunSummary = await env.temporal.workflow.execute(syncDataTypeWorkflow, {
     taskQueue: env.config.temporal.taskQueue,
     workflowId: `bench:${tenantId}:${dataType}:${mode}:${randomBytes(4).toString('hex')}`,
     args: [{ tenantId, dataType, mode, trigger: 'manual' }],

@@ -10,6 +10,13 @@ export interface SyncStreamsInput {
 }
 
 /**
+ * The activities that run sync passes: a run's one syncStreams, and syncStream of runs recorded
+ * before the one-request patch (their histories still replay). Heartbeats and failures of both
+ * are read by name (tenant resync --wait, the worker's metrics).
+ */
+export const SYNC_PASS_ACTIVITIES: readonly string[] = ['syncStreams', 'syncStream'];
+
+/**
  * The passes of a data type's streams (sync-stream.ts), side by side in one activity, with their
  * first requests sent to Xledger as one (xledger/request-batch.ts): a run of a data type costs
  * one request when nothing changed, however many streams it reads (Xledger charges per request;
@@ -25,7 +32,8 @@ export function createSyncStreams(deps: ActivityDeps) {
         const slot = batch.slot();
         const syncStream = createSyncStream({
           ...deps,
-          xledgerFor: (endpoint, token) => deps.xledgerFor(endpoint, token).batchedWith(slot),
+          xledgerFor: (endpoint, token, tenantId) =>
+            deps.xledgerFor(endpoint, token, tenantId).batchedWith(slot),
         });
         try {
           return await syncStream({ tenantId: input.tenantId, dataType: input.dataType, ...step });

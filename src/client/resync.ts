@@ -15,6 +15,7 @@ import type { ResyncRequest } from '../workflows/tenant-state';
 import type { ClientContext } from './context';
 import { InvalidInputError } from './errors';
 import { parseTenantId } from './input';
+import { SYNC_PASS_ACTIVITIES } from '../activities/sync-streams';
 
 /**
  * Resyncs the caller can follow: `forceResync` hands a ticket to the tenant workflow with the
@@ -212,10 +213,9 @@ interface PendingActivity {
 /** The pass under way and its records so far, from its last heartbeat. */
 function currentPass(pending: readonly PendingActivity[]): StreamProgress | null {
   for (const activity of pending) {
-    // A data type's streams run in one syncStreams activity (older runs: one syncStream each);
-    // its passes heartbeat in turn, so this is the one that reported last.
-    const name = activity.activityType?.name;
-    if (name !== 'syncStreams' && name !== 'syncStream') continue;
+    // A data type's streams run in one syncStreams activity; its passes heartbeat in turn, so
+    // this is the one that reported last.
+    if (!SYNC_PASS_ACTIVITIES.includes(activity.activityType?.name ?? '')) continue;
     const payload = activity.heartbeatDetails?.payloads?.[0];
     if (!payload) return null;
     const details = defaultPayloadConverter.fromPayload<{

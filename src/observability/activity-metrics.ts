@@ -2,11 +2,12 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { SyncRunSummary } from '../sync/figures';
 import { invoiceOutcomes, observeRun, syncFailures, type InvoiceOutcomeLabel } from './metrics';
+import { SYNC_PASS_ACTIVITIES } from '../activities/sync-streams';
 
 /**
  * Counts what activities report, in one place instead of inside each activity: a recorded run's
  * figures (recordRun), invoice outcomes (validateInvoice, postInvoice, checkInvoiceOutcome) and
- * failed sync passes (syncStream). Reads arguments and results only; never changes them.
+ * failed sync passes (syncStreams). Reads arguments and results only; never changes them.
  *
  * An activity retried after its completion was lost counts again: the counters are for rates and
  * alerts, the outbox and sync_runs stay the record.
@@ -49,7 +50,7 @@ function observeFailure(activity: string, input: Record<string, unknown> | undef
   const tenant = typeof input?.tenantId === 'string' ? input.tenantId : undefined;
   if (!tenant) return;
   const type = error instanceof ApplicationFailure ? error.type : undefined;
-  if (activity === 'syncStream' && typeof input?.dataType === 'string') {
+  if (SYNC_PASS_ACTIVITIES.includes(activity) && typeof input?.dataType === 'string') {
     syncFailures.inc({
       tenant,
       data_type: input.dataType,

@@ -87,7 +87,7 @@ describe('tracing', () => {
       'the run’s spans at the collector',
       () => {
         const workflow = spans.find((s) => s.name === 'RunWorkflow:syncDataTypeWorkflow');
-        const activity = spans.find((s) => s.name === 'RunActivity:syncStream');
+        const activity = spans.find((s) => s.name === 'RunActivity:syncStreams');
         return workflow && activity && spans.some((s) => s.name === 'RunActivity:recordRun')
           ? { workflow, activity }
           : undefined;
@@ -96,7 +96,7 @@ describe('tracing', () => {
     );
     // The workflow, its activity schedules and the activities' runs: one trace.
     expect(run.activity.traceId).toBe(run.workflow.traceId);
-    expect(spans.filter((s) => s.name === 'StartActivity:syncStream').map((s) => s.traceId)).toContain(
+    expect(spans.filter((s) => s.name === 'StartActivity:syncStreams').map((s) => s.traceId)).toContain(
       run.workflow.traceId,
     );
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['xledger-sync-worker']));
