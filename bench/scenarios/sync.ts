@@ -4,13 +4,14 @@
  * one with a share of the owner's records changed; and the worker's peak RSS per data-set size.
  * With `vs`, a second worker configuration is measured in the same rounds, side by side.
  */
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withDatabase } from '../../src/devstack/mongo-uri';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
 import { tenantConfigSchema } from '../../src/tenant';
 import { summariseCpuProfile } from '../support/cpu-profile';
+import { summariseMongoCommands } from '../support/mongo-profile';
 import { floorInProcess, type FloorFigures } from '../support/floor';
 import { median, progress, round, type Row, type ScenarioResult, type Table } from '../support/report';
 import { runSync, writtenBy, type TimedRun } from '../support/runs';
@@ -59,6 +60,7 @@ interface SyncFigures {
   peakRssMb: number;
   workerCpuSeconds: number;
   profile?: string;
+  mongoProfile?: string;
 }
 
 interface RoundFigures {
@@ -162,7 +164,7 @@ async function measureSync(
     );
     const dir = profileDir && variant === 'main' ? await mkdtemp(join(profileDir, 'worker-')) : undefined;
     const worker = await startBenchWorker(env, {
-      ...(dir ? { cpuProfileDir: dir } : {}),
+      ...(dir ? { cpuProfileDir: dir, env: { BENCH_MONGO_PROFILE: join(dir, 'mongo.json') } } : {}),
       ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
     });
     try {
@@ -194,7 +196,7 @@ async function measureSync(
         baseRssMb,
         peakRssMb: memory.peakRssMb,
         workerCpuSeconds,
-        ...(profile && dir ? { profile: join(dir, profile) } : {}),
+        ...(profile && dir ? { profile: join(dir, profile), mongoProfile: join(dir, 'mongo.json') } : {}),
       };
     } finally {
       await worker.stop();
@@ -287,6 +289,13 @@ async function syncResult(
       },
       { title: 'worker CPU profile: functions with the most self time', rows: summary.functions },
     );
+    const mongoProfile = f.sync.main?.mongoProfile;
+    if (mongoProfile) {
+      tables.push({
+        title: `worker MongoDB commands, ${f.size} suppliers (full, no-op and changed passes): time waited`,
+        rows: await summariseMongoCommands(mongoProfile),
+      });
+    }
   }
   const summaryOf = (variant: string) => {
     const main = rounds.filter((f) => f.size === options.suppliers);
@@ -327,5 +336,7 @@ async function syncResult(
 
 export async function profileDirOrTemp(dir: string | true | undefined): Promise<string | undefined> {
   if (dir === undefined) return undefined;
-  return dir === true ? mkdtemp(join(tmpdir(), 'xledger-bench-profile-')) : dir;
+  if (dir === true) return mkdtemp(join(tmpdir(), 'xledger-bench-profile-'));
+  await mkdir(dir, { recursive: true });
+  return dir;
 }

@@ -38,6 +38,13 @@ export const collections = {
 /** An index by its name: ensureIndexes creates only those missing by name. */
 export type NamedIndex = IndexDescription & { name: string };
 
+/**
+ * The unique index of records and entities on (tenantId, dbId). It restates their `_id`,
+ * `<tenantId>:<dbId>`: the constraint holds without it, and it is there for MongoDB's queries by
+ * tenant and dbId. FerretDB v1 never reads it (db.ts, ensureIndexes).
+ */
+export const TENANT_DB_ID_INDEX = 'tenant_dbId';
+
 export interface CollectionSpec {
   name: string;
   indexes: NamedIndex[];
@@ -65,7 +72,7 @@ export function allCollections(): CollectionSpec[] {
     ...streamCollections.map((name): CollectionSpec => ({
       name,
       indexes: [
-        index({ tenantId: 1, dbId: 1 }, 'tenant_dbId', true),
+        index({ tenantId: 1, dbId: 1 }, TENANT_DB_ID_INDEX, true),
         index({ tenantId: 1, entityDbId: 1, visibility: 1 }, 'tenant_visibility'),
         // The change feed (store/changes.ts): a tenant's records after a cursor, in order.
         index({ tenantId: 1, changeSeq: 1 }, 'tenant_changeSeq'),
@@ -74,7 +81,7 @@ export function allCollections(): CollectionSpec[] {
     })),
     {
       name: collections.entities,
-      indexes: [index({ tenantId: 1, dbId: 1 }, 'tenant_dbId', true)],
+      indexes: [index({ tenantId: 1, dbId: 1 }, TENANT_DB_ID_INDEX, true)],
       tenantKey: 'tenantId',
     },
     { name: collections.checkpoints, indexes: [], tenantKey: 'tenantId' },
