@@ -264,6 +264,10 @@ class StreamPass {
    * Reads the pass's pages from where it stands and stores them. Deltas ride along with the
    * first page this pass requests, until a page with them is stored: a full pass asks for the
    * newest cursor only (`last: 1`), an incremental one for the deltas after its cursor.
+   *
+   * A page is classified (validated, filtered: CPU) while the page before it is being stored
+   * (mostly waiting on MongoDB), and the next one is read meanwhile (paginate.ts). Pages are
+   * still stored and committed one after another, in order.
    */
   async readPages(): Promise<void> {
     const { stream, client, lookupFilter } = this.setup;
@@ -275,30 +279,43 @@ class StreamPass {
         ? { read: 'newest' }
         : { read: 'after', after: progress.deltaCursor };
     const request = streamPages(stream, streamFilter(stream, lookupFilter, progress.since), companion);
-    for await (const page of paginate<unknown>(client, request, {
-      pageSize: this.deps.pageSize,
-      after: progress.after,
-    })) {
-      const classified = await this.classify(page.nodes);
-      const deltas =
-        deltaField && 'companion' in page ? { field: deltaField, answer: page.companion } : undefined;
-      await this.storePage(page.endCursor, classified, deltas);
+    let storing: Promise<void> | undefined;
+    let maxModifiedAt = progress.maxModifiedAt;
+    try {
+      for await (const page of paginate<unknown>(client, request, {
+        pageSize: this.deps.pageSize,
+        after: progress.after,
+      })) {
+        const classified = await this.classify(page.nodes, maxModifiedAt);
+        maxModifiedAt = classified.maxModifiedAt;
+        const deltas =
+          deltaField && 'companion' in page ? { field: deltaField, answer: page.companion } : undefined;
+        await storing;
+        storing = this.storePage(page.endCursor, classified, deltas);
+        // Awaited before the next page is stored or the loop ends; until then, a failure waits.
+        storing.catch(() => undefined);
+      }
+      await storing;
+    } finally {
+      // A failed read leaves no write of this attempt running behind it.
+      await storing?.catch(() => undefined);
     }
   }
 
   /**
-   * The page as the tenant's ownership rule sees it. A node of an entity never seen may be a
+   * The page as the tenant's ownership rule sees it, its high-water mark carried on from
+   * `maxModifiedAt` (the pages before it, stored or not yet). A node of an entity never seen may be a
    * client added since the tree was read: the tree is read again (once per pass) and the page
    * classified with it.
    */
-  private async classify(nodes: readonly unknown[]): Promise<ClassifiedPage> {
+  private async classify(nodes: readonly unknown[], maxModifiedAt: string | null): Promise<ClassifiedPage> {
     const { stream, ownership } = this.setup;
     const classifyWith = () =>
       classifyPage(nodes, {
         tenantId: this.key.tenantId,
         stream,
         ownership: ownership.current,
-        maxModifiedAt: this.progress.maxModifiedAt,
+        maxModifiedAt,
         now: new Date(),
       });
     const classified = classifyWith();
