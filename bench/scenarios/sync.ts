@@ -46,6 +46,8 @@ export const defaultSyncOptions: SyncOptions = {
 };
 
 const TENANT = 'bench';
+/** No-op passes per round; the median is reported. */
+const NOOP_RUNS = 3;
 const OWNER = SEED_ENTITIES.owner1;
 
 interface SyncFigures {
@@ -53,6 +55,8 @@ interface SyncFigures {
   fullRequests: number;
   noop: TimedRun;
   noopRequests: number;
+  /** The most any no-op pass wrote. */
+  noopWrites: number;
   changed: TimedRun;
   changedRequests: number;
   changedRecords: number;
@@ -178,7 +182,15 @@ async function measureSync(
       progress(`${label}: full pass`);
       const full = await requests(() => runSync(env, TENANT, 'suppliers', 'full'));
       progress(`${label}: full ${full.timed.seconds.toFixed(1)} s; no-op and changed passes`);
-      const noop = await requests(() => runSync(env, TENANT, 'suppliers', 'incremental'));
+      // Three no-op passes, the median reported: a single one of about 0.3 s moves by half with
+      // what the machine does meanwhile (the simulator collecting the full pass's garbage).
+      const noops = [];
+      for (let i = 0; i < NOOP_RUNS; i++) {
+        noops.push(await requests(() => runSync(env, TENANT, 'suppliers', 'incremental')));
+      }
+      const noop = noops.sort((a, b) => a.timed.seconds - b.timed.seconds)[Math.floor(NOOP_RUNS / 2)]!;
+      const noopWrites = Math.max(...noops.map((n) => writtenBy(n.timed.summary)));
+      const noopRequests = Math.max(...noops.map((n) => n.requests));
       const changedRecords = changeShare(sim, options.changedShare, `round ${r} ${variant}`);
       const changed = await requests(() => runSync(env, TENANT, 'suppliers', 'incremental'));
       const memory = worker.memory();
@@ -189,7 +201,8 @@ async function measureSync(
         full: full.timed,
         fullRequests: full.requests,
         noop: noop.timed,
-        noopRequests: noop.requests,
+        noopRequests,
+        noopWrites,
         changed: changed.timed,
         changedRequests: changed.requests,
         changedRecords,
@@ -312,7 +325,7 @@ async function syncResult(
       floorIndexedSeconds: round(median(main.map((f) => f.floorIndexed.seconds))),
       noopShare: round(median(main.map((f) => of(f).noop.seconds / of(f).full.seconds)), 3),
       noopRequests: Math.max(...main.map((f) => of(f).noopRequests)),
-      noopWritten: Math.max(...main.map((f) => writtenBy(of(f).noop.summary))),
+      noopWritten: Math.max(...main.map((f) => of(f).noopWrites)),
       changedRecords: main[0] ? of(main[0]).changedRecords : 0,
       changedWritten: Math.max(...main.map((f) => writtenBy(of(f).changed.summary))),
       changedSeconds: round(median(main.map((f) => of(f).changed.seconds))),

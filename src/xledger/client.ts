@@ -106,29 +106,21 @@ export class XledgerClient {
    * out as it is. Errors are this query's own, as with request().
    */
   async requestShared<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const maxRetries = this.options.maxRateLimitRetries ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const outcome = await this.options.gate.runTogether<QueryPart, Record<string, unknown>>(
+    try {
+      const outcome = await this.retryingRateLimits(() =>
+        this.options.gate.runTogether<QueryPart, Record<string, unknown>>(
           'shared-query',
           { document: query, variables },
           async (parts) =>
             (await this.observed(() => this.sendMerged(parts))).map((o) =>
               'error' in o ? o.error : 'alone' in o ? new SendAlone() : o.data,
             ),
-        );
-        return outcome as T;
-      } catch (error) {
-        if (error instanceof SendAlone) return this.request<T>(query, variables);
-        if (error instanceof XledgerError && error.kind === 'rate_limited' && attempt < maxRetries) {
-          const wait = error.details.retryAfterMs ?? 1_000;
-          this.options.gate.holdBack(wait);
-          this.options.observer?.rateLimitWait(wait);
-          await sleep(wait);
-          continue;
-        }
-        throw error;
-      }
+        ),
+      );
+      return outcome as T;
+    } catch (error) {
+      if (error instanceof SendAlone) return this.request<T>(query, variables);
+      throw error;
     }
   }
 
@@ -221,13 +213,18 @@ export class XledgerClient {
     });
   }
 
-  private async withRetries<T>(send: () => Promise<T>): Promise<T> {
+  /** One request through the gate, observed, its rate-limit refusals waited out in place. */
+  private withRetries<T>(send: () => Promise<T>): Promise<T> {
+    return this.retryingRateLimits(() => this.options.gate.run(() => this.observed(send)));
+  }
+
+  private async retryingRateLimits<T>(attempt: () => Promise<T>): Promise<T> {
     const maxRetries = this.options.maxRateLimitRetries ?? 3;
-    for (let attempt = 0; ; attempt++) {
+    for (let retries = 0; ; retries++) {
       try {
-        return await this.options.gate.run(() => this.observed(send));
+        return await attempt();
       } catch (error) {
-        if (error instanceof XledgerError && error.kind === 'rate_limited' && attempt < maxRetries) {
+        if (error instanceof XledgerError && error.kind === 'rate_limited' && retries < maxRetries) {
           const wait = error.details.retryAfterMs ?? 1_000;
           this.options.gate.holdBack(wait);
           this.options.observer?.rateLimitWait(wait);
