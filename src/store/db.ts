@@ -84,13 +84,23 @@ export function formatSeconds(ms: number): string {
  * Whether the server is FerretDB (its buildInfo names its version). FerretDB v1 pushes down
  * only a filter of `_id` alone: it never reads a secondary index, it only keeps it up.
  */
-export async function isFerretDb(db: Db): Promise<boolean> {
-  const info = await db
-    .admin()
-    .command({ buildInfo: 1 })
-    .catch(() => ({}));
-  return 'ferretdbVersion' in info;
+export function isFerretDb(db: Db): Promise<boolean> {
+  let answer = serverKinds.get(db);
+  if (!answer) {
+    answer = db
+      .admin()
+      .command({ buildInfo: 1 })
+      .then(
+        (info) => 'ferretdbVersion' in info,
+        () => false,
+      );
+    serverKinds.set(db, answer);
+  }
+  return answer;
 }
+
+/** Asked once per database handle: the server behind it does not change. */
+const serverKinds = new WeakMap<Db, Promise<boolean>>();
 
 /**
  * Every collection's indexes (collections.ts), created idempotently at worker and client start.

@@ -2,6 +2,7 @@ import { MongoServerError, type Db } from 'mongodb';
 import type { Counts, StreamFigures, SyncFallback, SyncMode } from '../sync/figures';
 import type { StreamCheckpoint } from './checkpoints';
 import { collections } from './collections';
+import { isFerretDb } from './db';
 
 /**
  * The pass ledger: one document per (tenant, stream) naming the pass in progress and the
@@ -182,11 +183,38 @@ export async function rememberPage(
 
 /** Commits a stored page to the pass's progress; refused (PassSupersededError) for a zombie. */
 export async function commitProgress(db: Db, key: PassKey, progress: PassProgress): Promise<void> {
-  const result = await passes(db).updateOne(
-    { ...current(key), state: 'running' },
-    { $set: { progress, updatedAt: new Date() } },
-  );
-  if (result.matchedCount === 0) throw superseded(key);
+  if (!(await updateHeld(db, key, ['running'], { progress, updatedAt: new Date() }))) throw superseded(key);
+}
+
+/**
+ * Writes `fields` to the pass's ledger entry while this attempt holds the pass in one of
+ * `states`; false when it does not (superseded). On MongoDB one conditional update, atomic.
+ * FerretDB v1 pushes down only a filter of `_id` alone: any other filter reads and decodes every
+ * ledger entry of every tenant while it holds its one SQLite writer (a 100-tenant fleet: 1.6 s
+ * per update, every other write queued behind it; bench/README.md), and its conditional updates
+ * are not atomic anyway (measured). There the holder is read by `_id`, then written by `_id`;
+ * the pass's page writes are fenced the same way (assertCurrent).
+ */
+async function updateHeld(
+  db: Db,
+  key: PassKey,
+  states: readonly PassState[],
+  fields: Partial<SyncPass>,
+): Promise<boolean> {
+  if (!(await isFerretDb(db))) {
+    const result = await passes(db).updateOne(
+      { ...current(key), state: { $in: [...states] } },
+      { $set: fields },
+    );
+    return result.matchedCount > 0;
+  }
+  const _id = ledgerId(key);
+  const pass = await passes(db).findOne({ _id }, { projection: { passId: 1, attempt: 1, state: 1 } });
+  if (pass?.passId !== key.passId || pass.attempt !== key.attempt || !states.includes(pass.state)) {
+    return false;
+  }
+  await passes(db).updateOne({ _id }, { $set: fields });
+  return true;
 }
 
 /**
@@ -195,11 +223,11 @@ export async function commitProgress(db: Db, key: PassKey, progress: PassProgres
  * (marking deleted is idempotent).
  */
 export async function beginReconciliation(db: Db, key: PassKey): Promise<void> {
-  const result = await passes(db).updateOne(
-    { ...current(key), state: { $in: ['running', 'reconciling'] } },
-    { $set: { state: 'reconciling', updatedAt: new Date() } },
-  );
-  if (result.matchedCount === 0) throw superseded(key);
+  if (
+    !(await updateHeld(db, key, ['running', 'reconciling'], { state: 'reconciling', updatedAt: new Date() }))
+  ) {
+    throw superseded(key);
+  }
 }
 
 /**
@@ -257,11 +285,13 @@ export async function completePass(
   result: StreamFigures,
   checkpoint: StreamCheckpoint,
 ): Promise<void> {
-  const done = await passes(db).updateOne(
-    { ...current(key), state: { $in: ['running', 'reconciling'] } },
-    { $set: { state: 'complete', result, checkpoint, updatedAt: new Date() } },
-  );
-  if (done.matchedCount === 0) throw superseded(key);
+  const done = await updateHeld(db, key, ['running', 'reconciling'], {
+    state: 'complete',
+    result,
+    checkpoint,
+    updatedAt: new Date(),
+  });
+  if (!done) throw superseded(key);
   await pages(db).deleteMany({ tenantId: key.tenantId, stream: key.stream, passId: key.passId });
 }
 
