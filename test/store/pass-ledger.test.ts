@@ -9,7 +9,7 @@ import {
   type PassProgress,
 } from '../../src/store/sync-passes';
 import type { StreamCheckpoint } from '../../src/store/checkpoints';
-import type { StreamFigures } from '../../src/sync/figures';
+import { emptyCounts, type StreamFigures } from '../../src/sync/figures';
 import { useScratchDb } from '../support/scratch-store';
 
 /**
@@ -26,20 +26,7 @@ const progress = (after: string | null): PassProgress => ({
   maxModifiedAt: null,
   deltaCursor: null,
   deltasRead: false,
-  counts: {
-    fetched: 0,
-    kept: 0,
-    filteredOut: 0,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    deleted: 0,
-    rejected: 0,
-    pages: 0,
-    requests: 0,
-    bytesSent: 0,
-    bytesReceived: 0,
-  },
+  counts: emptyCounts(),
   startedAt: Date.now(),
 });
 const figures = { stream: 'suppliers', mode: 'full' } as unknown as StreamFigures;
