@@ -156,13 +156,16 @@ async function reclaimAfterRace(db: Db, key: PassKey): Promise<PassClaim> {
 
 /** Throws PassSupersededError unless this attempt still holds its pass. Read by `_id` alone. */
 export async function assertCurrent(db: Db, key: PassKey): Promise<void> {
+  if (!(await holds(db, key, ['running', 'reconciling']))) throw superseded(key);
+}
+
+/** Whether this attempt holds its pass in one of `states`, read by `_id` alone. */
+async function holds(db: Db, key: PassKey, states: readonly PassState[]): Promise<boolean> {
   const pass = await passes(db).findOne(
     { _id: ledgerId(key) },
     { projection: { passId: 1, attempt: 1, state: 1 } },
   );
-  if (pass?.passId !== key.passId || pass.attempt !== key.attempt || pass.state === 'complete') {
-    throw superseded(key);
-  }
+  return pass?.passId === key.passId && pass.attempt === key.attempt && states.includes(pass.state);
 }
 
 /** Records the ids one stored page of a full pass saw (kept until the pass is complete). */
@@ -208,12 +211,8 @@ async function updateHeld(
     );
     return result.matchedCount > 0;
   }
-  const _id = ledgerId(key);
-  const pass = await passes(db).findOne({ _id }, { projection: { passId: 1, attempt: 1, state: 1 } });
-  if (pass?.passId !== key.passId || pass.attempt !== key.attempt || !states.includes(pass.state)) {
-    return false;
-  }
-  await passes(db).updateOne({ _id }, { $set: fields });
+  if (!(await holds(db, key, states))) return false;
+  await passes(db).updateOne({ _id: ledgerId(key) }, { $set: fields });
   return true;
 }
 
