@@ -1,18 +1,20 @@
-import { MongoServerError, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { Counts, StreamFigures, SyncFallback, SyncMode } from '../sync/figures';
 import type { StreamCheckpoint } from './checkpoints';
 import { collections } from './collections';
-import { isFerretDb } from './db';
+import { VersionedRegister } from './versioned';
 
 /**
- * The pass ledger: one document per (tenant, stream) naming the pass in progress and the
- * activity attempt that holds it, plus one small document per stored page of a full pass
- * with the ids it saw.
+ * The pass ledger: a versioned register per (tenant, stream) (store/versioned.ts) naming the
+ * pass in progress and the activity attempt that holds it, plus one small document per stored
+ * page of a full pass with the ids it saw, keyed by the cursor it starts after.
  *
  * Why: an activity attempt that Temporal has given up on (its worker lost Temporal, a
  * heartbeat timed out) may still be running — a zombie. Every write of a pass is fenced on
- * (passId, attempt): once a newer attempt has claimed the pass, or a newer pass has replaced
- * it, the zombie's next write is refused and it stops. Progress is committed here after each
+ * (passId, attempt): a claim, the start of reconciliation and completion each insert the
+ * ledger's next version, so of two attempts only one moves the pass on; once a newer attempt
+ * has claimed the pass, or a newer pass has replaced it, the zombie's next write is refused
+ * (its version is no longer the newest) and it stops. Progress is committed here after each
  * page, so a retried attempt resumes from what was stored, whatever its heartbeat said. The
  * seen pages are removed only after the pass that wrote them is complete, and a complete pass
  * is never reconciled again: deletions are always computed from a pass that saw every page.
@@ -37,10 +39,8 @@ export interface PassProgress {
 
 type PassState = 'running' | 'reconciling' | 'complete';
 
-interface SyncPass {
-  _id: string;
-  tenantId: string;
-  stream: string;
+/** One version of a stream's ledger (store/versioned.ts): which pass, held by which attempt. */
+interface LedgerEntry {
   /** Stable across the attempts of one activity: `<workflow run id>:<activity id>`. */
   passId: string;
   /** The attempt that holds the pass: the fence token. */
@@ -87,88 +87,102 @@ export type PassClaim =
   | { kind: 'complete'; result: StreamFigures; checkpoint: StreamCheckpoint | null };
 
 const ledgerId = (key: Pick<PassKey, 'tenantId' | 'stream'>) => `${key.tenantId}:${key.stream}`;
-const passes = (db: Db) => db.collection<SyncPass>(collections.passes);
+const ledger = (db: Db, key: Pick<PassKey, 'tenantId' | 'stream'>) =>
+  new VersionedRegister<LedgerEntry>(db, collections.passes, key.tenantId, ledgerId(key));
 const pages = (db: Db) => db.collection<PassPage>(collections.passSeen);
-const current = (key: PassKey) => ({ _id: ledgerId(key), passId: key.passId, attempt: key.attempt });
+const pageId = (
+  key: PassKey | (Pick<PassKey, 'tenantId' | 'stream'> & { passId: string }),
+  after: string | null,
+) => `${ledgerId(key)}:${key.passId}:${after ?? 'start'}`;
+
+/**
+ * The ledger version each attempt holds, remembered by the process running it (an attempt runs
+ * in one process from claim to end): its fence is then one `_id` look-up of the next version.
+ * A missing entry (never, in practice) is found again from the ledger.
+ */
+const heldVersions = new Map<string, number>();
+const heldKey = (key: PassKey) => `${ledgerId(key)}:${key.passId}:${key.attempt}`;
+const isHolder = (entry: LedgerEntry, key: PassKey) =>
+  entry.passId === key.passId && entry.attempt === key.attempt;
 
 /**
  * Claims the pass for this attempt: resumes it where the last stored page ended, returns the
  * result when another attempt already completed it, or starts it (replacing any older pass of
- * the stream, whose attempts are thereby fenced off).
+ * the stream, whose attempts are thereby fenced off). Decided by inserting the ledger's next
+ * version: of two attempts claiming at once, one insert wins and the other reads again.
  */
 export async function claimPass(db: Db, key: PassKey, fresh: () => PassProgress): Promise<PassClaim> {
-  const _id = ledgerId(key);
-  const existing = await passes(db).findOne({ _id });
-  if (existing?.passId === key.passId) {
-    if (existing.state === 'complete' && existing.result) {
-      return { kind: 'complete', result: existing.result, checkpoint: existing.checkpoint };
+  const register = ledger(db, key);
+  let replaced: LedgerEntry | null = null;
+  let outcome: PassClaim | undefined;
+  let superseded = false;
+  const { version } = await register.change((current) => {
+    const entry = current?.value;
+    outcome = undefined;
+    superseded = false;
+    replaced = null;
+    if (entry?.passId === key.passId) {
+      if (entry.state === 'complete' && entry.result) {
+        outcome = { kind: 'complete', result: entry.result, checkpoint: entry.checkpoint };
+        return undefined;
+      }
+      // A later attempt holds it (this one is the zombie), or this attempt claimed it already.
+      if (entry.attempt >= key.attempt) {
+        superseded = true;
+        return undefined;
+      }
+      outcome = { kind: 'claimed', progress: entry.progress, resumed: true };
+      return { ...entry, attempt: key.attempt, updatedAt: new Date() };
     }
-    const claimed = await passes(db).findOneAndUpdate(
-      { _id, passId: key.passId, attempt: { $lt: key.attempt }, state: { $ne: 'complete' } },
-      { $set: { attempt: key.attempt, updatedAt: new Date() } },
-      { returnDocument: 'after' },
-    );
-    if (claimed) return { kind: 'claimed', progress: claimed.progress, resumed: true };
-    // Completed meanwhile, or a later attempt holds it.
-    return reclaimAfterRace(db, key);
-  }
-  const progress = fresh();
-  const pass: SyncPass = {
-    _id,
-    tenantId: key.tenantId,
-    stream: key.stream,
-    passId: key.passId,
-    attempt: key.attempt,
-    state: 'running',
-    progress,
-    result: null,
-    checkpoint: null,
-    updatedAt: new Date(),
-  };
-  if (existing) {
-    const replaced = await passes(db).replaceOne(
-      { _id, passId: existing.passId, attempt: existing.attempt },
-      pass,
-    );
-    if (replaced.matchedCount === 0) return reclaimAfterRace(db, key);
-  } else {
-    try {
-      await passes(db).insertOne(pass);
-    } catch (error) {
-      if (error instanceof MongoServerError && error.code === 11000) return reclaimAfterRace(db, key);
-      throw error;
-    }
-  }
-  // Pages of passes that never completed (replaced above) can never be reconciled: drop them.
-  await pages(db).deleteMany({ tenantId: key.tenantId, stream: key.stream, passId: { $ne: key.passId } });
-  return { kind: 'claimed', progress, resumed: false };
+    replaced = entry ?? null;
+    const progress = fresh();
+    outcome = { kind: 'claimed', progress, resumed: false };
+    return {
+      passId: key.passId,
+      attempt: key.attempt,
+      state: 'running',
+      progress,
+      result: null,
+      checkpoint: null,
+      updatedAt: new Date(),
+    };
+  });
+  if (superseded || !outcome || !version) throw supersededBy(key);
+  if (outcome.kind === 'claimed') heldVersions.set(heldKey(key), version.n);
+  // Pages of a pass that never completed (replaced above) can never be reconciled: drop them.
+  const old = replaced as LedgerEntry | null;
+  if (old && old.state !== 'complete') await dropPages(db, { ...key, passId: old.passId });
+  return outcome;
 }
 
-async function reclaimAfterRace(db: Db, key: PassKey): Promise<PassClaim> {
-  const now = await passes(db).findOne({ _id: ledgerId(key) });
-  if (now?.passId === key.passId && now.state === 'complete' && now.result) {
-    return { kind: 'complete', result: now.result, checkpoint: now.checkpoint };
-  }
-  throw new PassSupersededError(
-    `another attempt or pass now holds the ${key.stream} pass of tenant ${key.tenantId} (this is attempt ${key.attempt})`,
-  );
+/** The ledger version this attempt holds, or null when another attempt or pass took over. */
+async function heldVersion(db: Db, key: PassKey): Promise<{ n: number; entry: LedgerEntry } | null> {
+  const register = ledger(db, key);
+  const remembered = heldVersions.get(heldKey(key));
+  if (remembered !== undefined && !(await register.isLatest(remembered))) return null;
+  const current = await register.latest();
+  if (!current || !isHolder(current.value, key)) return null;
+  if (remembered !== undefined && current.n !== remembered) return null;
+  return { n: current.n, entry: current.value };
 }
 
-/** Throws PassSupersededError unless this attempt still holds its pass. Read by `_id` alone. */
+/** Throws PassSupersededError unless this attempt still holds its pass. */
 export async function assertCurrent(db: Db, key: PassKey): Promise<void> {
-  if (!(await holds(db, key, ['running', 'reconciling']))) throw superseded(key);
+  const register = ledger(db, key);
+  const remembered = heldVersions.get(heldKey(key));
+  if (remembered !== undefined) {
+    if (await register.isLatest(remembered)) return;
+    throw supersededBy(key);
+  }
+  const held = await heldVersion(db, key);
+  if (!held || held.entry.state === 'complete') throw supersededBy(key);
 }
 
-/** Whether this attempt holds its pass in one of `states`, read by `_id` alone. */
-async function holds(db: Db, key: PassKey, states: readonly PassState[]): Promise<boolean> {
-  const pass = await passes(db).findOne(
-    { _id: ledgerId(key) },
-    { projection: { passId: 1, attempt: 1, state: 1 } },
-  );
-  return pass?.passId === key.passId && pass.attempt === key.attempt && states.includes(pass.state);
-}
-
-/** Records the ids one stored page of a full pass saw (kept until the pass is complete). */
+/**
+ * Records the ids one stored page of a full pass saw (kept until the pass is complete), under
+ * the cursor it starts after: reconciliation follows the pages from the stream's start, one
+ * `_id` look-up each.
+ */
 export async function rememberPage(
   db: Db,
   key: PassKey,
@@ -176,44 +190,42 @@ export async function rememberPage(
   end: string | null,
   dbIds: number[],
 ): Promise<void> {
-  const _id = `${ledgerId(key)}:${key.passId}:${after ?? 'start'}:${end ?? 'start'}`;
   await pages(db).replaceOne(
-    { _id },
+    { _id: pageId(key, after) },
     { tenantId: key.tenantId, stream: key.stream, passId: key.passId, after, end, dbIds },
     { upsert: true },
   );
 }
 
-/** Commits a stored page to the pass's progress; refused (PassSupersededError) for a zombie. */
+/**
+ * Commits a stored page to the pass's progress; refused (PassSupersededError) for a zombie.
+ * Progress decides nothing (a claim copies what it finds), so the holder writes it into its own
+ * version by `_id`, then checks that its version is still the newest: a zombie's late commit
+ * lands in a version no one reads any more and the zombie stops.
+ */
 export async function commitProgress(db: Db, key: PassKey, progress: PassProgress): Promise<void> {
-  if (!(await updateHeld(db, key, ['running'], { progress, updatedAt: new Date() }))) throw superseded(key);
+  const held = await heldVersion(db, key);
+  if (!held || held.entry.state !== 'running') throw supersededBy(key);
+  const register = ledger(db, key);
+  await register.amend(held.n, { progress, updatedAt: new Date() });
+  if (!(await register.isLatest(held.n))) throw supersededBy(key);
 }
 
-/**
- * Writes `fields` to the pass's ledger entry while this attempt holds the pass in one of
- * `states`; false when it does not (superseded). On MongoDB one conditional update, atomic.
- * FerretDB v1 pushes down only a filter of `_id` alone: any other filter reads and decodes every
- * ledger entry of every tenant while it holds its one SQLite writer (a 100-tenant fleet: 1.6 s
- * per update, every other write queued behind it; bench/README.md), and its conditional updates
- * are not atomic anyway (measured). There the holder is read by `_id`, then written by `_id`;
- * the pass's page writes are fenced the same way (assertCurrent).
- */
-async function updateHeld(
+/** Moves the pass to its next state as the ledger's next version: refused unless this attempt holds it. */
+async function advance(
   db: Db,
   key: PassKey,
-  states: readonly PassState[],
-  fields: Partial<SyncPass>,
-): Promise<boolean> {
-  if (!(await isFerretDb(db))) {
-    const result = await passes(db).updateOne(
-      { ...current(key), state: { $in: [...states] } },
-      { $set: fields },
-    );
-    return result.matchedCount > 0;
-  }
-  if (!(await holds(db, key, states))) return false;
-  await passes(db).updateOne({ _id: ledgerId(key) }, { $set: fields });
-  return true;
+  from: readonly PassState[],
+  change: Partial<LedgerEntry>,
+): Promise<void> {
+  const held = await heldVersion(db, key);
+  if (!held || !from.includes(held.entry.state)) throw supersededBy(key);
+  const written = await ledger(db, key).propose(
+    { n: held.n, value: held.entry },
+    { ...held.entry, ...change, updatedAt: new Date() },
+  );
+  if (!written) throw supersededBy(key);
+  heldVersions.set(heldKey(key), written.n);
 }
 
 /**
@@ -222,56 +234,45 @@ async function updateHeld(
  * (marking deleted is idempotent).
  */
 export async function beginReconciliation(db: Db, key: PassKey): Promise<void> {
-  if (
-    !(await updateHeld(db, key, ['running', 'reconciling'], { state: 'reconciling', updatedAt: new Date() }))
-  ) {
-    throw superseded(key);
-  }
+  await advance(db, key, ['running', 'reconciling'], { state: 'reconciling' });
 }
 
 /**
  * The ids a full pass saw, provided its stored pages chain from the start of the stream to
- * `end` (the cursor of its last page, which had no next page). Pages stored by a zombie of the
- * same pass only add ids, which can only keep records alive.
+ * `end` (the cursor of its last page, which had no next page). A page stored again by a zombie
+ * of the same pass holds the same records (same cursor, same stream).
  */
 export async function seenInCompletePass(db: Db, key: PassKey, end: string | null): Promise<Set<number>> {
-  const edges: Array<[string | null, string | null]> = [];
   const seen = new Set<number>();
-  for await (const page of pages(db).find({
-    tenantId: key.tenantId,
-    stream: key.stream,
-    passId: key.passId,
-  })) {
-    edges.push([page.after, page.end]);
-    for (const id of page.dbIds) seen.add(id);
+  let after: string | null = null;
+  for (let page = 0; ; page++) {
+    if (after === end) return seen;
+    const stored: PassPage | null = await pages(db).findOne({ _id: pageId(key, after) });
+    if (!stored || page > MAX_PAGES_PER_PASS) {
+      throw new PassIncompleteError(
+        `the stored pages of the ${key.stream} pass of tenant ${key.tenantId} do not cover the stream from its start to ${end ?? 'the start'}: deletions are not reconciled`,
+      );
+    }
+    for (const id of stored.dbIds) seen.add(id);
+    if (stored.end === after)
+      throw new PassIncompleteError(
+        `a stored page of the ${key.stream} pass of tenant ${key.tenantId} does not move its cursor`,
+      );
+    after = stored.end;
   }
-  if (!pagesCoverStream(edges, end)) {
-    throw new PassIncompleteError(
-      `the stored pages of the ${key.stream} pass of tenant ${key.tenantId} do not cover the stream from its start to ${end ?? 'the start'}: deletions are not reconciled`,
-    );
-  }
-  return seen;
 }
 
-/** Whether the pages (after → end) form a path from the stream's start (null) to `end`. */
-export function pagesCoverStream(
-  edges: ReadonlyArray<readonly [string | null, string | null]>,
-  end: string | null,
-): boolean {
-  const next = new Map<string | null, Array<string | null>>();
-  for (const [from, to] of edges) next.set(from, [...(next.get(from) ?? []), to]);
-  const reached = new Set<string | null>([null]);
-  const frontier: Array<string | null> = [null];
-  while (frontier.length > 0) {
-    const cursor = frontier.pop() ?? null;
-    for (const to of next.get(cursor) ?? []) {
-      if (!reached.has(to)) {
-        reached.add(to);
-        frontier.push(to);
-      }
-    }
+/** More pages than any stream has: a chain longer than this loops. */
+const MAX_PAGES_PER_PASS = 1_000_000;
+
+/** Deletes a pass's stored pages, following them from the start by `_id`. */
+async function dropPages(db: Db, key: PassKey): Promise<void> {
+  let after: string | null = null;
+  for (let page = 0; page <= MAX_PAGES_PER_PASS; page++) {
+    const stored: PassPage | null = await pages(db).findOneAndDelete({ _id: pageId(key, after) });
+    if (!stored || stored.end === after) return;
+    after = stored.end;
   }
-  return reached.has(end);
 }
 
 /**
@@ -284,17 +285,12 @@ export async function completePass(
   result: StreamFigures,
   checkpoint: StreamCheckpoint,
 ): Promise<void> {
-  const done = await updateHeld(db, key, ['running', 'reconciling'], {
-    state: 'complete',
-    result,
-    checkpoint,
-    updatedAt: new Date(),
-  });
-  if (!done) throw superseded(key);
-  await pages(db).deleteMany({ tenantId: key.tenantId, stream: key.stream, passId: key.passId });
+  await advance(db, key, ['running', 'reconciling'], { state: 'complete', result, checkpoint });
+  heldVersions.delete(heldKey(key));
+  await dropPages(db, key);
 }
 
-function superseded(key: PassKey): PassSupersededError {
+function supersededBy(key: PassKey): PassSupersededError {
   return new PassSupersededError(
     `attempt ${key.attempt} of the ${key.stream} pass of tenant ${key.tenantId} no longer holds the pass (a newer attempt or pass took over): it stops without writing`,
   );
@@ -310,7 +306,7 @@ export async function unfinishedPassOfRun(
   stream: string,
   runId: string,
 ): Promise<{ mode: SyncMode; counts: Counts; startedAt: number } | null> {
-  const pass = await passes(db).findOne({ _id: ledgerId({ tenantId, stream }) });
+  const pass = (await ledger(db, { tenantId, stream }).latest())?.value;
   if (!pass || !pass.passId.startsWith(`${runId}:`) || pass.state === 'complete') return null;
   return { mode: pass.progress.mode, counts: pass.progress.counts, startedAt: pass.progress.startedAt };
 }

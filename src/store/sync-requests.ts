@@ -1,29 +1,42 @@
 import type { Db } from 'mongodb';
 import { collections } from './collections';
+import { VersionedRegister } from './versioned';
 
 /**
  * A resync asked for by an operator or SEMINE, waiting for the next run of the data type to
  * pick it up. Several requests before that run merge into one (full wins over incremental).
  *
- * A run takes the request by writing its run id into it and removes it only when it records
- * its result: a planning step retried after taking it gets it again, and a run that dies
- * before finishing leaves it for the next run (runs of one data type never overlap).
+ * A run takes the request by writing its run id into it and marks it served only when it
+ * records its result: a planning step retried after taking it gets it again, and a run that
+ * dies before finishing leaves it for the next run (runs of one data type never overlap).
+ *
+ * Each change is the next version of a register per (tenant, data type) (store/versioned.ts),
+ * decided by an insert: a request arriving while its run completes either lands before the
+ * completion (and the completion, reading again, sees a request not yet taken and leaves it) or
+ * after it (a new request). Neither overwrites the other, on FerretDB as on MongoDB.
  */
 interface SyncRequest {
-  _id: string;
-  tenantId: string;
-  dataType: string;
   full: boolean;
   /** An operator confirmed that the full pass may apply a mass deletion. */
-  allowMassDelete?: boolean;
+  allowMassDelete: boolean;
   requestedAt: Date;
-  /** The run that took it; null until one does, and again when a new request comes in. */
+  /** The run that took it; null until one does. */
   takenBy: string | null;
   /** Client requests merged into it (src/store/resync-tickets.ts): the run that takes it serves each. */
+  requestIds: string[];
+  /** The run that took it recorded its result: nothing is pending. */
+  served: boolean;
+}
+
+/** What a run that takes the request serves. */
+export interface TakenSyncRequest {
+  full: boolean;
+  allowMassDelete?: true;
   requestIds?: string[];
 }
 
-const requestId = (tenantId: string, dataType: string) => `${tenantId}:${dataType}`;
+const register = (db: Db, tenantId: string, dataType: string) =>
+  new VersionedRegister<SyncRequest>(db, collections.syncRequests, tenantId, `${tenantId}:${dataType}`);
 
 export async function requestSync(
   db: Db,
@@ -35,38 +48,29 @@ export async function requestSync(
     requestIds = [],
   }: { full: boolean; allowMassDelete?: boolean; requestIds?: string[] },
   now = new Date(),
-) {
-  const requests = db.collection<SyncRequest>(collections.syncRequests);
-  const merged = requestIds.length > 0 ? { $addToSet: { requestIds: { $each: requestIds } } } : {};
-  // A request a run has already taken is being served: the new one replaces it rather than
-  // merging with it (an incremental request after a full one taken is incremental).
-  const replaced = await requests.updateOne(
-    { _id: requestId(tenantId, dataType), takenBy: { $ne: null } },
-    { $set: { tenantId, dataType, requestedAt: now, full, allowMassDelete, takenBy: null, requestIds } },
-  );
-  if (replaced.matchedCount === 1) return;
-  await requests.updateOne(
-    { _id: requestId(tenantId, dataType) },
-    full
-      ? {
-          $set: {
-            tenantId,
-            dataType,
-            requestedAt: now,
-            full: true,
-            takenBy: null,
-            // A confirmation is never widened by a later plain request, only given by one.
-            ...(allowMassDelete ? { allowMassDelete: true } : {}),
-          },
-          ...merged,
-        }
-      : {
-          $set: { tenantId, dataType, requestedAt: now, takenBy: null },
-          $setOnInsert: { full: false },
-          ...merged,
-        },
-    { upsert: true },
-  );
+): Promise<void> {
+  const fresh: SyncRequest = {
+    full,
+    allowMassDelete: full && allowMassDelete,
+    requestedAt: now,
+    takenBy: null,
+    requestIds,
+    served: false,
+  };
+  await register(db, tenantId, dataType).change((current) => {
+    const pending = current?.value;
+    // Nothing pending, or a request a run has already taken (it is being served): the new one
+    // stands alone rather than merging (an incremental request after a full one taken is incremental).
+    if (!pending || pending.served || pending.takenBy !== null) return fresh;
+    return {
+      ...pending,
+      requestedAt: now,
+      full: pending.full || full,
+      // A confirmation is never widened by a later plain request, only given by one.
+      allowMassDelete: pending.allowMassDelete || (full && allowMassDelete),
+      requestIds: [...new Set([...pending.requestIds, ...requestIds])],
+    };
+  });
 }
 
 /** Takes the pending request, if any, for the run `runId`: that run is the resync. */
@@ -75,19 +79,18 @@ export async function takeSyncRequest(
   tenantId: string,
   dataType: string,
   runId: string,
-): Promise<{ full: boolean; allowMassDelete?: true; requestIds?: string[] } | null> {
-  const taken = await db
-    .collection<SyncRequest>(collections.syncRequests)
-    .findOneAndUpdate(
-      { _id: requestId(tenantId, dataType) },
-      { $set: { takenBy: runId } },
-      { returnDocument: 'after' },
-    );
-  if (!taken) return null;
+): Promise<TakenSyncRequest | null> {
+  const { version } = await register(db, tenantId, dataType).change((current) => {
+    const pending = current?.value;
+    if (!pending || pending.served || pending.takenBy === runId) return undefined;
+    return { ...pending, takenBy: runId };
+  });
+  const taken = version?.value;
+  if (!taken || taken.served) return null;
   return {
     full: taken.full,
-    ...(taken.full && taken.allowMassDelete === true ? { allowMassDelete: true } : {}),
-    ...(taken.requestIds?.length ? { requestIds: taken.requestIds } : {}),
+    ...(taken.full && taken.allowMassDelete ? { allowMassDelete: true } : {}),
+    ...(taken.requestIds.length ? { requestIds: taken.requestIds } : {}),
   };
 }
 
@@ -98,7 +101,19 @@ export async function completeSyncRequest(
   dataType: string,
   runId: string,
 ): Promise<void> {
-  await db
-    .collection<SyncRequest>(collections.syncRequests)
-    .deleteOne({ _id: requestId(tenantId, dataType), takenBy: runId });
+  await register(db, tenantId, dataType).change((current) => {
+    const pending = current?.value;
+    if (!pending || pending.served || pending.takenBy !== runId) return undefined;
+    return { ...pending, served: true };
+  });
+}
+
+/** The request waiting for (or being served by) a run of the data type; null when none is. */
+export async function pendingSyncRequest(
+  db: Db,
+  tenantId: string,
+  dataType: string,
+): Promise<{ full: boolean; takenBy: string | null } | null> {
+  const pending = (await register(db, tenantId, dataType).latest())?.value;
+  return pending && !pending.served ? { full: pending.full, takenBy: pending.takenBy } : null;
 }

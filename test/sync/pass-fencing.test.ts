@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../src/activities';
-import { collections } from '../../src/store/collections';
+import { unfinishedPassOfRun } from '../../src/store/sync-passes';
 import { recordsCollection } from '../../src/store/records';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import type { StreamFigures } from '../../src/sync/figures';
@@ -49,10 +49,7 @@ const expectMatchesTruth = () => expectStreamEqualsTruth(h, TENANT, OWNER, DATA_
 
 /** Pages the run's pass has committed so far (0 before it starts). */
 async function committedPages(runId: string): Promise<number> {
-  const pass = await h.store.db
-    .collection<{ _id: string; passId: string; progress: { counts: { pages: number } } }>(collections.passes)
-    .findOne({ _id: `${TENANT}:suppliers` });
-  return pass?.passId.startsWith(`${runId}:`) ? pass.progress.counts.pages : 0;
+  return (await unfinishedPassOfRun(h.store.db, TENANT, 'suppliers', runId))?.counts.pages ?? 0;
 }
 
 async function waitForCommittedPages(runId: string, pages: number): Promise<void> {

@@ -13,6 +13,7 @@ import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { collections } from '../../src/store/collections';
 import { type OutboxInvoice } from '../../src/invoices/outbox';
 import { recordsCollection } from '../../src/store/records';
+import { unfinishedPassOfRun } from '../../src/store/sync-passes';
 import type { StoredRun } from '../../src/store/runs';
 import type { SyncRunSummary } from '../../src/sync/figures';
 import { startHarness, type Harness } from '../support/harness';
@@ -118,15 +119,13 @@ describe('restarts of Temporal and of the MongoDB-wire server', () => {
     async () => {
       await addFault(h, { kind: 'slow', field: 'suppliers', probability: 1, delayMs: 700 });
       const handle = await startSync(h, SYNC_TENANT, 'suppliers', 'full');
-      const passes = h.store.db.collection<{ _id: string; progress: { counts: { pages: number } } }>(
-        collections.passes,
-      );
-      await waitFor(
-        'two pages stored',
-        async () =>
-          ((await passes.findOne({ _id: `${SYNC_TENANT}:suppliers` }))?.progress.counts.pages ?? 0) >= 2,
-        { timeoutMs: 60_000, intervalMs: 100 },
-      );
+      const storedPages = async () =>
+        (await unfinishedPassOfRun(h.store.db, SYNC_TENANT, 'suppliers', handle.firstExecutionRunId))?.counts
+          .pages ?? 0;
+      await waitFor('two pages stored', async () => (await storedPages()) >= 2, {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      });
       await mongo.stop();
       await sleep(6_000);
       await mongo.start();

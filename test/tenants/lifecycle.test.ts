@@ -16,7 +16,8 @@ import { invoiceContentHash, invoiceSchema } from '../../src/invoices/invoice';
 import { scheduleSpecsFor } from '../../src/schedules';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { addToOutbox } from '../../src/invoices/outbox';
-import { allCollections, collections } from '../../src/store/collections';
+import { pendingSyncRequest } from '../../src/store/sync-requests';
+import { allCollections } from '../../src/store/collections';
 import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
@@ -389,9 +390,7 @@ describe('tenant lifecycle', () => {
       // (by design), and the test wants them to be requests of their own, served by a second run.
       await waitFor(
         'the first run to take its resync request',
-        async () =>
-          (await h.store.db.collection(collections.syncRequests).findOne({ _id: 'alpha:suppliers' as never }))
-            ?.takenBy,
+        async () => (await pendingSyncRequest(h.store.db, 'alpha', 'suppliers'))?.takenBy,
         { timeoutMs: 90_000, intervalMs: 50 },
       );
       // Five more requests while it runs: three through the API (not waiting for the run that

@@ -6,7 +6,7 @@ import type { TenantStatus, XledgerSyncClient } from '../../src/client';
 import { SCOPES, SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import type { StoredEvent } from '../../src/store/events';
 import type { StoredRun } from '../../src/store/runs';
-import { collections } from '../../src/store/collections';
+import { pendingSyncRequest } from '../../src/store/sync-requests';
 import type { TenantConfigInput } from '../../src/tenant';
 import { scheduleId } from '../../src/temporal/ids';
 import { runCliCaptured } from '../support/cli';
@@ -302,13 +302,13 @@ describe('a revoked token', () => {
     expect((await counters(h, '(unauthenticated)')).requests).toBe(unauthAfterFailure);
     expect(await events(revoked.tenantId, 'tenant.needs_attention')).toHaveLength(1);
     // The resyncs asked for meanwhile wait for the tenant to recover.
-    const pending = await h.store.db
-      .collection<{ dataType: string; takenBy: string | null }>(collections.syncRequests)
-      .find({ tenantId: revoked.tenantId })
-      .toArray();
-    expect(pending.map((r) => [r.dataType, r.takenBy]).sort()).toEqual(
-      ENABLED.map((type) => [type, null]).sort(),
+    const pending = await Promise.all(
+      ENABLED.map(async (type) => [
+        type,
+        (await pendingSyncRequest(h.store.db, revoked.tenantId, type))?.takenBy,
+      ]),
     );
+    expect(pending.sort()).toEqual(ENABLED.map((type) => [type, null]).sort());
 
     // A new token is stored: recovered, and every data type runs again at once with it.
     await addToken('renewed', RENEWED);

@@ -1,57 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pagesCoverStream } from '../../../src/store/sync-passes';
 import { deletionVerdict } from '../../../src/sync/deletion-guard';
-
-describe('pagesCoverStream: deletions only from a pass that saw every page', () => {
-  it('accepts pages that chain from the start to the last cursor, whichever attempt stored them', () => {
-    expect(
-      pagesCoverStream(
-        [
-          [null, '10'],
-          ['10', '20'],
-          ['20', '30'],
-        ],
-        '30',
-      ),
-    ).toBe(true);
-    // A zombie's pages of a different size beside the successor's: still a path.
-    expect(
-      pagesCoverStream(
-        [
-          [null, '10'],
-          ['10', '15'],
-          ['10', '20'],
-          ['20', '30'],
-        ],
-        '30',
-      ),
-    ).toBe(true);
-  });
-  it('refuses a gap at the start (the pages a dead attempt stored were lost) or in the middle', () => {
-    expect(
-      pagesCoverStream(
-        [
-          ['10', '20'],
-          ['20', '30'],
-        ],
-        '30',
-      ),
-    ).toBe(false);
-    expect(
-      pagesCoverStream(
-        [
-          [null, '10'],
-          ['20', '30'],
-        ],
-        '30',
-      ),
-    ).toBe(false);
-  });
-  it('an empty stream is covered by no page at all, and not beyond it', () => {
-    expect(pagesCoverStream([], null)).toBe(true);
-    expect(pagesCoverStream([], '5')).toBe(false);
-  });
-});
 
 describe('deletionVerdict: the mass-deletion guard', () => {
   const now = new Date('2026-11-26T10:00:00Z');

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { readChanges, reserveChangeSeqs, sealChanges } from '../../src/store/changes';
+import type { StreamCheckpoint } from '../../src/store/checkpoints';
+import {
+  claimPass,
+  commitProgress,
+  completePass,
+  PassSupersededError,
+  type PassKey,
+  type PassProgress,
+} from '../../src/store/sync-passes';
+import { completeSyncRequest, requestSync, takeSyncRequest } from '../../src/store/sync-requests';
+import { VersionedRegister } from '../../src/store/versioned';
+import { emptyCounts, type StreamFigures } from '../../src/sync/figures';
+import { useScratchDb } from '../support/scratch-store';
+
+/**
+ * Every claim of the store raced on the run's real MongoDB-wire server (FerretDB by default,
+ * where an update is a read, a change and a write back: a conditional update or `$inc` decides
+ * nothing there). Each mechanism is hit by concurrent claimants many times over, and the
+ * invariant it promises is counted, not sampled: one holder, no number twice, no request lost,
+ * no state moved back. Each race here failed against the conditional-update version of its
+ * mechanism (figures in the commit that made them inserts).
+ */
+const db = useScratchDb('races');
+
+const RACES = 200;
+const settle = <T>(promise: Promise<T>) =>
+  promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+
+describe('the versioned register (store/versioned.ts)', () => {
+  it('lets exactly one of the claimants that read the same version write the next one', async () => {
+    let winners = 0;
+    let violations = 0;
+    for (let race = 0; race < RACES; race++) {
+      const claimants = Array.from(
+        { length: 8 },
+        () => new VersionedRegister<{ holder: number }>(db(), 'race_register', 't', `one-winner-${race}`),
+      );
+      const base = await claimants[0]!.latest();
+      const won = await Promise.all(claimants.map((c, holder) => c.propose(base, { holder })));
+      const count = won.filter(Boolean).length;
+      winners += count;
+      if (count !== 1) violations += 1;
+      const latest = await claimants[0]!.latest();
+      if (latest?.value.holder !== won.find(Boolean)?.value.holder) violations += 1;
+    }
+    expect({ winners, violations }).toEqual({ winners: RACES, violations: 0 });
+  });
+
+  it('loses no change among concurrent read-decide-write writers, past pruning', async () => {
+    const register = () => new VersionedRegister<number>(db(), 'race_register', 't', 'counter');
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 25; i++) await register().change((current) => (current?.value ?? 0) + 1);
+      }),
+    );
+    expect((await register().latest())?.value).toBe(200);
+  });
+});
+
+describe('the change feed numbers (store/changes.ts)', () => {
+  it('never hands out a number twice to concurrent writers of one data type', async () => {
+    const ranges: Array<[number, number]> = [];
+    let asked = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, writer) => {
+        for (let i = 0; i < 50; i++) {
+          const count = 1 + ((writer + i) % 7);
+          asked += count;
+          const first = await reserveChangeSeqs(db(), 'feed', 'dimensions', count);
+          ranges.push([first, first + count - 1]);
+        }
+      }),
+    );
+    const numbers = ranges.flatMap(([from, to]) => Array.from({ length: to - from + 1 }, (_, i) => from + i));
+    const twice = numbers.length - new Set(numbers).size;
+    expect({ handedOut: numbers.length, twice }).toEqual({ handedOut: asked, twice: 0 });
+    // And sealing makes them all readable at once: the head is the last number handed out.
+    expect(await sealChanges(db(), 'feed', 'dimensions')).toBe(Math.max(...numbers));
+    expect((await readChanges(db(), 'feed', 'dimensions', { after: 0, limit: 1 })).head).toBe(
+      Math.max(...numbers),
+    );
+  });
+});
+
+describe('resync requests (store/sync-requests.ts)', () => {
+  it('loses no request that arrives while the run serving the previous one completes', async () => {
+    let lost = 0;
+    for (let race = 0; race < RACES; race++) {
+      const tenant = `req-${race}`;
+      await requestSync(db(), tenant, 'suppliers', { full: false });
+      await takeSyncRequest(db(), tenant, 'suppliers', 'run-1');
+      await Promise.all([
+        requestSync(db(), tenant, 'suppliers', { full: true }),
+        completeSyncRequest(db(), tenant, 'suppliers', 'run-1'),
+      ]);
+      const next = await takeSyncRequest(db(), tenant, 'suppliers', 'run-2');
+      if (next?.full !== true) lost += 1;
+    }
+    expect({ races: RACES, lost }).toEqual({ races: RACES, lost: 0 });
+  });
+
+  it('a stalled run that completes late never serves the request a later run took', async () => {
+    await requestSync(db(), 'req-late', 'suppliers', { full: false });
+    await takeSyncRequest(db(), 'req-late', 'suppliers', 'stalled-run');
+    await requestSync(db(), 'req-late', 'suppliers', { full: true });
+    expect(await takeSyncRequest(db(), 'req-late', 'suppliers', 'run-2')).toEqual({ full: true });
+    await completeSyncRequest(db(), 'req-late', 'suppliers', 'stalled-run');
+    expect(await takeSyncRequest(db(), 'req-late', 'suppliers', 'run-3')).toEqual({ full: true });
+  });
+});
+
+describe('the pass ledger (store/sync-passes.ts)', () => {
+  const progress = (after: string | null): PassProgress => ({
+    mode: 'full',
+    since: null,
+    after,
+    maxModifiedAt: null,
+    deltaCursor: null,
+    deltasRead: false,
+    counts: emptyCounts(),
+    startedAt: 0,
+  });
+  const figures = { stream: 'suppliers', mode: 'full' } as unknown as StreamFigures;
+  const checkpoint = { tenantId: 't', stream: 'suppliers' } as unknown as StreamCheckpoint;
+  const keys = (race: number) => {
+    const zombie: PassKey = { tenantId: `pass-${race}`, stream: 'suppliers', passId: 'run-1:1', attempt: 1 };
+    return { zombie, retry: { ...zombie, attempt: 2 }, third: { ...zombie, attempt: 3 } };
+  };
+
+  it("never lets a zombie's progress commit undo the retry's claim", async () => {
+    let undone = 0;
+    for (let race = 0; race < RACES; race++) {
+      const { zombie, retry, third } = keys(race);
+      await claimPass(db(), zombie, () => progress(null));
+      await commitProgress(db(), zombie, progress('p1'));
+      const [claimed] = await Promise.all([
+        settle(claimPass(db(), retry, () => progress(null))),
+        settle(commitProgress(db(), zombie, progress('zombie'))),
+      ]);
+      expect(claimed.ok).toBe(true);
+      // The retry holds the pass: its commit lands, and the next attempt resumes from it.
+      const own = await settle(commitProgress(db(), retry, progress('retry')));
+      const next = await settle(claimPass(db(), third, () => progress(null)));
+      if (!own.ok || !next.ok || next.value.kind !== 'claimed' || next.value.progress.after !== 'retry') {
+        undone += 1;
+      }
+    }
+    expect({ races: RACES, undone }).toEqual({ races: RACES, undone: 0 });
+  });
+
+  it('never lets a zombie complete the pass the retry has claimed', async () => {
+    let bothHeld = 0;
+    for (let race = 0; race < RACES; race++) {
+      const { zombie, retry } = keys(race + RACES);
+      await claimPass(db(), zombie, () => progress(null));
+      const [claimed, completed] = await Promise.all([
+        settle(claimPass(db(), retry, () => progress(null))),
+        settle(completePass(db(), zombie, figures, checkpoint)),
+      ]);
+      // Either the zombie completed first (the retry finds the result) or the retry holds the
+      // pass and the zombie's completion is refused: never a retry running a completed pass.
+      const retryRuns = claimed.ok && claimed.value.kind === 'claimed';
+      if (completed.ok && retryRuns) bothHeld += 1;
+      if (!completed.ok && !(completed.error instanceof PassSupersededError)) throw completed.error;
+    }
+    expect({ races: RACES, bothHeld }).toEqual({ races: RACES, bothHeld: 0 });
+  });
+});
