@@ -8,8 +8,10 @@ import { collections } from './collections';
  * The client writes the ticket (`_id` = a request id it makes up) before it signals the tenant
  * workflow; the request id travels with the signal into the data type's pending sync request
  * (src/store/sync-requests.ts); the run that takes that request writes itself into the ticket
- * (`runs.<dataType>`). Several requests merged into one pending request are all served by the
- * run that takes it: each ticket names that run.
+ * (a document of its own per data type, `<request id>:run:<dataType>`: the runs of several data
+ * types take their requests at once, and on FerretDB two updates of different fields of one
+ * document overwrite each other). Several requests merged into one pending request are all
+ * served by the run that takes it: each ticket names that run.
  */
 
 export interface TicketRun {
@@ -29,7 +31,17 @@ export interface ResyncTicketDocument {
   runs: Record<string, TicketRun>;
 }
 
+/** The run one data type's request was taken by: written by `_id`, one writer per data type at a time. */
+interface TicketRunDocument {
+  _id: string;
+  tenantId: string;
+  requestedAt: Date;
+  run: TicketRun;
+}
+
 const tickets = (db: Db) => db.collection<ResyncTicketDocument>(collections.resyncTickets);
+const ticketRuns = (db: Db) => db.collection<TicketRunDocument>(collections.resyncTickets);
+const ticketRunId = (requestId: string, dataType: string) => `${requestId}:run:${dataType}`;
 
 /** How long a ticket can be followed. */
 const TICKET_KEPT_MS = 7 * 24 * 3_600_000;
@@ -44,7 +56,14 @@ export async function createTicket(db: Db, ticket: Omit<ResyncTicketDocument, 'r
 }
 
 export async function loadTicket(db: Db, requestId: string): Promise<ResyncTicketDocument | null> {
-  return tickets(db).findOne({ _id: requestId });
+  const ticket = await tickets(db).findOne({ _id: requestId });
+  if (!ticket) return null;
+  const runs: Record<string, TicketRun> = {};
+  for (const dataType of ticket.dataTypes) {
+    const taken = await ticketRuns(db).findOne({ _id: ticketRunId(requestId, dataType) });
+    if (taken) runs[dataType] = taken.run;
+  }
+  return { ...ticket, runs };
 }
 
 /** The run `run` took the pending request that carries these request ids. */
@@ -56,9 +75,19 @@ export async function noteTicketRun(
   now = new Date(),
 ): Promise<void> {
   for (const requestId of requestIds) {
-    await tickets(db).updateOne(
+    const ticket = await tickets(db).findOne(
       { _id: requestId },
-      { $set: { [`runs.${dataType}`]: { workflowId: run.workflowId, runId: run.runId, takenAt: now } } },
+      { projection: { tenantId: 1, requestedAt: 1 } },
+    );
+    if (!ticket) continue;
+    await ticketRuns(db).replaceOne(
+      { _id: ticketRunId(requestId, dataType) },
+      {
+        tenantId: ticket.tenantId,
+        requestedAt: ticket.requestedAt,
+        run: { workflowId: run.workflowId, runId: run.runId, takenAt: now },
+      },
+      { upsert: true },
     );
   }
 }

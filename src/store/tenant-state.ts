@@ -1,7 +1,8 @@
-import { MongoServerError, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { AttentionReason, TenantRecovered } from '../events/catalogue';
 import type { DataTypeRecord } from '../sync/data-type-state';
 import { collections } from './collections';
+import { insertClaim, VersionedRegister } from './versioned';
 
 /**
  * What runs' outcomes leave behind, per data type and per tenant (the state derivation is in
@@ -9,7 +10,7 @@ import { collections } from './collections';
  *
  * - `data_type_states`, `_id` = `<tenant>:<dataType>`: last success, last failure, consecutive
  *   failures.
- * - `tenant_states`, `_id` = tenant id: whether the tenant needs attention (and since when, why,
+ * - `tenant_states`, a versioned register per tenant (store/versioned.ts): whether the tenant needs attention (and since when, why,
  *   which episode), its last recovery, when it was onboarded and when its first sync completed.
  *
  * - `tenant_state_transitions`: each needs-attention episode raised and ended, claimed once.
@@ -59,7 +60,6 @@ export interface StoredTenantState {
 
 const dataTypeStateId = (tenantId: string, dataType: string) => `${tenantId}:${dataType}`;
 const dataTypeStates = (db: Db) => db.collection<StoredDataTypeState>(collections.dataTypeStates);
-const tenantStates = (db: Db) => db.collection<StoredTenantState>(collections.tenantStates);
 
 export async function loadDataTypeRecord(
   db: Db,
@@ -109,8 +109,41 @@ export async function applyToDataTypeRecord(
   return next;
 }
 
+/**
+ * The tenant's state is a versioned register (store/versioned.ts): every change reads the
+ * current version and inserts the next, so two runs changing it at once never overwrite each
+ * other and it never moves back (an episode ended stays ended), on FerretDB as on MongoDB.
+ */
+type TenantStateValue = Omit<StoredTenantState, '_id'>;
+const tenantState = (db: Db, tenantId: string) =>
+  new VersionedRegister<TenantStateValue>(db, collections.tenantStates, tenantId, tenantId);
+
+const NEW_TENANT_STATE = (tenantId: string): TenantStateValue => ({
+  tenantId,
+  attention: null,
+  episodes: 0,
+  lastRecovery: null,
+  onboardedAt: null,
+  readyAt: null,
+});
+
+/** Changes the tenant's state: `change` returns the fields to change, or undefined for none. */
+async function changeTenantState(
+  db: Db,
+  tenantId: string,
+  change: (state: TenantStateValue) => Partial<TenantStateValue> | undefined,
+): Promise<TenantStateValue> {
+  const { version } = await tenantState(db, tenantId).change((current) => {
+    const state = current?.value ?? NEW_TENANT_STATE(tenantId);
+    const fields = change(state);
+    return fields ? { ...state, ...fields } : undefined;
+  });
+  return version?.value ?? NEW_TENANT_STATE(tenantId);
+}
+
 export async function loadTenantState(db: Db, tenantId: string): Promise<StoredTenantState | null> {
-  return tenantStates(db).findOne({ _id: tenantId });
+  const current = await tenantState(db, tenantId).latest();
+  return current ? { _id: tenantId, ...current.value } : null;
 }
 
 /** The attention the tenant needs, or null: what a run checks before it asks Xledger anything. */
@@ -118,7 +151,7 @@ export async function tenantAttention(db: Db, tenantId: string): Promise<Attenti
   return (await loadTenantState(db, tenantId))?.attention ?? null;
 }
 
-/** The tenant states of the given tenants, one `_id` look-up each. */
+/** The tenant states of the given tenants, one register read each. */
 export async function loadTenantStates(
   db: Db,
   tenantIds: readonly string[],
@@ -127,36 +160,9 @@ export async function loadTenantStates(
   return new Map(tenantIds.map((tenantId, i) => [tenantId, found[i] ?? null]));
 }
 
-/** Creates the tenant's state document if it has none (so conditional updates find it). */
-async function ensureTenantState(db: Db, tenantId: string): Promise<void> {
-  try {
-    await tenantStates(db).updateOne(
-      { _id: tenantId },
-      {
-        $setOnInsert: {
-          tenantId,
-          attention: null,
-          episodes: 0,
-          lastRecovery: null,
-          onboardedAt: null,
-          readyAt: null,
-        },
-      },
-      { upsert: true },
-    );
-  } catch (error) {
-    // Concurrent upserts of one new document: one inserts it, the others may fail on its _id.
-    if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
-  }
-}
-
 /** A new tenant: onboarded now, its first sync not yet complete. */
 export async function markOnboarded(db: Db, tenantId: string, now = new Date()): Promise<void> {
-  await ensureTenantState(db, tenantId);
-  await tenantStates(db).updateOne(
-    { _id: tenantId },
-    { $set: { onboardedAt: now.toISOString(), readyAt: null } },
-  );
+  await changeTenantState(db, tenantId, () => ({ onboardedAt: now.toISOString(), readyAt: null }));
 }
 
 /**
@@ -179,15 +185,10 @@ async function claimTransition(
   transition: Transition,
 ): Promise<{ transition: Transition; mine: boolean }> {
   const transitions = db.collection<Transition>(collections.tenantStateTransitions);
-  try {
-    await transitions.insertOne(transition);
-    return { transition, mine: true };
-  } catch (error) {
-    if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
-    const earlier = await transitions.findOne({ _id: transition._id });
-    if (!earlier) throw error;
-    return { transition: earlier, mine: false };
-  }
+  if (await insertClaim(transitions, transition)) return { transition, mine: true };
+  const earlier = await transitions.findOne({ _id: transition._id });
+  if (!earlier) throw new Error(`The transition ${transition._id} was claimed, then removed`);
+  return { transition: earlier, mine: false };
 }
 
 /**
@@ -200,7 +201,6 @@ export async function raiseAttention(
   tenantId: string,
   attention: Omit<Attention, 'episode'>,
 ): Promise<{ attention: Attention; mine: boolean }> {
-  await ensureTenantState(db, tenantId);
   const current = await loadTenantState(db, tenantId);
   if (current?.attention)
     return { attention: current.attention, mine: current.attention.run === attention.run };
@@ -212,9 +212,8 @@ export async function raiseAttention(
     attention: { ...attention, episode },
   });
   // Whoever claimed it, the tenant shows it now (also when its claimer died before this step).
-  await tenantStates(db).updateOne(
-    { _id: tenantId, episodes: { $lt: episode } },
-    { $set: { attention: transition.attention!, episodes: episode } },
+  await changeTenantState(db, tenantId, (state) =>
+    state.episodes < episode ? { attention: transition.attention!, episodes: episode } : undefined,
   );
   return { attention: transition.attention!, mine };
 }
@@ -244,9 +243,10 @@ export async function clearAttention(
     episode,
     recovery: { episode, cause, at: now.toISOString() },
   });
-  await tenantStates(db).updateOne(
-    { _id: tenantId, 'attention.episode': episode },
-    { $set: { attention: null, lastRecovery: transition.recovery! } },
+  await changeTenantState(db, tenantId, (state) =>
+    state.attention?.episode === episode
+      ? { attention: null, lastRecovery: transition.recovery! }
+      : undefined,
   );
   return { recovery: transition.recovery!, now: mine };
 }
@@ -256,10 +256,8 @@ export async function clearAttention(
  * recorded again, a no-op).
  */
 export async function markReady(db: Db, tenantId: string, now = new Date()): Promise<string> {
-  await ensureTenantState(db, tenantId);
-  await tenantStates(db).updateOne(
-    { _id: tenantId, readyAt: null },
-    { $set: { readyAt: now.toISOString() } },
+  const state = await changeTenantState(db, tenantId, (current) =>
+    current.readyAt === null ? { readyAt: now.toISOString() } : undefined,
   );
-  return (await loadTenantState(db, tenantId))?.readyAt ?? now.toISOString();
+  return state.readyAt ?? now.toISOString();
 }

@@ -190,7 +190,11 @@ export class VersionedRegister<T> {
 
   /** The hint names a pruned version (a writer stalled long between its insert and its hint). */
   private async latestByScan(): Promise<Version<T> | null> {
-    const [doc] = await this.docs.find({ key: this.key, n: { $gt: 0 } }).sort({ n: -1 }).limit(1).toArray();
+    const [doc] = await this.docs
+      .find({ key: this.key, n: { $gt: 0 } })
+      .sort({ n: -1 })
+      .limit(1)
+      .toArray();
     if (!doc) return null;
     await this.moveHint(doc.n);
     return this.latest();

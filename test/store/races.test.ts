@@ -9,6 +9,7 @@ import {
   type PassKey,
   type PassProgress,
 } from '../../src/store/sync-passes';
+import { clearAttention, loadTenantState, markReady, raiseAttention } from '../../src/store/tenant-state';
 import { completeSyncRequest, requestSync, takeSyncRequest } from '../../src/store/sync-requests';
 import { VersionedRegister } from '../../src/store/versioned';
 import { emptyCounts, type StreamFigures } from '../../src/sync/figures';
@@ -169,5 +170,43 @@ describe('the pass ledger (store/sync-passes.ts)', () => {
       if (!completed.ok && !(completed.error instanceof PassSupersededError)) throw completed.error;
     }
     expect({ races: RACES, bothHeld }).toEqual({ races: RACES, bothHeld: 0 });
+  });
+});
+
+describe('tenant states (store/tenant-state.ts)', () => {
+  const attention = (run: string) => ({
+    reason: 'token_revoked' as const,
+    message: 'refused',
+    dataType: 'suppliers',
+    since: '2026-12-07T00:00:00.000Z',
+    run,
+  });
+
+  it('raises and ends each episode once among concurrent runs, and never moves it back', async () => {
+    const violations: string[] = [];
+    for (let race = 0; race < 50; race++) {
+      const tenant = `state-${race}`;
+      const raised = await Promise.all(
+        Array.from({ length: 6 }, (_, run) => raiseAttention(db(), tenant, attention(`run-${run}`))),
+      );
+      if (raised.filter((r) => r.mine).length !== 1) violations.push(`${tenant}: raised by several`);
+      const ended = await Promise.all(
+        Array.from({ length: 6 }, () => clearAttention(db(), tenant, 'token_replaced')),
+      );
+      if (ended.filter((r) => r?.now).length !== 1) violations.push(`${tenant}: ended by several`);
+      // Episode 2 is raised while a stalled caller ends episode 1 again and another marks ready.
+      await Promise.all([
+        raiseAttention(db(), tenant, attention('run-late')),
+        clearAttention(db(), tenant, 'token_replaced'),
+        markReady(db(), tenant),
+      ]);
+      const state = await loadTenantState(db(), tenant);
+      const consistent =
+        state?.episodes === 2 &&
+        (state.attention?.episode === 2 || state.lastRecovery?.episode === 2) &&
+        state.readyAt !== null;
+      if (!consistent) violations.push(`${tenant}: ${JSON.stringify(state)}`);
+    }
+    expect(violations).toEqual([]);
   });
 });
