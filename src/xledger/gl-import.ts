@@ -73,6 +73,7 @@ const EXAMPLE_VARIABLES: Record<keyof typeof DOCUMENTS, Record<string, unknown>>
           jobLevel: { dbSubId: 1 },
           account: { code: '2400' },
           amount: '-125.00',
+          invoiceAmount: '-125.00',
           extIdentifier: EXAMPLE_IDS[0],
         },
       },

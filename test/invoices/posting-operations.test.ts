@@ -51,9 +51,13 @@ describe('posting operations', () => {
     ).toEqual([]);
   });
 
-  it('declares the id list of the outcome check as [Int!]', () => {
-    const check = operations.find((operation) => operation.name === 'checkImportOutcome')!;
-    expect(check.document).toContain('$lineDbIds: [Int!]');
-    expect(check.variables.lineDbIds).toEqual([5001]);
+  it('declares the id list of the outcome check as [Int!], and each line sends invoiceAmount', () => {
+    const byName = new Map(operations.map((operation) => [operation.name, operation]));
+    expect(byName.get('checkImportOutcome')!.document).toContain('$lineDbIds: [Int!]');
+    expect(byName.get('checkImportOutcome')!.variables.lineDbIds).toEqual([5001]);
+    const inputs = byName.get('addGLImportItems')!.variables.inputs as Array<{
+      node: Record<string, unknown>;
+    }>;
+    for (const input of inputs) expect(input.node).toHaveProperty('invoiceAmount', input.node.amount);
   });
 });
