@@ -37,7 +37,8 @@ import {
   type DeltaRead,
 } from '../xledger/deltas';
 import { resolveLookup } from '../xledger/lookups';
-import { streamFilter, streamPages, type DeltaCompanion, type FilterValues } from '../xledger/operations';
+import { streamFilter, type FilterValues } from '../xledger/filter-fields';
+import { streamPages, type DeltaCompanion } from '../xledger/operations';
 import { paginate } from '../xledger/paginate';
 import { tenantXledger, type ActivityDeps } from './deps';
 import { noteSpent } from './pass-spent';

@@ -58,7 +58,12 @@ export const invoiceSchema = z
     lines: z.array(invoiceLineSchema).min(1).max(499),
     yourReference: z.string().max(100).optional(),
     paymentReference: z.string().max(100).optional(),
-    /** Where SEMINE keeps the invoice image (a URL or document reference). */
+    /**
+     * Where SEMINE keeps the invoice image (a URL or document reference). Kept with the invoice,
+     * never sent to Xledger: an attachment there is a file uploaded as a multipart part and named
+     * in the posting (M: onecore), and a URL string in `invoiceFile` is not one (round three).
+     * Uploading the file is not built yet.
+     */
     attachment: z.string().max(500).optional(),
   })
   // A misspelt field is an error: a line whose `vatcode` were dropped would post without VAT.
@@ -100,7 +105,9 @@ export function invoiceContentHash(invoice: Invoice): string {
  * The voucher: one accounts-payable line crediting the supplier with the total (line 0), and
  * one cost line per invoice line. Lines share a trRegNumber derived from the invoice key, so
  * Xledger books them as one voucher; they are sent in one request. Every line carries the
- * tenant's transaction source and job level (every public posting example sends a jobLevel).
+ * tenant's transaction source and job level (every public posting example sends a jobLevel),
+ * and `invoiceAmount` beside `amount` (every public posting example sends it: H, help centre;
+ * M, onecore) — see lineAmounts.
  */
 export function voucherLines(
   tenantId: string,
@@ -120,7 +127,7 @@ export function voucherLines(
     owner: { dbId: invoice.entityDbId },
     ...(invoice.yourReference ? { yourReference: invoice.yourReference } : {}),
     ...(invoice.paymentReference ? { paymentReference: invoice.paymentReference } : {}),
-    ...(invoice.attachment ? { invoiceFile: invoice.attachment } : {}),
+    // No invoiceFile: see `attachment` in invoiceSchema.
   };
   const payable: GLImportLine = {
     clientId: extIdentifier(tenantId, invoice.invoiceId, 0),
@@ -129,7 +136,7 @@ export function voucherLines(
       extIdentifier: extIdentifier(tenantId, invoice.invoiceId, 0),
       account: { code: invoice.payableAccountCode },
       subledger: { code: invoice.supplierCode },
-      amount: formatCents(-toCents(invoice.totalAmount)),
+      ...lineAmounts(-toCents(invoice.totalAmount)),
     },
   };
   const costs = invoice.lines.map((line, index): GLImportLine => {
@@ -140,7 +147,7 @@ export function voucherLines(
         ...common,
         extIdentifier: key,
         account: { code: line.accountCode },
-        amount: formatCents(toCents(line.amount)),
+        ...lineAmounts(toCents(line.amount)),
         ...(line.vatCode ? { taxRule: { code: line.vatCode } } : {}),
         ...Object.fromEntries(
           Object.entries(line.dimensions).map(([slot, value]) => [slot, { code: value }]),
@@ -151,6 +158,17 @@ export function voucherLines(
     };
   });
   return [payable, ...costs];
+}
+
+/**
+ * A line's amount, sent as both `amount` and `invoiceAmount`. The invoice's amounts are in its
+ * own currency (`currency` on every line), which is what `invoiceAmount` carries. (A) `amount`
+ * gets the same value, as the public examples show it for an invoice in the entity's currency;
+ * whether Xledger converts `amount` for an invoice in another currency is not published.
+ */
+function lineAmounts(cents: bigint): { amount: string; invoiceAmount: string } {
+  const value = formatCents(cents);
+  return { amount: value, invoiceAmount: value };
 }
 
 /** trRegNumber values in public examples have at most 8 digits (A: we keep within them). */

@@ -1,7 +1,8 @@
 /**
  * Tokens and scopes. Xledger tokens belong to the entity they were made in, reach all its
  * sub-entities, and carry read/write scopes per functional area (xledger-api.md, H). The
- * scope names and the error shapes are our assumption (A): Xledger does not publish them.
+ * scope names and the missing-scope error are our assumption (A): Xledger does not publish them.
+ * A refused token is answered as the real API does (TOKEN_REFUSED_MESSAGE).
  */
 
 export const SCOPES = [
@@ -69,24 +70,24 @@ export const SEED_TOKENS = {
 
 export type SeedTokenName = keyof typeof SEED_TOKENS;
 
-export type AuthorizationResult = { ok: true; secret: string } | { ok: false; message: string };
+/**
+ * The real API's answer to a token it does not accept: an `errors[]` entry with this message and
+ * no `code` (M: grasp-labs' tests map it to an authentication error). (A) that a missing header,
+ * another scheme and an unknown or revoked token all get it, and the HTTP status (unpublished):
+ * 200, the GraphQL norm (graphql-server.ts).
+ */
+export const TOKEN_REFUSED_MESSAGE =
+  'Bad format for API Token. Expected header: "Authorization: token <your-token>"';
+
+/** `reason` is for the simulator's log only; the answer is always TOKEN_REFUSED_MESSAGE. */
+export type AuthorizationResult = { ok: true; secret: string } | { ok: false; reason: string };
 
 /** Reads `Authorization: token <TOKEN>`; the scheme word is `token`, and `Bearer` is refused (H). */
 export function readAuthorization(header: string | undefined): AuthorizationResult {
-  if (!header || header.trim() === '') {
-    return {
-      ok: false,
-      message: 'Missing Authorization header; expected "Authorization: token <API token>"',
-    };
-  }
+  if (!header || header.trim() === '') return { ok: false, reason: 'no Authorization header' };
   const match = /^(\S+)\s+(\S+)$/.exec(header.trim());
-  if (!match) return { ok: false, message: 'Malformed Authorization header; expected "token <API token>"' };
+  if (!match) return { ok: false, reason: 'a malformed Authorization header' };
   const [, scheme = '', secret = ''] = match;
-  if (scheme.toLowerCase() !== 'token') {
-    return {
-      ok: false,
-      message: `Unsupported authorization scheme "${scheme}"; expected "token <API token>"`,
-    };
-  }
+  if (scheme.toLowerCase() !== 'token') return { ok: false, reason: `the scheme "${scheme}"` };
   return { ok: true, secret };
 }

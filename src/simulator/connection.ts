@@ -25,7 +25,8 @@ export interface Edge<T> {
 
 export interface Page<T> {
   edges: Edge<T>[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean };
+  /** endCursor: the last edge's cursor, null on an empty page (M: Profitbase reads it). */
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
 }
 
 function checkSize(name: string, value: number | null | undefined): number | null {
@@ -96,10 +97,8 @@ export function paginate<T>(
       hasPreviousPage = true;
     }
   }
-  return {
-    edges: selected.map((node) => ({ cursor: String(keyOf(node)), node })),
-    pageInfo: { hasNextPage, hasPreviousPage },
-  };
+  const edges = selected.map((node) => ({ cursor: String(keyOf(node)), node }));
+  return { edges, pageInfo: { hasNextPage, hasPreviousPage, endCursor: edges.at(-1)?.cursor ?? null } };
 }
 
 const OPERATORS = ['_in', '_gte', '_gt', '_lte', '_lt'] as const;

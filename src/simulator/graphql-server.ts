@@ -2,7 +2,8 @@
  * The GraphQL endpoint over node:http, in the order a request meets Xledger: authentication,
  * limits, parsing/validation, injected faults, execution. Errors are Xledger-shaped: an
  * `errors[]` entry with a top-level `code` (and the same in extensions.code), HTTP 200 except
- * for a bad token (401) and malformed requests (400).
+ * for malformed requests (400). A refused token is the real API's code-less message, HTTP 200
+ * (auth.ts, TOKEN_REFUSED_MESSAGE).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import {
@@ -16,7 +17,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Logger } from '../logger';
-import { readAuthorization, type ApiToken } from './auth';
+import { readAuthorization, TOKEN_REFUSED_MESSAGE, type ApiToken } from './auth';
 import { cetToday } from './clock';
 import { corruptRecords, TIMEOUT_CODE, TIMEOUT_MESSAGE, type FaultRule, type Faults } from './faults';
 import type { GlImport } from './gl-import';
@@ -204,9 +205,13 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
     const authorization = readAuthorization(request.headers.authorization);
     const token: ApiToken | undefined = authorization.ok ? state.tokens.get(authorization.secret) : undefined;
     if (!token) {
-      const message = authorization.ok ? 'Invalid or unknown API token' : authorization.message;
-      const bytesOut = send(response, 401, { errors: [xledgerError(message, 'UNAUTHORIZED')] });
+      // As the real API answers (M): the message only, no code, no data.
+      const bytesOut = send(response, 200, { errors: [{ message: TOKEN_REFUSED_MESSAGE }] });
       counters.record(UNAUTHENTICATED, fields, { bytesIn, bytesOut, refused: true });
+      log.debug(
+        { fields, reason: authorization.ok ? 'an unknown token' : authorization.reason },
+        'token refused',
+      );
       return;
     }
 

@@ -98,8 +98,9 @@ export function deltaCursorRefused(field: string, cursor: string, retentionMs: n
 
 function listDeltas(field: string, type: DeltaType): Resolver {
   return (_source, rawArgs, context) => {
-    const args = rawArgs as PageArgs;
-    const visible = context.state.visibleOwners(context.token, 'ALL');
+    // ownerSet where the SDL offers it (supplier_deltas, M: Skyvell), with the records' meanings.
+    const args = rawArgs as PageArgs & { ownerSet?: OwnerSet | null };
+    const visible = context.state.visibleOwners(context.token, args.ownerSet ?? 'ALL');
     const log = context.state.retainedDeltas(type);
     if (
       args.after != null &&

@@ -8,7 +8,7 @@ import {
   type XledgerErrorKind,
   type XledgerGraphQLError,
 } from './errors';
-import { mergeQueries, type QueryPart } from './operations';
+import { mergeQueries, type QueryPart } from './merge-queries';
 import type { BatchSlot } from './request-batch';
 import { sleep, type GateQueue, type RequestGate } from './request-gate';
 import { endpointProblem, type EndpointPolicy } from '../security/endpoint-policy';

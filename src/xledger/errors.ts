@@ -53,6 +53,14 @@ export interface XledgerGraphQLError {
   extensions?: { code?: string; scope?: string; resetAt?: string; [key: string]: unknown };
 }
 
+/**
+ * A token the real API does not accept is answered with an `errors[]` entry whose message is
+ * `Bad format for API Token. Expected header: "Authorization: token <your-token>"` and which has
+ * no `code` (M: grasp-labs' tests), so it is recognised by its message as well as by a code or
+ * HTTP 401. (A) the few other wordings matched beside the published one.
+ */
+const TOKEN_REFUSED = /\bbad format for api token\b|\b(invalid|unknown|expired|revoked) api token\b/i;
+
 const BURST_RETRY_MS = 5_000;
 const CONCURRENCY_RETRY_MS = 1_000;
 
@@ -87,7 +95,12 @@ function classifyOne(error: XledgerGraphQLError, status: number): XledgerError {
   const code = error.code ?? error.extensions?.code ?? '';
   const message = (error.message ?? '').slice(0, 500);
   const field = error.path?.length ? ` (field ${error.path.join('.')})` : '';
-  if (status === 401 || code === 'UNAUTHORIZED' || code === 'UNAUTHENTICATED') {
+  if (
+    status === 401 ||
+    code === 'UNAUTHORIZED' ||
+    code === 'UNAUTHENTICATED' ||
+    (code === '' && TOKEN_REFUSED.test(message))
+  ) {
     return new XledgerError('unauthorized', `Xledger refused the token: ${message || 'unauthorized'}`, {
       code,
       status,

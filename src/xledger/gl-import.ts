@@ -8,8 +8,9 @@ import type { XledgerClient } from './client';
  *
  * Every document the client sends for posting is built here, once, and listed by
  * postingOperations() for validation against a schema. Documents declare only confirmed
- * variable types (Int, String, Int64String, and the input type AddGLImportItemsInput) and write
- * filters inline with leaf variables, as Xledger's own sample does.
+ * variable types (Int, String, `[Int!]` for id lists — M, strong: Skyvell 50f807c; the real API
+ * refused `[Int64String!]` — and the input type AddGLImportItemsInput, H) and write filters
+ * inline with leaf variables, as Xledger's own sample does.
  */
 
 /** At most this many records per look-up: a voucher has at most 500 lines (the mass-mutation limit). */
@@ -35,7 +36,8 @@ const POSTED_PAYABLES = `posted: apTransactions(first: $first, filter: { extIden
 /**
  * (A) How an import error points back to its line is not published. glImportItemErrors shows a
  * `transactionDbId` (M); we take it to be the dbId of the staging line the error is about, and
- * filter on it by the `<field>_in` convention. Change it here when the real link is known.
+ * filter on it by the `<field>_in` convention, an id list of `[Int!]` like every other. Change it
+ * here when the real link is known.
  */
 const ERRORS_OF_LINES = `errors: glImportItemErrors(first: $first, filter: { transactionDbId_in: $lineDbIds }) {
     edges { node { message errorLevel { dbId code name } transactionDbId } }
@@ -52,7 +54,7 @@ const DOCUMENTS = {
   ${POSTED_PAYABLES}
 }`,
   /** How Xledger's processing of a voucher ended: its posted payable, or its lines' import errors. */
-  checkImportOutcome: `query checkImportOutcome($first: Int, $ids: [String!], $lineDbIds: [Int64String!]) {
+  checkImportOutcome: `query checkImportOutcome($first: Int, $ids: [String!], $lineDbIds: [Int!]) {
   ${POSTED_PAYABLES}
   ${ERRORS_OF_LINES}
 }`,
@@ -71,13 +73,14 @@ const EXAMPLE_VARIABLES: Record<keyof typeof DOCUMENTS, Record<string, unknown>>
           jobLevel: { dbSubId: 1 },
           account: { code: '2400' },
           amount: '-125.00',
+          invoiceAmount: '-125.00',
           extIdentifier: EXAMPLE_IDS[0],
         },
       },
     ],
   },
   findEarlierPosting: { first: LOOK_UP_SIZE, ids: EXAMPLE_IDS },
-  checkImportOutcome: { first: LOOK_UP_SIZE, ids: EXAMPLE_IDS, lineDbIds: ['5001'] },
+  checkImportOutcome: { first: LOOK_UP_SIZE, ids: EXAMPLE_IDS, lineDbIds: [5001] },
 };
 
 /** Every posting-related document the client can send, with example variables (for the operation catalogue). */
@@ -203,7 +206,7 @@ export async function checkImportOutcome(
   }>(DOCUMENTS.checkImportOutcome, {
     first: LOOK_UP_SIZE,
     ids: extIdentifiers,
-    lineDbIds: lineDbIds.filter((dbId) => dbId > 0).map(String),
+    lineDbIds: lineDbIds.filter((dbId) => dbId > 0),
   });
   return {
     posted: postedVoucherOf(nodes(data.posted), extIdentifiers),

@@ -1,19 +1,20 @@
 import type { StreamLookup } from '../datatypes/stream';
 import type { XledgerClient } from './client';
-import { objectKindPages, type FilterValues } from './operations';
+import type { FilterValues } from './filter-fields';
+import { objectKindPages } from './operations';
 import { paginate } from './paginate';
 
 /**
  * Resolves a stream's look-up to filter values: the dbIds of the object kinds with the named
  * name (e.g. TAX_RULE; its dbId differs per installation, and a token over several owners
- * sees one per owner).
+ * sees one per owner). Ids as numbers: id lists are `[Int!]` (operations.ts, FILTER_FIELDS).
  */
 export async function resolveLookup(
   client: XledgerClient,
   lookup: StreamLookup,
   pageSize: number,
 ): Promise<FilterValues> {
-  const dbIds: string[] = [];
+  const dbIds: number[] = [];
   for await (const page of paginate<{ dbId: number | string; name: string | null }>(
     client,
     objectKindPages(),
@@ -21,7 +22,7 @@ export async function resolveLookup(
       pageSize,
     },
   )) {
-    for (const kind of page.nodes) if (kind.name === lookup.objectKindName) dbIds.push(String(kind.dbId));
+    for (const kind of page.nodes) if (kind.name === lookup.objectKindName) dbIds.push(Number(kind.dbId));
   }
   return { [lookup.filterField]: dbIds };
 }

@@ -4,28 +4,23 @@
  * variables, so that each can be validated against a schema (the simulator's in the tests; a
  * tenant's live schema, which its token can introspect, before the first sync).
  *
- * The rules the real API imposes (../shared/xledger-api.md, "Corrections and additions"):
- * - variables are declared only with type names public sources confirm (CONFIRMED_TYPE_NAMES);
+ * The rules the real API imposes (../shared/xledger-api.md, "Corrections and additions" and
+ * "Round three"):
+ * - variables are declared only with type names public sources confirm for the place they are
+ *   used (filter-fields.ts); elsewhere the value is written inline as a literal, which needs no
+ *   type name;
+ * - id lists are `[Int!]` (Skyvell 50f807c: the real API refused `[Int64String!]`);
  * - enum arguments (ownerSet, objectStatus) and filter objects are written inline, with leaf
  *   variables, as Xledger's own sample does: `filter: { modifiedAt_gte: $since }`;
  * - readers treat `"edges": null` as an empty page (paginate.ts, deltas.ts, entities.ts).
  */
-import {
-  getIntrospectionQuery,
-  Kind,
-  OperationTypeNode,
-  parse,
-  print,
-  stripIgnoredCharacters,
-  visit,
-  type FieldNode,
-  type OperationDefinitionNode,
-  type VariableDefinitionNode,
-} from 'graphql';
+import { getIntrospectionQuery, Kind, OperationTypeNode, parse } from 'graphql';
 import { dataTypes } from '../datatypes/registry';
 import type { StreamDefinition } from '../datatypes/stream';
 import type { DeltaField } from './deltas';
+import { streamFilter, writeFilter, type FilterValues } from './filter-fields';
 import { postingOperations } from './gl-import';
+import { mergeQueries } from './merge-queries';
 
 export interface Operation {
   /** The operation's name in its document; unique in the catalogue. */
@@ -38,30 +33,6 @@ export interface Operation {
   /** Variables the caller sets on each request (paging), beside `variables`. */
   requestVariables?: string[];
 }
-
-/**
- * The only type names a document may declare: confirmed by public sources (H) — `Int`, `String`,
- * `ID` (GraphQL's own), `Int64String` (Xledger's sample: `$dbId: Int64String!`) and
- * `DateTimeString` (Xledger's sample: `$since: DateTimeString`). `<Type>_Filter`, `OwnerSet`
- * and `ObjectStatus` are not confirmed: they are never declared.
- */
-export const CONFIRMED_TYPE_NAMES = ['Int', 'String', 'ID', 'Int64String', 'DateTimeString'] as const;
-
-/**
- * The filter fields the client sends, each as one leaf variable. Declared non-null: a non-null
- * variable fits a nullable argument too, so the document holds whichever the real one is.
- * - modifiedAt_gte: DateTimeString (H: Xledger's sample);
- * - objectKindDbId_in: (A) an `_in` list of Int64String, by the reference's rule for id lists
- *   (dbId_in); go-xledger shows the equality filter objectKindDbId only.
- */
-const FILTER_VARIABLES = {
-  modifiedAt_gte: { variable: 'since', type: 'DateTimeString!' },
-  objectKindDbId_in: { variable: 'objectKindDbIds', type: '[Int64String!]!' },
-} as const;
-
-export type FilterField = keyof typeof FILTER_VARIABLES;
-/** Filter values of one request, by filter field (as stored in a checkpoint's lookupFilter). */
-export type FilterValues = Partial<Record<FilterField, unknown>>;
 
 /** The alias under which a delta query's answer comes back, as a companion or alone. */
 export const DELTA_ALIAS = 'deltas';
@@ -90,23 +61,6 @@ export interface ConnectionRequest {
   companionAlias?: string;
 }
 
-function filterFieldOf(field: string): FilterField {
-  if (!(field in FILTER_VARIABLES)) throw new Error(`The client sends no filter field "${field}"`);
-  return field as FilterField;
-}
-
-/** The filter a stream reads with: its looked-up values and, incrementally, `modifiedAt_gte`. */
-export function streamFilter(
-  stream: StreamDefinition,
-  lookup: FilterValues,
-  since: string | null,
-): FilterValues {
-  return {
-    ...lookup,
-    ...(since !== null && stream.changeCursor ? { [`${stream.changeCursor}_gte`]: since } : {}),
-  };
-}
-
 interface ConnectionShape {
   name: string;
   rootField: string;
@@ -118,19 +72,11 @@ interface ConnectionShape {
 }
 
 function connectionOperation(shape: ConnectionShape): Operation {
-  const filterFields = Object.keys(shape.filter).map(filterFieldOf);
-  const variableDefs = [
-    ...PAGE_VARIABLES,
-    ...filterFields.map((field) => `$${FILTER_VARIABLES[field].variable}: ${FILTER_VARIABLES[field].type}`),
-  ];
+  const filter = writeFilter(shape.rootField, shape.filter);
+  const variableDefs = [...PAGE_VARIABLES, ...filter.variableDefinitions];
   const fieldArguments = [...PAGE_ARGUMENTS, ...shape.inlineArguments];
-  if (filterFields.length > 0) {
-    const entries = filterFields.map((field) => `${field}: $${FILTER_VARIABLES[field].variable}`);
-    fieldArguments.push(`filter: { ${entries.join(', ')} }`);
-  }
-  const variables: Record<string, unknown> = Object.fromEntries(
-    filterFields.map((field) => [FILTER_VARIABLES[field].variable, shape.filter[field]]),
-  );
+  if (filter.argument) fieldArguments.push(filter.argument);
+  const variables: Record<string, unknown> = { ...filter.variables };
   let companion = '';
   if (shape.companion?.read === 'newest') {
     companion = `\n  ${DELTA_ALIAS}: ${shape.companion.field}(last: 1) { ${DELTA_SELECTION} }`;
@@ -227,80 +173,6 @@ export function objectKindPages(): ConnectionRequest {
   return { rootField: 'objectKinds', first: operation, next: operation };
 }
 
-// --- several queries in one request ----------------------------------------------------------
-
-/** One query of a merged request: a catalogue document and the variables it is sent with. */
-export interface QueryPart {
-  document: string;
-  variables: Record<string, unknown>;
-}
-
-/** Several catalogue queries as one document, and how to take its answer apart again. */
-export interface MergedQuery {
-  name: string;
-  document: string;
-  variables: Record<string, unknown>;
-  /** The prefix of part `index`'s response keys (aliases) and error paths. */
-  prefix(index: number): string;
-}
-
-/**
- * Several queries of the catalogue sent as one request (Xledger charges per request): each
- * part's root fields are aliased `p<i>_<alias or field>` and its variables renamed
- * `p<i>_<name>`, so parts never collide, and each part's answer is the response keys with its
- * prefix. Only queries, without fragments, as every catalogue query is; the parts are unchanged
- * otherwise, so the merged document is valid wherever its parts are.
- */
-export function mergeQueries(parts: readonly QueryPart[]): MergedQuery {
-  const prefix = (index: number) => `p${index}_`;
-  const names: string[] = [];
-  const variableDefinitions: VariableDefinitionNode[] = [];
-  const selections: FieldNode[] = [];
-  const variables: Record<string, unknown> = {};
-  parts.forEach((part, index) => {
-    const definitions = parse(part.document).definitions;
-    const operation = definitions[0];
-    if (
-      definitions.length !== 1 ||
-      operation?.kind !== Kind.OPERATION_DEFINITION ||
-      operation.operation !== OperationTypeNode.QUERY
-    ) {
-      throw new Error('only single queries without fragments can be merged');
-    }
-    names.push(operation.name?.value ?? 'query');
-    const renamed: OperationDefinitionNode = visit(operation, {
-      Variable: (node) => ({ ...node, name: { ...node.name, value: prefix(index) + node.name.value } }),
-    });
-    variableDefinitions.push(...(renamed.variableDefinitions ?? []));
-    for (const selection of renamed.selectionSet.selections) {
-      if (selection.kind !== Kind.FIELD) throw new Error('only fields can be merged at the root');
-      const responseKey = selection.alias?.value ?? selection.name.value;
-      selections.push({ ...selection, alias: { kind: Kind.NAME, value: prefix(index) + responseKey } });
-    }
-    for (const definition of operation.variableDefinitions ?? []) {
-      const name = definition.variable.name.value;
-      if (name in part.variables) variables[prefix(index) + name] = part.variables[name];
-    }
-  });
-  const name = `merged_${names.join('_')}`;
-  // Without indentation: the document is sent with every request, and Xledger charges per MB.
-  const document = stripIgnoredCharacters(
-    print({
-      kind: Kind.DOCUMENT,
-      definitions: [
-        {
-          kind: Kind.OPERATION_DEFINITION,
-          operation: OperationTypeNode.QUERY,
-          name: { kind: Kind.NAME, value: name },
-          variableDefinitions,
-          selectionSet: { kind: Kind.SELECTION_SET, selections },
-        },
-      ],
-    }),
-  );
-  return { name, document, variables, prefix };
-}
-
 /** The first request of each stream of a data type, as one: what a run of the data type sends first. */
 function firstPagesOfDataType(streams: readonly StreamDefinition[], incremental: boolean): Operation | null {
   if (streams.length < 2) return null;
@@ -333,7 +205,7 @@ function sharedPostingReads(): Operation {
 
 const EXAMPLE = {
   since: '2026-01-15T08:00:00',
-  objectKindDbIds: ['1001'],
+  objectKindDbIds: [1001],
   deltaAfter: '1234',
 };
 /** Example values of the variables callers set per request. */

@@ -1,5 +1,5 @@
 import type { XledgerClient } from './client';
-import type { QueryPart } from './operations';
+import type { QueryPart } from './merge-queries';
 
 /**
  * The first requests of several clients sent as one (Xledger charges per request): a run of a

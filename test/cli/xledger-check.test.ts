@@ -230,13 +230,18 @@ describe('xledger-sync xledger check', () => {
     expect(report.owner).toMatchObject({ visible: true });
   });
 
-  it('a token Xledger refuses: exit 1, one line', async () => {
-    const result = await check(withToken(UNKNOWN_TOKEN));
-    expect(result).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: 'error: The Xledger check failed: Xledger refused the token: Invalid or unknown API token\n',
-    });
+  it('a token Xledger refuses: exit 1, one line naming the token', async () => {
+    // The real refusal (round three): an errors[] entry with the message and no code, HTTP 200 —
+    // not a refused introspection ("could not verify", exit 0).
+    for (const args of [withToken(UNKNOWN_TOKEN), withToken(UNKNOWN_TOKEN, '--owner', '101')]) {
+      const result = await check(args);
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'error: The Xledger check failed: Xledger refused the token: Bad format for API Token. Expected header: "Authorization: token <your-token>"\n',
+      });
+    }
   });
 
   it('--token - reads the token from stdin', async () => {

@@ -6,16 +6,10 @@ import { postingOperations } from '../../src/xledger/gl-import';
 /**
  * Every posting document the client can send, validated against the simulator's SDL (which
  * follows the public evidence), and declaring only variable types that are confirmed for the
- * real Xledger: a wrong type name makes the real API refuse the whole document.
+ * real Xledger: a wrong type name makes the real API refuse the whole document. Id lists are
+ * `[Int!]` (round three: the real API refused `[Int64String!]` for dbId_in).
  */
-const CONFIRMED_VARIABLE_TYPES = new Set([
-  'Int',
-  'String',
-  'Int64String',
-  'DateTimeString',
-  'ID',
-  'AddGLImportItemsInput',
-]);
+const CONFIRMED_VARIABLE_TYPES = new Set(['Int', 'String', 'ID', 'AddGLImportItemsInput']);
 
 const schema = buildSimulatorSchema();
 const operations = postingOperations();
@@ -55,5 +49,15 @@ describe('posting operations', () => {
       declared.filter((type) => !CONFIRMED_VARIABLE_TYPES.has(type)),
       `operation ${name}`,
     ).toEqual([]);
+  });
+
+  it('declares the id list of the outcome check as [Int!], and each line sends invoiceAmount', () => {
+    const byName = new Map(operations.map((operation) => [operation.name, operation]));
+    expect(byName.get('checkImportOutcome')!.document).toContain('$lineDbIds: [Int!]');
+    expect(byName.get('checkImportOutcome')!.variables.lineDbIds).toEqual([5001]);
+    const inputs = byName.get('addGLImportItems')!.variables.inputs as Array<{
+      node: Record<string, unknown>;
+    }>;
+    for (const input of inputs) expect(input.node).toHaveProperty('invoiceAmount', input.node.amount);
   });
 });

@@ -90,7 +90,7 @@ describe('paging and filters', () => {
   it('first/after skips filtered rows and reports hasNextPage', () => {
     const page = paginate(rows, key, (row) => row.odd, { first: 3, after: '20' });
     expect(page.edges.map((edge) => edge.cursor)).toEqual(['40', '60', '80']);
-    expect(page.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: true });
+    expect(page.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: true, endCursor: '80' });
   });
 
   it('a cursor that is not a record still pages from the right place', () => {

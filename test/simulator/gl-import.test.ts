@@ -14,7 +14,7 @@ const FIND = `query($ext: [String!]) { glImportItems(filter: { extIdentifier_in:
 const PAYABLES = `query($ext: [String!]) { apTransactions(filter: { extIdentifier_in: $ext }) {
   edges { node { dbId extIdentifier invoiceNumber amount ownerDbId subledgerDbId
     transactionHeader { dbId transactionNumber postedDate transactionSource { code } jobLevel { dbSubId } } } } } }`;
-const ERRORS = `query($ids: [Int64String!]) { glImportItemErrors(filter: { transactionDbId_in: $ids }) {
+const ERRORS = `query($ids: [Int!]) { glImportItemErrors(filter: { transactionDbId_in: $ids }) {
   edges { node { message errorLevel { dbId code name } errorLevelDbId transactionDbId createdAt } } } }`;
 
 let voucherNumber = 1000;
@@ -95,7 +95,7 @@ async function payablesOf(ext: string, token: string = SEED_TOKENS.owner1) {
 }
 
 async function errorsOf(lineIds: number[]) {
-  const result = await gql(sim, SEED_TOKENS.owner1, ERRORS, { ids: lineIds.map(String) });
+  const result = await gql(sim, SEED_TOKENS.owner1, ERRORS, { ids: lineIds });
   expect(result.body.errors).toBeUndefined();
   return nodesOf(result.body.data?.glImportItemErrors) as Array<{
     message: string;
@@ -347,7 +347,7 @@ describe('GL import', () => {
       sim,
       SEED_TOKENS.owner1,
       `{ glImportItems(filter: { extIdentifier_in: ["none"] }) { edges { cursor } pageInfo { hasNextPage } }
-         glImportItemErrors(filter: { transactionDbId_in: ["1"] }) { edges { cursor } }
+         glImportItemErrors(filter: { transactionDbId_in: [1] }) { edges { cursor } }
          apTransactions(filter: { extIdentifier: "none" }) { edges { cursor } } }`,
     );
     expect(result.body).toEqual({

@@ -5,7 +5,17 @@
  * The same check can be pointed at a tenant's live, introspected schema.
  */
 import { getVariableValues } from 'graphql/execution/values';
-import { Kind, parse, typeFromAST, validate, type OperationDefinitionNode, type TypeNode } from 'graphql';
+import {
+  GraphQLInputObjectType,
+  Kind,
+  parse,
+  print,
+  specifiedScalarTypes,
+  typeFromAST,
+  validate,
+  type OperationDefinitionNode,
+  type TypeNode,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataTypes } from '../../src/datatypes/registry';
 import {
@@ -14,9 +24,9 @@ import {
   startSimulator,
   type RunningSimulator,
 } from '../../src/simulator/index';
+import { CONFIRMED_TYPE_NAMES } from '../../src/xledger/filter-fields';
 import { postingOperations } from '../../src/xledger/gl-import';
 import {
-  CONFIRMED_TYPE_NAMES,
   introspectionQuery,
   listOperations,
   POSTING_USER,
@@ -38,6 +48,44 @@ function definitionOf(document: string): OperationDefinitionNode {
 
 const namedType = (type: TypeNode): string =>
   type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
+
+/** GraphQL's own scalars exist in every schema: the only names a variable may use anywhere. */
+const BUILT_IN = specifiedScalarTypes.map((type) => type.name);
+
+/**
+ * Xledger's own type names confirmed for one place only (../shared/xledger-api.md, "Round
+ * three"): a variable of that type may be used there and nowhere else.
+ */
+const CONFIRMED_AT: Record<string, readonly string[]> = {
+  // H: Xledger's sample declares $since: DateTimeString for projects' modifiedAt_gte.
+  DateTimeString: ['projects.filter.modifiedAt_gte'],
+  // H: grasp-labs' create query and go-xledger agree on the mutation's input type.
+  AddGLImportItemsInput: ['addGLImportItems(inputs)'],
+};
+
+/** Where each variable is used: `<root field>(<argument>)` or `<root field>.<argument>.<field>`. */
+function variableUses(definition: OperationDefinitionNode): Map<string, string[]> {
+  const uses = new Map<string, string[]>();
+  const record = (variable: string, place: string) =>
+    uses.set(variable, [...(uses.get(variable) ?? []), place]);
+  for (const field of definition.selectionSet.selections) {
+    if (field.kind !== Kind.FIELD) continue;
+    for (const argument of field.arguments ?? []) {
+      const at = `${field.name.value}.${argument.name.value}`;
+      if (argument.value.kind === Kind.VARIABLE) {
+        record(argument.value.name.value, `${field.name.value}(${argument.name.value})`);
+      } else if (argument.value.kind === Kind.OBJECT) {
+        for (const entry of argument.value.fields) {
+          if (entry.value.kind === Kind.VARIABLE) record(entry.value.name.value, `${at}.${entry.name.value}`);
+        }
+      }
+    }
+  }
+  return uses;
+}
+
+/** A filter field holding ids: `dbId_in`, `objectKindDbId_in`, `transactionDbId_in`. */
+const isIdList = (filterField: string) => /(^d|D)bId_in$/.test(filterField);
 
 let sim: RunningSimulator;
 beforeAll(async () => {
@@ -105,21 +153,79 @@ describe('the catalogue of operations', () => {
     },
   );
 
-  it.each(readOperations.map((operation) => [operation.name, operation] as const))(
-    '%s declares only confirmed type names and writes enums and filters inline',
+  it("the catalogue declares only GraphQL's own names anywhere (CONFIRMED_TYPE_NAMES)", () => {
+    for (const name of CONFIRMED_TYPE_NAMES) expect(BUILT_IN).toContain(name);
+  });
+
+  it.each(operations.map((operation) => [operation.name, operation] as const))(
+    '%s declares only type names confirmed where it uses them, and writes enums and filters inline',
     (name, operation) => {
       const definition = definitionOf(operation.document);
+      const uses = variableUses(definition);
       for (const variable of definition.variableDefinitions ?? []) {
         const type = namedType(variable.type);
-        expect(
-          CONFIRMED_TYPE_NAMES as readonly string[],
-          `${name}: $${variable.variable.name.value}: ${type}`,
-        ).toContain(type);
+        const used = uses.get(variable.variable.name.value) ?? [];
+        const label = `${name}: $${variable.variable.name.value}: ${type} used at ${used.join(', ')}`;
+        if (!BUILT_IN.includes(type)) {
+          expect(CONFIRMED_AT[type], label).toBeDefined();
+          for (const place of used) expect(CONFIRMED_AT[type], label).toContain(place);
+        }
         expect(typeFromAST(schema, variable.type as never), `${name}: ${type} exists`).toBeDefined();
       }
       expect(operation.document).not.toMatch(/\$(filter|ownerSet|objectStatus)\b/);
     },
   );
+
+  it.each(operations.map((operation) => [operation.name, operation] as const))(
+    '%s declares every id list as [Int!] (round three: the real API refuses [Int64String!])',
+    (name, operation) => {
+      const definition = definitionOf(operation.document);
+      const uses = variableUses(definition);
+      for (const variable of definition.variableDefinitions ?? []) {
+        const places = uses.get(variable.variable.name.value) ?? [];
+        if (!places.some((place) => isIdList(place.split('.').at(-1)!))) continue;
+        expect(print(variable.type), `${name}: $${variable.variable.name.value}`).toMatch(/^\[Int!\]!?$/);
+      }
+      expect(operation.document, name).not.toContain('Int64String');
+    },
+  );
+
+  it('writes modifiedAt_gte inline where DateTimeString is not confirmed, and as $since on projects', () => {
+    const byName = new Map(operations.map((operation) => [operation.name, operation]));
+    const since = (name: string) => {
+      const operation = byName.get(name);
+      if (!operation) throw new Error(`no operation ${name}`);
+      return operation;
+    };
+    expect(since('projectsPageSince').document).toContain('modifiedAt_gte: $since');
+    expect(since('projectsPageSince').variables).toMatchObject({ since: '2026-01-15T08:00:00' });
+    for (const name of [
+      'suppliersPageSince',
+      'accountsPageSince',
+      'employeesPageSince',
+      'taxRulesPageSince',
+    ]) {
+      expect(since(name).document, name).toContain('modifiedAt_gte: "2026-01-15T08:00:00"');
+      expect(since(name).document, name).not.toContain('$since');
+    }
+    // The TAX_RULE kinds' ids, as numbers, whatever a checkpoint stored.
+    expect(since('taxRulesPageSince').variables).toMatchObject({ objectKindDbIds: [1001] });
+  });
+
+  it("the simulator's id-list filters are [Int!], and every filter keeps dbId_in", () => {
+    const filters = Object.values(schema.getTypeMap()).filter(
+      (type): type is GraphQLInputObjectType =>
+        type instanceof GraphQLInputObjectType && type.name.endsWith('_Filter'),
+    );
+    expect(filters.length).toBeGreaterThan(10);
+    for (const filter of filters) {
+      const fields = filter.getFields();
+      expect(Object.keys(fields), filter.name).toContain('dbId_in');
+      for (const [field, definition] of Object.entries(fields)) {
+        if (isIdList(field)) expect(String(definition.type), `${filter.name}.${field}`).toBe('[Int!]');
+      }
+    }
+  });
 
   it.each(readOperations.map((operation) => [operation.name, operation] as const))(
     '%s runs against the simulator',

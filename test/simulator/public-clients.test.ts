@@ -11,6 +11,7 @@ import {
   type RunningSimulator,
 } from '../../src/simulator/index';
 import { gql } from './helpers';
+import { CLIENT_FIELDS, selectionOf } from './public-client-fields';
 
 let sim: RunningSimulator;
 
@@ -161,265 +162,7 @@ describe("Xledger's sample projects query (Webhooks-CSharp/GraphQL/Queries.cs)",
   });
 });
 
-// --- fields public clients read ------------------------------------------------------------
-
-/** grasp-labs' flattened names (`a_b` selects `a { b }`) turned into a selection set. */
-function selectionOf(paths: string[]): string {
-  type Tree = Map<string, Tree>;
-  const root: Tree = new Map();
-  for (const path of paths) {
-    let node = root;
-    for (const part of path.split('_')) {
-      if (!node.has(part)) node.set(part, new Map());
-      node = node.get(part)!;
-    }
-  }
-  const format = (tree: Tree): string =>
-    [...tree].map(([name, child]) => (child.size > 0 ? `${name} { ${format(child)} }` : name)).join(' ');
-  return format(root);
-}
-
-const range = (prefix: string, from: number, to: number, suffix = '') =>
-  Array.from({ length: to - from + 1 }, (_, i) => `${prefix}${from + i}${suffix}`);
-const sys = (field: string) =>
-  ['dbId', 'name', 'ownerDbId', 'dbSubId', 'definitionId'].map((f) => `${field}_${f}`);
-const flexiFieldsItem = [
-  'dbId',
-  'ownerDbId',
-  ...range('date', 1, 4),
-  ...range('flag', 1, 4),
-  ...range('number', 1, 2),
-  ...range('text', 1, 8),
-  ...range('value', 1, 4),
-  ...range('code', 1, 8, '_dbId'),
-].map((field) => `flexiFieldsItem_${field}`);
-const glObjectIds = [...range('glObject', 1, 5, '_dbId'), 'xgl_dbId'];
-
-/**
- * The field names each public client reads, per query (names only, from: grasp-labs
- * ds-provider-xledger-py-lib assets/<type>/read/metadata.json; omniboost/go-xledger types.go;
- * Skyvell/xledger functions/<type>/queries.py).
- */
-const CLIENT_FIELDS: Record<string, Record<string, string[]>> = {
-  accounts: {
-    'grasp-labs': [
-      ...[
-        'dbId',
-        'code',
-        'description',
-        'modifiedAt',
-        'ownerDbId',
-        'asset',
-        'balanceSheet',
-        'cost',
-        'credit',
-      ],
-      ...['equity', 'finance', 'liabilities', 'posting', 'revenue', 'accountGroup_dbId', 'sysAccount_dbId'],
-      ...sys('accountIndicator'),
-      ...sys('chartOfAccount'),
-      ...sys('ledgerType'),
-    ],
-    'go-xledger': [
-      ...[
-        'dbId',
-        'code',
-        'description',
-        'ownerDbId',
-        'modifiedAt',
-        'balanceSheet',
-        'asset',
-        'cost',
-        'credit',
-      ],
-      ...['equity', 'finance', 'liabilities', 'posting', 'revenue', 'chartOfAccountDbId', 'accountGroupDbId'],
-      ...['group', 'descriptionTranslated', 'yearEnd', 'vat', 'costOfGoodsSold', 'costWagesSalaries'],
-      ...['costDepreciation', 'costSalesAndMarketing', 'costOtherOperating'],
-    ],
-  },
-  assets: {
-    'grasp-labs': [
-      ...['dbId', 'code', 'description', 'balance', 'dateFrom', 'dateTo', 'ownerDbId', 'allowPosting'],
-      ...['datePurchased', 'ownership', 'assetGroup_dbId', 'currency_dbId', 'fileFile_dbId'],
-      ...sys('assetStatus'),
-      ...flexiFieldsItem,
-      ...glObjectIds,
-    ],
-  },
-  currencies: {
-    'grasp-labs': ['dbId', 'code', 'description'],
-    'go-xledger': ['dbId', 'description', 'code'],
-  },
-  employees: {
-    'grasp-labs': [
-      ...[
-        'dbId',
-        'code',
-        'description',
-        'email',
-        'dateFrom',
-        'dateTo',
-        'createdAt',
-        'modifiedAt',
-        'ownerDbId',
-      ],
-      ...['managerPhone', 'anniversaryDate', 'noticeDate', 'seniorityDate', 'contactDbId', 'employmentFrom'],
-      ...['employmentTo', 'flextime', 'info', 'internalInfo', 'overtime', 'overview', 'socialSecurityMasked'],
-      ...[
-        'timebased',
-        'timesheet',
-        'trialTo',
-        'assistant_dbId',
-        'compensationType_dbId',
-        'employeeGroup_dbId',
-      ],
-      ...['employmentType_dbId', 'exitReason_dbId', 'positionCategory_dbId', 'positionValue_dbId'],
-      ...['subledger_dbId', 'superior_dbId', 'superior_code', 'user_dbId'],
-      ...flexiFieldsItem,
-      ...glObjectIds,
-    ],
-    Skyvell: [
-      ...['dbId', 'email', 'description', 'createdAt', 'modifiedAt', 'employmentFrom', 'employmentTo'],
-      ...['positionValue_dbId', 'positionValue_description', 'positionValue_code'],
-      ...['positionCategory_dbId', 'positionCategory_description', 'positionCategory_code'],
-      ...['compensationType_dbId', 'compensationType_description', 'compensationType_code'],
-      ...['employmentType_description', 'employmentType_owner_description'],
-      ...['contact_firstName', 'contact_lastName', 'contact_birthday', 'contact_age'],
-      ...['contact_country_description', 'contact_gender_name'],
-      ...['exitReason_dbId', 'exitReason_description', 'exitReason_code'],
-      ...['glObject1_dbId', 'glObject1_description', 'glObject1_code', 'glObject1_id'],
-    ],
-  },
-  entities: {
-    'grasp-labs': [
-      ...['dbId', 'code', 'description', 'email', 'phone', 'fromDate', 'toDate', 'createdAt', 'modifiedAt'],
-      ...['ownerDbId', 'sicCode', 'fiscalYearStartMonth', 'notes', 'address_dbId', 'billAddress_dbId'],
-      ...['amountSetupEntries_dbId', 'amountSetupEntries_ownerDbId', 'amountSetupEntries_currency_dbId'],
-      ...sys('amountSetupEntries_amountField'),
-      ...sys('amountSetupEntries_baseAmountField'),
-      ...sys('amountSetupEntries_exchangeRate'),
-      ...['company_dbId', 'company_companyNumber', 'cultureInfo_dbId', 'cultureInfo_name', 'currency_dbId'],
-      ...[
-        'entitySize_dbId',
-        'entitySize_name',
-        'flexiFieldSetupEntries_dbId',
-        'flexiFieldSetupEntries_ownerDbId',
-      ],
-      ...[
-        ...range('code', 1, 8, 'Title'),
-        ...range('date', 1, 4, 'Title'),
-        ...range('flag', 1, 4, 'Title'),
-        ...range('number', 1, 2, 'Title'),
-        ...range('text', 1, 8, 'Title'),
-        ...range('value', 1, 4, 'Title'),
-        ...range('code', 1, 8, 'Object').flatMap((object) =>
-          ['dbId', 'code', 'description', 'ownerDbId', 'objectKind_dbId'].map((f) => `${object}_${f}`),
-        ),
-        ...sys('flexiFieldType'),
-      ].map((field) => `flexiFieldSetupEntries_${field}`),
-      ...['glSetupEntries_dbId', ...sys('glSetupEntries_field')],
-      ...['dbId', 'code', 'description', 'ownerDbId', 'objectKind_dbId'].map(
-        (f) => `glSetupEntries_fieldObject_${f}`,
-      ),
-      ...['language_dbId', 'language_name', 'ourContact_dbId'],
-      ...['owner_description', 'owner_ownerDbId', 'owner_ownerCode'],
-      ...['parent_dbId', 'parent_code', 'parent_description', 'shipAddress_dbId'],
-      ...sys('region'),
-      ...sys('treeStructure'),
-      ...sys('xlCategory'),
-    ],
-  },
-  exchangeRates: {
-    'grasp-labs': [
-      ...['dbId', 'fromDate', 'toDate', 'createdAt', 'modifiedAt', 'ownerDbId', 'currencyFromCode'],
-      ...['currencyToCode', 'currencyFromDbId', 'currencyToDbId', 'currencyUnit', 'exchangeRate'],
-      ...['exchangeRate2', 'exchangeType_dbId'],
-    ],
-  },
-  objectKinds: {
-    'grasp-labs': ['dbId', 'name', 'modifiedAt'],
-    'go-xledger': ['dbId', 'name'],
-  },
-  objectValues: {
-    'grasp-labs': [
-      ...['dbId', 'code', 'description', 'dateFrom', 'dateTo', 'createdAt', 'modifiedAt', 'ownerDbId'],
-      ...['dbSubId', 'id', 'objectKindDbId', 'posting', ...sys('code2'), ...sys('code3'), ...sys('code4')],
-      ...['definition_dbId', 'definition_code', 'definition_description', 'levelParent_dbId'],
-      ...sys('object'),
-      ...sys('source'),
-    ],
-    'go-xledger': ['dbId', 'objectKind_dbId', 'objectKind_name', 'code', 'description'],
-  },
-  projects: {
-    'grasp-labs': [
-      ...['dbId', 'code', 'description', 'text', 'email', 'fromDate', 'toDate', 'createdAt', 'modifiedAt'],
-      ...['ownerDbId', 'progressDate', 'accessControl', 'activity', 'allowPosting', 'assignment', 'billable'],
-      ...['contract', 'contractedRevenue', 'expenseLedger', 'external', 'extIdentifier', 'extOrder'],
-      ...['fixedClient', 'fundProject', 'invoiceFooter', 'invoiceHeader', 'overview', 'pctCompleted'],
-      ...['shortInfo', 'shortInternalInfo', 'timesheetEntry', 'totalCost', 'totalEstimateHours'],
-      ...['totalRevenue', 'yearlyCost', 'yearlyEstimateHours', 'yearlyRevenue', 'yourReference'],
-      ...['billAddress_dbId', 'company_dbId', 'company_companyNumber', 'currency_dbId', 'customer_dbId'],
-      ...[
-        'externalContact_dbId',
-        'incomeSpec_dbId',
-        'invoiceDeliveryMethod_dbId',
-        'invoiceDeliveryMethod_name',
-      ],
-      ...[
-        'invoiceProject_dbId',
-        'invoiceRule_dbId',
-        'latePaymentCode_dbId',
-        'mainProject_dbId',
-        'ourRef_dbId',
-      ],
-      ...['ourSales_dbId', 'paymentTerms_dbId', 'priceGroup_dbId', 'pricelist_dbId', 'projectGroup_dbId'],
-      ...['projectManager_dbId', 'projectOwner_dbId', 'reportSetup_dbId', 'shipAddress_dbId'],
-      ...['shippingTerms_dbId', 'subledger_dbId', 'taxRule_dbId', 'user_dbId'],
-      ...sys('incomePeriodization'),
-      ...sys('pmSoInvoiceLevel'),
-      ...sys('soOrderLevel'),
-      ...flexiFieldsItem,
-      ...glObjectIds,
-    ],
-    Skyvell: [
-      ...['dbId', 'description', 'code', 'shortInfo', 'shortInternalInfo', 'yourReference'],
-      ...['customer_dbId', 'customer_description', 'customer_email', 'customer_code'],
-      ...['customer_address_country_description'],
-      ...['company_dbId', 'company_description', 'company_companyNumber', 'company_code', 'company_country'],
-      ...['glObject1_description', 'glObject1_dbId', 'glObject1_code'],
-      ...['projectManager_dbId', 'projectManager_description'],
-    ],
-  },
-  suppliers: {
-    'grasp-labs': [
-      ...['dbId', 'code', 'description', 'email', 'fromDate', 'toDate', 'modifiedAt', 'ownerDbId'],
-      ...['contract', 'yourReference', 'company_dbId', 'company_companyNumber'],
-      ...range('glObject', 1, 5, '_dbId'),
-    ],
-    Skyvell: [
-      ...['dbId', 'description', 'code', 'companyDbId', 'number', 'phone'],
-      ...['address_dbId', 'address_streetAddress', 'address_zipCode', 'address_place'],
-    ],
-  },
-  taxTableSetups: {
-    'grasp-labs': [
-      ...[
-        'dbId',
-        'dateFrom',
-        'dateTo',
-        'createdAt',
-        'modifiedAt',
-        'ownerDbId',
-        'accountDbId',
-        'objectValueDbId',
-      ],
-      ...['taxTableDbId', 'correctionPercent', 'taxPercent', 'account_accountGroupDbId'],
-      ...['account_chartOfAccountDbId', 'account_accountGroup_code', 'account_accountIndicator_dbId'],
-      ...['account_accountIndicator_code', 'account_chartOfAccount_dbId', 'account_chartOfAccount_name'],
-      ...['object_description', 'object_objectKind_dbId', 'object_objectKind_name'],
-      ...['objectValue_dbId', 'objectValue_definitionId', 'objectValue_objectKindDbId'],
-    ],
-  },
-};
+// --- fields public clients read (public-client-fields.ts) ----------------------------------
 
 describe('fields public clients read', () => {
   for (const [rootField, clients] of Object.entries(CLIENT_FIELDS)) {
@@ -475,5 +218,141 @@ describe('fields public clients read', () => {
       '{ accounts(ownerSet: LOWER, first: 500) { pageInfo { hasNextPage } edges { cursor node { dbId } } } }',
     );
     expect(accounts.body.errors).toBeUndefined();
+  });
+});
+
+// --- round three (../shared/xledger-api.md, "Round three") ----------------------------------
+
+/** The supplier fields Skyvell's suppliers/queries.py reads (functions/api_functions/). */
+const SKYVELL_SUPPLIER_FIELDS = `dbId description code number phone bankAccount notes
+  company { dbId companyNumber } subledgerGroup { dbId description }
+  address { dbId streetAddress zipCode place fullAddress } contact { dbId name }`;
+
+/** The edge shape Skyvell's queries read: node, then cursor, and hasNextPage. */
+const skyvellConnection = (selection: string) =>
+  `edges { node { ${selection} } cursor } pageInfo { hasNextPage }`;
+
+describe('round three: the queries public clients send', () => {
+  const ownerSuppliers = async () => {
+    const all = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      '{ suppliers(first: 3, ownerSet: ALL) { edges { node { dbId } } } }',
+    );
+    return (all.body.data?.suppliers.edges as Array<{ node: { dbId: number } }>).map(
+      (edge) => edge.node.dbId,
+    );
+  };
+
+  it('Skyvell: suppliers by id with $ownerSet: OwnerSet and $dbIdList: [Int!] (commit 50f807c), and after a cursor', async () => {
+    const ids = await ownerSuppliers();
+    const byIds = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      `query get_suppliers($first: Int, $after: String, $ownerSet: OwnerSet, $dbIdList: [Int!]) {
+        suppliers(first: $first, after: $after, ownerSet: $ownerSet, filter: { dbId_in: $dbIdList }) {
+          ${skyvellConnection(SKYVELL_SUPPLIER_FIELDS)} } }`,
+      { first: 500, after: null, ownerSet: 'ALL', dbIdList: ids },
+    );
+    expect(byIds.body.errors, JSON.stringify(byIds.body.errors)).toBeUndefined();
+    const nodes = byIds.body.data?.suppliers.edges as Array<{ node: { dbId: number } }>;
+    expect(nodes.map((edge) => edge.node.dbId)).toEqual(ids);
+
+    const afterCursor = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      `query get_suppliers($first: Int, $after: String, $ownerSet: OwnerSet) {
+        suppliers(first: $first, after: $after, ownerSet: $ownerSet) {
+          ${skyvellConnection(SKYVELL_SUPPLIER_FIELDS)} } }`,
+      { first: 2, after: String(ids[0]), ownerSet: 'ALL' },
+    );
+    expect(afterCursor.body.errors, JSON.stringify(afterCursor.body.errors)).toBeUndefined();
+    expect(afterCursor.body.data?.suppliers.edges[0].node.dbId).toBe(ids[1]);
+  });
+
+  it('Skyvell: supplier_deltas with $ownerSet: OwnerSet', async () => {
+    const query = `query get_supplier_deltas($first: Int, $last: Int, $after: String, $ownerSet: OwnerSet) {
+      supplier_deltas(first: $first, last: $last, after: $after, ownerSet: $ownerSet) {
+        ${skyvellConnection('dbId mutationType')} } }`;
+    const newest = await gql(sim, SEED_TOKENS.owner1, query, { last: 1, ownerSet: 'ALL' });
+    expect(newest.body.errors, JSON.stringify(newest.body.errors)).toBeUndefined();
+    expect(newest.body.data?.supplier_deltas.edges).toHaveLength(1);
+    const all = await gql(sim, SEED_TOKENS.owner1, query, { first: 10000, ownerSet: 'ALL' });
+    // CURRENT: the token's own entity only, fewer than everything it sees.
+    const current = await gql(sim, SEED_TOKENS.owner1, query, { first: 10000, ownerSet: 'CURRENT' });
+    expect(current.body.errors).toBeUndefined();
+    expect(current.body.data?.supplier_deltas.edges.length).toBeGreaterThan(0);
+    expect(current.body.data?.supplier_deltas.edges.length).toBeLessThan(
+      all.body.data?.supplier_deltas.edges.length as number,
+    );
+  });
+
+  it.each([
+    ['projects', 'dbId description code projectManager { dbId description }'],
+    ['employees', 'dbId email description'],
+  ])('Skyvell: %s by id with $dbIdList: [Int!] (commit 50f807c)', async (field, selection) => {
+    const first = await gql(sim, SEED_TOKENS.owner1, `{ ${field}(first: 2) { edges { node { dbId } } } }`);
+    const ids = (first.body.data?.[field].edges as Array<{ node: { dbId: number } }>).map((e) => e.node.dbId);
+    const byIds = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      `query get_${field}($first: Int, $after: String, $dbIdList: [Int!]) {
+        ${field}(first: $first, after: $after, filter: { dbId_in: $dbIdList }) { ${skyvellConnection(selection)} } }`,
+      { first: 500, dbIdList: ids },
+    );
+    expect(byIds.body.errors, JSON.stringify(byIds.body.errors)).toBeUndefined();
+    expect(
+      (byIds.body.data?.[field].edges as Array<{ node: { dbId: number } }>).map((e) => e.node.dbId),
+    ).toEqual(ids);
+  });
+
+  it('Profitbase: pageInfo { endCursor }, the last edge’s cursor (null on an empty page)', async () => {
+    const page = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      '{ suppliers(first: 3) { edges { cursor } pageInfo { hasNextPage endCursor } } }',
+    );
+    expect(page.body.errors).toBeUndefined();
+    const edges = page.body.data?.suppliers.edges as Array<{ cursor: string }>;
+    expect(page.body.data?.suppliers.pageInfo).toEqual({ hasNextPage: true, endCursor: edges[2]!.cursor });
+    const empty = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      '{ suppliers(first: 3, filter: { modifiedAt_gte: "2999-01-01T00:00:00" }) { edges { cursor } pageInfo { endCursor } } }',
+    );
+    expect(empty.body.data?.suppliers).toEqual({ edges: null, pageInfo: { endCursor: null } });
+  });
+
+  it('Profitbase: glImportItems read incrementally with filter: { modifiedAt_gte }', async () => {
+    // One staging line (unbalanced, so it fails and stays readable whatever the processing model).
+    const added = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      `mutation { addGLImportItems(inputs: [{ clientId: "pb-1", node: { postedDate: "2026-03-10",
+        transactionSource: { code: "GL" }, account: { code: "6800" }, amount: "1.00", invoiceAmount: "1.00",
+        jobLevel: { dbSubId: 1 }, extIdentifier: "profitbase-1" } }]) { edges { node { dbId } } } }`,
+    );
+    expect(added.body.errors, JSON.stringify(added.body.errors)).toBeUndefined();
+    const query = `query ($after: String, $since: DateTimeString) {
+      glImportItems(first: 1000, after: $after, filter: { modifiedAt_gte: $since }) {
+        edges { cursor node { dbId extIdentifier amount invoiceAmount modifiedAt } } pageInfo { hasNextPage endCursor } } }`;
+    const since = toCetWallClock(new Date(Date.now() - 60 * 60_000));
+    const recent = await gql(sim, SEED_TOKENS.owner1, query, { after: null, since });
+    expect(recent.body.errors, JSON.stringify(recent.body.errors)).toBeUndefined();
+    const nodes = (recent.body.data?.glImportItems.edges as Array<{ node: Record<string, unknown> }>).map(
+      (edge) => edge.node,
+    );
+    expect(nodes).toContainEqual(
+      expect.objectContaining({ extIdentifier: 'profitbase-1', amount: '1.00', invoiceAmount: '1.00' }),
+    );
+    const later = await gql(sim, SEED_TOKENS.owner1, query, { after: null, since: '2999-01-01T00:00:00' });
+    expect(later.body.data?.glImportItems.edges).toBeNull();
+    // A string literal inline, as a client that declares no type name writes it.
+    const inline = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      `{ glImportItems(first: 10, filter: { modifiedAt_gte: "${since}" }) { edges { node { dbId } } } }`,
+    );
+    expect(inline.body.errors).toBeUndefined();
   });
 });

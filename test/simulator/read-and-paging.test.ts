@@ -114,7 +114,7 @@ describe('paging', () => {
     expect(next.body.data?.accounts.edges[0].cursor).toBe(edges[2]?.cursor);
   });
 
-  it('filters by code_in, dbId_in (Int64String) and dbId_gt', async () => {
+  it('filters by code_in, dbId_in ([Int!], as the real API takes it) and dbId_gt', async () => {
     const truth = await admin(sim, 'GET', `/admin/truth/${SEED_ENTITIES.owner1}/suppliers`);
     const records = truth.body.records as Array<{ dbId: number; code: string; visibility: string }>;
     const [a, b] = records;
@@ -122,14 +122,22 @@ describe('paging', () => {
     const byIds = await gql(
       sim,
       SEED_TOKENS.owner1,
-      `query($ids: [Int64String!]) { suppliers(filter: { dbId_in: $ids }, objectStatus: ALL) { edges { node { dbId } } } }`,
-      {
-        ids: [String(a?.dbId), b?.dbId],
-      },
+      `query($ids: [Int!]) { suppliers(filter: { dbId_in: $ids }, objectStatus: ALL) { edges { node { dbId } } } }`,
+      { ids: [a?.dbId, b?.dbId] },
     );
     expect(
       byIds.body.data?.suppliers.edges.map((edge: { node: { dbId: number } }) => edge.node.dbId),
     ).toEqual([a?.dbId, b?.dbId]);
+    // Round three: the real API refused [Int64String!] for dbId_in (Skyvell 50f807c); so does this.
+    const asStrings = await gql(
+      sim,
+      SEED_TOKENS.owner1,
+      `query($ids: [Int64String!]) { suppliers(filter: { dbId_in: $ids }) { edges { node { dbId } } } }`,
+      { ids: [String(a?.dbId)] },
+    );
+    expect(asStrings.body.errors?.[0]?.message).toMatch(
+      /Variable "\$ids" of type "\[Int64String!\]" used in position expecting type "\[Int!\]"/,
+    );
     const gt = await gql(
       sim,
       SEED_TOKENS.owner1,

@@ -211,6 +211,8 @@ describe('a revoked token', () => {
     await waitFor('the first suppliers run', async () => (await runs(revoked.tenantId)).length === 1);
 
     // The token is revoked in Xledger; three data types' runs meet it at about the same time.
+    // Xledger refuses it as the real API does (round three): an errors[] entry whose message is
+    // "Bad format for API Token…", without a code, HTTP 200 — recognised by its message.
     await admin(h, 'DELETE', '/admin/tokens/revocable');
     const unauthBefore = (await counters(h, '(unauthenticated)')).requests;
     const ticket = await api.forceResync(revoked.tenantId, {

@@ -95,11 +95,26 @@ describe('voucherLines: an invoice as one Xledger voucher', () => {
         invoiceInput({ yourReference: 'Kari', paymentReference: 'KID-1', attachment: 'doc://42' }),
       ),
     );
-    expect(referenced[2]!.node).toMatchObject({
-      yourReference: 'Kari',
-      paymentReference: 'KID-1',
-      invoiceFile: 'doc://42',
-    });
+    expect(referenced[2]!.node).toMatchObject({ yourReference: 'Kari', paymentReference: 'KID-1' });
+  });
+
+  it('never sends the attachment reference as invoiceFile: a URL string is not an attachment in Xledger', () => {
+    const withAttachment = voucherLines(
+      'acme',
+      invoiceSchema.parse(invoiceInput({ attachment: 'https://semine.example/invoices/42.pdf' })),
+    );
+    for (const line of withAttachment) {
+      expect(line.node).not.toHaveProperty('invoiceFile');
+      expect(JSON.stringify(line.node)).not.toContain('semine.example');
+    }
+  });
+
+  it('sends invoiceAmount beside amount on every line, as every public posting example does', () => {
+    expect(lines.map((line) => [line.node.amount, line.node.invoiceAmount])).toEqual([
+      ['-1250.50', '-1250.50'],
+      ['1000.00', '1000.00'],
+      ['250.50', '250.50'],
+    ]);
   });
 
   it('handles credit notes: a negative total debits the payable account', () => {

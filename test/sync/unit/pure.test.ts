@@ -110,6 +110,21 @@ describe('Xledger error classification', () => {
     expect(classified.kind).toBe(kind);
     expect(classified.retryable).toBe(retryable);
   });
+  it('recognises a refused token by its message: the real answer has no code (grasp-labs tests)', () => {
+    const real = {
+      message: 'Bad format for API Token. Expected header: "Authorization: token <your-token>"',
+    };
+    for (const status of [200, 400]) {
+      const classified = one(real, status);
+      expect(classified.kind).toBe('unauthorized');
+      expect(classified.retryable).toBe(false);
+      expect(classified.message).toMatch(/^Xledger refused the token: Bad format for API Token/);
+    }
+    // Beside other errors of the same answer, the token still wins.
+    expect(errorFromGraphQLErrors([{ message: 'boom' }, real], 200).kind).toBe('unauthorized');
+    // A message that only mentions a token is not a refusal of ours.
+    expect(one({ message: 'Cannot query field "token" on type "Query".' }).kind).toBe('invalid_request');
+  });
   it('names the missing scope from extensions or the message', () => {
     expect(
       one({ message: 'no', extensions: { code: 'FORBIDDEN', scope: 'ACCOUNT_READ' } }).details.scope,
