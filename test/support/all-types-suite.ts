@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataTypes } from '../../src/datatypes/registry';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
+import { readChanges } from '../../src/store/changes';
 import { recordsCollection } from '../../src/store/records';
 import type { SyncRunSummary } from '../../src/sync/figures';
 import { startHarness, type Harness } from './harness';
@@ -103,6 +104,33 @@ export function defineAllTypesSuite(dataset: Dataset): void {
         ).toEqual([]);
         expect(oneDocs.every((d) => d._id.startsWith(`${one.tenantId}:`))).toBe(true);
         expect(twoDocs.every((d) => d._id.startsWith(`${two.tenantId}:`))).toBe(true);
+      }
+    });
+
+    it('the change feed of the first syncs, read 7 at a time, gives every record once and no number twice', async () => {
+      for (const tenant of TENANTS) {
+        for (const type of dataTypes) {
+          const seqs: number[] = [];
+          const ids: string[] = [];
+          let after = 0;
+          for (let page = 0; ; page++) {
+            const read = await readChanges(h.store.db, tenant.tenantId, type.name, { after, limit: 7 });
+            seqs.push(...read.changes.map((change) => change.changeSeq));
+            ids.push(...read.changes.map((change) => `${change.collection}/${String(change.record._id)}`));
+            after = read.next;
+            if (!read.hasMore || page > 10_000) break;
+          }
+          const stored: string[] = [];
+          for (const stream of type.streams) {
+            const docs = await recordsCollection(h.store.db, stream.collection)
+              .find({ tenantId: tenant.tenantId }, { projection: { _id: 1 } })
+              .toArray();
+            stored.push(...docs.map((doc) => `${stream.collection}/${String(doc._id)}`));
+          }
+          const where = `${tenant.tenantId}/${type.name}`;
+          expect({ where, twice: seqs.length - new Set(seqs).size }).toEqual({ where, twice: 0 });
+          expect({ where, ids: [...ids].sort() }).toEqual({ where, ids: [...stored].sort() });
+        }
       }
     });
 
