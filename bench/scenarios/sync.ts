@@ -11,7 +11,7 @@ import { withDatabase } from '../../src/devstack/mongo-uri';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
 import { tenantConfigSchema } from '../../src/tenant';
 import { summariseCpuProfile } from '../support/cpu-profile';
-import { summariseMongoCommands } from '../support/mongo-profile';
+import { commandsSoFar, summariseMongoCommands } from '../support/mongo-profile';
 import { floorInProcess, type FloorFigures } from '../support/floor';
 import { median, progress, round, type Row, type ScenarioResult, type Table } from '../support/report';
 import { runSync, writtenBy, type TimedRun } from '../support/runs';
@@ -53,6 +53,10 @@ const OWNER = SEED_ENTITIES.owner1;
 interface SyncFigures {
   full: TimedRun;
   fullRequests: number;
+  /** MongoDB commands the worker sent for the pass (also below for no-op and changed). */
+  fullCommands: number;
+  noopCommands: number;
+  changedCommands: number;
   noop: TimedRun;
   noopRequests: number;
   /** The most any no-op pass wrote. */
@@ -167,16 +171,21 @@ async function measureSync(
       }),
     );
     const dir = profileDir && variant === 'main' ? await mkdtemp(join(profileDir, 'worker-')) : undefined;
+    // The worker always counts its MongoDB commands; the profile table is printed with --profile.
+    const commandsFile = join(dir ?? (await mkdtemp(join(tmpdir(), 'bench-commands-'))), 'mongo.json');
     const worker = await startBenchWorker(env, {
-      ...(dir ? { cpuProfileDir: dir, env: { BENCH_MONGO_PROFILE: join(dir, 'mongo.json') } } : {}),
+      env: { BENCH_MONGO_PROFILE: commandsFile },
+      ...(dir ? { cpuProfileDir: dir } : {}),
       ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
     });
     try {
       const baseRssMb = worker.memory().rssMb;
       const requests = async (run: () => Promise<TimedRun>) => {
         sim.counters.reset();
+        const commandsBefore = await commandsSoFar(worker.pid, commandsFile);
         const timed = await run();
-        return { timed, requests: sim.counters.get('root')?.requests ?? 0 };
+        const commands = (await commandsSoFar(worker.pid, commandsFile)) - commandsBefore;
+        return { timed, requests: sim.counters.get('root')?.requests ?? 0, commands };
       };
       const label = `sync ${size} round ${r + 1}${variant === 'main' ? '' : ` (${variant})`}`;
       progress(`${label}: full pass`);
@@ -191,6 +200,7 @@ async function measureSync(
       const noop = noops.sort((a, b) => a.timed.seconds - b.timed.seconds)[Math.floor(NOOP_RUNS / 2)]!;
       const noopWrites = Math.max(...noops.map((n) => writtenBy(n.timed.summary)));
       const noopRequests = Math.max(...noops.map((n) => n.requests));
+      const noopCommands = Math.max(...noops.map((n) => n.commands));
       const changedRecords = changeShare(sim, options.changedShare, `round ${r} ${variant}`);
       const changed = await requests(() => runSync(env, TENANT, 'suppliers', 'incremental'));
       const memory = worker.memory();
@@ -200,6 +210,9 @@ async function measureSync(
       return {
         full: full.timed,
         fullRequests: full.requests,
+        fullCommands: full.commands,
+        noopCommands,
+        changedCommands: changed.commands,
         noop: noop.timed,
         noopRequests,
         noopWrites,
@@ -269,11 +282,11 @@ async function syncResult(
       const s = f.sync[variant]!;
       return (
         [
-          ['full', s.full, s.fullRequests],
-          ['no-op incremental', s.noop, s.noopRequests],
-          [`${s.changedRecords} changed`, s.changed, s.changedRequests],
+          ['full', s.full, s.fullRequests, s.fullCommands],
+          ['no-op incremental', s.noop, s.noopRequests, s.noopCommands],
+          [`${s.changedRecords} changed`, s.changed, s.changedRequests, s.changedCommands],
         ] as const
-      ).map(([pass, run, requests]) => ({
+      ).map(([pass, run, requests, commands]) => ({
         suppliers: f.size,
         ...(options.vs ? { worker: variantName(variant) } : {}),
         pass,
@@ -283,6 +296,7 @@ async function syncResult(
         written: writtenBy(run.summary),
         unchanged: run.summary.totals.unchanged,
         requests,
+        'store commands': commands,
         'MB down': round(run.summary.totals.bytesReceived / 1e6, 1),
       }));
     }),
@@ -325,6 +339,8 @@ async function syncResult(
       floorIndexedSeconds: round(median(main.map((f) => f.floorIndexed.seconds))),
       noopShare: round(median(main.map((f) => of(f).noop.seconds / of(f).full.seconds)), 3),
       noopRequests: Math.max(...main.map((f) => of(f).noopRequests)),
+      fullStoreCommands: Math.max(...main.map((f) => of(f).fullCommands)),
+      noopStoreCommands: Math.max(...main.map((f) => of(f).noopCommands)),
       noopWritten: Math.max(...main.map((f) => of(f).noopWrites)),
       changedRecords: main[0] ? of(main[0]).changedRecords : 0,
       changedWritten: Math.max(...main.map((f) => writtenBy(of(f).changed.summary))),

@@ -4,7 +4,7 @@
  * writes the totals there when it exits; `npm run bench -- sync --profile` prints them beside
  * the CPU profile. A worker that is mostly idle in the CPU profile is waiting: this says on what.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import type { MongoClient } from 'mongodb';
 import type { Row } from './report';
@@ -33,7 +33,28 @@ export function recordMongoCommands(client: MongoClient, file: string): void {
   };
   client.on('commandSucceeded', finished);
   client.on('commandFailed', finished);
-  process.once('exit', () => writeFileSync(file, JSON.stringify(totals)));
+  const write = () => writeFileSync(file, JSON.stringify(totals));
+  process.once('exit', write);
+  // commandsSoFar(): the totals now, while the worker runs on.
+  process.on('SIGUSR2', write);
+}
+
+/**
+ * How many MongoDB commands the worker `pid` has sent so far (it records them into `file`, see
+ * recordMongoCommands): asks it to write its totals now and reads them. The difference across a
+ * run is the run's store commands: a portable figure, the same on MongoDB as on FerretDB.
+ */
+export async function commandsSoFar(pid: number, file: string): Promise<number> {
+  const writtenAt = async () => (await stat(file).catch(() => null))?.mtimeMs ?? 0;
+  const before = await writtenAt();
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 10_000;
+  while ((await writtenAt()) === before) {
+    if (Date.now() > deadline) throw new Error(`the bench worker ${pid} did not write its command totals`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const totals = JSON.parse(await readFile(file, 'utf8')) as Record<string, Totals>;
+  return Object.values(totals).reduce((sum, { count }) => sum + count, 0);
 }
 
 /** The recorded totals, the slowest first. */

@@ -40,6 +40,10 @@ describe('benchmark scenarios, tiny', () => {
     expect(s.suppliers).toBe(400);
     expect(s.noopRequests).toBe(1);
     expect(s.noopWritten).toBe(0);
+    // The store commands of a run are counted (a no-op pass still records its run).
+    expect(s.noopStoreCommands).toBeGreaterThan(0);
+    expect(s.fullStoreCommands).toBeGreaterThan(s.noopStoreCommands);
+    console.log(`[bench smoke] store commands: full ${s.fullStoreCommands}, no-op ${s.noopStoreCommands}`);
     expect(s.changedRecords).toBeGreaterThan(0);
     expect(s.changedWritten).toBe(s.changedRecords);
     expect(s.ratio).toBeGreaterThan(0);
