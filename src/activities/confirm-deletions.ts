@@ -12,8 +12,10 @@ import { entitiesOutOfSight } from './ownership';
 /**
  * Deletion only on proof. Whatever suggests a record is gone — a complete full pass that did not
  * see it, or a delta saying DELETED — it is marked deleted only when:
- * 1. Xledger, asked for it by id, no longer returns it (a record it still returns is "confirmed
- *    alive": counted, logged, kept);
+ * 1. Xledger, asked for it by id, no longer returns it, or returns it as another owner's (moved
+ *    out of the tenant's tree, as the pass itself found it). A record it still returns as the
+ *    tenant's — or of an entity the tree does not know — is "confirmed alive": counted, logged,
+ *    kept;
  * 2. the tenant's entity tree, read again, still holds every entity it held (records of an entity
  *    the token no longer sees vanish from every answer without being deleted);
  * 3. the deletions are not an unusual share of the stream (sync/deletion-guard.ts).
@@ -29,6 +31,12 @@ export interface DeletionContext {
   collection: RecordsCollection;
   stored: StoredState;
   ownerDbId: number;
+  /**
+   * Whether a record of this owner entity is the tenant's, or may be (an entity the tree does not
+   * know): such a record Xledger returns by id is alive. Entities missing from the latest tree
+   * are still in it (store/entities.ts), so a short entity list never makes records another's.
+   */
+  mayBeTenants: (ownerDbId: number) => boolean;
   guard: { maxShare: number; allowMassDelete: boolean };
   /** Throws unless this attempt may still write (store/sync-passes.ts). */
   fence: () => Promise<void>;
@@ -87,15 +95,17 @@ async function deleteConfirmed(
   const { key, log, guard, now } = context;
   const prefix = key.tenantId.length + 1;
   const dbIdOf = (id: string) => Number(id.slice(prefix));
-  const alive = await stillInXledger(context.client, context.stream, candidates.map(dbIdOf));
-  const gone = candidates.filter((id) => !alive.has(dbIdOf(id)));
-  if (alive.size > 0) {
+  const returned = await stillInXledger(context.client, context.stream, candidates.map(dbIdOf));
+  const alive = [...returned].filter(([, owner]) => context.mayBeTenants(owner)).map(([dbId]) => dbId);
+  const aliveIds = new Set(alive);
+  const gone = candidates.filter((id) => !aliveIds.has(dbIdOf(id)));
+  if (alive.length > 0) {
     log.warn(
-      { confirmedAlive: alive.size, candidates: candidates.length, sample: [...alive].slice(0, 20) },
+      { confirmedAlive: alive.length, candidates: candidates.length, sample: alive.slice(0, 20) },
       'records that looked deleted are still in Xledger when asked by id: not deleted',
     );
   }
-  const outcome = { deleted: 0, confirmedAlive: alive.size };
+  const outcome = { deleted: 0, confirmedAlive: alive.length };
   if (gone.length === 0) return outcome;
 
   const missingEntities = await entitiesOutOfSight(

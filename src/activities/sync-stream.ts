@@ -420,6 +420,10 @@ class StreamPass {
       collection: this.collection,
       stored: await this.loadStored(),
       ownerDbId: tenant.entityOwnerDbId,
+      mayBeTenants: (ownerDbId) => {
+        const rule = this.setup.ownership.current;
+        return rule.classify(ownerDbId) !== null || rule.isUnknownEntity(ownerDbId);
+      },
       guard: {
         maxShare: tenant.maxDeletionShare ?? DEFAULT_MAX_DELETION_SHARE,
         allowMassDelete: input.allowMassDelete === true,

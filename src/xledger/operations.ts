@@ -201,7 +201,7 @@ export function deltasPage(field: DeltaField): Operation {
 export const BY_IDS_BATCH = 1_000;
 
 /**
- * A stream's records among `dbIds`, ids only: what Xledger still returns, asked before any of them
+ * A stream's records among `dbIds`, ids and owners only: what Xledger still returns, asked before any of them
  * is marked deleted (activities/confirm-deletions.ts). Read as the pass reads (`ownerSet: ALL`,
  * `objectStatus: ALL`: a closed record is not a deleted one), without the stream's other filters:
  * a record that left a look-up's filter still exists. The ids are written inline as Int literals:
@@ -218,7 +218,7 @@ export function recordsByIds(stream: StreamDefinition, dbIds: readonly number[])
   const inline = ['ownerSet: ALL', ...(stream.objectStatus ? ['objectStatus: ALL'] : [])];
   return {
     name: `${stream.name}ByIds`,
-    document: `query ${stream.name}ByIds { ${stream.rootField}(first: ${dbIds.length}, ${inline.join(', ')}, filter: { dbId_in: [${dbIds.join(', ')}] }) { edges { node { dbId } } pageInfo { hasNextPage } } }`,
+    document: `query ${stream.name}ByIds { ${stream.rootField}(first: ${dbIds.length}, ${inline.join(', ')}, filter: { dbId_in: [${dbIds.join(', ')}] }) { edges { node { dbId ownerDbId } } pageInfo { hasNextPage } } }`,
     variables: {},
   };
 }

@@ -9,15 +9,14 @@ import { BY_IDS_BATCH, recordsByIds } from './operations';
  * for so that an answer cut short shows: a look-up asks for as many records as it names ids, so
  * `hasNextPage: true` means Xledger did not apply the filter, and nothing can be concluded.
  */
+const numericId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]);
 const byIdsAnswerSchema = z.object({
-  edges: z
-    .array(z.object({ node: z.object({ dbId: z.union([z.number(), z.string().regex(/^\d+$/)]) }) }))
-    .nullable(),
+  edges: z.array(z.object({ node: z.object({ dbId: numericId, ownerDbId: numericId }) })).nullable(),
   pageInfo: z.object({ hasNextPage: z.literal(false) }),
 });
 
 /**
- * Which of `dbIds` Xledger still returns for the stream, asked in batches of BY_IDS_BATCH (one
+ * Which of `dbIds` Xledger still returns for the stream, with each one's owner (by dbId), asked in batches of BY_IDS_BATCH (one
  * request each, none for no ids). Every answer must be well formed, else the look-up fails
  * (retryable): a record is marked deleted only when Xledger answered for it and left it out.
  */
@@ -25,10 +24,10 @@ export async function stillInXledger(
   client: XledgerClient,
   stream: StreamDefinition,
   dbIds: readonly number[],
-): Promise<Set<number>> {
+): Promise<Map<number, number>> {
   const asked = new Set(dbIds);
   const ids = [...asked];
-  const alive = new Set<number>();
+  const alive = new Map<number, number>();
   for (let start = 0; start < ids.length; start += BY_IDS_BATCH) {
     const batch = ids.slice(start, start + BY_IDS_BATCH);
     const operation = recordsByIds(stream, batch);
@@ -46,7 +45,7 @@ export async function stillInXledger(
     for (const edge of parsed.data.edges ?? []) {
       const dbId = Number(edge.node.dbId);
       // Only the ids asked for count: another record in the answer proves nothing about them.
-      if (asked.has(dbId)) alive.add(dbId);
+      if (asked.has(dbId)) alive.set(dbId, Number(edge.node.ownerDbId));
     }
   }
   return alive;

@@ -90,7 +90,7 @@ describe('a pass ends only on a well-formed last page', () => {
 describe('the look-up by id before a deletion', () => {
   it('asks nothing for no ids', async () => {
     const { client, asked } = answering();
-    expect(await stillInXledger(client, suppliersStream, [])).toEqual(new Set());
+    expect(await stillInXledger(client, suppliersStream, [])).toEqual(new Map());
     expect(asked).toHaveLength(0);
   });
 
@@ -99,28 +99,35 @@ describe('the look-up by id before a deletion', () => {
     const { client, asked } = answering(
       {
         suppliers: {
-          edges: [{ node: { dbId: 1_000 } }, { node: { dbId: '1002' } }],
+          edges: [{ node: { dbId: 1_000, ownerDbId: 101 } }, { node: { dbId: '1002', ownerDbId: '102' } }],
           pageInfo: { hasNextPage: false },
         },
       },
       // A record not asked for proves nothing; "edges": null is "none of them".
-      { suppliers: { edges: [{ node: { dbId: 7 } }], pageInfo: { hasNextPage: false } } },
+      { suppliers: { edges: [{ node: { dbId: 7, ownerDbId: 101 } }], pageInfo: { hasNextPage: false } } },
     );
     const alive = await stillInXledger(client, suppliersStream, ids);
-    expect([...alive].sort((a, b) => a - b)).toEqual([1_000, 1_002]);
+    // Each with its owner: a record returned as another owner's has left the tenant.
+    expect(alive).toEqual(
+      new Map([
+        [1_000, 101],
+        [1_002, 102],
+      ]),
+    );
     expect(asked).toHaveLength(2);
     expect(asked[0]!.query).toContain(
       `suppliers(first: ${BY_IDS_BATCH}, ownerSet: ALL, objectStatus: ALL, filter: { dbId_in: [1000, 1001,`,
     );
     expect(asked[1]!.query).toContain(
-      'suppliers(first: 3, ownerSet: ALL, objectStatus: ALL, filter: { dbId_in: [2000, 2001, 2002] })',
+      'suppliers(first: 3, ownerSet: ALL, objectStatus: ALL, filter: { dbId_in: [2000, 2001, 2002] }) { edges { node { dbId ownerDbId } } pageInfo { hasNextPage } }',
     );
     expect(asked[0]!.variables).toEqual({});
   });
 
-  it('an answer that cannot prove anything (cut short, no pageInfo, no connection) is a retryable error', async () => {
+  it('an answer that cannot prove anything (cut short, no owner, no pageInfo, no connection) is a retryable error', async () => {
     for (const answer of [
-      { suppliers: { edges: [{ node: { dbId: 1 } }], pageInfo: { hasNextPage: true } } },
+      { suppliers: { edges: [{ node: { dbId: 1, ownerDbId: 101 } }], pageInfo: { hasNextPage: true } } },
+      { suppliers: { edges: [{ node: { dbId: 1 } }], pageInfo: { hasNextPage: false } } },
       { suppliers: { edges: null, pageInfo: null } },
       { suppliers: null },
     ]) {
