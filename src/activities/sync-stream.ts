@@ -1,10 +1,9 @@
 import { Context } from '@temporalio/activity';
-import type { Db } from 'mongodb';
 import { getStream } from '../datatypes/registry';
 import type { StreamDefinition } from '../datatypes/stream';
 import type { Logger } from '../logger';
 import { loadCheckpoint, saveCheckpoint, type StreamCheckpoint } from '../store/checkpoints';
-import { markDeleted, recordId, recordsCollection, StoredState, upsertRecords } from '../store/records';
+import { recordsCollection, StoredState, upsertRecords } from '../store/records';
 import { clearRejects, saveRejects } from '../store/rejects';
 import {
   assertCurrent,
@@ -13,12 +12,11 @@ import {
   commitProgress,
   completePass,
   rememberPage,
-  seenInCompletePass,
   type PassKey,
   type PassProgress,
 } from '../store/sync-passes';
 import { classifyPage, type ClassifiedPage } from '../sync/classify-page';
-import { DEFAULT_MAX_DELETION_SHARE, deletionVerdict, type DeletionReview } from '../sync/deletion-guard';
+import { DEFAULT_MAX_DELETION_SHARE, type DeletionReview } from '../sync/deletion-guard';
 import { emptyCounts, type Counts, type StreamFigures } from '../sync/figures';
 import {
   decidePassMode,
@@ -40,6 +38,12 @@ import { resolveLookup } from '../xledger/lookups';
 import { streamFilter, type FilterValues } from '../xledger/filter-fields';
 import { streamPages, type DeltaCompanion } from '../xledger/operations';
 import { paginate } from '../xledger/paginate';
+import {
+  deletionsFromDeltas,
+  reconcileDeletions,
+  type DeletionContext,
+  type DeletionOutcome,
+} from './confirm-deletions';
 import { tenantXledger, type ActivityDeps } from './deps';
 import { noteSpent } from './pass-spent';
 import { loadOwnershipRule } from './ownership';
@@ -359,14 +363,9 @@ class StreamPass {
         progress.mode === 'full'
           ? newestDeltaCursor(deltas.answer)
           : await readDeltas(this.setup.client, deltas.field, progress.deltaCursor, deltas.answer);
-      await this.fence();
-      counts.deleted = await markDeletedFromDeltas(
-        this.collection,
-        tenantId,
-        read.deletedDbIds,
-        () => this.loadStored(),
-        new Date(),
-      );
+      const outcome = await deletionsFromDeltas(await this.deletionContext(), read.deletedDbIds);
+      counts.deleted = outcome.deleted;
+      noteDeletionOutcome(progress, outcome);
       progress.deltaCursor = read.cursor;
       progress.deltasRead = true;
     }
@@ -397,32 +396,49 @@ class StreamPass {
     await commitProgress(this.deps.db, this.key, this.progress);
   }
 
-  /** After a full pass: marks deleted what it did not see, or holds a mass deletion for review. */
+  /**
+   * After a full pass: marks deleted what it did not see and Xledger no longer returns by id,
+   * or holds the deletions for an operator (confirm-deletions.ts).
+   */
   async reconcile(): Promise<DeletionReview | undefined> {
     this.context.cancellationSignal.throwIfAborted();
     await beginReconciliation(this.deps.db, this.key);
-    const outcome = await reconcileDeletions(
-      this.deps.db,
-      this.key,
-      this.progress.after,
-      await this.loadStored(),
-      {
-        maxShare: this.setup.tenant.maxDeletionShare ?? DEFAULT_MAX_DELETION_SHARE,
-        allowMassDelete: this.setup.input.allowMassDelete === true,
-        now: new Date(),
-      },
-    );
-    if ('review' in outcome) {
-      this.log.warn({ review: outcome.review }, 'full pass held back a mass deletion for an operator');
-      return outcome.review;
-    }
+    const outcome = await reconcileDeletions(await this.deletionContext(), this.progress.after);
     this.progress.counts.deleted += outcome.deleted;
-    return undefined;
+    noteDeletionOutcome(this.progress, outcome);
+    return outcome.review;
+  }
+
+  /** What deciding on deletions needs: the pass's store, its client, and the tenant's guard. */
+  private async deletionContext(): Promise<DeletionContext> {
+    const { stream, client, tenant, input } = this.setup;
+    return {
+      db: this.deps.db,
+      client,
+      log: this.log,
+      key: this.key,
+      stream,
+      collection: this.collection,
+      stored: await this.loadStored(),
+      ownerDbId: tenant.entityOwnerDbId,
+      mayBeTenants: (ownerDbId) => {
+        const rule = this.setup.ownership.current;
+        return rule.classify(ownerDbId) !== null || rule.isUnknownEntity(ownerDbId);
+      },
+      guard: {
+        maxShare: tenant.maxDeletionShare ?? DEFAULT_MAX_DELETION_SHARE,
+        allowMassDelete: input.allowMassDelete === true,
+      },
+      fence: () => this.fence(),
+      now: new Date(),
+    };
   }
 
   /** The pass's figures, with the pass complete in the ledger and its checkpoint saved. */
-  async complete(deletionReview: DeletionReview | undefined): Promise<StreamFigures> {
+  async complete(reconciled: DeletionReview | undefined): Promise<StreamFigures> {
     const progress = this.progress;
+    // Held by the reconciliation, or by the deltas of an incremental pass (kept in its progress).
+    const deletionReview = reconciled ?? progress.deletionReview;
     this.syncUsage();
     const figures: StreamFigures = {
       stream: this.setup.stream.name,
@@ -430,6 +446,7 @@ class StreamPass {
       ...progress.counts,
       durationMs: Date.now() - progress.startedAt,
       ...(progress.fallback ? { fallback: progress.fallback } : {}),
+      ...(progress.confirmedAlive ? { confirmedAlive: progress.confirmedAlive } : {}),
       ...(deletionReview ? { deletionReview } : {}),
     };
     const next = nextCheckpoint(
@@ -468,30 +485,6 @@ function startProgress(
   };
 }
 
-/**
- * After a complete full pass: every stored live record that the pass did not see is gone in
- * Xledger — unless that many deletions need an operator's review first. The seen ids come
- * from the pass ledger, so they include every page of the pass, whichever attempt stored it.
- */
-async function reconcileDeletions(
-  db: Db,
-  key: PassKey,
-  end: string | null,
-  stored: StoredState,
-  guard: { maxShare: number; allowMassDelete: boolean; now: Date },
-): Promise<{ deleted: number } | { review: DeletionReview }> {
-  const seen = await seenInCompletePass(db, key, end);
-  const live = stored.liveIds();
-  const prefix = key.tenantId.length + 1;
-  const missing = live.filter((id) => !seen.has(Number(id.slice(prefix))));
-  const verdict = deletionVerdict({ live: live.length, wouldDelete: missing.length, ...guard });
-  if (!verdict.apply) return { review: verdict.review };
-  const collection = recordsCollection(db, getStream(key.stream).collection);
-  const deleted = await markDeleted(collection, key.tenantId, missing, guard.now);
-  for (const id of missing) stored.markDeleted(id);
-  return { deleted };
-}
-
 function nextCheckpoint(
   checkpoint: StreamCheckpoint,
   progress: PassProgress,
@@ -509,28 +502,19 @@ function nextCheckpoint(
     deltaCursorAt: progress.deltasRead ? new Date(progress.startedAt) : (checkpoint.deltaCursorAt ?? null),
     lookupFilter,
     lastPassAt: now,
-    // A full pass settles the review either way: it applied its deletions, or holds new ones.
-    ...(progress.mode === 'full' ? { lastFullPassAt: now, deletionReview: deletionReview ?? null } : {}),
+    // A full pass settles the review either way: it applied its deletions, or holds new ones. An
+    // incremental pass only adds one (its deltas' deletions held): the next full pass settles it.
+    ...(progress.mode === 'full'
+      ? { lastFullPassAt: now, deletionReview: deletionReview ?? null }
+      : deletionReview
+        ? { deletionReview }
+        : {}),
   };
 }
 
-/** Marks the stored live records that Xledger's deltas report as DELETED. */
-async function markDeletedFromDeltas(
-  collection: ReturnType<typeof recordsCollection>,
-  tenantId: string,
-  deletedDbIds: number[],
-  loadStored: () => Promise<StoredState>,
-  now: Date,
-): Promise<number> {
-  if (deletedDbIds.length === 0) return 0;
-  const stored = await loadStored();
-  const candidates = deletedDbIds.map((dbId) => recordId(tenantId, dbId));
-  await stored.ensure(candidates);
-  const ids = candidates.filter((id) => {
-    const entry = stored.get(id);
-    return entry !== undefined && !entry.deleted;
-  });
-  const deleted = await markDeleted(collection, tenantId, ids, now);
-  for (const id of ids) stored.markDeleted(id);
-  return deleted;
+/** What deciding on deletions left for the pass's figures: records confirmed alive, a held review. */
+function noteDeletionOutcome(progress: PassProgress, outcome: DeletionOutcome): void {
+  if (outcome.confirmedAlive > 0)
+    progress.confirmedAlive = (progress.confirmedAlive ?? 0) + outcome.confirmedAlive;
+  if (outcome.review) progress.deletionReview = outcome.review;
 }

@@ -288,13 +288,17 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
   if (held.length > 0) {
     out.push('');
     out.push(
-      'Held deletions (a full pass would mark an unusual share of records deleted; nothing was deleted):',
+      'Held deletions (a pass would mark an unusual share of records deleted, or the token no longer sees some entities; nothing was deleted):',
     );
     for (const d of held) {
       for (const h of d.heldDeletions) {
         const share = h.live > 0 ? Math.round((100 * h.wouldDelete) / h.live) : 0;
+        const entities =
+          h.reason === 'entity_tree_shrank'
+            ? `; the token no longer sees entities ${(h.missingEntities ?? []).join(', ')}`
+            : '';
         out.push(
-          `  ${d.dataType}/${h.stream}: ${h.wouldDelete} of ${h.live} live records (${share}%, allowed ${Math.round(100 * h.maxShare)}%), found ${when(h.detectedAt, now)}`,
+          `  ${d.dataType}/${h.stream}: ${h.wouldDelete} of ${h.live} live records (${share}%, allowed ${Math.round(100 * h.maxShare)}%${entities}), found ${when(h.detectedAt, now)}`,
         );
       }
       out.push(

@@ -16,7 +16,21 @@ export const FAULT_KINDS = [
   'connectionReset',
   'malformed',
   'commitThenDrop',
+  'endEarly',
+  'dropPage',
+  'nullPageInfo',
+  'nullEdges',
 ] as const;
+
+/**
+ * Faults that cut a pass short the way a proxy or a half-broken upstream could, on the
+ * connections of the rule's field (every connection without one): `endEarly` answers
+ * `hasNextPage: false` on a page that has more after it; `dropPage` serves the page after the
+ * one asked for (the asked page's records are never seen, and the cursors still chain);
+ * `nullPageInfo` answers `"pageInfo": null`; `nullEdges` answers `"edges": null` with
+ * `hasNextPage: true`. With `skip`, they hit the page of one's choice.
+ */
+export const TRUNCATION_KINDS = ['endEarly', 'nullPageInfo', 'nullEdges'] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -33,6 +47,8 @@ export const faultInputSchema = z
     token: z.string().min(1).optional(),
     status: z.number().int().min(500).max(599).optional(),
     delayMs: z.number().int().min(0).max(600_000).optional(),
+    /** Let this many matching requests through before the rule applies (e.g. to hit page 3). */
+    skip: z.number().int().min(0).optional(),
   })
   .strict()
   .refine((input) => input.count === undefined || input.probability === undefined, {
@@ -52,6 +68,8 @@ export interface FaultRule {
   token: string | null;
   status: number;
   delayMs: number;
+  /** Matching requests still to let through before the rule applies. */
+  skip: number;
   hits: number;
 }
 
@@ -75,6 +93,7 @@ export class Faults {
       token: input.token ?? null,
       status: input.status ?? 503,
       delayMs: input.delayMs ?? (input.kind === 'slow' ? 2_000 : 0),
+      skip: input.skip ?? 0,
       hits: 0,
     };
     this.rules.push(rule);
@@ -101,6 +120,10 @@ export class Faults {
       if (rule.field !== null && !request.fields.includes(rule.field)) continue;
       if (rule.token !== null && rule.token !== request.tokenName && rule.token !== request.tokenSecret)
         continue;
+      if (rule.skip > 0) {
+        rule.skip -= 1;
+        continue;
+      }
       if (rule.probability !== null) {
         if (this.random() >= rule.probability) continue;
       } else if (rule.remaining !== null) {
@@ -160,4 +183,35 @@ export function corruptRecords(data: Record<string, unknown> | null | undefined)
     corrupted += 1;
   }
   return corrupted;
+}
+
+/**
+ * Cuts the connections at `keys` of `data` short as a truncation fault says (TRUNCATION_KINDS).
+ * Returns how many connections it changed.
+ */
+export function truncateConnections(
+  data: Record<string, unknown> | null | undefined,
+  keys: readonly string[],
+  kind: (typeof TRUNCATION_KINDS)[number],
+): number {
+  if (!data) return 0;
+  let changed = 0;
+  for (const key of keys) {
+    const connection = data[key] as { edges?: unknown; pageInfo?: Record<string, unknown> | null } | null;
+    if (!connection || typeof connection !== 'object' || !('pageInfo' in connection)) continue;
+    switch (kind) {
+      case 'endEarly':
+        if (connection.pageInfo) connection.pageInfo = { ...connection.pageInfo, hasNextPage: false };
+        break;
+      case 'nullPageInfo':
+        connection.pageInfo = null;
+        break;
+      case 'nullEdges':
+        connection.edges = null;
+        connection.pageInfo = { ...(connection.pageInfo ?? {}), hasNextPage: true };
+        break;
+    }
+    changed += 1;
+  }
+  return changed;
 }

@@ -19,7 +19,15 @@ import {
 import type { Logger } from '../logger';
 import { readAuthorization, TOKEN_REFUSED_MESSAGE, type ApiToken } from './auth';
 import { cetToday } from './clock';
-import { corruptRecords, TIMEOUT_CODE, TIMEOUT_MESSAGE, type FaultRule, type Faults } from './faults';
+import {
+  corruptRecords,
+  TIMEOUT_CODE,
+  TIMEOUT_MESSAGE,
+  TRUNCATION_KINDS,
+  truncateConnections,
+  type FaultRule,
+  type Faults,
+} from './faults';
 import type { GlImport } from './gl-import';
 import {
   creditsRefusal,
@@ -132,6 +140,25 @@ function rootFields(query: string, operationName: string | undefined): string[] 
   } catch {
     return [];
   }
+}
+
+/** The response keys (aliases, or field names) of the root fields named `field` (all for null). */
+function responseKeysOf(
+  document: DocumentNode,
+  operationName: string | undefined,
+  field: string | null,
+): string[] {
+  const keys: string[] = [];
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (operationName && definition.name?.value !== operationName) continue;
+    for (const selection of definition.selectionSet.selections) {
+      if (selection.kind !== Kind.FIELD) continue;
+      if (field === null || selection.name.value === field)
+        keys.push(selection.alias?.value ?? selection.name.value);
+    }
+  }
+  return keys;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -255,7 +282,13 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
           return;
         }
       }
-      const context: RequestContext = { state, glImport, token, today: cetToday(state.now()) };
+      const context: RequestContext = {
+        state,
+        glImport,
+        token,
+        today: cetToday(state.now()),
+        ...(fault?.kind === 'dropPage' ? { dropPageOf: fault.field ?? '*' } : {}),
+      };
       const result: ExecutionResult = await execute({
         schema,
         document: prepared.document,
@@ -275,6 +308,14 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
       }
       if (fault?.kind === 'malformed')
         corruptRecords(result.data as Record<string, unknown> | null | undefined);
+      const truncation = TRUNCATION_KINDS.find((kind) => kind === fault?.kind);
+      if (fault && truncation) {
+        truncateConnections(
+          result.data as Record<string, unknown> | null | undefined,
+          responseKeysOf(prepared.document, operationName, fault.field),
+          truncation,
+        );
+      }
       if (fault?.kind === 'commitThenDrop') {
         // The mutation is applied; the answer is lost on the way back.
         request.socket.destroy();

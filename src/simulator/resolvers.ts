@@ -34,6 +34,11 @@ export interface RequestContext {
   token: ApiToken;
   /** Oslo's date for this request: records closed before it are not OPEN. */
   today: string;
+  /**
+   * A `dropPage` fault (faults.ts): the record connection of this root field ('*': every one)
+   * serves the page after the one asked for.
+   */
+  dropPageOf?: string;
 }
 
 type Resolver = GraphQLFieldResolver<unknown, RequestContext, Record<string, unknown>>;
@@ -66,7 +71,7 @@ const DELTA_FIELDS: Record<string, DeltaType> = {
 const byDbId = (record: { dbId: number }) => record.dbId;
 const bySeq = (delta: DeltaEntry) => delta.seq;
 
-function listRecords(type: RecordType, hasObjectStatus: boolean): Resolver {
+function listRecords(name: string, type: RecordType, hasObjectStatus: boolean): Resolver {
   return (_source, rawArgs, context) => {
     const args = rawArgs as ListArgs;
     const table = context.state.tables[type];
@@ -80,7 +85,16 @@ function listRecords(type: RecordType, hasObjectStatus: boolean): Resolver {
       visible.has(record.ownerDbId) &&
       (status === 'ALL' || isClosed(type, record, today) === (status === 'CLOSED')) &&
       (filter === null || filter(record));
-    return paginate(table.rows, byDbId, keep, args);
+    const page = paginate(table.rows, byDbId, keep, args);
+    const lastEdge = page.edges.at(-1);
+    if (
+      (context.dropPageOf === '*' || context.dropPageOf === name) &&
+      page.pageInfo.hasNextPage &&
+      lastEdge
+    ) {
+      return paginate(table.rows, byDbId, keep, { ...args, after: lastEdge.cursor, before: null });
+    }
+    return page;
   };
 }
 
@@ -150,7 +164,7 @@ const addGLImportItems: Resolver = (_source, args, context) => {
 
 function rootResolver(name: string, fieldArgs: readonly string[]): Resolver | undefined {
   const recordType = RECORD_FIELDS[name];
-  if (recordType) return listRecords(recordType, fieldArgs.includes('objectStatus'));
+  if (recordType) return listRecords(name, recordType, fieldArgs.includes('objectStatus'));
   const deltaType = DELTA_FIELDS[name];
   if (deltaType) return listDeltas(name, deltaType);
   switch (name) {

@@ -172,6 +172,25 @@ export class SimulatorState {
     this.visibleCache.clear();
   }
 
+  /**
+   * Moves an entity under another parent: e.g. a client leaving an owner's tree, out of sight of
+   * the owner's tokens (its records, by id too). Tests of what a shrinking entity tree must not do.
+   */
+  moveEntity(dbId: number, parentDbId: number): void {
+    const entity = this.entityById.get(dbId);
+    if (!entity || !this.entityById.has(parentDbId)) throw new Error(`no entity ${dbId} or ${parentDbId}`);
+    entity.parentDbId = parentDbId;
+    entity.ownerDbId = parentDbId;
+    const ref = this.entityRefs.get(dbId);
+    if (ref)
+      this.entityRefs.set(dbId, {
+        ...ref,
+        ownerDbId: parentDbId,
+        ownerCode: this.entityById.get(parentDbId)?.code ?? null,
+      });
+    this.visibleCache.clear();
+  }
+
   entity(dbId: number): EntityRecord | undefined {
     return this.entityById.get(dbId);
   }

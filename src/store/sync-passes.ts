@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import type { DeletionReview } from '../sync/deletion-guard';
 import type { Counts, StreamFigures, SyncFallback, SyncMode } from '../sync/figures';
 import type { StreamCheckpoint } from './checkpoints';
 import { collections } from './collections';
@@ -35,6 +36,10 @@ export interface PassProgress {
   fallback?: SyncFallback;
   counts: Counts;
   startedAt: number;
+  /** Records that looked deleted but Xledger still returned by id (activities/confirm-deletions.ts). */
+  confirmedAlive?: number;
+  /** Deletions this pass's deltas brought and held for an operator (sync/deletion-guard.ts). */
+  deletionReview?: DeletionReview;
 }
 
 type PassState = 'running' | 'reconciling' | 'complete';

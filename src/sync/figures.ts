@@ -40,7 +40,12 @@ export interface StreamFigures extends Counts {
   durationMs: number;
   /** Set when the pass ran full instead of incremental, and why. */
   fallback?: SyncFallback;
-  /** Set when a full pass held back its deletions for an operator (see deletion-guard.ts). */
+  /**
+   * Records that looked deleted (unseen by a full pass, or DELETED in a delta) but that Xledger
+   * still returned when asked for them by id: kept. Absent when none.
+   */
+  confirmedAlive?: number;
+  /** Set when a pass held back its deletions for an operator (see deletion-guard.ts). */
   deletionReview?: DeletionReview;
 }
 

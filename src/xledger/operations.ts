@@ -143,6 +143,32 @@ export function deltasPage(field: DeltaField): Operation {
   };
 }
 
+/** At most this many ids per look-up by id: one request each (Xledger's maximum is 10,000 records). */
+export const BY_IDS_BATCH = 1_000;
+
+/**
+ * A stream's records among `dbIds`, ids and owners only: what Xledger still returns, asked before any of them
+ * is marked deleted (activities/confirm-deletions.ts). Read as the pass reads (`ownerSet: ALL`,
+ * `objectStatus: ALL`: a closed record is not a deleted one), without the stream's other filters:
+ * a record that left a look-up's filter still exists. The ids are written inline as Int literals:
+ * the real API types the id list `[Int!]` (issue 23), the simulator `[Int64String!]`, and a
+ * literal fits both, so no variable type has to be declared.
+ */
+export function recordsByIds(stream: StreamDefinition, dbIds: readonly number[]): Operation {
+  if (dbIds.length === 0 || dbIds.length > BY_IDS_BATCH) {
+    throw new Error(`a look-up by id takes 1 to ${BY_IDS_BATCH} ids, not ${dbIds.length}`);
+  }
+  if (!dbIds.every((dbId) => Number.isSafeInteger(dbId) && dbId >= 0)) {
+    throw new Error('a look-up by id takes non-negative integer ids only');
+  }
+  const inline = ['ownerSet: ALL', ...(stream.objectStatus ? ['objectStatus: ALL'] : [])];
+  return {
+    name: `${stream.name}ByIds`,
+    document: `query ${stream.name}ByIds { ${stream.rootField}(first: ${dbIds.length}, ${inline.join(', ')}, filter: { dbId_in: [${dbIds.join(', ')}] }) { edges { node { dbId ownerDbId } } pageInfo { hasNextPage } } }`,
+    variables: {},
+  };
+}
+
 /**
  * The entity tree (owner and clients), in one request: installations have far fewer than
  * Xledger's 10,000 records per request.
@@ -207,6 +233,7 @@ const EXAMPLE = {
   since: '2026-01-15T08:00:00',
   objectKindDbIds: [1001],
   deltaAfter: '1234',
+  dbIds: [1001, 1002],
 };
 /** Example values of the variables callers set per request. */
 const REQUEST_EXAMPLE: Record<string, unknown> = {
@@ -258,7 +285,7 @@ export const POSTING_USER = 'invoices';
 /**
  * Every document the client can send while syncing and posting, with example variables and
  * what needs each: each stream's pages (with and without their change filter and delta
- * companion), the delta queries alone, the entity tree, the look-ups, and the posting
+ * companion), the delta queries alone, each stream's look-up by id, the entity tree, the look-ups, and the posting
  * operations. (The live schema check's own two documents are built here too:
  * introspectionQuery() and scopeProbe().)
  */
@@ -282,6 +309,10 @@ export function listOperations(): CatalogueOperation[] {
         const merged = firstPagesOfDataType(type.streams, incremental);
         return merged ? [{ ...merged, usedBy: [type.name] }] : [];
       }),
+    ),
+    // Before any record is marked deleted, it is looked up by id (activities/confirm-deletions.ts).
+    ...dataTypes.flatMap((type) =>
+      type.streams.map((stream) => ({ ...recordsByIds(stream, EXAMPLE.dbIds), usedBy: [type.name] })),
     ),
     // Every sync decides ownership from the entity tree.
     { ...entityTree(), usedBy: dataTypes.map((type) => type.name) },

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { XledgerClient } from './client';
 import { XledgerError } from './errors';
 import type { ConnectionRequest } from './operations';
@@ -16,11 +17,16 @@ export interface PaginateOptions {
   after?: string | null;
 }
 
-interface ConnectionResult<TNode> {
-  /** null: Xledger's answer when nothing matches (an empty page). */
-  edges: Array<{ cursor: string; node: TNode }> | null;
-  pageInfo: { hasNextPage: boolean } | null;
-}
+/**
+ * A page as it must arrive to be trusted. Nodes are validated later, one by one
+ * (classify-page.ts); here only what says where the stream goes on, or that it ends.
+ * `"edges": null` is Xledger's empty page; `pageInfo` is asked for on every page, so an answer
+ * without it is not one Xledger gives, and cannot say whether the stream ends there.
+ */
+const connectionSchema = z.object({
+  edges: z.array(z.object({ cursor: z.string().min(1), node: z.unknown() })).nullable(),
+  pageInfo: z.object({ hasNextPage: z.boolean() }),
+});
 
 const SMALLEST_PAGE = 100;
 
@@ -29,6 +35,10 @@ const SMALLEST_PAGE = 100;
  * (operations.ts): the first request may carry a companion field, later pages do not. A page
  * that times out at Xledger is asked again with half as many records (Xledger's advice for
  * long queries), down to 100. `"edges": null` is an empty page.
+ *
+ * A stream ends only on a well-formed last page: `pageInfo.hasNextPage: false`. A page without
+ * `pageInfo`, or one that says there is more but gives no cursor to go on from (no edges), is an
+ * error (retried: a full pass that took it as the end would mark every record after it deleted).
  *
  * The next page is requested as soon as a page has arrived, while the caller stores this one:
  * Xledger's time and ours overlap instead of adding up (a full pass of 100,000 suppliers spends
@@ -46,7 +56,7 @@ export async function* paginate<TNode>(
     const operation = first ? request.first : request.next;
     const companionAlias = first ? request.companionAlias : undefined;
     for (;;) {
-      let result: ConnectionResult<TNode>;
+      let connection: unknown;
       let companionAnswer: unknown;
       try {
         const data = await client.request<Record<string, unknown>>(operation.document, {
@@ -54,10 +64,9 @@ export async function* paginate<TNode>(
           first: pageSize,
           after,
         });
-        const connection = data[request.rootField] as ConnectionResult<TNode> | null | undefined;
+        connection = data[request.rootField];
         if (!connection)
           throw new XledgerError('invalid_request', `Xledger returned no ${request.rootField} connection`);
-        result = connection;
         if (companionAlias) companionAnswer = data[companionAlias];
       } catch (error) {
         if (error instanceof XledgerError && error.kind === 'query_timeout' && pageSize > SMALLEST_PAGE) {
@@ -66,12 +75,12 @@ export async function* paginate<TNode>(
         }
         throw error;
       }
-      const edges = result.edges ?? [];
-      const lastEdge = edges.at(-1);
+      const page = wellFormedPage(request.rootField, after, connection);
+      const lastEdge = page.edges.at(-1);
       return {
-        nodes: edges.map((edge) => edge.node),
+        nodes: page.edges.map((edge) => edge.node as TNode),
         endCursor: lastEdge?.cursor ?? after,
-        hasNextPage: result.pageInfo?.hasNextPage === true && lastEdge !== undefined,
+        hasNextPage: page.hasNextPage,
         ...(companionAlias ? { companion: companionAnswer } : {}),
       };
     }
@@ -87,4 +96,42 @@ export async function* paginate<TNode>(
     }
     yield page;
   }
+}
+
+/**
+ * The page's edges and whether more follow, or a retryable error when the answer cannot say
+ * so: no `pageInfo`, or "more follow" without an edge whose cursor the next page starts after.
+ * Retryable (`transient`): such an answer is a fault on the way (a proxy, a half-sent
+ * response), and the pass resumes from its last stored page when asked again.
+ */
+function wellFormedPage(
+  rootField: string,
+  after: string | null,
+  answer: unknown,
+): { edges: Array<{ cursor: string; node: unknown }>; hasNextPage: boolean } {
+  const where = `a page of ${rootField} after ${after ?? 'the start'}`;
+  const parsed = connectionSchema.safeParse(answer);
+  if (!parsed.success) {
+    const pageInfo = (answer as { pageInfo?: unknown }).pageInfo;
+    const problem =
+      pageInfo === null || pageInfo === undefined
+        ? 'without pageInfo, so it cannot tell whether the stream ends there'
+        : `that is not a connection (${parsed.error.issues
+            .map((issue) => `${issue.path.join('.') || '(page)'}: ${issue.message}`)
+            .slice(0, 3)
+            .join('; ')})`;
+    throw new XledgerError(
+      'transient',
+      `Xledger answered ${where} ${problem}: not taken as the end of the stream`,
+    );
+  }
+  const edges = parsed.data.edges ?? [];
+  const { hasNextPage } = parsed.data.pageInfo;
+  if (hasNextPage && edges.length === 0) {
+    throw new XledgerError(
+      'transient',
+      `Xledger answered ${where} with hasNextPage: true but no edges, so no cursor to go on from: not taken as the end of the stream`,
+    );
+  }
+  return { edges, hasNextPage };
 }

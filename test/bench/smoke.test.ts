@@ -42,7 +42,7 @@ describe('benchmark scenarios, tiny', () => {
     expect(s.noopWritten).toBe(0);
     // The store commands of a run are counted (a no-op pass still records its run).
     expect(s.noopStoreCommands).toBeGreaterThan(0);
-    expect(s.fullStoreCommands).toBeGreaterThan(s.noopStoreCommands);
+    expect(s.fullStoreCommands).toBeGreaterThan(s.noopStoreCommands as number);
     console.log(`[bench smoke] store commands: full ${s.fullStoreCommands}, no-op ${s.noopStoreCommands}`);
     expect(s.changedRecords).toBeGreaterThan(0);
     expect(s.changedWritten).toBe(s.changedRecords);

@@ -129,3 +129,43 @@ describe('injected Xledger errors', () => {
     expect(bad.body.error).toMatch(/^kind: /);
   });
 });
+
+describe('faults that cut a pass short', () => {
+  const PAGE = (after: string | null) =>
+    `{ p: suppliers(first: 2${after ? `, after: "${after}"` : ''}) { edges { cursor node { dbId } } pageInfo { hasNextPage } }
+       d: supplier_deltas(last: 1) { edges { cursor } pageInfo { hasNextPage } } }`;
+  type Connection = { edges: Array<{ cursor: string }> | null; pageInfo: { hasNextPage: boolean } | null };
+  const read = async (after: string | null) =>
+    (await gql<{ p: Connection; d: Connection }>(sim, SEED_TOKENS.owner1, PAGE(after))).body.data!;
+  const cursors = (connection: Connection) => (connection.edges ?? []).map((edge) => edge.cursor);
+
+  it('skip lets the first matching requests through; then endEarly says the stream ends, on the aliased field only', async () => {
+    const clean = [await read(null)];
+    clean.push(await read(cursors(clean[0]!.p).at(-1)!));
+    await inject({ kind: 'endEarly', field: 'suppliers', skip: 1 });
+    const first = await read(null);
+    expect(first.p).toEqual(clean[0]!.p);
+    const second = await read(cursors(first.p).at(-1)!);
+    expect(cursors(second.p)).toEqual(cursors(clean[1]!.p));
+    expect(second.p.pageInfo).toEqual({ hasNextPage: false });
+    expect(clean[1]!.p.pageInfo).toEqual({ hasNextPage: true });
+    expect(second.d).toEqual(clean[1]!.d);
+  });
+
+  it('dropPage serves the page after the one asked for', async () => {
+    const first = await read(null);
+    const second = await read(cursors(first.p).at(-1)!);
+    await inject({ kind: 'dropPage', field: 'suppliers' });
+    const dropped = await read(null);
+    expect(cursors(dropped.p)).toEqual(cursors(second.p));
+    expect(dropped.p.pageInfo).toEqual(second.p.pageInfo);
+  });
+
+  it('nullPageInfo and nullEdges answer what no well-formed last page is', async () => {
+    await inject({ kind: 'nullPageInfo', field: 'suppliers' });
+    expect((await read(null)).p.pageInfo).toBeNull();
+    await inject({ kind: 'nullEdges', field: 'suppliers' });
+    expect((await read(null)).p).toEqual({ edges: null, pageInfo: { hasNextPage: true } });
+    expect(cursors((await read(null)).p)).toHaveLength(2);
+  });
+});

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadEntities, replaceEntities } from '../../src/store/entities';
+import { forgetEntities, loadEntities, missingEntities, replaceEntities } from '../../src/store/entities';
 import { useScratchDb } from '../support/scratch-store';
 
-/** The stored entity tree stays whole when several syncs of one tenant refresh it at once. */
+/**
+ * The stored entity tree stays whole when several syncs of one tenant refresh it at once, and
+ * shrinks only when an operator confirms it.
+ */
 const db = useScratchDb('entities');
 
 const tree = [
@@ -27,11 +30,22 @@ describe('entity tree', () => {
     }
   });
 
-  it('a refresh removes the entities Xledger no longer returns, and an empty answer removes nothing', async () => {
+  it('a refresh that no longer returns an entity keeps it, marked missing, until it returns; an empty answer changes nothing', async () => {
+    const missing = async (tenantId: string) =>
+      (await missingEntities(db(), tenantId)).map((entity) => entity.dbId).sort((a, b) => a - b);
     await replaceEntities(db(), 'shrink', tree, new Date());
+    // A short answer (a fault, or a token that lost sight of clients) never takes their records' owner away.
     await replaceEntities(db(), 'shrink', tree.slice(0, 2), new Date());
-    expect(await ids('shrink')).toEqual([101, 102]);
+    expect(await ids('shrink')).toEqual([101, 102, 103, 104]);
+    expect(await missing('shrink')).toEqual([103, 104]);
     await replaceEntities(db(), 'shrink', [], new Date());
-    expect(await ids('shrink')).toEqual([101, 102]);
+    expect(await ids('shrink')).toEqual([101, 102, 103, 104]);
+    // Seen again: no longer missing.
+    await replaceEntities(db(), 'shrink', tree.slice(0, 3), new Date());
+    expect(await missing('shrink')).toEqual([104]);
+    // An operator confirmed the shrink: only missing entities go.
+    await forgetEntities(db(), 'shrink', [102, 104]);
+    expect(await ids('shrink')).toEqual([101, 102, 103]);
+    expect(await missing('shrink')).toEqual([]);
   });
 });
