@@ -16,6 +16,8 @@ export const FAULT_KINDS = [
   'connectionReset',
   'malformed',
   'commitThenDrop',
+  /** The mutation runs twice and is answered once: Xledger holds what was sent twice (a forced duplicate). */
+  'duplicateCommit',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

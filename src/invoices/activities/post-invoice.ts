@@ -1,7 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { announceInvoiceOutcome } from '../outcome-event';
 import { tenantXledger, type ActivityDeps } from '../../activities/deps';
-import { countInvoiceOutcome } from '../../observability/metrics';
 import { postingSettingsOf } from '../../tenant';
 import type { XledgerClient } from '../../xledger/client';
 import { addImportLines, findEarlierPosting } from '../../xledger/gl-import';
@@ -84,7 +83,6 @@ export function createPostInvoice(deps: ActivityDeps) {
             progress.at('checking-for-copies', requestBudget);
             const lineDbIds = earlier.lines.length > 0 ? inVoucherOrder(keys, earlier.lines) : [];
             await noteLanded(open, lineDbIds);
-            countInvoiceOutcome(ref.tenantId, 'found_existing');
             const settlement = await settlePosted(deps, client, ref, keys, earlier.posted, lineDbIds);
             return { lineDbIds: settlement.xledger.lineDbIds, foundExisting: keys.length, posted: true };
           }
@@ -97,7 +95,6 @@ export function createPostInvoice(deps: ActivityDeps) {
               );
             }
             await noteLanded(open, lineDbIds);
-            countInvoiceOutcome(ref.tenantId, 'found_existing');
             await accepted(ref, lineDbIds);
             return { lineDbIds, foundExisting: earlier.lines.length, posted: false };
           }
@@ -129,7 +126,6 @@ export function createPostInvoice(deps: ActivityDeps) {
           { refusedWhole, onSending: () => (sending = true) },
         );
         if (!result.sent) throw await postingBusy(deps, ref);
-        countInvoiceOutcome(ref.tenantId, 'sent');
         progress.at('recording-answer');
         await markSend(deps.db, result.send, { outcome: 'answered', lineDbIds: result.answer });
         await accepted(ref, result.answer);

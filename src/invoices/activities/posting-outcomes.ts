@@ -37,8 +37,9 @@ export async function settlePosted(
     postedAt: new Date(),
     duplicate,
   });
+  // sent, posted, rejected and retried are counted by the activity interceptor
+  // (observability/activity-metrics.ts); what it cannot tell apart is counted here.
   if (mine) {
-    countInvoiceOutcome(ref.tenantId, 'posted');
     if (settlement.duplicate) {
       countInvoiceOutcome(ref.tenantId, 'duplicated');
       deps.logger.error(
@@ -123,6 +124,5 @@ export async function invoiceFailure(
   if (refused)
     message = `Xledger refused a posting look-up (check the posting operations against its schema): ${message}`;
   await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'retrying', lastError: message });
-  countInvoiceOutcome(ref.tenantId, 'retried');
   return new InvoiceAttemptError(ref, message, { cause: error });
 }
