@@ -21,7 +21,9 @@ export function duplicateFinding(
   }
   const stagedTwice = [...perKey.values()].some((count) => count > 1);
   if (payables.length <= 1 && !stagedTwice) return null;
-  const transactions = payables.map((payable) => payable.transactionDbId ?? `payable ${payable.apTransactionDbId}`);
+  const transactions = payables.map(
+    (payable) => payable.transactionDbId ?? `payable ${payable.apTransactionDbId}`,
+  );
   return {
     message:
       `Xledger holds invoice ${invoiceId} more than once: ${payables.length} posted payables` +

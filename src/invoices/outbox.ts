@@ -10,14 +10,7 @@ import { claimSettlement, readSettlement, type Decision, type Settlement } from 
  * unresolved past the deadline (`attention` says which, and what was seen).
  */
 export type InvoiceState =
-  | 'pending'
-  | 'posting'
-  | 'unsettled'
-  | 'accepted'
-  | 'posted'
-  | 'rejected'
-  | 'retrying'
-  | 'needs_attention';
+  'pending' | 'posting' | 'unsettled' | 'accepted' | 'posted' | 'rejected' | 'retrying' | 'needs_attention';
 
 /** The states a write of the outbox view may set; a final one is decided by settleInvoice. */
 export type OpenState = Exclude<InvoiceState, 'posted' | 'rejected'>;
@@ -164,7 +157,9 @@ function settledView(settlement: Settlement): Partial<OutboxInvoice> {
     lastError: null,
     xledger: settlement.xledger,
     postedAt: settlement.postedAt,
-    attention: duplicate ? { reason: 'duplicated', message: duplicate.message, since: duplicate.foundAt } : null,
+    attention: duplicate
+      ? { reason: 'duplicated', message: duplicate.message, since: duplicate.foundAt }
+      : null,
   };
 }
 

@@ -38,7 +38,11 @@ export type Decision = Pick<Settlement, 'state' | 'reasons' | 'xledger' | 'poste
 const settlements = (db: Db) => db.collection<Settlement>(collections.invoiceSettlements);
 const settlementId = (tenantId: string, invoiceId: string) => `${tenantId}:${invoiceId}:settled`;
 
-export async function readSettlement(db: Db, tenantId: string, invoiceId: string): Promise<Settlement | null> {
+export async function readSettlement(
+  db: Db,
+  tenantId: string,
+  invoiceId: string,
+): Promise<Settlement | null> {
   return settlements(db).findOne({ _id: settlementId(tenantId, invoiceId) });
 }
 

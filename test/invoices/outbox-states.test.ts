@@ -43,11 +43,14 @@ describe('outbox states', () => {
       await updateOutbox(db(), 'acme', id, { state: 'retrying', lastError: 'late attempt: HTTP 503' });
     }
     // A second decision does not replace the first.
-    expect((await settleInvoice(db(), 'acme', 'posted-1', decision('rejected', 'late'))).settlement.state).toBe(
-      'posted',
-    );
+    expect(
+      (await settleInvoice(db(), 'acme', 'posted-1', decision('rejected', 'late'))).settlement.state,
+    ).toBe('posted');
 
-    expect(await getOutboxInvoice(db(), 'acme', 'posted-1')).toMatchObject({ state: 'posted', lastError: null });
+    expect(await getOutboxInvoice(db(), 'acme', 'posted-1')).toMatchObject({
+      state: 'posted',
+      lastError: null,
+    });
     expect(await getOutboxInvoice(db(), 'acme', 'rejected-1')).toMatchObject({
       state: 'rejected',
       reasons: ['rejected by validator'],
@@ -71,9 +74,10 @@ describe('outbox states', () => {
         settleInvoice(db(), 'acme', id, decision('posted', 's1')),
         // Late attempts writing open states while the invoice is being settled.
         ...Array.from({ length: 4 }, (_, k) =>
-          updateOutbox(db(), 'acme', id, { state: k % 2 ? 'retrying' : 'unsettled', lastError: `late ${k}` }).then(
-            () => null,
-          ),
+          updateOutbox(db(), 'acme', id, {
+            state: k % 2 ? 'retrying' : 'unsettled',
+            lastError: `late ${k}`,
+          }).then(() => null),
         ),
         settleInvoice(db(), 'acme', id, decision('rejected', 's2')),
         settleInvoice(db(), 'acme', id, decision('posted', 's3')),

@@ -59,7 +59,9 @@ describe('posting leases', () => {
       const later = new Date(t0.getTime() + 11_000);
       const [again, renewed] = await Promise.all([
         Promise.all(
-          Array.from({ length: CLAIMANTS }, (_, n) => claimPosting(db(), 't', invoice, `b${n}`, 10_000, later)),
+          Array.from({ length: CLAIMANTS }, (_, n) =>
+            claimPosting(db(), 't', invoice, `b${n}`, 10_000, later),
+          ),
         ),
         stalled ? renewPosting(db(), stalled, 10_000, later) : Promise.resolve(false),
       ]);
@@ -71,7 +73,9 @@ describe('posting leases', () => {
       if (holders !== 1) failures.push(`race ${r}: ${holders} holders after the lapse (renewed: ${renewed})`);
       // Every claimant that won believes it holds the lease: exactly one may.
       if (next.length + (renewed ? 1 : 0) !== 1)
-        failures.push(`race ${r}: ${next.length} claims won after the lapse, the stalled holder renewed: ${renewed}`);
+        failures.push(
+          `race ${r}: ${next.length} claims won after the lapse, the stalled holder renewed: ${renewed}`,
+        );
     };
     for (let r = 0; r < RACES; r += 10) {
       await Promise.all(Array.from({ length: 10 }, (_, k) => race(r + k)));

@@ -49,9 +49,7 @@ export function createPostInvoice(deps: ActivityDeps) {
     // Progress heartbeats renew the lease while this attempt makes progress; a step stalled past
     // its budget stops both, so Temporal retries and the lease lapses for the next attempt.
     // Everything after the claim is inside try/finally: the beats stop and the lease is released.
-    const progress = new Progress(STEP_BUDGET_MS, () =>
-      renewPosting(deps.db, lease, settings.leaseMs),
-    );
+    const progress = new Progress(STEP_BUDGET_MS, () => renewPosting(deps.db, lease, settings.leaseMs));
     const requestBudget = settings.requestTimeoutMs + 30_000;
     try {
       progress.at('reading-sends');
@@ -60,7 +58,11 @@ export function createPostInvoice(deps: ActivityDeps) {
       // see what the attempts that ran meanwhile did.
       const current = (await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId)) ?? stored;
       if (alreadyInXledger(current)) {
-        return { lineDbIds: current.xledger.lineDbIds, foundExisting: 0, posted: current.state !== 'accepted' };
+        return {
+          lineDbIds: current.xledger.lineDbIds,
+          foundExisting: 0,
+          posted: current.state !== 'accepted',
+        };
       }
       const answered = sends.find((send) => send.outcome === 'answered' || send.outcome === 'landed');
       if (answered && answered.lineDbIds.length > 0) {
@@ -90,7 +92,12 @@ export function createPostInvoice(deps: ActivityDeps) {
             const lineDbIds = inVoucherOrder(keys, earlier.lines);
             if (lineDbIds.includes(-1)) {
               deps.logger.warn(
-                { tenantId: ref.tenantId, invoiceId: ref.invoiceId, found: earlier.lines.length, lines: keys.length },
+                {
+                  tenantId: ref.tenantId,
+                  invoiceId: ref.invoiceId,
+                  found: earlier.lines.length,
+                  lines: keys.length,
+                },
                 'only part of the voucher was found in Xledger; nothing more is sent',
               );
             }

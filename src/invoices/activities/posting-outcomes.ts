@@ -119,7 +119,8 @@ export async function invoiceFailure(
       duplicate: null,
     });
     await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
-    if (settlement.state === 'rejected') return new InvoiceRejectedError(ref, settlement.reasons[0] ?? message);
+    if (settlement.state === 'rejected')
+      return new InvoiceRejectedError(ref, settlement.reasons[0] ?? message);
   }
   if (refused)
     message = `Xledger refused a posting look-up (check the posting operations against its schema): ${message}`;
