@@ -91,6 +91,19 @@ const envSchema = z.object({
   /** Requests in flight per API token in ONE worker: all workers together send up to workers × this. */
   XLEDGER_MAX_CONCURRENT_REQUESTS: positiveInt.default(2),
 
+  /**
+   * Invoices (src/invoices/posting-settings.ts). A create whose answer never came back leaves the
+   * invoice unsettled: no new create until this long after that send, and then only once two
+   * look-ups INVOICE_SETTLE_LOOKUP_SPACING_MS apart found nothing. Keep it well above
+   * XLEDGER_REQUEST_TIMEOUT_MS plus the time Xledger may take to run a request it received.
+   */
+  INVOICE_SETTLE_WINDOW_MS: positiveInt.default(600_000),
+  INVOICE_SETTLE_LOOKUP_SPACING_MS: positiveInt.default(60_000),
+  /** An invoice Xledger accepted but neither posted nor rejected after this long needs attention. */
+  INVOICE_UNRESOLVED_AFTER_MS: positiveInt.default(86_400_000),
+  /** The posting lease (renewed while the attempt makes progress; lapses soon after it stalls or dies). */
+  INVOICE_POSTING_LEASE_MS: positiveInt.min(3_000).default(45_000),
+
   /** Activities one worker runs at once (Temporal's default is 100); lower it for a small database. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
   /**
@@ -167,6 +180,7 @@ export type Config = {
     endpointPolicy: EndpointPolicy;
   };
   webhooks: WebhookSettings;
+  invoices: InvoicePostingSettings;
   logLevel: string;
   observability: {
     /** Port of the worker's metrics and health endpoints; undefined: none. */
@@ -176,6 +190,16 @@ export type Config = {
     serviceName: string;
   };
 };
+
+/** How invoices are posted (src/invoices/posting-settings.ts says how each is used). */
+export interface InvoicePostingSettings {
+  settleWindowMs: number;
+  settleLookupSpacingMs: number;
+  unresolvedAfterMs: number;
+  leaseMs: number;
+  /** XLEDGER_REQUEST_TIMEOUT_MS: how long a send may take before its answer counts as lost. */
+  requestTimeoutMs: number;
+}
 
 /** How events are delivered (events/webhook.ts); the default endpoint's secret is a secret. */
 export interface WebhookSettings {
@@ -228,6 +252,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (defaultEndpointProblem) {
     throw new ConfigError(`Invalid configuration: XLEDGER_ENDPOINT: ${defaultEndpointProblem}`);
   }
+  if (e.INVOICE_SETTLE_WINDOW_MS <= e.XLEDGER_REQUEST_TIMEOUT_MS) {
+    // A create still running in Xledger when the window ends could be sent a second time.
+    throw new ConfigError(
+      'Invalid configuration: INVOICE_SETTLE_WINDOW_MS must be longer than XLEDGER_REQUEST_TIMEOUT_MS (and than Xledger may take to run a create)',
+    );
+  }
   const shutdownForceSeconds = e.WORKER_SHUTDOWN_FORCE_SECONDS ?? e.WORKER_SHUTDOWN_GRACE_SECONDS + 15;
   if (shutdownForceSeconds <= e.WORKER_SHUTDOWN_GRACE_SECONDS) {
     throw new ConfigError(
@@ -272,6 +302,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : {}),
       policy: webhookPolicy,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
+    invoices: {
+      settleWindowMs: e.INVOICE_SETTLE_WINDOW_MS,
+      settleLookupSpacingMs: e.INVOICE_SETTLE_LOOKUP_SPACING_MS,
+      unresolvedAfterMs: e.INVOICE_UNRESOLVED_AFTER_MS,
+      leaseMs: e.INVOICE_POSTING_LEASE_MS,
+      requestTimeoutMs: e.XLEDGER_REQUEST_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
     observability: {

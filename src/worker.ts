@@ -83,6 +83,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     pageSize: options.activityOverrides?.pageSize ?? config.xledger.pageSize,
     logger,
     webhooks: config.webhooks,
+    invoices: config.invoices,
     ...(options.activityOverrides?.heartbeatIntervalMs
       ? { heartbeatIntervalMs: options.activityOverrides.heartbeatIntervalMs }
       : {}),

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import type { WebhookSettings } from '../config';
+import type { InvoicePostingSettings, WebhookSettings } from '../config';
 import type { Logger } from '../logger';
 import type { TenantStore } from '../store/tenants';
 import type { TenantSettings } from '../tenant';
@@ -27,6 +27,8 @@ export interface ActivityDeps {
   heartbeatIntervalMs?: number;
   /** Event delivery (config.webhooks); without it: no default endpoint, any public https host. */
   webhooks?: WebhookSettings;
+  /** Invoice posting (config.invoices); without it: the defaults (invoices/posting-settings.ts). */
+  invoices?: InvoicePostingSettings;
 }
 
 /** A tenant's settings, and an Xledger client for its endpoint and token. */

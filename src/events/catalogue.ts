@@ -38,7 +38,13 @@ export interface SyncFailed {
   failedAt: string;
 }
 
-export type AttentionReason = 'token_revoked' | 'token_expired' | 'scope_missing' | 'owner_not_visible';
+/** invoice_duplicated: Xledger holds one of the tenant's invoices twice (see invoice.duplicated). */
+export type AttentionReason =
+  | 'token_revoked'
+  | 'token_expired'
+  | 'scope_missing'
+  | 'owner_not_visible'
+  | 'invoice_duplicated';
 
 export interface TenantNeedsAttention {
   reason: AttentionReason;
@@ -69,6 +75,24 @@ export interface InvoiceRejected {
   rejectedAt: string;
 }
 
+/** Xledger holds the invoice more than once: loud, never hidden; someone must reverse a copy. */
+export interface InvoiceDuplicated {
+  invoiceId: string;
+  message: string;
+  /** Every posted copy: Xledger's payable (apTransactions) and transaction (voucher) ids. */
+  copies: Array<{ apTransactionDbId: number; transactionDbId: number | null }>;
+  foundAt: string;
+}
+
+/** Xledger accepted the invoice but neither posted nor rejected it by the deadline. */
+export interface InvoiceNeedsAttention {
+  invoiceId: string;
+  reason: 'unresolved';
+  message: string;
+  xledger: { transactionDbId: number | null; lineDbIds: number[] };
+  since: string;
+}
+
 export interface EventPayloads {
   'sync.completed': SyncCompleted;
   'sync.failed': SyncFailed;
@@ -77,6 +101,8 @@ export interface EventPayloads {
   'tenant.ready': TenantReady;
   'invoice.posted': InvoicePosted;
   'invoice.rejected': InvoiceRejected;
+  'invoice.duplicated': InvoiceDuplicated;
+  'invoice.needs_attention': InvoiceNeedsAttention;
 }
 
 export type EventType = keyof EventPayloads;
@@ -89,6 +115,8 @@ export const eventTypes = [
   'tenant.ready',
   'invoice.posted',
   'invoice.rejected',
+  'invoice.duplicated',
+  'invoice.needs_attention',
 ] as const satisfies readonly EventType[];
 
 /** An event as a feature records it; the store adds its per-tenant sequence and delivery state. */
@@ -102,6 +130,9 @@ export const eventIds = {
   syncFailed: (workflowId: string, runId: string) => `sync.failed:${workflowId}:${runId}`,
   invoicePosted: (tenantId: string, invoiceId: string) => `invoice.posted:${tenantId}:${invoiceId}`,
   invoiceRejected: (tenantId: string, invoiceId: string) => `invoice.rejected:${tenantId}:${invoiceId}`,
+  invoiceDuplicated: (tenantId: string, invoiceId: string) => `invoice.duplicated:${tenantId}:${invoiceId}`,
+  invoiceNeedsAttention: (tenantId: string, invoiceId: string) =>
+    `invoice.needs_attention:${tenantId}:${invoiceId}`,
   /** One per episode: the episode number is the tenant's count of attention episodes so far. */
   tenantNeedsAttention: (tenantId: string, episode: number) =>
     `tenant.needs_attention:${tenantId}:${episode}`,

@@ -2,8 +2,24 @@ import type { Db } from 'mongodb';
 import { XledgerSyncError } from '../errors';
 import { collections } from '../store/collections';
 import type { Invoice } from './invoice';
+import { claimSettlement, readSettlement, type Decision, type Settlement } from './settlement';
 
-export type InvoiceState = 'pending' | 'posting' | 'accepted' | 'posted' | 'rejected' | 'retrying';
+/**
+ * `unsettled`: a create's answer was lost and it may still land; no new create until it surely
+ * did not (see sends.ts). `needs_attention`: Xledger holds the invoice twice, or left it
+ * unresolved past the deadline (`attention` says which, and what was seen).
+ */
+export type InvoiceState =
+  'pending' | 'posting' | 'unsettled' | 'accepted' | 'posted' | 'rejected' | 'retrying' | 'needs_attention';
+
+/** The states a write of the outbox view may set; a final one is decided by settleInvoice. */
+export type OpenState = Exclude<InvoiceState, 'posted' | 'rejected'>;
+
+export interface InvoiceAttention {
+  reason: 'duplicated' | 'unresolved';
+  message: string;
+  since: Date;
+}
 
 /** One document per (tenant, SEMINE invoice id): the outbox and the invoice's visible state. */
 export interface OutboxInvoice {
@@ -20,6 +36,9 @@ export interface OutboxInvoice {
   submittedAt: Date;
   updatedAt: Date;
   postedAt: Date | null;
+  /** When Xledger answered the create (absent on invoices stored before it was kept). */
+  acceptedAt?: Date | null;
+  attention?: InvoiceAttention | null;
 }
 
 export const outboxId = (tenantId: string, invoiceId: string) => `${tenantId}:${invoiceId}`;
@@ -74,31 +93,82 @@ export async function addToOutbox(
   }
 }
 
+/**
+ * The invoice as stored, its final state read from its settlement (settlement.ts): the view may
+ * lag the decision for a moment (a writer between its write and its check), the decision never.
+ */
 export async function getOutboxInvoice(
   db: Db,
   tenantId: string,
   invoiceId: string,
 ): Promise<OutboxInvoice | null> {
-  return outbox(db).findOne({ _id: outboxId(tenantId, invoiceId) });
+  const doc = await outbox(db).findOne({ _id: outboxId(tenantId, invoiceId) });
+  if (!doc) return doc;
+  const settlement = await readSettlement(db, tenantId, invoiceId);
+  return settlement ? { ...doc, ...settledView(settlement) } : doc;
 }
 
+/**
+ * Writes an open state (posting, accepted, retrying, …) to the invoice's outbox document, by
+ * `_id`. A settled invoice stays settled: an attempt that ends late (its activity timed out while
+ * a retry posted the invoice) must not move it back. The settlement is read before the write,
+ * and again after it: a settlement made in between is written back over this write, so the view
+ * always ends as the decision says.
+ */
 export async function updateOutbox(
   db: Db,
   tenantId: string,
   invoiceId: string,
-  fields: Partial<Pick<OutboxInvoice, 'state' | 'reasons' | 'lastError' | 'xledger' | 'postedAt'>>,
+  fields: Partial<Pick<OutboxInvoice, 'reasons' | 'lastError' | 'xledger' | 'acceptedAt' | 'attention'>> & {
+    state?: OpenState;
+  },
   now = new Date(),
 ): Promise<void> {
   const _id = outboxId(tenantId, invoiceId);
-  // A settled invoice stays settled: an attempt that ends late (its activity timed out while a
-  // retry posted the invoice, then it failed on its own) must not move it back to `retrying`.
-  // Read, then write by `_id` alone: FerretDB v1 pushes down only a filter of exactly `_id`.
-  const current = await outbox(db).findOne({ _id }, { projection: { state: 1 } });
-  if (current && SETTLED.includes(current.state) && fields.state !== current.state) return;
+  const before = await readSettlement(db, tenantId, invoiceId);
+  if (before) return writeSettledView(db, before);
   await outbox(db).updateOne({ _id }, { $set: { ...fields, updatedAt: now } });
+  const after = await readSettlement(db, tenantId, invoiceId);
+  if (after) await writeSettledView(db, after);
 }
 
-const SETTLED: readonly InvoiceState[] = ['posted', 'rejected'];
+/**
+ * Settles the invoice (posted or rejected), once: the first decision holds. Returns the
+ * settlement that holds and whether this call made it; the outbox view shows it either way.
+ */
+export async function settleInvoice(
+  db: Db,
+  tenantId: string,
+  invoiceId: string,
+  decision: Decision,
+  now = new Date(),
+): Promise<{ settlement: Settlement; mine: boolean }> {
+  const claimed = await claimSettlement(db, tenantId, invoiceId, decision, now);
+  await writeSettledView(db, claimed.settlement);
+  return claimed;
+}
+
+/** What the outbox shows of a settled invoice: a duplicate in Xledger makes it need attention. */
+function settledView(settlement: Settlement): Partial<OutboxInvoice> {
+  const duplicate = settlement.duplicate;
+  return {
+    state: duplicate ? 'needs_attention' : settlement.state,
+    reasons: duplicate ? [duplicate.message] : settlement.reasons,
+    lastError: null,
+    xledger: settlement.xledger,
+    postedAt: settlement.postedAt,
+    attention: duplicate
+      ? { reason: 'duplicated', message: duplicate.message, since: duplicate.foundAt }
+      : null,
+  };
+}
+
+async function writeSettledView(db: Db, settlement: Settlement): Promise<void> {
+  await outbox(db).updateOne(
+    { _id: outboxId(settlement.tenantId, settlement.invoiceId) },
+    { $set: { ...settledView(settlement), updatedAt: settlement.at } },
+  );
+}
 
 /** Invoices not yet handed to a posting workflow, oldest first. */
 export async function pendingInvoiceIds(db: Db, tenantId: string, limit: number): Promise<string[]> {
@@ -118,6 +188,8 @@ export async function invoiceCounts(db: Db, tenantId: string): Promise<Record<In
     posted: 0,
     rejected: 0,
     retrying: 0,
+    unsettled: 0,
+    needs_attention: 0,
   };
   const docs = outbox(db).find({ tenantId }, { projection: { state: 1 } });
   for await (const doc of docs) counts[doc.state] += 1;

@@ -1,54 +1,90 @@
 /**
  * What SEMINE is told about an invoice: `invoice.posted` or `invoice.rejected`, built from the
- * stored outbox document, so that a retried step that records it again builds the same event.
+ * invoice's settlement, so that a retried step that records it again builds the same event; and,
+ * when Xledger holds the invoice twice, `invoice.duplicated` with the tenant needing attention.
  */
 import { eventIds, type NewEvent } from '../events/catalogue';
 import { publishEvent, type EventPublisherDeps } from '../events/publish';
-import { getOutboxInvoice, type OutboxInvoice } from './outbox';
+import { raiseAttention } from '../store/tenant-state';
+import { readSettlement, type Settlement } from './settlement';
 
-/** `invoice.posted` or `invoice.rejected` for an invoice in that final state; null in any other. */
-export function invoiceOutcomeEvent(stored: OutboxInvoice): NewEvent | null {
-  if (stored.state === 'posted') {
-    const postedAt = stored.postedAt ?? stored.updatedAt;
+/** `invoice.posted` or `invoice.rejected` for a settled invoice. */
+export function invoiceOutcomeEvent(settlement: Settlement): NewEvent {
+  const { tenantId, invoiceId } = settlement;
+  if (settlement.state === 'posted') {
+    const postedAt = settlement.postedAt ?? settlement.at;
     return {
-      id: eventIds.invoicePosted(stored.tenantId, stored.invoiceId),
-      tenantId: stored.tenantId,
+      id: eventIds.invoicePosted(tenantId, invoiceId),
+      tenantId,
       type: 'invoice.posted',
       occurredAt: postedAt,
       data: {
-        invoiceId: stored.invoiceId,
-        xledger: { transactionDbId: stored.xledger.transactionDbId, lineDbIds: stored.xledger.lineDbIds },
+        invoiceId,
+        xledger: {
+          transactionDbId: settlement.xledger.transactionDbId,
+          lineDbIds: settlement.xledger.lineDbIds,
+        },
         postedAt: postedAt.toISOString(),
       },
     };
   }
-  if (stored.state === 'rejected') {
-    return {
-      id: eventIds.invoiceRejected(stored.tenantId, stored.invoiceId),
-      tenantId: stored.tenantId,
-      type: 'invoice.rejected',
-      occurredAt: stored.updatedAt,
-      data: {
-        invoiceId: stored.invoiceId,
-        reasons: stored.reasons,
-        rejectedAt: stored.updatedAt.toISOString(),
-      },
-    };
-  }
-  return null;
+  return {
+    id: eventIds.invoiceRejected(tenantId, invoiceId),
+    tenantId,
+    type: 'invoice.rejected',
+    occurredAt: settlement.at,
+    data: { invoiceId, reasons: settlement.reasons, rejectedAt: settlement.at.toISOString() },
+  };
 }
 
 /**
- * Publishes `invoice.posted` / `invoice.rejected` if the stored invoice is in that final state.
- * Called right after the state is stored, and again by a retried step that finds it stored
- * already, so that a process dying between the two writes loses no event.
+ * Publishes the settled invoice's events (nothing for an invoice not settled). Called right after
+ * the settlement, and again by a retried step that finds it settled, so that a process dying
+ * between the two writes loses no event.
  */
 export async function announceInvoiceOutcome(
   deps: EventPublisherDeps,
   tenantId: string,
   invoiceId: string,
 ): Promise<void> {
-  const stored = await getOutboxInvoice(deps.db, tenantId, invoiceId);
-  const event = stored && invoiceOutcomeEvent(stored);
-  if (event) await publishEvent(deps, event);
+  const settlement = await readSettlement(deps.db, tenantId, invoiceId);
+  if (!settlement) return;
+  await publishEvent(deps, invoiceOutcomeEvent(settlement));
+  if (settlement.duplicate) await announceDuplicate(deps, settlement);
+}
+
+/**
+ * Xledger holds the invoice twice: `invoice.duplicated` with both copies' ids, and the tenant
+ * needs attention (one episode, its event once) until an operator has reversed the extra voucher
+ * and resumes it. Every step is idempotent: a retry records the same events again, a no-op.
+ */
+async function announceDuplicate(deps: EventPublisherDeps, settlement: Settlement): Promise<void> {
+  const duplicate = settlement.duplicate!;
+  const { tenantId, invoiceId } = settlement;
+  await publishEvent(deps, {
+    id: eventIds.invoiceDuplicated(tenantId, invoiceId),
+    tenantId,
+    type: 'invoice.duplicated',
+    occurredAt: duplicate.foundAt,
+    data: {
+      invoiceId,
+      message: duplicate.message,
+      copies: duplicate.copies,
+      foundAt: duplicate.foundAt.toISOString(),
+    },
+  });
+  const { attention } = await raiseAttention(deps.db, tenantId, {
+    reason: 'invoice_duplicated',
+    message: duplicate.message,
+    dataType: 'invoices',
+    since: duplicate.foundAt.toISOString(),
+    run: `invoice:${tenantId}:${invoiceId}`,
+  });
+  await publishEvent(deps, {
+    id: eventIds.tenantNeedsAttention(tenantId, attention.episode),
+    tenantId,
+    type: 'tenant.needs_attention',
+    data: { reason: attention.reason, message: attention.message, dataType: attention.dataType },
+    occurredAt: new Date(attention.since),
+  });
 }

@@ -85,16 +85,31 @@ export const xledgerRateLimitWaitSeconds = new Counter({
 /**
  * What happened to invoices, by tenant: sent (the voucher went to Xledger), found_existing (a
  * retry found it there already: nothing sent twice), posted, rejected, retried (an attempt failed
- * and will be retried).
+ * and will be retried), unsettled (an attempt waited for a create whose answer was lost),
+ * duplicated (Xledger holds an invoice twice: alert on any), unresolved (accepted, then neither
+ * posted nor rejected by the deadline: alert on any).
  */
 export const invoiceOutcomes = new Counter({
   name: `${PREFIX}invoice_outcomes_total`,
-  help: 'Invoice outcomes by tenant: sent, found_existing, posted, rejected, retried',
+  help: 'Invoice outcomes by tenant: sent, found_existing, posted, rejected, retried, unsettled, duplicated, unresolved',
   labelNames: ['tenant', 'outcome'] as const,
   registers: [registry],
 });
 
-export type InvoiceOutcomeLabel = 'sent' | 'found_existing' | 'posted' | 'rejected' | 'retried';
+export type InvoiceOutcomeLabel =
+  | 'sent'
+  | 'found_existing'
+  | 'posted'
+  | 'rejected'
+  | 'retried'
+  | 'unsettled'
+  | 'duplicated'
+  | 'unresolved';
+
+/** Counts one invoice outcome (see invoiceOutcomes). */
+export function countInvoiceOutcome(tenantId: string, outcome: InvoiceOutcomeLabel): void {
+  invoiceOutcomes.inc({ tenant: tenantId, outcome });
+}
 
 const recordOutcomes = [
   ['inserted', 'inserted'],

@@ -149,7 +149,13 @@ export const limitsSchema = z
   })
   .strict();
 
-export const glImportModelSchema = z.object({ processedLines: z.enum(PROCESSED_LINE_MODELS) }).strict();
+/** The processing model and/or the lag of reads (either may be left out: it stays as it is). */
+export const glImportModelSchema = z
+  .object({
+    processedLines: z.enum(PROCESSED_LINE_MODELS).optional(),
+    lookupLagMs: z.number().int().min(0).max(600_000).optional(),
+  })
+  .strict();
 
 export const closedPeriodSchema = z.object({ closedTo: date.nullable() }).strict();
 

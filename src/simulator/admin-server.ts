@@ -249,14 +249,16 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
     {
       method: 'GET',
       pattern: /^\/admin\/gl-import\/model$/,
-      handler: () => ({ processedLines: glImport.processedLines }),
+      handler: () => ({ processedLines: glImport.processedLines, lookupLagMs: glImport.lookupLagMs }),
     },
     {
       method: 'PUT',
       pattern: /^\/admin\/gl-import\/model$/,
       handler: (_match, body) => {
-        glImport.processedLines = parseBody(glImportModelSchema, body).processedLines;
-        return { processedLines: glImport.processedLines };
+        const model = parseBody(glImportModelSchema, body);
+        if (model.processedLines) glImport.processedLines = model.processedLines;
+        if (model.lookupLagMs !== undefined) glImport.lookupLagMs = model.lookupLagMs;
+        return { processedLines: glImport.processedLines, lookupLagMs: glImport.lookupLagMs };
       },
     },
     {

@@ -20,6 +20,8 @@ export const FAULT_KINDS = [
   'dropPage',
   'nullPageInfo',
   'nullEdges',
+  /** The mutation runs twice and is answered once: Xledger holds what was sent twice (a forced duplicate). */
+  'duplicateCommit',
 ] as const;
 
 /**

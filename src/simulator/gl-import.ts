@@ -184,9 +184,22 @@ export class GlImport {
     public processedLines: ProcessedLineModel = DEFAULT_PROCESSED_LINE_MODEL,
   ) {}
 
+  /**
+   * Lagging reads (A: how soon Xledger's reads see a write is not published): a staged line, an
+   * import error or a posted payable is served only this long after it was written. 0: at once.
+   * Set by `PUT /admin/gl-import/model` (`lookupLagMs`); measured in real time.
+   */
+  public lookupLagMs = 0;
+
   /** Whether `glImportItems` serves the line now (a posted line is gone in the `disappear` model). */
   readable(line: SimRecord): boolean {
-    return !(line.status === 'POSTED' && this.processedLines === 'disappear');
+    return !(line.status === 'POSTED' && this.processedLines === 'disappear') && this.visibleYet(line);
+  }
+
+  /** Whether a read sees the record yet (see lookupLagMs). */
+  visibleYet(record: SimRecord): boolean {
+    const writtenAt = record.writtenAt;
+    return typeof writtenAt !== 'number' || Date.now() >= writtenAt + this.lookupLagMs;
   }
 
   /** Validates the whole request first (so a refused request creates nothing), then stages lines. */
@@ -226,6 +239,8 @@ export class GlImport {
         status: 'ACCEPTED' satisfies LineStatus,
         transactionHeaderDbId: null,
         clientId: clientId ?? null,
+        // Internal: when it was written (lagging reads, lookupLagMs).
+        writtenAt: Date.now(),
       };
       for (const field of PLAIN_FIELDS) line[field] = node[field] ?? null;
       for (const field of REF_FIELDS) line[field] = codeRef(node[field]);
@@ -307,6 +322,7 @@ export class GlImport {
             objectValue: null,
             createdAt: now,
             ownerDbId: line.ownerDbId,
+            writtenAt: Date.now(),
           });
         }
       }
@@ -333,7 +349,7 @@ export class GlImport {
         modifiedAt: now,
       });
       const payable = payableOf(line, refs, header, () => this.state.allocateDbId());
-      if (payable) this.state.apTransactions.insert(payable);
+      if (payable) this.state.apTransactions.insert({ ...payable, writtenAt: Date.now() });
     }
   }
 

@@ -289,13 +289,17 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
         today: cetToday(state.now()),
         ...(fault?.kind === 'dropPage' ? { dropPageOf: fault.field ?? '*' } : {}),
       };
-      const result: ExecutionResult = await execute({
-        schema,
-        document: prepared.document,
-        variableValues: (payload.variables ?? undefined) as Record<string, unknown> | undefined,
-        operationName,
-        contextValue: context,
-      });
+      const run = () =>
+        execute({
+          schema,
+          document: prepared.document!,
+          variableValues: (payload.variables ?? undefined) as Record<string, unknown> | undefined,
+          operationName,
+          contextValue: context,
+        });
+      const result: ExecutionResult = await run();
+      // A forced duplicate: the same request applied a second time, its answer dropped.
+      if (fault?.kind === 'duplicateCommit') await run();
       // Without `data`, the request never ran: its variables did not fit the schema.
       const ran = 'data' in result;
       const errors = (result.errors ?? []).map((error) =>

@@ -176,9 +176,15 @@ function rootResolver(name: string, fieldArgs: readonly string[]): Resolver | un
         (context, line) => context.glImport.readable(line),
       );
     case 'glImportItemErrors':
-      return listPosting((state) => state.glImportItemErrors.rows);
+      return listPosting(
+        (state) => state.glImportItemErrors.rows,
+        (context, error) => context.glImport.visibleYet(error),
+      );
     case 'apTransactions':
-      return listPosting((state) => state.apTransactions.rows);
+      return listPosting(
+        (state) => state.apTransactions.rows,
+        (context, payable) => context.glImport.visibleYet(payable),
+      );
     case 'addGLImportItems':
       return addGLImportItems;
     default:

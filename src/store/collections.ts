@@ -20,6 +20,10 @@ export const collections = {
   syncRequests: 'sync_requests',
   invoiceOutbox: 'invoice_outbox',
   postingLeases: 'invoice_posting_leases',
+  /** Every create sent for an invoice, recorded before it leaves (invoices/sends.ts). */
+  invoiceSends: 'invoice_sends',
+  /** An invoice's final state, decided once by an insert (invoices/settlement.ts). */
+  invoiceSettlements: 'invoice_settlements',
   events: 'events',
   eventIds: 'event_ids',
   eventSequences: 'event_sequences',
@@ -113,6 +117,8 @@ export function allCollections(): CollectionSpec[] {
       tenantKey: 'tenantId',
     },
     { name: collections.postingLeases, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.invoiceSends, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.invoiceSettlements, indexes: [], tenantKey: 'tenantId' },
     // Read and written by _id only (store/events.ts); a closed gap has no tenantId and stays.
     { name: collections.events, indexes: [], tenantKey: 'tenantId' },
     { name: collections.eventIds, indexes: [], tenantKey: 'tenantId' },

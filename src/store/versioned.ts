@@ -98,6 +98,12 @@ export class VersionedRegister<T> {
     return doc ? { n: doc.n, value: doc.value } : null;
   }
 
+  /** Version `n` as it stands now (its holder may have amended it), or null when it is gone. */
+  async at(n: number): Promise<Version<T> | null> {
+    const doc = await this.docs.findOne({ _id: versionId(this.key, n) });
+    return doc ? { n: doc.n, value: doc.value } : null;
+  }
+
   /** Whether version `n` is still the current one: one `_id` look-up of its successor. */
   async isLatest(n: number): Promise<boolean> {
     return !(await this.docs.findOne({ _id: versionId(this.key, n + 1) }, { projection: { _id: 1 } }));

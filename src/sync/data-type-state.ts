@@ -147,6 +147,8 @@ export function attentionAdvice(reason: AttentionReason): string {
       return 'grant the scope to the token in Xledger and resume the tenant (xledger-sync tenant resume), or store a new token';
     case 'owner_not_visible':
       return 'give the token sight of the Entity Owner in Xledger and resume the tenant, or store a new token';
+    case 'invoice_duplicated':
+      return 'reverse the extra voucher in Xledger (the invoice.duplicated event names both), then resume the tenant';
   }
 }
 

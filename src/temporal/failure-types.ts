@@ -12,6 +12,11 @@ export const FailureType = {
   invoiceRejected: 'InvoiceRejected',
   /** Another attempt holds the invoice's posting lease: retried when it lapses. */
   invoicePostingBusy: 'InvoicePostingBusy',
+  /**
+   * A create's answer was lost and it may still land in Xledger: no new create until it surely
+   * did not (invoices/settle-window.ts); retried when the invoice should be settled.
+   */
+  invoiceUnsettled: 'InvoiceUnsettled',
   /** A posting attempt failed for a reason other than Xledger's (e.g. MongoDB): retried. */
   invoicePostingError: 'InvoicePostingError',
   /** The token's requests are queued in this worker: the invoice activity steps aside for a while. */

@@ -19,7 +19,11 @@ export interface PostInvoiceInput {
 }
 
 export interface PostInvoiceResult {
-  state: 'posted' | 'rejected';
+  /**
+   * needs_attention: Xledger holds the invoice twice, or left it unresolved past the deadline
+   * (INVOICE_UNRESOLVED_AFTER_MS): the workflow stops waiting; the outbox keeps the invoice.
+   */
+  state: 'posted' | 'rejected' | 'needs_attention';
   reasons: string[];
 }
 

@@ -179,6 +179,28 @@ export async function findEarlierPosting(
   };
 }
 
+/**
+ * Every copy of a voucher Xledger holds, by its lines' extIdentifiers (the look-up's document):
+ * all staging lines and every posted payable carrying one of them. Asked once more after a
+ * voucher is posted, so that a copy that landed late is found and reported, never hidden.
+ */
+export async function findVoucherCopies(
+  client: XledgerClient,
+  extIdentifiers: string[],
+): Promise<{ lines: StagedLine[]; payables: Array<PostedVoucher & { extIdentifier: string | null }> }> {
+  const data = await client.request<{
+    staged: Connection<{ dbId: Id; extIdentifier: string | null }> | null;
+    posted: Connection<PayableNode> | null;
+  }>(DOCUMENTS.findEarlierPosting, { first: LOOK_UP_SIZE, ids: extIdentifiers });
+  return {
+    lines: nodes(data.staged).map((node) => ({ dbId: Number(node.dbId), extIdentifier: node.extIdentifier })),
+    payables: nodes(data.posted).flatMap((node) => {
+      const payable = postedVoucherOf([node], extIdentifiers);
+      return payable ? [{ ...payable, extIdentifier: node.extIdentifier }] : [];
+    }),
+  };
+}
+
 /** Sends one voucher's lines in one request (Xledger takes at most 500 per request). Returns their dbIds in order. */
 export async function addImportLines(client: XledgerClient, lines: GLImportLine[]): Promise<number[]> {
   const data = await client.request<{

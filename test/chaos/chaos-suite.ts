@@ -65,6 +65,10 @@ export function describeInvoiceChaos(suite: ChaosSuite): void {
       expect(report.storedWithoutStart).toBeGreaterThan(0);
       expect(report.faultsTotal).toBeGreaterThan(0);
       expect(report.faults['commitThenDrop(addGLImportItems)']).toBeGreaterThan(0);
+      // Creates whose answer was lost after the request timeout, then landed: none sent twice.
+      expect(report.faults['slow(addGLImportItems)']).toBeGreaterThan(0);
+      expect(report.lostAnswers.landed).toBeGreaterThan(0);
+      expect(report.lostAnswers.stillUnknown).toBe(0);
       if (suite.processedLines === 'disappear') {
         // A create whose answer was lost was found by its retry as a posted payable.
         expect(report.foundAsPostedPayable).toBeGreaterThan(0);

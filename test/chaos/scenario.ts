@@ -132,6 +132,10 @@ export interface ChaosReport {
   };
   race: { invoices: number; startedBySweep: number; workflows: number; postedOnce: number };
   closedPeriod: { invoiceIds: string[]; allRejectedWithReason: boolean };
+  /** The frozen second worker: leases live when it froze; sends refused by the fence; sends unsettled. */
+  zombie: { pausedMs: number; leasesLiveAtPause: number; fencedSends: number };
+  /** Sends whose answer was lost (a late create, a dropped answer) and that landed, or not. */
+  lostAnswers: { landed: number; notLanded: number; stillUnknown: number };
   durationMs: number;
   workerOutput: string;
 }
@@ -144,6 +148,25 @@ const POSTING_LEASE_MS = 45_000;
 const LIVE_LEASE_MS = 38_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The workers' configuration: a request timeout shorter than the slow creates below (their
+ * answers are lost, then they land), and a settle window short enough for a test run but above
+ * the request timeout, the slowest create and the look-ups' lag.
+ */
+const WORKER_ENV = {
+  // A bounded number of activities at once keeps FerretDB (SQLite) out of lock contention.
+  WORKER_MAX_CONCURRENT_ACTIVITIES: '16',
+  XLEDGER_REQUEST_TIMEOUT_MS: '3000',
+  INVOICE_SETTLE_WINDOW_MS: '10000',
+  INVOICE_SETTLE_LOOKUP_SPACING_MS: '1500',
+};
+/** Creates that run this long in Xledger: their answer is lost (timeout), then they land. */
+const LATE_CREATE_MS = 4_500;
+/** Look-ups see a write only this long after it (a lagging read). */
+const LOOKUP_LAG_MS = 1_000;
+/** A second worker is frozen (SIGSTOP) this long, past its leases, then woken: a zombie. */
+const ZOMBIE_PAUSE_MS = 50_000;
 
 interface Planned {
   tenantId: string;
@@ -167,14 +190,16 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
   const workers: ChildWorker[] = [];
   let worker: ChildWorker | null = null;
   const startChild = () => {
-    // A bounded number of activities at once keeps FerretDB (SQLite) out of lock contention.
-    worker = spawnWorker(h, { WORKER_MAX_CONCURRENT_ACTIVITIES: '16' });
+    worker = spawnWorker(h, WORKER_ENV);
     workers.push(worker);
   };
   const workerOutput = () => workers.map((w, i) => `--- worker ${i + 1} ---\n${w.output()}`).join('\n');
 
   try {
     startChild();
+    // A second worker, frozen mid-run past its leases and woken again: a zombie (below).
+    const zombieWorker = spawnWorker(h, WORKER_ENV);
+    workers.push(zombieWorker);
 
     // --- tenants and their master data (no faults yet) -----------------------------------------
     for (const tenant of tenants) {
@@ -234,6 +259,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
     if (options.processedLines) {
       await admin(h, 'PUT', '/admin/gl-import/model', { processedLines: options.processedLines });
     }
+    await admin(h, 'PUT', '/admin/gl-import/model', { lookupLagMs: LOOKUP_LAG_MS });
     const { processedLines } = await admin<{ processedLines: ProcessedLineModel }>(
       h,
       'GET',
@@ -258,6 +284,8 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       return refusal;
     };
     const faultRules: FaultInput[] = [
+      // Creates that land after the client's request timeout (the simulator runs them to the end).
+      { kind: 'slow', field: 'addGLImportItems', delayMs: LATE_CREATE_MS, probability: 0.04 },
       { kind: 'commitThenDrop', field: 'addGLImportItems', probability: 0.08 },
       { kind: 'commitThenDrop', field: 'glImportItems', probability: 0.03 },
       { kind: 'commitThenDrop', field: 'apTransactions', probability: 0.03 },
@@ -325,7 +353,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       let inFlight = 0;
       for (let i = 0; i < 300; i++) {
         inFlight = await h.store.db.collection(collections.postingLeases).countDocuments({
-          until: {
+          'value.until': {
             $gt: new Date(Math.max(Date.now() + LIVE_LEASE_MS, restartedAt + POSTING_LEASE_MS)),
           },
         });
@@ -386,6 +414,23 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       raceStartedBySweep = ((await sweep) as { started: number }).started;
     };
 
+    // The zombie: the second worker freezes (SIGSTOP) with postings in flight, its attempts time
+    // out and are retried by the first once their leases lapse; then it wakes and goes on.
+    let zombieInFlight = 0;
+    const zombie$ = (async () => {
+      await sleep(5_000);
+      zombieInFlight = await h.store.db
+        .collection(collections.postingLeases)
+        .countDocuments({ 'value.until': { $gt: new Date() } });
+      zombieWorker.process.kill('SIGSTOP');
+      log(
+        `second worker frozen with ${zombieInFlight} leases live (${Math.round((Date.now() - started) / 1000)} s)`,
+      );
+      await sleep(ZOMBIE_PAUSE_MS);
+      zombieWorker.process.kill('SIGCONT');
+      log(`second worker woken (${Math.round((Date.now() - started) / 1000)} s)`);
+    })();
+
     const interval = 1_000 / submitsPerSecond;
     const submitStart = Date.now();
     const inFlightSubmits = new Set<Promise<void>>();
@@ -419,6 +464,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
     }
     await Promise.all(inFlightSubmits);
     await kills$;
+    await zombie$;
     // After the last restart (faults still on): a sweep caught by a kill would only finish when
     // its activity's start-to-close timeout runs out, as it does not heartbeat (see the report).
     await Promise.all([duplicateRound(), raceRound()]);
@@ -471,7 +517,10 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
     limits.admit = admit;
     const faults: Record<string, number> = {};
     for (const rule of faultList) {
-      const key = rule.kind === 'commitThenDrop' && rule.field ? `${rule.kind}(${rule.field})` : rule.kind;
+      const key =
+        (rule.kind === 'commitThenDrop' || rule.kind === 'slow') && rule.field
+          ? `${rule.kind}(${rule.field})`
+          : rule.kind;
       faults[key] = (faults[key] ?? 0) + rule.hits;
     }
 
@@ -651,6 +700,16 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       if (doc?.state === 'posted' && once) racePostedOnce += 1;
     }
 
+    const sendOutcomes = { fenced: 0, landed: 0, not_landed: 0, unknown: 0 };
+    for (const send of await h.store.db
+      .collection<{ outcome: string; note: string | null }>(collections.invoiceSends)
+      .find({ tenantId: { $in: tenantIds } })
+      .toArray()) {
+      if (send.outcome === 'not_sent' && send.note?.includes('no longer held')) sendOutcomes.fenced += 1;
+      if (send.outcome === 'landed' || send.outcome === 'not_landed' || send.outcome === 'unknown')
+        sendOutcomes[send.outcome] += 1;
+    }
+
     return {
       processedLines,
       tenants: tenants.length,
@@ -684,6 +743,16 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
         postedOnce: racePostedOnce,
       },
       closedPeriod: { invoiceIds: closedPeriodIds, allRejectedWithReason: closedPeriodOk },
+      zombie: {
+        pausedMs: ZOMBIE_PAUSE_MS,
+        leasesLiveAtPause: zombieInFlight,
+        fencedSends: sendOutcomes.fenced,
+      },
+      lostAnswers: {
+        landed: sendOutcomes.landed,
+        notLanded: sendOutcomes.not_landed,
+        stillUnknown: sendOutcomes.unknown,
+      },
       durationMs: Date.now() - started,
       workerOutput: workerOutput().slice(-20_000),
     };
@@ -776,6 +845,8 @@ export function formatReport(report: ChaosReport): string {
     `sweeps (the schedule's workflow, racing the submits): ${report.sweeps.runs} started, ${report.sweeps.finished} finished by the end, ${report.sweeps.started} posting workflows started by them; ${report.storedWithoutStart} invoices were stored by a submit that never reached Temporal; ${report.submitRetries} submits retried by the caller`,
     `concurrent duplicate: ${report.concurrentDuplicate.submits} submits → ${report.concurrentDuplicate.outboxDocs} outbox doc, ${report.concurrentDuplicate.workflows} workflow, ${report.concurrentDuplicate.lines} lines, ${report.concurrentDuplicate.state}`,
     `race with the sweep: ${report.race.invoices} invoices, ${report.race.startedBySweep} started by the sweep, ${report.race.workflows} workflows, ${report.race.postedOnce} posted once`,
+    `late or lost create answers: ${report.faults['slow(addGLImportItems)'] ?? 0} creates landed after the request timeout, ${report.faults['commitThenDrop(addGLImportItems)'] ?? 0} answers dropped; sends found landed by a later look-up ${report.lostAnswers.landed}, settled as not landed ${report.lostAnswers.notLanded}, still unknown ${report.lostAnswers.stillUnknown}`,
+    `zombie: the second worker frozen ${Math.round(report.zombie.pausedMs / 1000)} s with ${report.zombie.leasesLiveAtPause} leases live, then woken; ${report.zombie.fencedSends} sends refused by the lease fence`,
     `duplicates: ${report.duplicates.length}; lost: ${report.lost.length}; problems: ${report.problems.length}`,
     `duration: ${Math.round(report.durationMs / 1000)} s`,
   ].join('\n');

@@ -115,7 +115,7 @@ async function truthOf(ext: string) {
 
 async function setModel(processedLines: 'disappear' | 'stay') {
   const result = await admin(sim, 'PUT', '/admin/gl-import/model', { processedLines });
-  expect(result.body).toEqual({ processedLines });
+  expect(result.body).toMatchObject({ processedLines });
 }
 
 beforeAll(async () => {
@@ -342,6 +342,48 @@ describe('GL import', () => {
     expect(await payablesOf('inv-dropped')).toHaveLength(1);
   });
 
+  it('slow: a create runs to its end after the client hung up (it lands after the client timed out)', async () => {
+    await admin(sim, 'POST', '/admin/faults', { kind: 'slow', field: 'addGLImportItems', delayMs: 600 });
+    const hungUp = fetch(sim.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `token ${SEED_TOKENS.owner1}` },
+      body: JSON.stringify({ query: ADD, variables: { inputs: invoice('inv-late') } }),
+      signal: AbortSignal.timeout(150),
+    });
+    await expect(hungUp).rejects.toThrow();
+    expect((await truthOf('inv-late')).length).toBe(0);
+    await sleep(1_000);
+    expect(await payablesOf('inv-late')).toHaveLength(1);
+  });
+
+  it('duplicateCommit: one request, one answer, the voucher held twice', async () => {
+    await admin(sim, 'POST', '/admin/faults', { kind: 'duplicateCommit', field: 'addGLImportItems' });
+    const result = await post(invoice('inv-twice'));
+    expect(result.body.data?.addGLImportItems.edges).toHaveLength(3);
+    await sleep(400);
+    expect(await payablesOf('inv-twice')).toHaveLength(2);
+  });
+
+  it('lookupLagMs: what was written is read only after the lag', async () => {
+    expect((await admin(sim, 'PUT', '/admin/gl-import/model', { lookupLagMs: 700 })).body).toEqual({
+      processedLines: 'disappear',
+      lookupLagMs: 700,
+    });
+    try {
+      await post(invoice('inv-lag'));
+      const hidden = await gql(sim, SEED_TOKENS.owner1, FIND, { ext: ['inv-lag'] });
+      expect(hidden.body.data?.glImportItems.edges).toBeNull();
+      expect((await truthOf('inv-lag')).length).toBe(3);
+      await sleep(400); // processed (150 ms), its payable still lagging
+      const lagging = await gql(sim, SEED_TOKENS.owner1, PAYABLES, { ext: ['inv-lag'] });
+      expect(lagging.body.data?.apTransactions.edges).toBeNull();
+      await sleep(800);
+      expect(await payablesOf('inv-lag')).toHaveLength(1);
+    } finally {
+      await admin(sim, 'PUT', '/admin/gl-import/model', { lookupLagMs: 0 });
+    }
+  });
+
   it('empty connections answer "edges": null', async () => {
     const result = await gql(
       sim,
@@ -360,7 +402,10 @@ describe('GL import', () => {
   });
 
   it('the processing model is read and switched through the admin API, which validates it', async () => {
-    expect((await admin(sim, 'GET', '/admin/gl-import/model')).body).toEqual({ processedLines: 'disappear' });
+    expect((await admin(sim, 'GET', '/admin/gl-import/model')).body).toEqual({
+      processedLines: 'disappear',
+      lookupLagMs: 0,
+    });
     const bad = await admin(sim, 'PUT', '/admin/gl-import/model', { processedLines: 'vanish' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/processedLines/);

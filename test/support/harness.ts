@@ -38,6 +38,8 @@ export async function startHarness(
   },
   /** A MongoDB-wire server of the test's own (e.g. one it restarts); default: the run's. */
   mongo: { uri: string } = { uri: inject('mongoUri') },
+  /** More configuration for the harness's workers (e.g. short invoice settle windows). */
+  env: Record<string, string> = {},
 ): Promise<Harness> {
   const suffix = randomBytes(4).toString('hex');
   const taskQueue = `test-${suffix}`;
@@ -53,6 +55,7 @@ export async function startHarness(
     // Webhook tests run their receivers on this machine, over plain http.
     WEBHOOK_INSECURE_HOSTS: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    ...env,
   });
   const store = await connectStore(config.mongo.uri, config.mongo.dbName);
   await ensureIndexes(store.db);

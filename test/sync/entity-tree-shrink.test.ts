@@ -41,7 +41,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const storedEntityIds = async () => (await loadEntities(h.store.db, TENANT)).map((e) => e.dbId).sort((a, b) => a - b);
+const storedEntityIds = async () =>
+  (await loadEntities(h.store.db, TENANT)).map((e) => e.dbId).sort((a, b) => a - b);
 
 describe('a shrinking entity tree', () => {
   it("holds the tenant's deletions instead of dropping the lost client's records", async () => {

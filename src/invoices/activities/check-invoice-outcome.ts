@@ -2,55 +2,67 @@ import { announceInvoiceOutcome } from '../outcome-event';
 import { tenantXledger, type ActivityDeps } from '../../activities/deps';
 import { blocksPosting, checkImportOutcome, importErrorReason } from '../../xledger/gl-import';
 import { voucherKeys } from '../invoice';
-import { getOutboxInvoice, updateOutbox } from '../outbox';
+import { getOutboxInvoice, settleInvoice } from '../outbox';
+import { invoiceSettings } from '../posting-settings';
+import { markUnresolved } from '../unresolved';
 import { whileHeartbeating } from './keep-alive';
-import { invoiceFailure } from './post-invoice';
+import { invoiceFailure, settlePosted } from './posting-outcomes';
 import { stepAsideWhenCrowded } from './step-aside';
 import type { InvoiceRef } from './validate-invoice';
 
-export type InvoiceOutcome = 'posted' | 'rejected' | 'accepted';
+export type InvoiceOutcome = 'posted' | 'rejected' | 'accepted' | 'needs_attention';
 
 /**
  * Asks Xledger how its asynchronous processing of the voucher ended: posted (its payable is in
  * apTransactions), an import error on one of its lines, or not yet. Both in one request; nothing
- * here relies on a processed staging line staying readable.
+ * here relies on a processed staging line staying readable. Posted: Xledger is asked once more
+ * for every copy (settlePosted). Neither, long after Xledger accepted it (the deadline,
+ * INVOICE_UNRESOLVED_AFTER_MS): the invoice needs attention and the workflow stops waiting.
  */
 export function createCheckInvoiceOutcome(deps: ActivityDeps) {
-  return (ref: InvoiceRef) => whileHeartbeating(() => checkInvoiceOutcome(ref));
+  return (ref: InvoiceRef) =>
+    whileHeartbeating((progress) => {
+      progress.at('checking-outcome');
+      return checkInvoiceOutcome(ref);
+    });
 
   async function checkInvoiceOutcome(
     ref: InvoiceRef,
   ): Promise<{ outcome: InvoiceOutcome; reasons: string[] }> {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
     if (!stored) throw new Error(`Invoice ${ref.invoiceId} of tenant ${ref.tenantId} is not in the outbox`);
-    if (stored.state === 'posted' || stored.state === 'rejected') {
+    if (stored.state === 'posted' || stored.state === 'rejected' || stored.state === 'needs_attention') {
       await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId); // if an earlier attempt died before it
       return { outcome: stored.state, reasons: stored.reasons };
     }
     const { client } = await tenantXledger(deps, ref.tenantId);
     stepAsideWhenCrowded(client, ref);
+    const keys = voucherKeys(ref.tenantId, stored.invoice);
     try {
-      const { posted, errors } = await checkImportOutcome(
-        client,
-        voucherKeys(ref.tenantId, stored.invoice),
-        stored.xledger.lineDbIds,
-      );
+      const { posted, errors } = await checkImportOutcome(client, keys, stored.xledger.lineDbIds);
       if (posted) {
-        await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, {
-          state: 'posted',
-          lastError: null,
-          postedAt: new Date(),
-          xledger: { lineDbIds: stored.xledger.lineDbIds, transactionDbId: posted.transactionDbId },
-        });
-        await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
-        return { outcome: 'posted', reasons: [] };
+        const settlement = await settlePosted(deps, client, ref, keys, posted, stored.xledger.lineDbIds);
+        return settlement.duplicate
+          ? { outcome: 'needs_attention', reasons: [settlement.duplicate.message] }
+          : { outcome: settlement.state, reasons: settlement.reasons };
       }
       const blocking = errors.filter(blocksPosting);
       if (blocking.length > 0) {
         const reasons = [...new Set(blocking.map(importErrorReason))];
-        await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons });
+        const { settlement } = await settleInvoice(deps.db, ref.tenantId, ref.invoiceId, {
+          state: 'rejected',
+          reasons,
+          xledger: stored.xledger,
+          postedAt: null,
+          duplicate: null,
+        });
         await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
-        return { outcome: 'rejected', reasons };
+        return { outcome: settlement.state, reasons: settlement.reasons };
+      }
+      const acceptedAt = stored.acceptedAt ?? stored.submittedAt;
+      if (Date.now() - acceptedAt.getTime() > invoiceSettings(deps).unresolvedAfterMs) {
+        const reasons = await markUnresolved(deps, stored, acceptedAt, errors.length);
+        return { outcome: 'needs_attention', reasons };
       }
       return { outcome: 'accepted', reasons: [] };
     } catch (error) {

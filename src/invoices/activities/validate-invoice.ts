@@ -11,7 +11,7 @@ import { findIn } from '../../store/bounded';
 import { loadEntities } from '../../store/entities';
 import type { StoredRecord } from '../../store/records';
 import type { Invoice } from '../invoice';
-import { getOutboxInvoice, updateOutbox } from '../outbox';
+import { getOutboxInvoice, settleInvoice } from '../outbox';
 import { whileHeartbeating } from './keep-alive';
 
 export interface InvoiceRef {
@@ -26,7 +26,11 @@ export interface InvoiceRef {
  * invoice as `rejected` with every reason — without a request to Xledger.
  */
 export function createValidateInvoice(deps: ActivityDeps) {
-  return (ref: InvoiceRef) => whileHeartbeating(() => validateInvoice(ref));
+  return (ref: InvoiceRef) =>
+    whileHeartbeating((progress) => {
+      progress.at('validating');
+      return validateInvoice(ref);
+    });
 
   async function validateInvoice(ref: InvoiceRef): Promise<{ ok: boolean; reasons: string[] }> {
     const stored = await getOutboxInvoice(deps.db, ref.tenantId, ref.invoiceId);
@@ -38,8 +42,16 @@ export function createValidateInvoice(deps: ActivityDeps) {
     const tenant = await deps.tenants.get(ref.tenantId);
     const reasons = await problemsOf(deps.db, ref.tenantId, tenant.entityOwnerDbId, stored.invoice);
     if (reasons.length > 0) {
-      await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'rejected', reasons });
+      const { settlement } = await settleInvoice(deps.db, ref.tenantId, ref.invoiceId, {
+        state: 'rejected',
+        reasons,
+        xledger: stored.xledger,
+        postedAt: null,
+        duplicate: null,
+      });
       await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
+      // Settled before (posted by an attempt that got this far, in theory): that decision holds.
+      return { ok: settlement.state !== 'rejected', reasons: settlement.reasons };
     }
     return { ok: reasons.length === 0, reasons };
   }
