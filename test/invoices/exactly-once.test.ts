@@ -84,6 +84,16 @@ async function settled(
   throw new Error(`invoice ${invoiceId} did not settle: ${seen.join(' → ')}`);
 }
 
+/** The first non-null answer of `read` within 30 s (null if none came). */
+async function eventually<T>(read: () => Promise<T | null>): Promise<T | null> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const found = await read();
+    if (found !== null || Date.now() > deadline) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function truth(invoiceId: string) {
   const all = (await admin('GET', `/admin/gl-import/${SEED_ENTITIES.owner1}`)) as {
     lines: Array<{ dbId: number; extIdentifier: string; status: string }>;
@@ -199,15 +209,22 @@ describe('invoices to Xledger when the answer is late or lost', () => {
       expect(doc.attention).toMatchObject({ reason: 'duplicated' });
       const { payables } = await truth(invoiceId);
       expect(payables).toHaveLength(2);
-      const event = await findEvent(h.store.db, TENANT, eventIds.invoiceDuplicated(TENANT, invoiceId));
+      // The outcome's events follow the settled state it shows: wait for them.
+      const event = await eventually(() =>
+        findEvent(h.store.db, TENANT, eventIds.invoiceDuplicated(TENANT, invoiceId)),
+      );
       expect(event).toMatchObject({ type: 'invoice.duplicated', data: { invoiceId } });
       const copies = (event?.data as { copies: Array<{ transactionDbId: number }> }).copies;
       expect(copies.map((c) => c.transactionDbId).sort()).toEqual(
         payables.map((p) => p.transactionHeader.dbId).sort(),
       );
       // Posted, and SEMINE is told so too; the tenant needs attention.
-      expect(await findEvent(h.store.db, TENANT, eventIds.invoicePosted(TENANT, invoiceId))).not.toBeNull();
-      expect(await tenantAttention(h.store.db, TENANT)).toMatchObject({ reason: 'invoice_duplicated' });
+      expect(
+        await eventually(() => findEvent(h.store.db, TENANT, eventIds.invoicePosted(TENANT, invoiceId))),
+      ).not.toBeNull();
+      expect(await eventually(() => tenantAttention(h.store.db, TENANT))).toMatchObject({
+        reason: 'invoice_duplicated',
+      });
       expect(await registry.getSingleMetricAsString('xledger_sync_invoice_outcomes_total')).toMatch(
         /outcome="duplicated"[^\n]* 1/,
       );

@@ -15,7 +15,7 @@ import { useScratchDb } from '../support/scratch-store';
 /**
  * The pass ledger's fence on its own writes: once a newer attempt holds the pass, the older
  * attempt's progress, reconciliation and completion are refused, on whichever server the run
- * uses (on FerretDB the holder is read by `_id`, then written by `_id`).
+ * uses: each claim and state change inserts the ledger's next version (store/versioned.ts).
  */
 const db = useScratchDb('pass_ledger');
 
@@ -58,5 +58,62 @@ describe('the pass ledger', () => {
     // A third attempt of the same pass finds it complete with its result.
     const third = await claimPass(db(), { ...first, attempt: 3 }, () => progress(null));
     expect(third).toMatchObject({ kind: 'complete', result: figures });
+  });
+});
+
+const RACES = 200;
+const settle = <T>(promise: Promise<T>) =>
+  promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+const keys = (race: number) => {
+  const zombie: PassKey = { tenantId: `pass-${race}`, stream: 'suppliers', passId: 'run-1:1', attempt: 1 };
+  return { zombie, retry: { ...zombie, attempt: 2 }, third: { ...zombie, attempt: 3 } };
+};
+
+/**
+ * The retry and the zombie raced on the run's real server, 200 times each: with the ledger's
+ * old conditional updates FerretDB let a zombie's progress commit undo the retry's claim (2 of
+ * 200) and a zombie complete a pass the retry had claimed (135 of 200).
+ */
+describe('the pass ledger under concurrent attempts', () => {
+  it("never lets a zombie's progress commit undo the retry's claim", async () => {
+    let undone = 0;
+    for (let race = 0; race < RACES; race++) {
+      const { zombie, retry, third } = keys(race);
+      await claimPass(db(), zombie, () => progress(null));
+      await commitProgress(db(), zombie, progress('p1'));
+      const [claimed] = await Promise.all([
+        settle(claimPass(db(), retry, () => progress(null))),
+        settle(commitProgress(db(), zombie, progress('zombie'))),
+      ]);
+      expect(claimed.ok).toBe(true);
+      // The retry holds the pass: its commit lands, and the next attempt resumes from it.
+      const own = await settle(commitProgress(db(), retry, progress('retry')));
+      const next = await settle(claimPass(db(), third, () => progress(null)));
+      if (!own.ok || !next.ok || next.value.kind !== 'claimed' || next.value.progress.after !== 'retry') {
+        undone += 1;
+      }
+    }
+    expect({ races: RACES, undone }).toEqual({ races: RACES, undone: 0 });
+  });
+
+  it('never lets a zombie complete the pass the retry has claimed', async () => {
+    let bothHeld = 0;
+    for (let race = 0; race < RACES; race++) {
+      const { zombie, retry } = keys(race + RACES);
+      await claimPass(db(), zombie, () => progress(null));
+      const [claimed, completed] = await Promise.all([
+        settle(claimPass(db(), retry, () => progress(null))),
+        settle(completePass(db(), zombie, figures, checkpoint)),
+      ]);
+      // Either the zombie completed first (the retry finds the result) or the retry holds the
+      // pass and the zombie's completion is refused: never a retry running a completed pass.
+      const retryRuns = claimed.ok && claimed.value.kind === 'claimed';
+      if (completed.ok && retryRuns) bothHeld += 1;
+      if (!completed.ok && !(completed.error instanceof PassSupersededError)) throw completed.error;
+    }
+    expect({ races: RACES, bothHeld }).toEqual({ races: RACES, bothHeld: 0 });
   });
 });

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readChanges, reserveChangeSeqs, sealChanges } from '../../src/store/changes';
-import type { StreamCheckpoint } from '../../src/store/checkpoints';
-import {
-  claimPass,
-  commitProgress,
-  completePass,
-  PassSupersededError,
-  type PassKey,
-  type PassProgress,
-} from '../../src/store/sync-passes';
 import { clearAttention, loadTenantState, markReady, raiseAttention } from '../../src/store/tenant-state';
 import { completeSyncRequest, requestSync, takeSyncRequest } from '../../src/store/sync-requests';
 import { VersionedRegister } from '../../src/store/versioned';
-import { emptyCounts, type StreamFigures } from '../../src/sync/figures';
 import { useScratchDb } from '../support/scratch-store';
 
 /**
- * Every claim of the store raced on the run's real MongoDB-wire server (FerretDB by default,
+ * The store's claims raced (the pass ledger's races are in pass-ledger.test.ts) on the run's real MongoDB-wire server (FerretDB by default,
  * where an update is a read, a change and a write back: a conditional update or `$inc` decides
  * nothing there). Each mechanism is hit by concurrent claimants many times over, and the
  * invariant it promises is counted, not sampled: one holder, no number twice, no request lost,
@@ -26,11 +16,6 @@ import { useScratchDb } from '../support/scratch-store';
 const db = useScratchDb('races');
 
 const RACES = 200;
-const settle = <T>(promise: Promise<T>) =>
-  promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
 
 describe('the versioned register (store/versioned.ts)', () => {
   it('lets exactly one of the claimants that read the same version write the next one', async () => {
@@ -112,64 +97,6 @@ describe('resync requests (store/sync-requests.ts)', () => {
     expect(await takeSyncRequest(db(), 'req-late', 'suppliers', 'run-2')).toEqual({ full: true });
     await completeSyncRequest(db(), 'req-late', 'suppliers', 'stalled-run');
     expect(await takeSyncRequest(db(), 'req-late', 'suppliers', 'run-3')).toEqual({ full: true });
-  });
-});
-
-describe('the pass ledger (store/sync-passes.ts)', () => {
-  const progress = (after: string | null): PassProgress => ({
-    mode: 'full',
-    since: null,
-    after,
-    maxModifiedAt: null,
-    deltaCursor: null,
-    deltasRead: false,
-    counts: emptyCounts(),
-    startedAt: 0,
-  });
-  const figures = { stream: 'suppliers', mode: 'full' } as unknown as StreamFigures;
-  const checkpoint = { tenantId: 't', stream: 'suppliers' } as unknown as StreamCheckpoint;
-  const keys = (race: number) => {
-    const zombie: PassKey = { tenantId: `pass-${race}`, stream: 'suppliers', passId: 'run-1:1', attempt: 1 };
-    return { zombie, retry: { ...zombie, attempt: 2 }, third: { ...zombie, attempt: 3 } };
-  };
-
-  it("never lets a zombie's progress commit undo the retry's claim", async () => {
-    let undone = 0;
-    for (let race = 0; race < RACES; race++) {
-      const { zombie, retry, third } = keys(race);
-      await claimPass(db(), zombie, () => progress(null));
-      await commitProgress(db(), zombie, progress('p1'));
-      const [claimed] = await Promise.all([
-        settle(claimPass(db(), retry, () => progress(null))),
-        settle(commitProgress(db(), zombie, progress('zombie'))),
-      ]);
-      expect(claimed.ok).toBe(true);
-      // The retry holds the pass: its commit lands, and the next attempt resumes from it.
-      const own = await settle(commitProgress(db(), retry, progress('retry')));
-      const next = await settle(claimPass(db(), third, () => progress(null)));
-      if (!own.ok || !next.ok || next.value.kind !== 'claimed' || next.value.progress.after !== 'retry') {
-        undone += 1;
-      }
-    }
-    expect({ races: RACES, undone }).toEqual({ races: RACES, undone: 0 });
-  });
-
-  it('never lets a zombie complete the pass the retry has claimed', async () => {
-    let bothHeld = 0;
-    for (let race = 0; race < RACES; race++) {
-      const { zombie, retry } = keys(race + RACES);
-      await claimPass(db(), zombie, () => progress(null));
-      const [claimed, completed] = await Promise.all([
-        settle(claimPass(db(), retry, () => progress(null))),
-        settle(completePass(db(), zombie, figures, checkpoint)),
-      ]);
-      // Either the zombie completed first (the retry finds the result) or the retry holds the
-      // pass and the zombie's completion is refused: never a retry running a completed pass.
-      const retryRuns = claimed.ok && claimed.value.kind === 'claimed';
-      if (completed.ok && retryRuns) bothHeld += 1;
-      if (!completed.ok && !(completed.error instanceof PassSupersededError)) throw completed.error;
-    }
-    expect({ races: RACES, bothHeld }).toEqual({ races: RACES, bothHeld: 0 });
   });
 });
 

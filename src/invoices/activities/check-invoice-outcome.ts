@@ -2,11 +2,11 @@ import { announceInvoiceOutcome } from '../outcome-event';
 import { tenantXledger, type ActivityDeps } from '../../activities/deps';
 import { blocksPosting, checkImportOutcome, importErrorReason } from '../../xledger/gl-import';
 import { voucherKeys } from '../invoice';
-import { getOutboxInvoice, settleInvoice } from '../outbox';
+import { getOutboxInvoice } from '../outbox';
 import { invoiceSettings } from '../posting-settings';
 import { markUnresolved } from '../unresolved';
 import { whileHeartbeating } from './keep-alive';
-import { invoiceFailure, settlePosted } from './posting-outcomes';
+import { invoiceFailure, settlePosted, settleRejected } from './posting-outcomes';
 import { stepAsideWhenCrowded } from './step-aside';
 import type { InvoiceRef } from './validate-invoice';
 
@@ -49,14 +49,7 @@ export function createCheckInvoiceOutcome(deps: ActivityDeps) {
       const blocking = errors.filter(blocksPosting);
       if (blocking.length > 0) {
         const reasons = [...new Set(blocking.map(importErrorReason))];
-        const { settlement } = await settleInvoice(deps.db, ref.tenantId, ref.invoiceId, {
-          state: 'rejected',
-          reasons,
-          xledger: stored.xledger,
-          postedAt: null,
-          duplicate: null,
-        });
-        await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
+        const settlement = await settleRejected(deps, ref, reasons, stored.xledger);
         return { outcome: settlement.state, reasons: settlement.reasons };
       }
       const acceptedAt = stored.acceptedAt ?? stored.submittedAt;

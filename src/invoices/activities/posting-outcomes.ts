@@ -15,6 +15,27 @@ import type { Settlement } from '../settlement';
 import type { InvoiceRef } from './validate-invoice';
 
 /**
+ * Settles the invoice as rejected (unless it was settled already: the first decision holds) and
+ * tells SEMINE. Returns the settlement that holds.
+ */
+export async function settleRejected(
+  deps: ActivityDeps,
+  ref: InvoiceRef,
+  reasons: string[],
+  xledger: Settlement['xledger'],
+): Promise<Settlement> {
+  const { settlement } = await settleInvoice(deps.db, ref.tenantId, ref.invoiceId, {
+    state: 'rejected',
+    reasons,
+    xledger,
+    postedAt: null,
+    duplicate: null,
+  });
+  await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
+  return settlement;
+}
+
+/**
  * The voucher is posted in Xledger. Before settling, Xledger is asked once more for every copy
  * by the lines' extIdentifiers: a copy that landed late (a create whose answer was lost) is found
  * here and settled as a duplicate — the invoice and the tenant need attention, SEMINE is told
@@ -111,14 +132,7 @@ export async function invoiceFailure(
   let message = error instanceof Error ? error.message : String(error);
   const refused = error instanceof XledgerError && error.kind === 'invalid_request';
   if (refused && request === 'create') {
-    const { settlement } = await settleInvoice(deps.db, ref.tenantId, ref.invoiceId, {
-      state: 'rejected',
-      reasons: [message],
-      xledger: { lineDbIds: [], transactionDbId: null },
-      postedAt: null,
-      duplicate: null,
-    });
-    await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
+    const settlement = await settleRejected(deps, ref, [message], { lineDbIds: [], transactionDbId: null });
     if (settlement.state === 'rejected')
       return new InvoiceRejectedError(ref, settlement.reasons[0] ?? message);
   }

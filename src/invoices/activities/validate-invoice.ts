@@ -11,8 +11,9 @@ import { findIn } from '../../store/bounded';
 import { loadEntities } from '../../store/entities';
 import type { StoredRecord } from '../../store/records';
 import type { Invoice } from '../invoice';
-import { getOutboxInvoice, settleInvoice } from '../outbox';
+import { getOutboxInvoice } from '../outbox';
 import { whileHeartbeating } from './keep-alive';
+import { settleRejected } from './posting-outcomes';
 
 export interface InvoiceRef {
   tenantId: string;
@@ -42,14 +43,7 @@ export function createValidateInvoice(deps: ActivityDeps) {
     const tenant = await deps.tenants.get(ref.tenantId);
     const reasons = await problemsOf(deps.db, ref.tenantId, tenant.entityOwnerDbId, stored.invoice);
     if (reasons.length > 0) {
-      const { settlement } = await settleInvoice(deps.db, ref.tenantId, ref.invoiceId, {
-        state: 'rejected',
-        reasons,
-        xledger: stored.xledger,
-        postedAt: null,
-        duplicate: null,
-      });
-      await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId);
+      const settlement = await settleRejected(deps, ref, reasons, stored.xledger);
       // Settled before (posted by an attempt that got this far, in theory): that decision holds.
       return { ok: settlement.state !== 'rejected', reasons: settlement.reasons };
     }
