@@ -90,6 +90,11 @@ const envSchema = z.object({
   XLEDGER_MAX_REQUESTS_PER_5S: positiveInt.max(20).default(15),
   /** Requests in flight per API token in ONE worker: all workers together send up to workers × this. */
   XLEDGER_MAX_CONCURRENT_REQUESTS: positiveInt.default(2),
+  /**
+   * How long a token's requests pause when Xledger refuses them for spent credits without saying
+   * when they return (its hourly pool; Xledger's own sample waits 20 minutes). At most an hour.
+   */
+  XLEDGER_CREDITS_WAIT_SECONDS: positiveInt.max(3_600).default(1_200),
 
   /**
    * Invoices (src/invoices/posting-settings.ts). A create whose answer never came back leaves the
@@ -176,6 +181,8 @@ export type Config = {
     requestTimeoutMs: number;
     maxRequestsPer5s: number;
     maxConcurrentRequests: number;
+    /** XLEDGER_CREDITS_WAIT_SECONDS in ms: the pause on spent credits when Xledger gives no time. */
+    creditsWaitMs: number;
     /** Where a token may be sent (XLEDGER_ALLOWED_HOSTS, ALLOW_INSECURE_LOOPBACK). */
     endpointPolicy: EndpointPolicy;
   };
@@ -294,6 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.XLEDGER_REQUEST_TIMEOUT_MS,
       maxRequestsPer5s: e.XLEDGER_MAX_REQUESTS_PER_5S,
       maxConcurrentRequests: e.XLEDGER_MAX_CONCURRENT_REQUESTS,
+      creditsWaitMs: e.XLEDGER_CREDITS_WAIT_SECONDS * 1000,
       endpointPolicy,
     },
     webhooks: {

@@ -77,6 +77,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
         token,
         endpointPolicy: config.xledger.endpointPolicy,
         requestTimeoutMs: config.xledger.requestTimeoutMs,
+        creditsWaitMs: config.xledger.creditsWaitMs,
         gate: gates.forToken(endpoint, token),
         ...(tenantId ? { observer: xledgerObserver(tenantId) } : {}),
       }),

@@ -1,4 +1,6 @@
 import { Context } from '@temporalio/activity';
+import { adaptStream } from '../datatypes/optional-fields';
+import { leaveOutRefusedField } from './optional-field-refusal';
 import { getStream } from '../datatypes/registry';
 import type { StreamDefinition } from '../datatypes/stream';
 import type { Logger } from '../logger';
@@ -79,7 +81,8 @@ export function createSyncStream(deps: ActivityDeps) {
     const spending: PassSpending = {};
     try {
       return await runPass(deps, stream, input, spending);
-    } catch (error) {
+    } catch (caught) {
+      const error = await leaveOutRefusedField(deps.tenants, input.tenantId, stream, caught);
       // What the pass spent, its failing request included: the failed run's cost counts it.
       const usage = spending.usage?.();
       if (usage) noteSpent(error, { stream: stream.name, ...usage });
@@ -111,6 +114,8 @@ async function runPass(
   };
   const log = deps.logger.child({ tenantId: input.tenantId, stream: stream.name, attempt });
   const { tenant, client } = await tenantXledger(deps, input.tenantId);
+  // Without the optional fields the tenant's Xledger lacks (src/datatypes/optional-fields.ts).
+  stream = adaptStream(stream, await deps.tenants.omittedFields(input.tenantId), tenant.entityOwnerDbId);
   const checkpoint = await loadCheckpoint(db, input.tenantId, stream.name);
   // The pass's mode is decided here, once; a resumed pass keeps the one in the ledger.
   let decided: PassMode | undefined;

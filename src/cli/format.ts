@@ -119,6 +119,11 @@ function schemaCheckLines(check: TenantSchemaCheck, now?: number): string[] {
         : "WARNING: saved despite operations that do not fit Xledger's schema";
   return [
     `Schema check:  ${outcome}${now === undefined ? '' : `; checked ${when(check.checkedAt, now)}`}`,
+    ...(check.omittedFields?.length
+      ? [
+          `  Left out (optional, not in this Xledger's schema): ${check.omittedFields.map((o) => `${o.stream}.${o.field}`).join(', ')}`,
+        ]
+      : []),
     ...check.warnings.map((warning) => `  WARNING: ${warning}`),
   ];
 }

@@ -51,16 +51,19 @@ const number = (value: number) => Math.round(value).toLocaleString('en-US');
 const mb = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(0));
 const usage = (u: Usage) => `${number(u.requests)} requests, ${mb(u.mbDown)} MB down, ${mb(u.mbUp)} MB up`;
 
-/** The tenant's Xledger use and what it projects to, against what Xledger includes. */
+/** The tenant's Xledger use and what it projects to, against the customer's shared allowance. */
 export function costLines(cost: TenantCost): string[] {
   const share = Math.round(cost.projectedShareOfIncluded * 100);
+  const left = cost.allowance.leftForOthers;
   return [
     `Xledger use (${cost.counts}):`,
     `  last 24 h:     ${usage(cost.last24h)}`,
     `  last 30 days:  ${usage(cost.last30d)}`,
     `  per month:     ${usage(cost.projectedMonth)} projected from ${cost.projectionBasisDays} day(s): ` +
       `${share}% of the ${number(cost.included.requests)} requests included` +
-      ` (and ${number(cost.included.mbDown)} MB each way)${share > 100 ? ' — OVER: the rest is charged' : ''}`,
+      ` (and ${number(cost.included.mbDown)} MB each way)${share > 100 ? ' — OVER: the rest is billed' : ''}`,
+    `  allowance:     the customer's, shared by all its Xledger integrations: ${number(left.requests)} requests ` +
+      `and ${mb(left.mbDown)} MB down left a month for the others; beyond it Xledger bills each request and MB (it does not refuse them)`,
   ];
 }
 

@@ -131,6 +131,7 @@ export async function checkBeforeSaving(
         : 'verified',
     note: result.schema.verified ? null : `schema not verified: ${result.schema.reason}`,
     warnings: [...mismatchWarnings, ...scopeWarnings],
+    omittedFields: result.omittedFields,
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { always, type DataTypeDefinition } from './datatype';
+import { withOptionalFields } from './optional-fields';
 import { defineStream } from './stream';
 import { dbId, namedRef, optional, ownedNode, wallClock } from './xledger-fields';
 
@@ -28,8 +29,11 @@ export const accountsStream = defineStream({
   name: 'accounts',
   collection: 'accounts',
   rootField: 'accounts',
-  selection:
-    'dbId code description modifiedAt ownerDbId posting balanceSheet vat chartOfAccountDbId chartOfAccount { dbId name } accountGroupDbId accountGroup { dbId code } ledgerType { dbId name }',
+  // The objects beside chartOfAccountDbId and accountGroupDbId: one client (M).
+  ...withOptionalFields(
+    'dbId code description modifiedAt ownerDbId posting balanceSheet vat chartOfAccountDbId accountGroupDbId ledgerType { dbId name }',
+    { chartOfAccount: 'chartOfAccount { dbId name }', accountGroup: 'accountGroup { dbId code }' },
+  ),
   node: accountNode,
   toDocument: ({ dbId: _id, ownerDbId: _owner, ...fields }) => fields,
   changeCursor: 'modifiedAt',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { always, type DataTypeDefinition } from './datatype';
+import { withOptionalFields } from './optional-fields';
 import { defineStream } from './stream';
 import { optional, ownedNode } from './xledger-fields';
 
@@ -13,7 +14,8 @@ export const currenciesStream = defineStream({
   name: 'currencies',
   collection: 'currencies',
   rootField: 'currencies',
-  selection: 'dbId code description ownerDbId',
+  // ownerDbId: no public source shows it on currencies (A).
+  ...withOptionalFields('dbId code description', { ownerDbId: 'ownerDbId' }),
   node: currencyNode,
   toDocument: ({ code, description }) => ({ code, description }),
   changeCursor: null,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { always, type DataTypeDefinition } from './datatype';
+import { withOptionalFields } from './optional-fields';
 import { defineStream } from './stream';
 import { date, dbId, optional, ownedNode, wallClock } from './xledger-fields';
 
@@ -12,7 +13,8 @@ export const objectKindsStream = defineStream({
   name: 'objectKinds',
   collection: 'object_kinds',
   rootField: 'objectKinds',
-  selection: 'dbId name modifiedAt ownerDbId',
+  // ownerDbId: no public source shows it on object kinds (A).
+  ...withOptionalFields('dbId name modifiedAt', { ownerDbId: 'ownerDbId' }),
   node: objectKindNode,
   toDocument: ({ dbId: _id, ownerDbId: _owner, ...fields }) => fields,
   changeCursor: 'modifiedAt',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DataTypeDefinition } from './datatype';
+import { withOptionalFields } from './optional-fields';
 import { defineStream } from './stream';
 import { codeRef, date, dbId, decimal, namedRef, optional, ownedNode } from './xledger-fields';
 
@@ -22,8 +23,11 @@ export const assetsStream = defineStream({
   name: 'assets',
   collection: 'fixed_assets',
   rootField: 'assets',
-  selection:
-    'dbId code description datePurchased dateFrom dateTo balance currency { dbId } assetGroup { dbId code description } assetStatus { dbId name } ownerDbId',
+  // assetGroup's subselection and currency { dbId } have no public source beyond their names (A).
+  ...withOptionalFields(
+    'dbId code description datePurchased dateFrom dateTo balance assetStatus { dbId name } ownerDbId',
+    { currency: 'currency { dbId }', assetGroup: 'assetGroup { dbId code description }' },
+  ),
   node: assetNode,
   toDocument: ({ dbId: _id, ownerDbId: _owner, ...fields }) => fields,
   changeCursor: null,

@@ -27,8 +27,12 @@ export interface StreamDefinition<
   collection: string;
   /** Xledger query field. */
   rootField: string;
-  /** Selection of one node. */
+  /** Selection of one node: its required fields and its optional ones (optional-fields.ts). */
   selection: string;
+  /** `selection` without the optional fields; absent when the stream has none. */
+  requiredSelection?: string;
+  /** Optional fields (name → selection), part of `selection`; a tenant's schema may lack them. */
+  optionalFields?: Readonly<Record<string, string>>;
   node: z.ZodType<TNode>;
   toDocument(node: TNode): DocumentFields;
   /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { always, type DataTypeDefinition } from './datatype';
+import { withOptionalFields } from './optional-fields';
 import { defineStream } from './stream';
 import { codeRef, date, dbId, optional, ownedNode, REF_SELECTION, wallClock } from './xledger-fields';
 
@@ -24,9 +25,11 @@ export const suppliersStream = defineStream({
   name: 'suppliers',
   collection: 'suppliers',
   rootField: 'suppliers',
-  selection: `dbId code description email fromDate toDate modifiedAt ownerDbId company { dbId companyNumber } ${glObjects
-    .map((field) => `${field} { ${REF_SELECTION} }`)
-    .join(' ')}`,
+  // company and glObject1..5's subselections: one client each (M); a schema without them still syncs.
+  ...withOptionalFields('dbId code description email fromDate toDate modifiedAt ownerDbId', {
+    company: 'company { dbId companyNumber }',
+    ...Object.fromEntries(glObjects.map((field) => [field, `${field} { ${REF_SELECTION} }`])),
+  }),
   node: supplierNode,
   toDocument: (node) => ({
     code: node.code,

@@ -26,7 +26,7 @@ export interface SyncCompleted {
   changes: { through: number };
 }
 
-/** auth: the token was refused; scope: it lacks a scope; credits: Xledger's quota is spent. */
+/** auth: the token was refused; scope: it lacks a scope; credits: Xledger's hourly credits stayed spent through every retry. */
 export type SyncFailureKind = 'auth' | 'scope' | 'credits' | 'exhausted_retries';
 
 export interface SyncFailed {

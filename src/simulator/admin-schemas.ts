@@ -145,7 +145,10 @@ export const limitsSchema = z
     burstWindowMs: z.number().int().positive().optional(),
     concurrency: z.boolean().optional(),
     concurrencyMax: z.number().int().positive().optional(),
-    monthlyCredits: z.number().int().min(0).nullable().optional(),
+    creditsPerWindow: z.number().int().min(0).nullable().optional(),
+    creditWindowMs: z.number().int().positive().optional(),
+    creditCost: z.number().int().min(0).optional(),
+    creditsRefusal: z.enum(['http200', 'http429']).optional(),
   })
   .strict();
 

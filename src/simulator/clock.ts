@@ -22,10 +22,6 @@ const osloFormatter = new Intl.DateTimeFormat('en-GB', {
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/;
 const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, '0');
-}
-
 /**
  * An instant as Oslo wall-clock time, "YYYY-MM-DDTHH:mm:ss": Xledger's timestamps carry no
  * fraction (H: Xledger's sample formats and parses exactly yyyy-MM-ddTHH:mm:ss).
@@ -83,16 +79,4 @@ export function cetWallClockToInstant(wallClock: string): Date {
 export function addDays(date: string, days: number): string {
   const time = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
   return new Date(time).toISOString().slice(0, 10);
-}
-
-/** The first instant of next month in Oslo: when monthly credits renew. */
-export function startOfNextCetMonth(now: Date = new Date()): Date {
-  const today = cetToday(now);
-  let year = Number(today.slice(0, 4));
-  let month = Number(today.slice(5, 7)) + 1;
-  if (month > 12) {
-    month = 1;
-    year += 1;
-  }
-  return cetWallClockToInstant(`${year}-${pad(month)}-01T00:00:00`);
 }

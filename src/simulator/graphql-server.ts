@@ -192,9 +192,15 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
     return cache;
   };
 
-  const send = (response: ServerResponse, status: number, body: unknown): number => {
+  const send = (
+    response: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): number => {
     const payload = Buffer.from(JSON.stringify(body));
     response.writeHead(status, {
+      ...headers,
       'content-type': 'application/json; charset=utf-8',
       'content-length': payload.length,
     });
@@ -245,10 +251,12 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
     const started = Date.now();
     const refusal = limits.admit(token.name, state.now());
     if (refusal) {
-      const bytesOut = send(response, 200, {
-        data: null,
-        errors: [xledgerError(refusal.message, refusal.code, refusal.extensions)],
-      });
+      const bytesOut = send(
+        response,
+        refusal.status ?? 200,
+        { data: null, errors: [xledgerError(refusal.message, refusal.code, refusal.extensions)] },
+        refusal.retryAfterSeconds !== undefined ? { 'retry-after': String(refusal.retryAfterSeconds) } : {},
+      );
       counters.record(token.name, fields, { bytesIn, bytesOut, refused: true });
       log.debug({ tokenName: token.name, fields, code: refusal.code }, 'request refused by a limit');
       return;
@@ -288,6 +296,7 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
         token,
         today: cetToday(state.now()),
         ...(fault?.kind === 'dropPage' ? { dropPageOf: fault.field ?? '*' } : {}),
+        credits: limits.credits(state.now()),
       };
       const run = () =>
         execute({
@@ -338,16 +347,24 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
     /** Answers the request as the fault says, or returns null to let it run (slow, malformed, commitThenDrop). */
     async function answerWithFault(fault: FaultRule, response: ServerResponse): Promise<number | null> {
       if (fault.delayMs > 0) await sleep(fault.delayMs);
-      const refuse = (message: string, code: string, extensions?: Record<string, unknown>) =>
-        send(response, 200, { data: null, errors: [xledgerError(message, code, extensions)] });
+      const refuse = (
+        message: string,
+        code: string,
+        extensions?: Record<string, unknown>,
+        status = 200,
+        headers: Record<string, string> = {},
+      ) => send(response, status, { data: null, errors: [xledgerError(message, code, extensions)] }, headers);
       switch (fault.kind) {
         case 'burstRateLimit':
           return refuse(LIMIT_MESSAGES.burst, LIMIT_CODES.burst);
         case 'concurrencyLimit':
           return refuse(LIMIT_MESSAGES.concurrency, LIMIT_CODES.concurrency);
         case 'insufficientCredits': {
-          const credits = creditsRefusal(state.now());
-          return refuse(credits.message, credits.code, credits.extensions);
+          const now = state.now();
+          const credits = creditsRefusal(now, limits.creditsResetAt(now), limits.settings.creditsRefusal);
+          return refuse(credits.message, credits.code, credits.extensions, credits.status, {
+            'retry-after': String(credits.retryAfterSeconds),
+          });
         }
         case 'timeout':
           return refuse(TIMEOUT_MESSAGE, TIMEOUT_CODE);

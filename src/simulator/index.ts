@@ -70,7 +70,6 @@ export interface SimulatorOptions {
   limits?: {
     burst?: boolean;
     concurrency?: boolean;
-    monthlyCredits?: number | null;
   } & Partial<LimitSettings>;
 }
 

@@ -1,10 +1,16 @@
 /**
  * Xledger's request limits and the usage counters that let tests (and benchmarks) see what a
- * client costs. Limit codes are Xledger's (H); the thresholds are from one client (M) and can be
- * changed at start or through the admin API. All limits are off by default.
+ * client costs. Limit codes are Xledger's (H); the thresholds are from public clients (M) and can
+ * be changed at start or through the admin API. All limits are off by default.
+ *
+ * Credits are an hourly pool (M: Profitbase, 50,000 credits an hour, refused "for up to
+ * approximately 1 hour" once spent): each request costs `creditCost`; a spent pool refuses every
+ * request until its window ends, then fills again. The monthly allowance (5,000 requests) is
+ * billed, never refused (H: UK help centre), so it is not a limit here. (A) the pool is the
+ * installation's (all tokens), a fixed window from its first request, a flat cost per request;
+ * the refusal's shape: HTTP 200 with `extensions.resetAt` and `retryAfter` (seconds), or HTTP 429
+ * with a `Retry-After` header (M: Profitbase, grasp-labs retry 429).
  */
-import { startOfNextCetMonth } from './clock';
-
 export const LIMIT_CODES = {
   burst: 'BAD_REQUEST.BURST_RATE_LIMIT_REACHED',
   concurrency: 'BAD_REQUEST.CONCURRENCY_LIMIT_REACHED',
@@ -19,8 +25,14 @@ export interface LimitSettings {
   concurrency: boolean;
   /** Requests in flight per token. (A) Xledger does not publish the number. */
   concurrencyMax: number;
-  /** Requests per calendar month for the whole installation (a subscription), or null = unlimited. */
-  monthlyCredits: number | null;
+  /** Credits in the pool per window (M: 50,000 an hour), or null = unlimited. */
+  creditsPerWindow: number | null;
+  /** The pool's window (an hour; tests shorten it). */
+  creditWindowMs: number;
+  /** What one request costs (A: flat; Xledger's cost is "not linear in records"). */
+  creditCost: number;
+  /** How a spent pool answers: HTTP 200 with an error code, or HTTP 429 with Retry-After. */
+  creditsRefusal: 'http200' | 'http429';
 }
 
 export const DEFAULT_LIMITS: LimitSettings = {
@@ -29,32 +41,55 @@ export const DEFAULT_LIMITS: LimitSettings = {
   burstWindowMs: 5_000,
   concurrency: false,
   concurrencyMax: 4,
-  monthlyCredits: null,
+  creditsPerWindow: null,
+  creditWindowMs: 3_600_000,
+  creditCost: 1,
+  creditsRefusal: 'http200',
 };
 
 export interface LimitRefusal {
   code: (typeof LIMIT_CODES)[keyof typeof LIMIT_CODES];
   message: string;
   extensions?: Record<string, unknown>;
+  /** The HTTP status it is answered with (200 unless the credits refusal is 429). */
+  status?: number;
+  /** Seconds for a Retry-After header. */
+  retryAfterSeconds?: number;
 }
 
 export const LIMIT_MESSAGES = {
   burst: 'Burst rate limit reached. Slow down and retry in a few seconds.',
   concurrency: 'Too many concurrent requests for this token. Retry shortly.',
-  credits: 'Insufficient credits: the monthly request quota is spent.',
+  /** (H: an old message in Xledger's sample history.) */
+  credits: 'Insufficient credits.',
 } as const;
 
-export function creditsRefusal(now: Date): LimitRefusal {
+/** The refusal of a spent pool whose window ends at `resetAt`. */
+export function creditsRefusal(
+  now: Date,
+  resetAt: Date,
+  variant: LimitSettings['creditsRefusal'],
+): LimitRefusal {
+  const retryAfterSeconds = Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000));
   return {
     code: LIMIT_CODES.credits,
     message: LIMIT_MESSAGES.credits,
-    extensions: { resetAt: startOfNextCetMonth(now).toISOString() },
+    extensions: { resetAt: resetAt.toISOString(), retryAfter: retryAfterSeconds },
+    status: variant === 'http429' ? 429 : 200,
+    retryAfterSeconds,
   };
+}
+
+/** What the `rateLimit` field answers for one request: its cost and the pool left after it. */
+export interface CreditFigures {
+  cost: number;
+  remaining: number | null;
 }
 
 export class Limits {
   settings: LimitSettings;
   creditsUsed = 0;
+  private windowStart: number | null = null;
   private readonly recent = new Map<string, number[]>();
   private readonly inFlight = new Map<string, number>();
 
@@ -63,10 +98,34 @@ export class Limits {
   }
 
   update(settings: Partial<LimitSettings>): void {
-    const creditsChanged = settings.monthlyCredits !== undefined;
+    const creditsChanged = settings.creditsPerWindow !== undefined || settings.creditWindowMs !== undefined;
     this.settings = { ...this.settings, ...settings };
-    if (creditsChanged) this.creditsUsed = 0;
+    if (creditsChanged) {
+      this.creditsUsed = 0;
+      this.windowStart = null;
+    }
     if (settings.burst !== undefined) this.recent.clear();
+  }
+
+  /** When the pool's window ends (a refused request may come back then). */
+  creditsResetAt(now: Date): Date {
+    return new Date((this.windowStart ?? now.getTime()) + this.settings.creditWindowMs);
+  }
+
+  /** The pool's credits left now (null: unlimited). */
+  creditsRemaining(now: Date): number | null {
+    const { creditsPerWindow } = this.settings;
+    if (creditsPerWindow === null) return null;
+    this.roll(now);
+    return Math.max(0, creditsPerWindow - this.creditsUsed);
+  }
+
+  private roll(now: Date): void {
+    const time = now.getTime();
+    if (this.windowStart === null || time >= this.windowStart + this.settings.creditWindowMs) {
+      this.windowStart = time;
+      this.creditsUsed = 0;
+    }
   }
 
   /**
@@ -79,6 +138,12 @@ export class Limits {
     if (settings.concurrency && inFlight >= settings.concurrencyMax) {
       return { code: LIMIT_CODES.concurrency, message: LIMIT_MESSAGES.concurrency };
     }
+    if (settings.creditsPerWindow !== null) {
+      this.roll(now);
+      if (this.creditsUsed + settings.creditCost > settings.creditsPerWindow) {
+        return creditsRefusal(now, this.creditsResetAt(now), settings.creditsRefusal);
+      }
+    }
     if (settings.burst) {
       const since = now.getTime() - settings.burstWindowMs;
       const times = (this.recent.get(tokenName) ?? []).filter((time) => time > since);
@@ -87,12 +152,14 @@ export class Limits {
         return { code: LIMIT_CODES.burst, message: LIMIT_MESSAGES.burst };
       times.push(now.getTime());
     }
-    if (settings.monthlyCredits !== null) {
-      if (this.creditsUsed >= settings.monthlyCredits) return creditsRefusal(now);
-      this.creditsUsed += 1;
-    }
+    if (settings.creditsPerWindow !== null) this.creditsUsed += settings.creditCost;
     this.inFlight.set(tokenName, inFlight + 1);
     return null;
+  }
+
+  /** The `rateLimit` field's answer for a request admitted now. */
+  credits(now: Date): CreditFigures {
+    return { cost: this.settings.creditCost, remaining: this.creditsRemaining(now) };
   }
 
   release(tokenName: string): void {

@@ -27,7 +27,8 @@ const optionsSchema = z
     'processed-lines': z.enum(PROCESSED_LINE_MODELS).default(DEFAULT_PROCESSED_LINE_MODEL),
     burst: flag.default(false),
     concurrency: flag.default(false),
-    'monthly-credits': z.coerce.number().int().min(0).optional(),
+    'credits-per-hour': z.coerce.number().int().min(0).optional(),
+    'credits-refusal': z.enum(['http200', 'http429']).default('http200'),
     'delta-retention-hours': z.coerce.number().positive().default(72),
     introspection: flag.default(true),
   })
@@ -35,7 +36,7 @@ const optionsSchema = z
 
 const usage = `Usage: tsx src/simulator/main.ts [--seed N] [--suppliers N] [--host H] [--port P] [--admin-port P]
        [--import-delay-ms MS] [--processed-lines disappear|stay] [--burst on|off] [--concurrency on|off]
-       [--monthly-credits N] [--delta-retention-hours H] [--introspection on|off]`;
+       [--credits-per-hour N] [--credits-refusal http200|http429] [--delta-retention-hours H] [--introspection on|off]`;
 
 async function main(): Promise<void> {
   let values: Record<string, unknown>;
@@ -71,7 +72,8 @@ async function main(): Promise<void> {
     limits: {
       burst: options.burst,
       concurrency: options.concurrency,
-      monthlyCredits: options['monthly-credits'] ?? null,
+      creditsPerWindow: options['credits-per-hour'] ?? null,
+      creditsRefusal: options['credits-refusal'],
     },
   });
   console.log(`Xledger simulator

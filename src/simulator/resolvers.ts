@@ -16,6 +16,7 @@ import {
 import { ROOT_FIELD_SCOPES, type ApiToken } from './auth';
 import { compileFilter, paginate, type Page, type PageArgs } from './connection';
 import type { GlImport, ImportInput } from './gl-import';
+import type { CreditFigures } from './limits';
 import type { SimRecord } from './record-table';
 import { invalidValue, scalars } from './scalars';
 import { DERIVED_FIELDS } from './shapes';
@@ -39,6 +40,8 @@ export interface RequestContext {
    * serves the page after the one asked for.
    */
   dropPageOf?: string;
+  /** This request's cost and the credit pool left (the `rateLimit` field; limits.ts). */
+  credits?: CreditFigures;
 }
 
 type Resolver = GraphQLFieldResolver<unknown, RequestContext, Record<string, unknown>>;
@@ -187,6 +190,8 @@ function rootResolver(name: string, fieldArgs: readonly string[]): Resolver | un
       );
     case 'addGLImportItems':
       return addGLImportItems;
+    case 'rateLimit':
+      return (_source, _args, context) => context.credits ?? { cost: 0, remaining: null };
     default:
       return undefined;
   }

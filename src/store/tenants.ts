@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import type { OmittedField } from '../datatypes/optional-fields';
 import { XledgerSyncError } from '../errors';
 import type { TenantConfig, TenantSettings } from '../tenant';
 import { collections } from './collections';
@@ -20,6 +21,11 @@ export interface TenantSchemaCheck {
   note: string | null;
   /** Accepted mismatches and missing scopes, one line each. */
   warnings: string[];
+  /**
+   * Optional fields the tenant's Xledger lacks (src/datatypes/optional-fields.ts): its syncs
+   * leave them out. Absent in checks stored before optional fields existed.
+   */
+  omittedFields?: OmittedField[];
 }
 
 interface TenantDocument extends TenantSettings {
@@ -97,6 +103,28 @@ export class TenantStore {
     const doc = await this.collection.findOne({ _id: tenantId }, { projection: { schemaCheck: 1 } });
     if (!doc) throw new UnknownTenantError(tenantId);
     return doc.schemaCheck ?? null;
+  }
+
+  /** The optional fields the tenant's Xledger lacked at its last schema check (none before any). */
+  async omittedFields(tenantId: string): Promise<OmittedField[]> {
+    const doc = await this.collection.findOne({ _id: tenantId }, { projection: { schemaCheck: 1 } });
+    return doc?.schemaCheck?.omittedFields ?? [];
+  }
+
+  /** Records one more optional field the tenant's Xledger lacks (found by a refused request). */
+  async addOmittedField(tenantId: string, field: OmittedField, now = new Date()): Promise<void> {
+    const check: TenantSchemaCheck = (await this.schemaCheck(tenantId)) ?? {
+      checkedAt: now.toISOString(),
+      outcome: 'not_verified',
+      note: null,
+      warnings: [],
+    };
+    const omitted = check.omittedFields ?? [];
+    if (omitted.some((o) => o.stream === field.stream && o.field === field.field)) return;
+    await this.collection.updateOne(
+      { _id: tenantId },
+      { $set: { schemaCheck: { ...check, omittedFields: [...omitted, field] } } },
+    );
   }
 
   async list(): Promise<TenantSettings[]> {

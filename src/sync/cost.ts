@@ -1,8 +1,10 @@
 /**
  * What a tenant's Xledger use costs its customer: requests and megabytes over the last 24 hours
- * and 30 days, and the month they project to, against what Xledger's subscription includes
- * (../shared/xledger-api.md, UK terms: 5,000 requests and 1,000 MB each way per month; beyond
- * that every request and MB is charged). Pure: the store gives the runs' figures.
+ * and 30 days, and the month they project to, against the allowance Xledger's subscription
+ * includes (H: UK help centre, ../shared/xledger-api.md round three: 5,000 requests and 1,000 MB
+ * each way a month, SHARED by every integration of the customer; beyond it every request and MB
+ * is billed, never refused). Our share is what is left for the customer's other integrations to
+ * use before the bill grows. Pure: the store gives the runs' figures.
  */
 
 export const XLEDGER_INCLUDED_PER_MONTH = { requests: 5_000, mbDown: 1_000, mbUp: 1_000 } as const;
@@ -41,6 +43,14 @@ export interface TenantCost {
   included: typeof XLEDGER_INCLUDED_PER_MONTH;
   /** projectedMonth.requests as a share of the included requests (1 = all of them). */
   projectedShareOfIncluded: number;
+  /** The allowance is the customer's, shared by all its Xledger integrations: this sync is one of them. */
+  allowance: {
+    sharedBy: 'all integrations of the customer';
+    /** Beyond the allowance Xledger bills each request and MB; it does not refuse them. */
+    beyond: 'billed';
+    /** What the projected month leaves of the allowance for the customer's other integrations. */
+    leftForOthers: Usage;
+  };
   /** What the figures count (sync runs; requests of other work are not recorded). */
   counts: string;
 }
@@ -83,6 +93,15 @@ export function tenantCost(samples: readonly UsageSample[], now: number): Tenant
     projectionBasisDays: Math.round(basisDays * 10) / 10,
     included: XLEDGER_INCLUDED_PER_MONTH,
     projectedShareOfIncluded: projectedMonth.requests / XLEDGER_INCLUDED_PER_MONTH.requests,
+    allowance: {
+      sharedBy: 'all integrations of the customer',
+      beyond: 'billed',
+      leftForOthers: {
+        requests: Math.max(0, XLEDGER_INCLUDED_PER_MONTH.requests - projectedMonth.requests),
+        mbDown: Math.max(0, XLEDGER_INCLUDED_PER_MONTH.mbDown - projectedMonth.mbDown),
+        mbUp: Math.max(0, XLEDGER_INCLUDED_PER_MONTH.mbUp - projectedMonth.mbUp),
+      },
+    },
     counts: 'sync runs, completed and failed',
   };
 }

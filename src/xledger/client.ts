@@ -1,9 +1,12 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
 import {
+  CREDITS_MAX_WAIT_MS,
+  creditsPaused,
   errorFromGraphQLErrors,
   errorFromHttpStatus,
   errorFromNetwork,
   errorsFromGraphQLErrors,
+  retryAfterSeconds,
   XledgerError,
   type XledgerErrorKind,
   type XledgerGraphQLError,
@@ -22,6 +25,11 @@ export interface XledgerClientOptions {
   gate: RequestGate;
   /** How often a rate-limited request is retried in place before the error goes up. */
   maxRateLimitRetries?: number;
+  /**
+   * How long the token's requests pause when its credits are spent and Xledger gives no hint
+   * (no Retry-After, resetAt or retryAfter); default CREDITS_WAIT_MS (XLEDGER_CREDITS_WAIT_SECONDS).
+   */
+  creditsWaitMs?: number;
   /** This client's first request goes out together with other clients' (request-batch.ts). */
   batch?: BatchSlot;
   /** Told of every request, its bytes and rate-limit waits (the worker's metrics). */
@@ -43,6 +51,9 @@ export interface XledgerRequestObserver {
  * on its own.
  */
 export type PartOutcome = { data: Record<string, unknown> } | { error: XledgerError } | { alone: true };
+
+/** Longer Retry-After waits are not slept through in place: the gate is suspended instead. */
+const MAX_WAIT_IN_PLACE_MS = 10_000;
 
 /** A shared query whose answer was lost to another part's error: sent again on its own. */
 class SendAlone extends Error {}
@@ -166,7 +177,7 @@ export class XledgerClient {
       const wholeRequest = errorsFromGraphQLErrors(errors, status).find((entry) =>
         ['unauthorized', 'rate_limited', 'credits_exhausted'].includes(entry.kind),
       );
-      if (wholeRequest) throw wholeRequest;
+      if (wholeRequest) throw this.withHints(wholeRequest, error.response.headers);
       return parts.map((_, index): PartOutcome => {
         const prefix = merged.prefix(index);
         const ownErrors = errors
@@ -204,7 +215,7 @@ export class XledgerClient {
             const wholeRequest = fieldErrors.find((entry) =>
               ['unauthorized', 'rate_limited', 'credits_exhausted'].includes(entry.kind),
             );
-            if (wholeRequest) throw wholeRequest;
+            if (wholeRequest) throw this.withHints(wholeRequest, error.response.headers);
             return { data: (error.response.data as T | undefined) ?? null, fieldErrors };
           }
         }
@@ -224,8 +235,18 @@ export class XledgerClient {
       try {
         return await attempt();
       } catch (error) {
-        if (error instanceof XledgerError && error.kind === 'rate_limited' && retries < maxRetries) {
-          const wait = error.details.retryAfterMs ?? 1_000;
+        if (!(error instanceof XledgerError)) throw error;
+        const wait = error.details.retryAfterMs ?? 1_000;
+        if (
+          error.kind === 'credits_exhausted' ||
+          (error.kind === 'rate_limited' && wait > MAX_WAIT_IN_PLACE_MS)
+        ) {
+          // The token's requests pause (in this worker) and the caller comes back after the wait.
+          this.options.gate.suspend(wait, error.kind);
+          this.options.observer?.rateLimitWait(wait);
+          throw error;
+        }
+        if (error.kind === 'rate_limited' && retries < maxRetries) {
           this.options.gate.holdBack(wait);
           this.options.observer?.rateLimitWait(wait);
           await sleep(wait);
@@ -264,11 +285,30 @@ export class XledgerClient {
     if (error instanceof ClientError) {
       const errors = (error.response.errors ?? []) as XledgerGraphQLError[];
       const status = error.response.status;
-      if (errors.length > 0) return errorFromGraphQLErrors(errors, status);
       const body = typeof error.response.body === 'string' ? error.response.body : '';
-      return errorFromHttpStatus(status, body);
+      const cast =
+        errors.length > 0 ? errorFromGraphQLErrors(errors, status) : errorFromHttpStatus(status, body);
+      return this.withHints(cast, error.response.headers);
     }
     return errorFromNetwork(error, this.options.requestTimeoutMs);
+  }
+
+  /**
+   * A limit's wait as Xledger advised it: its `Retry-After` header (HTTP 429, or 200 with an
+   * error code) wins; spent credits without any hint wait the configured time.
+   */
+  private withHints(error: XledgerError, headers: Headers | undefined): XledgerError {
+    if (error.kind !== 'rate_limited' && error.kind !== 'credits_exhausted') return error;
+    const seconds = retryAfterSeconds(headers?.get('retry-after') ?? null);
+    let waitMs =
+      seconds !== undefined ? Math.min(Math.max(seconds * 1000, 1_000), CREDITS_MAX_WAIT_MS) : undefined;
+    if (waitMs === undefined && error.kind === 'credits_exhausted' && !error.details.waitAdvised) {
+      waitMs = this.options.creditsWaitMs;
+    }
+    if (waitMs === undefined) return error;
+    const message = error.kind === 'credits_exhausted' ? creditsPaused(waitMs).message : error.message;
+    const waitAdvised = seconds !== undefined || error.details.waitAdvised === true;
+    return new XledgerError(error.kind, message, { ...error.details, retryAfterMs: waitMs, waitAdvised });
   }
 
   private async countingFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {

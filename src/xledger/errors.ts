@@ -10,7 +10,11 @@ export type XledgerErrorKind =
   | 'missing_scope'
   /** Burst or concurrency limit: wait `retryAfterMs`, then try again. */
   | 'rate_limited'
-  /** The monthly request quota is spent: wait until `resetAt`, do not hammer. */
+  /**
+   * The token's hourly credit pool is spent (INSUFFICIENT_CREDITS): every request of the token
+   * pauses for `retryAfterMs`, then the work resumes. Not the monthly allowance: that one is
+   * billed, never refused (../shared/xledger-api.md, round three).
+   */
   | 'credits_exhausted'
   /** "Your query timed out." — ask for fewer records per page. */
   | 'query_timeout'
@@ -19,13 +23,20 @@ export type XledgerErrorKind =
   /** The request itself is wrong (validation, bad argument). Retrying cannot help. */
   | 'invalid_request';
 
-const retryableKinds: ReadonlySet<XledgerErrorKind> = new Set(['rate_limited', 'query_timeout', 'transient']);
+const retryableKinds: ReadonlySet<XledgerErrorKind> = new Set([
+  'rate_limited',
+  'credits_exhausted',
+  'query_timeout',
+  'transient',
+]);
 
 export interface XledgerErrorDetails {
   code?: string;
   status?: number;
   scope?: string;
   retryAfterMs?: number;
+  /** Whether Xledger advised retryAfterMs (resetAt, retryAfter, Retry-After); else it is our default. */
+  waitAdvised?: boolean;
   resetAt?: string;
   /** The response path of the field Xledger refused, e.g. ['deltas'] (an alias, when one was used). */
   path?: string[];
@@ -63,6 +74,45 @@ const TOKEN_REFUSED = /\bbad format for api token\b|\b(invalid|unknown|expired|r
 
 const BURST_RETRY_MS = 5_000;
 const CONCURRENCY_RETRY_MS = 1_000;
+
+/**
+ * Spent credits without a hint of when they return: Xledger's own sample waits 20 minutes on
+ * INSUFFICIENT_CREDITS (H); the client may configure another (XLEDGER_CREDITS_WAIT_SECONDS).
+ */
+export const CREDITS_WAIT_MS = 20 * 60_000;
+/** The pool is hourly: refused "for up to approximately 1 hour" (M: Profitbase). A longer hint is capped. */
+export const CREDITS_MAX_WAIT_MS = 60 * 60_000;
+
+/** A wait Xledger advised (a `resetAt` instant, or seconds), within 1 s .. CREDITS_MAX_WAIT_MS; else undefined. */
+export function advisedWaitMs(hint: { resetAt?: string; retryAfterSeconds?: number }, now = Date.now()) {
+  let ms: number | undefined;
+  if (hint.retryAfterSeconds !== undefined && Number.isFinite(hint.retryAfterSeconds))
+    ms = hint.retryAfterSeconds * 1000;
+  else if (hint.resetAt !== undefined && Number.isFinite(Date.parse(hint.resetAt)))
+    ms = Date.parse(hint.resetAt) - now;
+  return ms === undefined ? undefined : Math.min(Math.max(ms, 1_000), CREDITS_MAX_WAIT_MS);
+}
+
+/** A `Retry-After` header (seconds, or an HTTP date) as seconds from now; undefined when absent or unreadable. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header.trim());
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, (date - now) / 1000) : undefined;
+}
+
+/** The credits error for a request the client holds back itself while the token's pool is spent. */
+export function creditsPaused(waitMs: number): XledgerError {
+  return new XledgerError('credits_exhausted', creditsMessage(waitMs), {
+    code: 'INSUFFICIENT_CREDITS',
+    retryAfterMs: waitMs,
+  });
+}
+
+function creditsMessage(waitMs: number): string {
+  const minutes = Math.max(1, Math.round(waitMs / 60_000));
+  return `Xledger's hourly credits for this token are spent: its requests pause for about ${minutes} min, then resume`;
+}
 
 export function errorFromGraphQLErrors(errors: readonly XledgerGraphQLError[], status: number): XledgerError {
   // The most actionable error wins: auth before scope before limits before the rest.
@@ -121,11 +171,19 @@ function classifyOne(error: XledgerGraphQLError, status: number): XledgerError {
   }
   if (code.endsWith('INSUFFICIENT_CREDITS')) {
     const resetAt = typeof error.extensions?.resetAt === 'string' ? error.extensions.resetAt : undefined;
-    return new XledgerError(
-      'credits_exhausted',
-      `Xledger's monthly request credits are spent${resetAt ? `; they renew at ${resetAt}` : ''}`,
-      { code, status, ...(resetAt ? { resetAt } : {}) },
-    );
+    const seconds = error.extensions?.retryAfter;
+    const advised = advisedWaitMs({
+      ...(resetAt ? { resetAt } : {}),
+      ...(typeof seconds === 'number' ? { retryAfterSeconds: seconds } : {}),
+    });
+    const waitMs = advised ?? CREDITS_WAIT_MS;
+    return new XledgerError('credits_exhausted', creditsMessage(waitMs), {
+      code,
+      status,
+      retryAfterMs: waitMs,
+      waitAdvised: advised !== undefined,
+      ...(resetAt ? { resetAt } : {}),
+    });
   }
   if (code.endsWith('BURST_RATE_LIMIT_REACHED')) {
     return new XledgerError('rate_limited', 'Xledger burst rate limit reached', {

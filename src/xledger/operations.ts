@@ -15,6 +15,7 @@
  * - readers treat `"edges": null` as an empty page (paginate.ts, deltas.ts, entities.ts).
  */
 import { getIntrospectionQuery, Kind, OperationTypeNode, parse } from 'graphql';
+import { adaptStream, type OmittedField } from '../datatypes/optional-fields';
 import { dataTypes } from '../datatypes/registry';
 import type { StreamDefinition } from '../datatypes/stream';
 import type { DeltaField } from './deltas';
@@ -287,9 +288,13 @@ export const POSTING_USER = 'invoices';
  * what needs each: each stream's pages (with and without their change filter and delta
  * companion), the delta queries alone, each stream's look-up by id, the entity tree, the look-ups, and the posting
  * operations. (The live schema check's own two documents are built here too:
- * introspectionQuery() and scopeProbe().)
+ * introspectionQuery() and scopeProbe().) Without the optional fields in `omitted`: as a tenant
+ * whose schema lacks them sends them.
  */
-export function listOperations(): CatalogueOperation[] {
+export function listOperations(omitted: readonly OmittedField[] = []): CatalogueOperation[] {
+  // A tenant's schema may lack optional fields: its streams then leave them out (optional-fields.ts).
+  const streamsOf = (type: (typeof dataTypes)[number]) =>
+    type.streams.map((stream) => adaptStream(stream, omitted));
   const users = (pick: (stream: StreamDefinition) => boolean) =>
     dataTypes.filter((type) => type.streams.some(pick)).map((type) => type.name);
   const deltaFields = [
@@ -297,7 +302,9 @@ export function listOperations(): CatalogueOperation[] {
   ];
   const operations: CatalogueOperation[] = [
     ...dataTypes.flatMap((type) =>
-      type.streams.flatMap(streamVariants).map((operation) => ({ ...operation, usedBy: [type.name] })),
+      streamsOf(type)
+        .flatMap(streamVariants)
+        .map((operation) => ({ ...operation, usedBy: [type.name] })),
     ),
     ...deltaFields.map((field) => ({
       ...deltasPage(field),
@@ -306,7 +313,7 @@ export function listOperations(): CatalogueOperation[] {
     // A run's streams send their first pages in one request (xledger/request-batch.ts).
     ...dataTypes.flatMap((type) =>
       [false, true].flatMap((incremental) => {
-        const merged = firstPagesOfDataType(type.streams, incremental);
+        const merged = firstPagesOfDataType(streamsOf(type), incremental);
         return merged ? [{ ...merged, usedBy: [type.name] }] : [];
       }),
     ),

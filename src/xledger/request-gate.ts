@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import pThrottle from 'p-throttle';
+import { creditsPaused, XledgerError } from './errors';
 
 export interface RequestGateLimits {
   maxRequestsPer5s: number;
@@ -40,6 +41,9 @@ export class RequestGate {
   private readonly limit: LimitFunction;
   private readonly throttled: <T>(task: () => Promise<T>) => Promise<T>;
   private pausedUntil = 0;
+  /** While the token's credits are spent: no request is sent before this (suspend()). */
+  private suspendedUntil = 0;
+  private suspendedBy: 'credits_exhausted' | 'rate_limited' = 'credits_exhausted';
   /** Per key: the shared request still waiting for its turn, which later items may join. */
   private readonly waitingGroups = new Map<string, Array<GroupMember<unknown, unknown>>>();
 
@@ -56,7 +60,11 @@ export class RequestGate {
   }
 
   run<T>(task: () => Promise<T>): Promise<T> {
+    const suspended = this.suspension();
+    if (suspended) return Promise.reject(suspended);
     return this.limit(async () => {
+      const stillSuspended = this.suspension();
+      if (stillSuspended) throw stillSuspended;
       const wait = this.pausedUntil - Date.now();
       if (wait > 0) await sleep(wait);
       if (!this.shared) return this.throttled(task);
@@ -108,7 +116,7 @@ export class RequestGate {
     // Requests handed to the gate and not yet answered: queued, or past the limit (in flight,
     // or waiting out the throttle or a hold-back).
     const pending = this.limit.pendingCount + this.limit.activeCount;
-    const paused = Math.max(this.pausedUntil - Date.now(), 0);
+    const paused = Math.max(this.pausedUntil - Date.now(), this.suspendedUntil - Date.now(), 0);
     return {
       crowded: pending >= (this.limits.maxWaiting ?? Infinity),
       backlogMs: paused + Math.ceil((pending * 5_000) / this.limits.maxRequestsPer5s),
@@ -117,6 +125,30 @@ export class RequestGate {
 
   holdBack(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  }
+
+  /**
+   * For a long wait (spent credits, a long Retry-After): every request of the token in this
+   * process is refused at once, without reaching Xledger, until the wait is over — the callers
+   * (activities) give up their slot and come back after it (Temporal's nextRetryDelay) instead
+   * of sleeping through it without a heartbeat.
+   */
+  suspend(ms: number, kind: 'credits_exhausted' | 'rate_limited'): void {
+    const until = Date.now() + ms;
+    if (until <= this.suspendedUntil) return;
+    this.suspendedUntil = until;
+    this.suspendedBy = kind;
+  }
+
+  /** The error a request meets while the gate is suspended; null when it is not. */
+  private suspension(): XledgerError | null {
+    const remaining = this.suspendedUntil - Date.now();
+    if (remaining <= 0) return null;
+    return this.suspendedBy === 'credits_exhausted'
+      ? creditsPaused(remaining)
+      : new XledgerError('rate_limited', 'Xledger asked to wait before the next request (Retry-After)', {
+          retryAfterMs: remaining,
+        });
   }
 }
 

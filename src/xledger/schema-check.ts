@@ -18,48 +18,25 @@
  * So 1 request without an owner, 2 with one when the token has every scope; plus at most one
  * retry of a request Xledger's rate limit refused. `usage` in the result counts them.
  */
-import {
-  buildClientSchema,
-  getVariableValues,
-  Kind,
-  parse,
-  validate,
-  visit,
-  type ASTNode,
-  type DocumentNode,
-  type GraphQLError,
-  type GraphQLSchema,
-  type IntrospectionQuery,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { buildClientSchema, parse, validate, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { createHash } from 'node:crypto';
 import type { EndpointPolicy } from '../security/endpoint-policy';
 import { XledgerClient, type XledgerUsage } from './client';
 import { entitiesOf, type EntitiesData, type XledgerEntity } from './entities';
+import type { OmittedField } from '../datatypes/optional-fields';
 import { XledgerError } from './errors';
+import { checkOperation, type OperationCheck, type SchemaMismatch } from './check-operation';
+import { omittedOptionalFields } from './optional-fields';
 import {
   introspectionQuery,
   listOperations,
   queriedFields,
   scopeProbe,
-  type CatalogueOperation,
   type QueriedField,
 } from './operations';
 import { RequestGate } from './request-gate';
 
-export interface SchemaMismatch {
-  /** Where in the document: `suppliers.edges.node.email`, `suppliers(filter.modifiedAt_gte)`, `$since`. */
-  path: string | null;
-  /** graphql-js's message, e.g. `Cannot query field "email" on type "Supplier".` */
-  message: string;
-}
-
-export interface OperationCheck {
-  name: string;
-  usedBy: string[];
-  ok: boolean;
-  mismatches: SchemaMismatch[];
-}
+export type { OperationCheck, SchemaMismatch } from './check-operation';
 
 export type SchemaVerdict =
   | { verified: true; types: number }
@@ -102,6 +79,8 @@ export interface SchemaCheckResult {
   owner: OwnerCheck | null;
   /** Only with an owner id. */
   scopes: ScopeCheck | null;
+  /** Optional fields the schema lacks: left out of the tenant's queries, not a mismatch. */
+  omittedFields: OmittedField[];
   usage: XledgerUsage;
 }
 
@@ -136,7 +115,6 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
     gate: new RequestGate({ maxRequestsPer5s: 10, maxConcurrentRequests: 1 }),
     maxRateLimitRetries: 1,
   });
-  const catalogue = listOperations();
 
   let schema: GraphQLSchema | null = null;
   let checked: CheckedSchema | undefined;
@@ -144,7 +122,7 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
   try {
     const introspection = introspectionQuery();
     const data = await client.request<IntrospectionQuery>(introspection.document, introspection.variables);
-    checked = checkedSchema(data, catalogue);
+    checked = checkedSchema(data);
     schema = checked.schema;
     verdict = {
       verified: true,
@@ -175,13 +153,15 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
     operations,
     owner,
     scopes,
+    omittedFields: checked ? [...checked.omittedFields] : [],
     usage: { ...client.usage },
   };
 }
 
-/** A schema and the catalogue's operations checked against it. */
+/** A schema, the optional fields it lacks, and the catalogue's operations (without those) checked against it. */
 interface CheckedSchema {
   schema: GraphQLSchema;
+  omittedFields: OmittedField[];
   operations: OperationCheck[];
 }
 
@@ -193,65 +173,18 @@ interface CheckedSchema {
 const checkedSchemas = new Map<string, CheckedSchema>();
 const CHECKED_SCHEMAS_KEPT = 4;
 
-function checkedSchema(data: IntrospectionQuery, catalogue: CatalogueOperation[]): CheckedSchema {
+function checkedSchema(data: IntrospectionQuery): CheckedSchema {
   const key = createHash('sha256').update(JSON.stringify(data)).digest('base64url');
   const known = checkedSchemas.get(key);
   if (known) return known;
   const schema = buildClientSchema(data);
-  const checked = { schema, operations: catalogue.map((operation) => checkOperation(schema, operation)) };
+  const omittedFields = omittedOptionalFields(schema);
+  const catalogue = listOperations(omittedFields);
+  const operations = catalogue.map((operation) => checkOperation(schema, operation));
+  const checked = { schema, omittedFields, operations };
   checkedSchemas.set(key, checked);
   if (checkedSchemas.size > CHECKED_SCHEMAS_KEPT) checkedSchemas.delete(checkedSchemas.keys().next().value!);
   return checked;
-}
-
-// --- validating one operation ----------------------------------------------------------------
-
-/** Validates an operation's document, then (when it fits) its example variables. */
-export function checkOperation(schema: GraphQLSchema, operation: CatalogueOperation): OperationCheck {
-  const document = parse(operation.document);
-  const labels = nodeLabels(document);
-  const describe = (error: GraphQLError): SchemaMismatch => ({
-    path: error.nodes?.map((node) => labels.get(node)).find((label) => label !== undefined) ?? null,
-    message: error.message,
-  });
-  let mismatches = validate(schema, document).map(describe);
-  if (mismatches.length === 0) {
-    const definition = document.definitions.find(
-      (node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION,
-    );
-    const coerced = getVariableValues(schema, definition?.variableDefinitions ?? [], operation.variables);
-    mismatches = (coerced.errors ?? []).map(describe);
-  }
-  return { name: operation.name, usedBy: operation.usedBy, ok: mismatches.length === 0, mismatches };
-}
-
-/**
- * A readable place for every node of a document: the field path by schema names
- * (`suppliers.edges.node.email`), an argument under its field (`suppliers(filter.modifiedAt_gte)`),
- * a variable definition as `$name`.
- */
-function nodeLabels(document: DocumentNode): Map<ASTNode, string> {
-  const labels = new Map<ASTNode, string>();
-  visit(document, {
-    enter(node, _key, _parent, _path, ancestors) {
-      const chain = [...ancestors.filter((a): a is ASTNode => !Array.isArray(a) && 'kind' in a), node];
-      const variable = chain.find((n) => n.kind === Kind.VARIABLE_DEFINITION);
-      if (variable && variable.kind === Kind.VARIABLE_DEFINITION) {
-        labels.set(node, `$${variable.variable.name.value}`);
-        return;
-      }
-      const fields = chain.flatMap((n) => (n.kind === Kind.FIELD ? [n.name.value] : []));
-      if (fields.length === 0) return;
-      const argument = chain.find((n) => n.kind === Kind.ARGUMENT);
-      if (argument && argument.kind === Kind.ARGUMENT) {
-        const inner = chain.flatMap((n) => (n.kind === Kind.OBJECT_FIELD ? [n.name.value] : []));
-        labels.set(node, `${fields.join('.')}(${[argument.name.value, ...inner].join('.')})`);
-        return;
-      }
-      labels.set(node, fields.join('.'));
-    },
-  });
-  return labels;
 }
 
 // --- owner and scopes ------------------------------------------------------------------------

@@ -1,12 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cetWallClockToInstant,
   LIMIT_CODES,
   SCOPES,
   SEED_ENTITIES,
   SEED_TOKENS,
   startSimulator,
-  toCetWallClock,
   type RunningSimulator,
 } from '../../src/simulator/index';
 import { admin, gql, sleep } from './helpers';
@@ -34,7 +32,10 @@ afterEach(async () => {
   await admin(sim, 'PUT', '/admin/limits', {
     burst: false,
     concurrency: false,
-    monthlyCredits: null,
+    creditsPerWindow: null,
+    creditWindowMs: 3_600_000,
+    creditCost: 1,
+    creditsRefusal: 'http200',
     burstMax: 20,
     burstWindowMs: 5000,
   });
@@ -154,18 +155,58 @@ describe('limits', () => {
     expect((await gql(sim, token, SUPPLIERS)).body.errors).toBeUndefined();
   });
 
-  it('credits: when the monthly quota is spent, INSUFFICIENT_CREDITS with resetAt at the next Oslo month', async () => {
-    await admin(sim, 'PUT', '/admin/limits', { monthlyCredits: 3 });
+  it('credits: an hourly pool shared by the installation; spent, every request is refused until the window ends, then it fills again', async () => {
+    await admin(sim, 'PUT', '/admin/limits', { creditsPerWindow: 6, creditCost: 2, creditWindowMs: 1_500 });
+    const started = Date.now();
     for (let i = 0; i < 3; i++)
       expect((await gql(sim, SEED_TOKENS.owner1, SUPPLIERS)).body.errors).toBeUndefined();
     const refused = await gql(sim, SEED_TOKENS.owner2, SUPPLIERS);
-    expect(refused.body.errors?.[0]).toMatchObject({ code: LIMIT_CODES.credits });
-    const resetAt = refused.body.errors?.[0]?.extensions.resetAt as string;
-    expect(new Date(resetAt).getTime()).toBeGreaterThan(Date.now());
-    expect(toCetWallClock(new Date(resetAt))).toMatch(/^\d{4}-\d{2}-01T00:00:00$/);
-    expect(cetWallClockToInstant(toCetWallClock(new Date(resetAt))).toISOString()).toBe(resetAt);
-    const limits = await admin(sim, 'GET', '/admin/limits');
-    expect(limits.body).toMatchObject({ monthlyCredits: 3, creditsUsed: 3 });
+    expect(refused.status).toBe(200);
+    expect(refused.body.errors?.[0]).toMatchObject({
+      code: LIMIT_CODES.credits,
+      message: 'Insufficient credits.',
+    });
+    const { resetAt, retryAfter } = refused.body.errors![0]!.extensions as unknown as {
+      resetAt: string;
+      retryAfter: number;
+    };
+    expect(Date.parse(resetAt)).toBeGreaterThan(Date.now());
+    expect(Date.parse(resetAt)).toBeLessThanOrEqual(started + 1_500 + 50);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(refused.retryAfter).toBe(String(retryAfter));
+    expect((await admin(sim, 'GET', '/admin/limits')).body).toMatchObject({
+      creditsPerWindow: 6,
+      creditsUsed: 6,
+    });
+    await sleep(Date.parse(resetAt) - Date.now() + 20);
+    expect((await gql(sim, SEED_TOKENS.owner1, SUPPLIERS)).body.errors).toBeUndefined();
+  });
+
+  it('credits: the 429 variant answers HTTP 429 with Retry-After and the same error', async () => {
+    await admin(sim, 'PUT', '/admin/limits', { creditsPerWindow: 1, creditsRefusal: 'http429' });
+    expect((await gql(sim, SEED_TOKENS.owner1, SUPPLIERS)).body.errors).toBeUndefined();
+    const refused = await gql(sim, SEED_TOKENS.owner1, SUPPLIERS);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors?.[0]?.code).toBe(LIMIT_CODES.credits);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(3_000); // about an hour
+    expect(Number(refused.retryAfter)).toBeLessThanOrEqual(3_600);
+  });
+
+  it("rateLimit { remaining cost }: the request's cost and the pool left after it", async () => {
+    const query = '{ rateLimit { remaining cost } suppliers(first: 1) { edges { node { dbId } } } }';
+    expect((await gql(sim, SEED_TOKENS.owner1, query)).body.data?.rateLimit).toEqual({
+      remaining: null,
+      cost: 1,
+    });
+    await admin(sim, 'PUT', '/admin/limits', { creditsPerWindow: 10, creditCost: 3 });
+    expect((await gql(sim, SEED_TOKENS.owner1, query)).body.data?.rateLimit).toEqual({
+      remaining: 7,
+      cost: 3,
+    });
+    expect((await gql(sim, SEED_TOKENS.owner1, query)).body.data?.rateLimit).toEqual({
+      remaining: 4,
+      cost: 3,
+    });
   });
 });
 
@@ -179,7 +220,7 @@ describe('counters', () => {
       sent.push(result.sentBytes);
       received.push(result.bytes);
     }
-    await admin(sim, 'PUT', '/admin/limits', { monthlyCredits: 0 });
+    await admin(sim, 'PUT', '/admin/limits', { creditsPerWindow: 0 });
     const refused = await gql(sim, token, SUPPLIERS);
     expect(refused.body.errors?.[0]?.code).toBe(LIMIT_CODES.credits);
     sent.push(refused.sentBytes);

@@ -11,6 +11,8 @@ export interface GqlError {
 
 export interface GqlResponse<T = Record<string, unknown>> {
   status: number;
+  /** The Retry-After header, if any. */
+  retryAfter: string | null;
   body: { data?: T | null; errors?: GqlError[] };
   /** Bytes of the response body received. */
   bytes: number;
@@ -39,6 +41,7 @@ export async function gql<T = Record<string, any>>(
   }
   return {
     status: response.status,
+    retryAfter: response.headers.get('retry-after'),
     body,
     bytes: Buffer.byteLength(text),
     sentBytes: Buffer.byteLength(payload),

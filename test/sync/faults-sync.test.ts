@@ -164,20 +164,39 @@ describe('faults that end in a completed run', () => {
   });
 });
 
-describe('faults that end the run at once', () => {
-  it('insufficient credits: fails without retrying, with a clear message', async () => {
-    await addFault(h, { kind: 'insufficientCredits', field: 'suppliers', count: 5 });
+describe('spent credits (an hourly pool)', () => {
+  afterEach(() => h.sim.limits.update({ creditsPerWindow: null, creditWindowMs: 3_600_000 }));
+
+  it('pause the run, which resumes by itself when the pool returns and completes; no token in history', async () => {
     await resetCounters(h);
+    // One request a window of 2 s: a full pass of every supplier the root token sees, in pages
+    // of 200, needs more.
+    h.sim.limits.update({ creditsPerWindow: 1, creditWindowMs: 2_000 });
     const handle = await startSync(h, TENANT, 'suppliers', 'full');
-    const failure = await expectRunFailure(handle.result());
-    expect(failure.type).toBe('XledgerCreditsExhausted');
-    expect(failure.nonRetryable).toBe(true);
-    expect(failure.message).toMatch(/credits/i);
-    expect(failure.message).toContain(TENANT);
-    expect(fieldRequests(await counters(h, 'root'), 'suppliers')).toBe(1);
-    expect(await historyText(handle.workflowId)).not.toContain(SEED_TOKENS.root);
+    const run = await handle.result();
+    expect(run.status).toBe('completed');
+    const seen = await counters(h, 'root');
+    expect(seen.requests - seen.refused).toBeGreaterThanOrEqual(2);
+    expect(seen.refused).toBeGreaterThanOrEqual(1);
+    // Paused, not hammering: a refusal or two per window, not one per retry of every request.
+    expect(seen.refused).toBeLessThanOrEqual(seen.requests - seen.refused);
+    await expectStreamEqualsTruth(h, TENANT, SEED_ENTITIES.owner1, spec);
+    const history = await historyText(handle.workflowId);
+    expect(history).toContain('XledgerCreditsExhausted');
+    expect(history).not.toContain(SEED_TOKENS.root);
   });
 
+  it('an injected refusal is waited out for the time Xledger gives, and the run completes', async () => {
+    h.sim.limits.update({ creditWindowMs: 2_000 });
+    await addFault(h, { kind: 'insufficientCredits', field: 'suppliers', count: 2 });
+    await resetCounters(h);
+    const run = await runSync(h, TENANT, 'suppliers', 'full');
+    expect(run.status).toBe('completed');
+    expect((await counters(h, 'root')).refused).toBe(2);
+  });
+});
+
+describe('faults that end the run at once', () => {
   it('missing scope: fails without retrying, naming tenant, data type and SUPPLIER_READ', async () => {
     await resetCounters(h);
     const handle = await startSync(h, 'no-scope', 'suppliers', 'full');

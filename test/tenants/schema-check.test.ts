@@ -13,7 +13,7 @@ import {
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { scheduleId } from '../../src/temporal/ids';
 import { startHarness, type Harness } from '../support/harness';
-import { admin, cliEnv, connectApi } from './support';
+import { admin, cliEnv, connectApi, waitForRuns } from './support';
 
 /**
  * The live schema check when a tenant is saved and on demand: upsertTenant refuses a tenant
@@ -42,7 +42,7 @@ afterEach(async () => {
 afterAll(async () => {
   // Tenant workflow and schedule ids are global in the Temporal namespace: leave none behind
   // (their worker stops with this file).
-  for (const tenantId of ['sc-north', 'sc-south', 'sc-east']) {
+  for (const tenantId of ['sc-north', 'sc-south', 'sc-east', 'sc-west']) {
     await api?.removeTenant(tenantId, { purge: true, force: true }).catch(() => undefined);
   }
   await api?.close();
@@ -188,6 +188,57 @@ describe('upsertTenant runs the live schema check', () => {
     expect((await api.getTenant('sc-north')).options.fixedAssets).toBe(false);
   });
 
+  it('leaves out the optional fields the schema lacks: the tenant is saved and syncs the rest; its status names them', async () => {
+    await removeField('Currency', 'ownerDbId');
+    await removeField('Asset', 'assetGroup');
+    const west = {
+      tenantId: 'sc-west',
+      xledger: { token: SEED_TOKENS.owner1 },
+      entityOwnerDbId: SEED_ENTITIES.owner1,
+      options: { fixedAssets: true },
+    };
+    const saved = await api.upsertTenant(west);
+    expect(saved.schemaCheck).toMatchObject({ outcome: 'verified', warnings: [] });
+    expect(saved.schemaCheck.omittedFields).toEqual([
+      { stream: 'currencies', field: 'ownerDbId' },
+      { stream: 'assets', field: 'assetGroup' },
+    ]);
+    // The first sync reads currencies and assets without the fields Xledger lacks.
+    const [currencies] = await waitForRuns(h, 'sc-west', 'currencies', 1, 60_000);
+    const [assets] = await waitForRuns(h, 'sc-west', 'fixedAssets', 1, 60_000);
+    for (const run of [currencies!, assets!]) {
+      expect(run.status).toBe('completed');
+      expect(run.totals.kept).toBeGreaterThan(0);
+    }
+    // Without ownerDbId a currency is the Entity Owner's (A); an asset has no group.
+    const stored = await h.store.db.collection('fixed_assets').find({ tenantId: 'sc-west' }).toArray();
+    expect(stored.length).toBe(assets!.totals.kept);
+    const status = await cli('tenant', 'status', 'sc-west');
+    expect(status.stdout).toMatch(
+      /^ {2}Left out \(optional, not in this Xledger's schema\): currencies\.ownerDbId, assets\.assetGroup$/m,
+    );
+
+    // A required field missing still refuses the tenant.
+    await removeField('Currency', 'code');
+    await expect(api.upsertTenant(west)).rejects.toThrow(/currenciesPage: currencies\.edges\.node\.code: /);
+  });
+
+  it('an optional field Xledger drops after the check is left out when a pass meets it, and the run completes', async () => {
+    const west = {
+      tenantId: 'sc-west',
+      xledger: { token: SEED_TOKENS.owner1 },
+      entityOwnerDbId: SEED_ENTITIES.owner1,
+    };
+    expect((await api.upsertTenant(west)).schemaCheck.omittedFields).toEqual([]);
+    await removeField('Currency', 'ownerDbId');
+    const result = await cli('tenant', 'resync', 'sc-west', '--type', 'currencies', '--wait');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^currencies: completed/m);
+    expect((await api.tenantStatus('sc-west')).schemaCheck?.omittedFields).toEqual([
+      { stream: 'currencies', field: 'ownerDbId' },
+    ]);
+  });
+
   it('proceeds with a note "schema not verified" when Xledger will not introspect', async () => {
     await admin(h, 'PUT', '/admin/introspection', { enabled: false });
     const south = {
@@ -230,6 +281,7 @@ describe('upsertTenant runs the live schema check', () => {
       outcome: 'verified',
       note: null,
       warnings: ['the token lacks the scope SUPPLIER_READ for suppliers (suppliers)'],
+      omittedFields: [],
     });
     expect((await cli('tenant', 'status', 'sc-east')).stdout).toContain(
       '  WARNING: the token lacks the scope SUPPLIER_READ for suppliers (suppliers)',

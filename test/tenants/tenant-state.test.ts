@@ -166,21 +166,30 @@ describe('tenant resync --wait', () => {
   });
 
   it('ends with the failure and exit code 1 when the run fails; the data type is failed, SEMINE is told', async () => {
-    await addFault(h, { kind: 'insufficientCredits', field: 'currencies', token: 'owner1', count: 1 });
-    const result = await cli('tenant', 'resync', fresh.tenantId, '--type', 'currencies', '--wait');
+    // A request Xledger refuses for good (spent credits are waited out: they fail no run): a
+    // field the currencies query needs is gone from the schema.
+    await admin(h, 'PUT', '/admin/schema/remove-field', { type: 'Currency', field: 'code' });
+    let result: Awaited<ReturnType<typeof cli>>;
+    try {
+      result = await cli('tenant', 'resync', fresh.tenantId, '--type', 'currencies', '--wait');
+    } finally {
+      await admin(h, 'POST', '/admin/schema/reset');
+    }
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(
-      /^currencies: FAILED: Xledger's monthly request credits are spent.*st-fresh/m,
-    );
+    expect(result.stdout).toMatch(/^currencies: FAILED: Xledger rejected the request.*Currency.*st-fresh/m);
 
     const [failed] = await runs(fresh.tenantId, { dataType: 'currencies', status: 'failed' });
-    expect(failed).toMatchObject({ status: 'failed', trigger: 'resync', failure: { kind: 'credits' } });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      trigger: 'resync',
+      failure: { kind: 'exhausted_retries' },
+    });
     expect(failed!.totals.requests).toBe(1); // the refused request is spent, and counted
     const told = await events(fresh.tenantId, 'sync.failed');
     expect(told).toHaveLength(1);
     expect(told[0]).toMatchObject({
       id: `sync.failed:${failed!.workflowId}:${failed!.runId}`,
-      data: { dataType: 'currencies', kind: 'credits', runId: failed!.runId },
+      data: { dataType: 'currencies', kind: 'exhausted_retries', runId: failed!.runId },
     });
 
     const status = await api.tenantStatus(fresh.tenantId);
@@ -188,15 +197,15 @@ describe('tenant resync --wait', () => {
     expect(currencies).toMatchObject({
       state: 'failed',
       consecutiveFailures: 1,
-      lastFailure: { kind: 'credits', runId: failed!.runId },
+      lastFailure: { kind: 'exhausted_retries', runId: failed!.runId },
     });
     expect(currencies.lastSuccessAt).not.toBeNull();
-    // Spent credits are no reason to stop the tenant: only this type failed, nothing needs attention.
+    // A failed data type is no reason to stop the tenant: only this type failed, nothing needs attention.
     expect(status.state).toMatchObject({ state: 'failed', needsAttention: null });
     const text = (await cli('tenant', 'status', fresh.tenantId)).stdout;
     expect(text).toMatch(/^State: +failed \(first sync complete .*\)$/m);
     expect(text).toMatch(
-      /^ {2}currencies: 1 in a row, last .* \(credits\): Xledger's monthly request credits/m,
+      /^ {2}currencies: 1 in a row, last .* \(exhausted_retries\): Xledger rejected the request/m,
     );
     expect(text).toMatch(/^currencies\s+failed\s+1d\s+no/m);
   });
@@ -402,6 +411,12 @@ describe('tenant status: cost', () => {
     expect(status.cost.projectionBasisDays).toBe(1);
     expect(status.cost.projectedMonth.requests).toBe(requests * 30);
     expect(status.cost.included.requests).toBe(5_000);
+    // The allowance is shared by all the customer's integrations: what this sync leaves for the rest.
+    expect(status.cost.allowance).toMatchObject({
+      sharedBy: 'all integrations of the customer',
+      beyond: 'billed',
+    });
+    expect(status.cost.allowance.leftForOthers.requests).toBe(Math.max(0, 5_000 - requests * 30));
     // What the runs counted is what Xledger saw from their token, bar the onboarding check's requests.
     const seen = (await counters(h, 'owner1')).requests;
     expect(seen).toBeGreaterThanOrEqual(requests);
@@ -414,6 +429,12 @@ describe('tenant status: cost', () => {
     expect(text).toMatch(
       new RegExp(
         `^ {2}per month: +${(requests * 30).toLocaleString('en-US')} requests, .* projected from 1 day\\(s\\): ${share}% of the 5,000 requests included`,
+        'm',
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `^ {2}allowance: +the customer's, shared by all its Xledger integrations: ${Math.max(0, 5_000 - requests * 30).toLocaleString('en-US')} requests .* left a month for the others; beyond it Xledger bills`,
         'm',
       ),
     );

@@ -159,4 +159,15 @@ describe('cost', () => {
     expect(none.last30d).toEqual({ requests: 0, mbDown: 0, mbUp: 0 });
     expect(none.projectedMonth.requests).toBe(0);
   });
+
+  it("shows the allowance as the customer's, shared by all its integrations, and billed beyond", () => {
+    const busy = tenantCost([sample(1, 200)], now); // 6,000 a month projected: over the 5,000
+    expect(busy.allowance).toEqual({
+      sharedBy: 'all integrations of the customer',
+      beyond: 'billed',
+      leftForOthers: { requests: 0, mbDown: expect.any(Number), mbUp: expect.any(Number) },
+    });
+    const quiet = tenantCost([sample(1, 104)], now);
+    expect(quiet.allowance.leftForOthers.requests).toBe(5_000 - 104 * 30);
+  });
 });

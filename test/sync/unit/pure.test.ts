@@ -91,7 +91,7 @@ describe('Xledger error classification', () => {
   it.each([
     [{ code: 'BAD_REQUEST.BURST_RATE_LIMIT_REACHED', message: 'x' }, 'rate_limited', true],
     [{ code: 'BAD_REQUEST.CONCURRENCY_LIMIT_REACHED', message: 'x' }, 'rate_limited', true],
-    [{ code: 'BAD_REQUEST.INSUFFICIENT_CREDITS', message: 'x' }, 'credits_exhausted', false],
+    [{ code: 'BAD_REQUEST.INSUFFICIENT_CREDITS', message: 'x' }, 'credits_exhausted', true],
     [{ message: 'Your query timed out.', extensions: { code: 'QUERY_TIMEOUT' } }, 'query_timeout', true],
     [
       { message: 'Missing scope SUPPLIER_READ for field suppliers', extensions: { code: 'FORBIDDEN' } },
@@ -134,15 +134,29 @@ describe('Xledger error classification', () => {
         .scope,
     ).toBe('OBJECT_READ');
   });
-  it('gives rate limits a wait and credits their renewal', () => {
+  it('gives rate limits a wait, and spent credits a pause within the hour (an hourly pool, not a monthly quota)', () => {
     expect(one({ code: 'BAD_REQUEST.BURST_RATE_LIMIT_REACHED' }).details.retryAfterMs).toBeGreaterThanOrEqual(
       1_000,
     );
-    const credits = one({
+    const inTenMinutes = new Date(Date.now() + 600_000).toISOString();
+    const credits = one({ code: 'BAD_REQUEST.INSUFFICIENT_CREDITS', extensions: { resetAt: inTenMinutes } });
+    expect(credits.retryable).toBe(true);
+    expect(credits.details.retryAfterMs).toBeGreaterThan(590_000);
+    expect(credits.details.retryAfterMs).toBeLessThanOrEqual(600_000);
+    expect(credits.message).toMatch(/hourly credits .* pause for about 10 min/);
+    expect(credits.message).not.toMatch(/monthly/i);
+    // A far reset is capped at an hour: the pool is hourly.
+    const far = one({
       code: 'BAD_REQUEST.INSUFFICIENT_CREDITS',
-      extensions: { resetAt: '2026-12-01T00:00:00Z' },
+      extensions: { resetAt: '2099-01-01T00:00:00Z' },
     });
-    expect(credits.message).toContain('2026-12-01');
+    expect(far.details.retryAfterMs).toBe(3_600_000);
+    // Without a hint: Xledger's own sample waits 20 minutes.
+    const bare = one({ code: 'BAD_REQUEST.INSUFFICIENT_CREDITS', message: 'Insufficient credits.' });
+    expect(bare.details).toMatchObject({ retryAfterMs: 1_200_000, waitAdvised: false });
+    expect(one({ code: 'INSUFFICIENT_CREDITS', extensions: { retryAfter: 90 } }).details.retryAfterMs).toBe(
+      90_000,
+    );
   });
   it('puts the most actionable error first', () => {
     const mixed = errorFromGraphQLErrors(
