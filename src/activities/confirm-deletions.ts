@@ -95,7 +95,12 @@ async function deleteConfirmed(
   const { key, log, guard, now } = context;
   const prefix = key.tenantId.length + 1;
   const dbIdOf = (id: string) => Number(id.slice(prefix));
-  const returned = await stillInXledger(context.client, context.stream, candidates.map(dbIdOf));
+  const returned = await stillInXledger(
+    context.client,
+    context.stream,
+    candidates.map(dbIdOf),
+    context.ownerDbId,
+  );
   const alive = [...returned].filter(([, owner]) => context.mayBeTenants(owner)).map(([dbId]) => dbId);
   const aliveIds = new Set(alive);
   const gone = candidates.filter((id) => !aliveIds.has(dbIdOf(id)));

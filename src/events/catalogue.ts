@@ -40,11 +40,7 @@ export interface SyncFailed {
 
 /** invoice_duplicated: Xledger holds one of the tenant's invoices twice (see invoice.duplicated). */
 export type AttentionReason =
-  | 'token_revoked'
-  | 'token_expired'
-  | 'scope_missing'
-  | 'owner_not_visible'
-  | 'invoice_duplicated';
+  'token_revoked' | 'token_expired' | 'scope_missing' | 'owner_not_visible' | 'invoice_duplicated';
 
 export interface TenantNeedsAttention {
   reason: AttentionReason;

@@ -97,14 +97,7 @@ export const invoiceOutcomes = new Counter({
 });
 
 export type InvoiceOutcomeLabel =
-  | 'sent'
-  | 'found_existing'
-  | 'posted'
-  | 'rejected'
-  | 'retried'
-  | 'unsettled'
-  | 'duplicated'
-  | 'unresolved';
+  'sent' | 'found_existing' | 'posted' | 'rejected' | 'retried' | 'unsettled' | 'duplicated' | 'unresolved';
 
 /** Counts one invoice outcome (see invoiceOutcomes). */
 export function countInvoiceOutcome(tenantId: string, outcome: InvoiceOutcomeLabel): void {

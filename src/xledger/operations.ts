@@ -155,6 +155,14 @@ export const BY_IDS_BATCH = 1_000;
  * the real API types the id list `[Int!]` (issue 23), the simulator `[Int64String!]`, and a
  * literal fits both, so no variable type has to be declared.
  */
+/**
+ * Whether the stream, as the tenant reads it (datatypes/optional-fields.ts leaves out the
+ * optional fields its schema lacks), selects its records' `ownerDbId`.
+ */
+export function selectsOwner(stream: StreamDefinition): boolean {
+  return stream.selection.split(/[\s{}]+/).includes('ownerDbId');
+}
+
 export function recordsByIds(stream: StreamDefinition, dbIds: readonly number[]): Operation {
   if (dbIds.length === 0 || dbIds.length > BY_IDS_BATCH) {
     throw new Error(`a look-up by id takes 1 to ${BY_IDS_BATCH} ids, not ${dbIds.length}`);
@@ -163,9 +171,11 @@ export function recordsByIds(stream: StreamDefinition, dbIds: readonly number[])
     throw new Error('a look-up by id takes non-negative integer ids only');
   }
   const inline = ['ownerSet: ALL', ...(stream.objectStatus ? ['objectStatus: ALL'] : [])];
+  // The owner only where the tenant's stream reads it (an optional field its schema may lack).
+  const node = selectsOwner(stream) ? 'dbId ownerDbId' : 'dbId';
   return {
     name: `${stream.name}ByIds`,
-    document: `query ${stream.name}ByIds { ${stream.rootField}(first: ${dbIds.length}, ${inline.join(', ')}, filter: { dbId_in: [${dbIds.join(', ')}] }) { edges { node { dbId ownerDbId } } pageInfo { hasNextPage } } }`,
+    document: `query ${stream.name}ByIds { ${stream.rootField}(first: ${dbIds.length}, ${inline.join(', ')}, filter: { dbId_in: [${dbIds.join(', ')}] }) { edges { node { ${node} } } pageInfo { hasNextPage } } }`,
     variables: {},
   };
 }
@@ -319,7 +329,7 @@ export function listOperations(omitted: readonly OmittedField[] = []): Catalogue
     ),
     // Before any record is marked deleted, it is looked up by id (activities/confirm-deletions.ts).
     ...dataTypes.flatMap((type) =>
-      type.streams.map((stream) => ({ ...recordsByIds(stream, EXAMPLE.dbIds), usedBy: [type.name] })),
+      streamsOf(type).map((stream) => ({ ...recordsByIds(stream, EXAMPLE.dbIds), usedBy: [type.name] })),
     ),
     // Every sync decides ownership from the entity tree.
     { ...entityTree(), usedBy: dataTypes.map((type) => type.name) },

@@ -3,6 +3,8 @@
  * marked deleted. The client here answers as a faulty upstream would, request by request.
  */
 import { describe, expect, it } from 'vitest';
+import { currenciesStream } from '../../../src/datatypes/currencies';
+import { adaptStream } from '../../../src/datatypes/optional-fields';
 import { suppliersStream } from '../../../src/datatypes/suppliers';
 import type { XledgerClient } from '../../../src/xledger/client';
 import { XledgerError } from '../../../src/xledger/errors';
@@ -90,7 +92,7 @@ describe('a pass ends only on a well-formed last page', () => {
 describe('the look-up by id before a deletion', () => {
   it('asks nothing for no ids', async () => {
     const { client, asked } = answering();
-    expect(await stillInXledger(client, suppliersStream, [])).toEqual(new Map());
+    expect(await stillInXledger(client, suppliersStream, [], 101)).toEqual(new Map());
     expect(asked).toHaveLength(0);
   });
 
@@ -106,7 +108,7 @@ describe('the look-up by id before a deletion', () => {
       // A record not asked for proves nothing; "edges": null is "none of them".
       { suppliers: { edges: [{ node: { dbId: 7, ownerDbId: 101 } }], pageInfo: { hasNextPage: false } } },
     );
-    const alive = await stillInXledger(client, suppliersStream, ids);
+    const alive = await stillInXledger(client, suppliersStream, ids, 101);
     // Each with its owner: a record returned as another owner's has left the tenant.
     expect(alive).toEqual(
       new Map([
@@ -131,9 +133,18 @@ describe('the look-up by id before a deletion', () => {
       { suppliers: { edges: null, pageInfo: null } },
       { suppliers: null },
     ]) {
-      const error = await failure(stillInXledger(answering(answer).client, suppliersStream, [1, 2]));
+      const error = await failure(stillInXledger(answering(answer).client, suppliersStream, [1, 2], 101));
       expect(error.retryable).toBe(true);
       expect(error.message).toMatch(/cannot prove them deleted/);
     }
+  });
+
+  it("asks no owner where the tenant's schema has none, and takes what it returns as the Entity Owner's", async () => {
+    const stream = adaptStream(currenciesStream, [{ stream: 'currencies', field: 'ownerDbId' }], 101);
+    const { client, asked } = answering({
+      currencies: { edges: [{ node: { dbId: 5 } }], pageInfo: { hasNextPage: false } },
+    });
+    expect(await stillInXledger(client, stream, [5, 6], 101)).toEqual(new Map([[5, 101]]));
+    expect(asked[0]!.query).toContain('edges { node { dbId } }');
   });
 });
