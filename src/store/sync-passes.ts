@@ -101,11 +101,16 @@ const pageId = (
 ) => `${ledgerId(key)}:${key.passId}:${after ?? 'start'}`;
 
 /**
- * The ledger version each attempt holds, remembered by the process running it (an attempt runs
- * in one process from claim to end): its fence is then one `_id` look-up of the next version.
- * A missing entry (never, in practice) is found again from the ledger.
+ * The ledger version each attempt holds and the state it wrote there, remembered by the process
+ * running it (an attempt runs in one process from claim to end): its fence is then one `_id`
+ * look-up of the next version, and a page's commit two round trips (write its own version, look
+ * up the next). A missing entry (never, in practice) is found again from the ledger.
  */
-const heldVersions = new Map<string, number>();
+interface Held {
+  n: number;
+  state: PassState;
+}
+const heldVersions = new Map<string, Held>();
 const heldKey = (key: PassKey) => `${ledgerId(key)}:${key.passId}:${key.attempt}`;
 const isHolder = (entry: LedgerEntry, key: PassKey) =>
   entry.passId === key.passId && entry.attempt === key.attempt;
@@ -153,34 +158,33 @@ export async function claimPass(db: Db, key: PassKey, fresh: () => PassProgress)
     };
   });
   if (superseded || !outcome || !version) throw supersededBy(key);
-  if (outcome.kind === 'claimed') heldVersions.set(heldKey(key), version.n);
+  if (outcome.kind === 'claimed')
+    heldVersions.set(heldKey(key), { n: version.n, state: version.value.state });
   // Pages of a pass that never completed (replaced above) can never be reconciled: drop them.
   const old = replaced as LedgerEntry | null;
   if (old && old.state !== 'complete') await dropPages(db, { ...key, passId: old.passId });
   return outcome;
 }
 
-/** The ledger version this attempt holds, or null when another attempt or pass took over. */
-async function heldVersion(db: Db, key: PassKey): Promise<{ n: number; entry: LedgerEntry } | null> {
+/**
+ * The ledger version this attempt holds, or null when another attempt or pass took over:
+ * remembered (then checked by one look-up of the next version), else read from the ledger.
+ */
+async function holding(db: Db, key: PassKey): Promise<Held | null> {
   const register = ledger(db, key);
   const remembered = heldVersions.get(heldKey(key));
-  if (remembered !== undefined && !(await register.isLatest(remembered))) return null;
+  if (remembered) return (await register.isLatest(remembered.n)) ? remembered : null;
   const current = await register.latest();
   if (!current || !isHolder(current.value, key)) return null;
-  if (remembered !== undefined && current.n !== remembered) return null;
-  return { n: current.n, entry: current.value };
+  const held = { n: current.n, state: current.value.state };
+  heldVersions.set(heldKey(key), held);
+  return held;
 }
 
 /** Throws PassSupersededError unless this attempt still holds its pass. */
 export async function assertCurrent(db: Db, key: PassKey): Promise<void> {
-  const register = ledger(db, key);
-  const remembered = heldVersions.get(heldKey(key));
-  if (remembered !== undefined) {
-    if (await register.isLatest(remembered)) return;
-    throw supersededBy(key);
-  }
-  const held = await heldVersion(db, key);
-  if (!held || held.entry.state === 'complete') throw supersededBy(key);
+  const held = await holding(db, key);
+  if (!held || held.state === 'complete') throw supersededBy(key);
 }
 
 /**
@@ -209,9 +213,10 @@ export async function rememberPage(
  * lands in a version no one reads any more and the zombie stops.
  */
 export async function commitProgress(db: Db, key: PassKey, progress: PassProgress): Promise<void> {
-  const held = await heldVersion(db, key);
-  if (!held || held.entry.state !== 'running') throw supersededBy(key);
   const register = ledger(db, key);
+  // Written first, checked after: a superseded attempt's write lands in a version no one reads.
+  const held = heldVersions.get(heldKey(key)) ?? (await holding(db, key));
+  if (!held || held.state !== 'running') throw supersededBy(key);
   await register.amend(held.n, { progress, updatedAt: new Date() });
   if (!(await register.isLatest(held.n))) throw supersededBy(key);
 }
@@ -223,14 +228,16 @@ async function advance(
   from: readonly PassState[],
   change: Partial<LedgerEntry>,
 ): Promise<void> {
-  const held = await heldVersion(db, key);
-  if (!held || !from.includes(held.entry.state)) throw supersededBy(key);
-  const written = await ledger(db, key).propose(
-    { n: held.n, value: held.entry },
-    { ...held.entry, ...change, updatedAt: new Date() },
+  const register = ledger(db, key);
+  const held = await holding(db, key);
+  const entry = held && (await register.at(held.n))?.value;
+  if (!held || !entry || !isHolder(entry, key) || !from.includes(entry.state)) throw supersededBy(key);
+  const written = await register.propose(
+    { n: held.n, value: entry },
+    { ...entry, ...change, updatedAt: new Date() },
   );
   if (!written) throw supersededBy(key);
-  heldVersions.set(heldKey(key), written.n);
+  heldVersions.set(heldKey(key), { n: written.n, state: written.value.state });
 }
 
 /**
