@@ -152,8 +152,10 @@ describe('SIGTERM', () => {
     expect(summary.status).toBe('completed');
     expect(summary.streams[0]!.pages).toBe(totalPages);
     expect(summary.streams[0]!.fetched).toBe(visible);
-    // Resumed, not restarted: the pages read in all are about one pass, not two.
-    expect(await suppliersRequests()).toBeLessThanOrEqual(totalPages + 2);
+    // Resumed, not restarted: the second worker went on from the pages the first one stored
+    // and never read the whole stream again. (How many pages the first one read but could not
+    // store before its grace time ran out — the one in hand, the one read ahead — is timing.)
+    expect((await suppliersRequests()) - pagesBefore).toBeLessThan(totalPages);
     expect(await second.kill('SIGTERM'), second.output()).toBe(0);
   });
 });
