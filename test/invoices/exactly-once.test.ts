@@ -13,6 +13,7 @@ import { invoiceWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
 import { syncDataTypeWorkflow } from '../../src/workflows';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
+import { admin as adminOf } from '../support/sync';
 
 /**
  * Exactly once when Xledger's answer is late or lost, against the simulator: a create that lands
@@ -58,15 +59,9 @@ const deps = () => ({
   tenants: h.tenants,
 });
 
-async function admin(method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${h.sim.adminUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  expect(response.ok).toBe(true);
-  return response.json();
-}
+/** The simulator's admin API (test/support/sync.ts), for this file's harness. */
+const admin = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) =>
+  adminOf(h, method, path, body);
 
 /** Waits until the invoice leaves the open states; returns every state seen on the way. */
 async function settled(

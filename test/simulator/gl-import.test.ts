@@ -2,6 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
 import { admin, gql, sleep } from './helpers';
 
+/**
+ * Xledger's processing of staged lines, simulated: long enough that a read right after a create
+ * still sees the lines unprocessed on a loaded machine, and waited out with room to spare.
+ */
+const PROCESSING_MS = 1_000;
+const AFTER_PROCESSING_MS = PROCESSING_MS + 300;
+
 let sim: RunningSimulator;
 let supplierCode: string;
 let clientSupplierCode: string;
@@ -119,7 +126,7 @@ async function setModel(processedLines: 'disappear' | 'stay') {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 2, suppliers: 500, importProcessingDelayMs: 150 });
+  sim = await startSimulator({ seed: 2, suppliers: 500, importProcessingDelayMs: PROCESSING_MS });
   const truth = await admin(sim, 'GET', `/admin/truth/${SEED_ENTITIES.owner1}/suppliers`);
   const records = truth.body.records as Array<{ code: string; visibility: string; entityDbId: number }>;
   supplierCode = (records.find((record) => record.visibility === 'owner') as { code: string }).code;
@@ -155,7 +162,7 @@ describe('GL import', () => {
     expect(accepted).toHaveLength(3);
     expect(await payablesOf('inv-ok-1')).toEqual([]);
 
-    await sleep(400);
+    await sleep(AFTER_PROCESSING_MS);
     // The default model (A): a posted line leaves glImportItems…
     expect(await linesOf('inv-ok-1')).toEqual([]);
     expect((await truthOf('inv-ok-1')).map((line) => [line.status, line.readable])).toEqual([
@@ -183,7 +190,7 @@ describe('GL import', () => {
     await setModel('stay');
     try {
       await post(invoice('inv-stay'));
-      await sleep(400);
+      await sleep(AFTER_PROCESSING_MS);
       const lines = await linesOf('inv-stay');
       expect(lines).toHaveLength(3);
       expect(lines[0]?.subledger).toMatchObject({ code: supplierCode, dbId: expect.any(Number) });
@@ -220,7 +227,7 @@ describe('GL import', () => {
       const ext = `inv-bad-${Math.random().toString(36).slice(2)}`;
       const result = await post(invoice(ext, overrides));
       expect(result.body.errors).toBeUndefined();
-      await sleep(400);
+      await sleep(AFTER_PROCESSING_MS);
       const lines = await linesOf(ext);
       expect(lines).toHaveLength(3);
       expect(await payablesOf(ext)).toEqual([]);
@@ -245,7 +252,7 @@ describe('GL import', () => {
     expect(closed.status).toBe(200);
     try {
       await post(invoice('inv-closed'));
-      await sleep(400);
+      await sleep(AFTER_PROCESSING_MS);
       const lines = await linesOf('inv-closed');
       const errors = await errorsOf(lines.map((line) => line.dbId));
       expect(errors.map((error) => error.message)).toContain(
@@ -263,7 +270,7 @@ describe('GL import', () => {
     });
     const result = await post(lines);
     expect(result.body.data?.addGLImportItems.edges[0].node.ownerDbId).toBe(SEED_ENTITIES.owner1Clients[0]);
-    await sleep(400);
+    await sleep(AFTER_PROCESSING_MS);
     const payables = await payablesOf('inv-client');
     expect(payables).toHaveLength(1);
     expect(payables[0]).toMatchObject({ ownerDbId: SEED_ENTITIES.owner1Clients[0] });
@@ -274,7 +281,7 @@ describe('GL import', () => {
         ap: { subledger: { code: clientSupplierCode } },
       }),
     );
-    await sleep(400);
+    await sleep(AFTER_PROCESSING_MS);
     expect(await payablesOf('inv-sibling')).toEqual([]);
     expect(await linesOf('inv-sibling')).toHaveLength(3);
   });
@@ -327,7 +334,7 @@ describe('GL import', () => {
     expect(listing.body.duplicates).toContainEqual({ extIdentifier: 'inv-dup', count: 6 });
     // Lines are only visible to tokens that see their owner.
     expect(await linesOf('inv-dup', SEED_TOKENS.owner2)).toEqual([]);
-    await sleep(400);
+    await sleep(AFTER_PROCESSING_MS);
     expect(await payablesOf('inv-dup')).toHaveLength(2);
     expect(await payablesOf('inv-dup', SEED_TOKENS.owner2)).toEqual([]);
   });
@@ -337,7 +344,7 @@ describe('GL import', () => {
     await expect(post(invoice('inv-dropped'))).rejects.toThrow();
     const found = await linesOf('inv-dropped');
     expect(found).toHaveLength(3);
-    await sleep(400);
+    await sleep(AFTER_PROCESSING_MS);
     expect(await linesOf('inv-dropped')).toEqual([]);
     expect(await payablesOf('inv-dropped')).toHaveLength(1);
   });
@@ -352,7 +359,7 @@ describe('GL import', () => {
     });
     await expect(hungUp).rejects.toThrow();
     expect((await truthOf('inv-late')).length).toBe(0);
-    await sleep(1_000);
+    await sleep(600 + AFTER_PROCESSING_MS);
     expect(await payablesOf('inv-late')).toHaveLength(1);
   });
 
@@ -360,7 +367,7 @@ describe('GL import', () => {
     await admin(sim, 'POST', '/admin/faults', { kind: 'duplicateCommit', field: 'addGLImportItems' });
     const result = await post(invoice('inv-twice'));
     expect(result.body.data?.addGLImportItems.edges).toHaveLength(3);
-    await sleep(400);
+    await sleep(AFTER_PROCESSING_MS);
     expect(await payablesOf('inv-twice')).toHaveLength(2);
   });
 
@@ -374,7 +381,7 @@ describe('GL import', () => {
       const hidden = await gql(sim, SEED_TOKENS.owner1, FIND, { ext: ['inv-lag'] });
       expect(hidden.body.data?.glImportItems.edges).toBeNull();
       expect((await truthOf('inv-lag')).length).toBe(3);
-      await sleep(400); // processed (150 ms), its payable still lagging
+      await sleep(AFTER_PROCESSING_MS); // processed, its payable still lagging (700 ms after it)
       const lagging = await gql(sim, SEED_TOKENS.owner1, PAYABLES, { ext: ['inv-lag'] });
       expect(lagging.body.data?.apTransactions.edges).toBeNull();
       await sleep(800);
