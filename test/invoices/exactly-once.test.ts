@@ -9,10 +9,9 @@ import { registry } from '../../src/observability/metrics';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { findEvent } from '../../src/store/events';
 import { clearAttention, tenantAttention } from '../../src/store/tenant-state';
-import { invoiceWorkflowId, syncWorkflowId } from '../../src/temporal/ids';
-import { syncDataTypeWorkflow } from '../../src/workflows';
+import { invoiceWorkflowId } from '../../src/temporal/ids';
 import { startHarness, type Harness } from '../support/harness';
-import { demoInvoice } from '../support/invoices';
+import { demoInvoice, syncPostingMasterData } from '../support/invoices';
 import { admin as adminOf } from '../support/sync';
 
 /**
@@ -38,17 +37,7 @@ beforeAll(async () => {
     entityOwnerDbId: SEED_ENTITIES.owner1,
   });
   await h.startWorker();
-  for (const dataType of ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions']) {
-    await h.client.workflow.execute(syncDataTypeWorkflow, {
-      taskQueue: h.taskQueue,
-      workflowId: `${syncWorkflowId(TENANT, dataType)}:setup`,
-      args: [{ tenantId: TENANT, dataType, mode: 'full' }],
-    });
-  }
-  const supplier = await h.store.db
-    .collection('suppliers')
-    .findOne({ tenantId: TENANT, visibility: 'owner' });
-  supplierCode = String(supplier?.code);
+  supplierCode = await syncPostingMasterData(h, TENANT);
 }, 120_000);
 afterAll(() => h?.close());
 

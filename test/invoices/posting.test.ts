@@ -6,10 +6,8 @@ import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { eventIds } from '../../src/events/catalogue';
 import { findEvent } from '../../src/store/events';
 import { getOutboxInvoice, type OutboxInvoice } from '../../src/invoices/outbox';
-import { syncWorkflowId } from '../../src/temporal/ids';
-import { syncDataTypeWorkflow } from '../../src/workflows';
 import { startHarness, type Harness } from '../support/harness';
-import { demoInvoice } from '../support/invoices';
+import { demoInvoice, syncPostingMasterData } from '../support/invoices';
 
 let h: Harness;
 let supplierCode: string;
@@ -22,17 +20,7 @@ beforeAll(async () => {
     entityOwnerDbId: SEED_ENTITIES.owner1,
   });
   await h.startWorker();
-  for (const dataType of ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions']) {
-    await h.client.workflow.execute(syncDataTypeWorkflow, {
-      taskQueue: h.taskQueue,
-      workflowId: `${syncWorkflowId('payco', dataType)}:setup`,
-      args: [{ tenantId: 'payco', dataType, mode: 'full' }],
-    });
-  }
-  const supplier = await h.store.db
-    .collection('suppliers')
-    .findOne({ tenantId: 'payco', visibility: 'owner' });
-  supplierCode = String(supplier?.code);
+  supplierCode = await syncPostingMasterData(h, 'payco');
 });
 afterAll(() => h?.close());
 
