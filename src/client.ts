@@ -9,7 +9,7 @@ import { cipherFromConfig } from './store/token-cipher';
 import type { TenantSettings } from './tenant';
 import { connectClient, temporalUnavailable } from './temporal/connection';
 import type { SchemaCheckReport } from './xledger/schema-check';
-import type { ResyncRequest } from './workflows/tenant-state';
+import type { ResyncRequest } from './workflows/definitions';
 import type { ClientContext } from './client/context';
 import { ServiceUnavailableError, unavailable } from './client/errors';
 import { invoiceStatus, submitInvoice, type InvoiceStatus } from './client/invoices';

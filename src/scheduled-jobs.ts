@@ -14,8 +14,8 @@ export interface ScheduledJob<W extends Workflow = Workflow> {
   name: string;
   defaultIntervalMinutes: number;
   enabledFor(options: TenantSyncOptions): boolean;
-  /** The workflow each scheduled action starts, under this id, with these arguments. */
-  workflow: W;
+  /** The workflow each scheduled action starts (its type name), under this id, with these arguments. */
+  workflowType: string;
   workflowId(tenantId: string): string;
   args(tenantId: string): Parameters<W>;
 }

@@ -127,7 +127,7 @@ export class TenantSchedules {
       },
       action: {
         type: 'startWorkflow',
-        workflowType: job.workflow,
+        workflowType: job.workflowType,
         workflowId: job.workflowId(tenantId),
         taskQueue: this.taskQueue,
         args: job.args(tenantId),

@@ -5,7 +5,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { castKnownErrors } from './activities/cast-known-errors';
 import { loadConfig, type Config } from './config';
-import { ensureEventSweepSchedule } from './events/sweep-schedule';
+import { ensureEventSweepSchedule } from './temporal/starters';
 import { logger } from './logger';
 import { activityMetricsInterceptor } from './observability/activity-metrics';
 import { xledgerObserver } from './observability/metrics';

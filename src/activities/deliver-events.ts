@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { WebhookSettings } from '../config';
-import { wakeDelivery } from '../events/publish';
+import { wakeDelivery } from '../temporal/starters';
 import { sendWebhook, type WebhookTarget } from '../events/webhook';
 import { webhookEndpointProblem } from '../security/webhook-policy';
 import {

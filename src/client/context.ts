@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { TenantSchedules } from '../schedules';
 import type { Store } from '../store/db';
 import type { TenantStore } from '../store/tenants';
+import type { WorkflowStarter } from '../temporal/starters';
 
 /** What every part of the client API works with; XledgerSyncClient.connect() builds it once. */
 export interface ClientContext {
@@ -11,4 +12,9 @@ export interface ClientContext {
   temporal: Client;
   tenants: TenantStore;
   schedules: TenantSchedules;
+}
+
+/** Where the client's workflows start: the service's task queue, through its Temporal client. */
+export function starterOf(ctx: ClientContext): WorkflowStarter {
+  return { temporal: ctx.temporal, taskQueue: ctx.config.temporal.taskQueue };
 }

@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import { XledgerSyncError } from '../errors';
-import type { ClientContext } from './context';
+import { starterOf, type ClientContext } from './context';
 import { invalid, parseTenantId } from './input';
 import { masterDataTypeNames } from '../datatypes/registry';
 import type { EventType } from '../events/catalogue';
-import { wakeDelivery } from '../events/publish';
+import { wakeDelivery } from '../temporal/starters';
 import { readChanges, type ChangesPage } from '../store/changes';
 import {
   eventPositions,
@@ -121,9 +121,7 @@ export async function redeliverEvent(
   const result = { tenantId: id, eventId, seq: event.seq };
   if (event.seq > delivered) return { ...result, queued: false };
   await setDeliveryState(db, event._id, 'pending', null);
-  await wakeDelivery({ temporal: ctx.temporal, taskQueue: ctx.config.temporal.taskQueue }, id, {
-    key: event._id,
-  });
+  await wakeDelivery(starterOf(ctx), id, { key: event._id });
   return { ...result, queued: true };
 }
 

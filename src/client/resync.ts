@@ -8,11 +8,9 @@ import { tenantAttention, type Attention } from '../store/tenant-state';
 import { collections } from '../store/collections';
 import type { Counts, SyncMode, SyncRunSummary } from '../sync/figures';
 import type { TenantSettings } from '../tenant';
-import { tenantWorkflowId } from '../temporal/ids';
-import { TenantIdKey } from '../temporal/search-attributes';
-import { resyncSignal, tenantWorkflow } from '../workflows';
-import type { ResyncRequest } from '../workflows/tenant-state';
-import type { ClientContext } from './context';
+import { signalResync } from '../temporal/starters';
+import type { ResyncRequest } from '../workflows/definitions';
+import { starterOf, type ClientContext } from './context';
 import { InvalidInputError } from './errors';
 import { parseTenantId } from './input';
 import { SYNC_PASS_ACTIVITIES } from '../activities/sync-streams';
@@ -85,14 +83,7 @@ export async function requestResync(
     full: ticket.full,
     requestedAt: new Date(),
   });
-  await ctx.temporal.workflow.signalWithStart(tenantWorkflow, {
-    workflowId: tenantWorkflowId(tenant.tenantId),
-    taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ tenantId: tenant.tenantId }],
-    signal: resyncSignal,
-    signalArgs: [{ ...request, requestId } satisfies ResyncRequest],
-    typedSearchAttributes: [{ key: TenantIdKey, value: tenant.tenantId }],
-  });
+  await signalResync(starterOf(ctx), tenant.tenantId, { ...request, requestId });
   ticket.needsAttention = await tenantAttention(ctx.store.db, tenant.tenantId);
   const deadline = Date.now() + (ticket.needsAttention ? 0 : waitMs);
   for (;;) {

@@ -1,8 +1,4 @@
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowNotFoundError,
-} from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { masterDataTypeNames } from '../datatypes/registry';
 import { invoiceCounts } from '../invoices/outbox';
@@ -12,9 +8,9 @@ import type { TenantSchemaCheck } from '../store/tenants';
 import type { TenantSettings } from '../tenant';
 import { scheduleId, tenantWorkflowId } from '../temporal/ids';
 import { TenantIdKey } from '../temporal/search-attributes';
-import { tenantWorkflow } from '../workflows';
-import type { ResyncRequest } from '../workflows/tenant-state';
-import type { ClientContext } from './context';
+import { ensureTenantWorkflow } from '../temporal/starters';
+import type { ResyncRequest } from '../workflows/definitions';
+import { starterOf, type ClientContext } from './context';
 import { TenantHasOpenInvoicesError } from './errors';
 import { invalid, parseTenantId, parseTenantInput, validateTenantConfig } from './input';
 import { checkBeforeSaving } from './xledger-check';
@@ -79,7 +75,7 @@ export async function upsertTenant(
   const wasPaused = await isPaused(ctx, config.tenantId);
   await ctx.tenants.save(config, new Date(), schemaCheck);
   await ctx.schedules.upsert(settings, wasPaused);
-  await ensureTenantWorkflow(ctx, config.tenantId);
+  await ensureTenantWorkflow(starterOf(ctx), config.tenantId);
   const after = await afterTenantSaved(ctx, settings, change, {
     firstSync: parsedOptions.data.firstSync !== false,
   });
@@ -144,20 +140,6 @@ export async function removeTenant(
   }
   if (options.purge) await purgeTenantDocuments(ctx.store.db, id);
   await ctx.tenants.remove(id);
-}
-
-async function ensureTenantWorkflow(ctx: ClientContext, tenantId: string): Promise<void> {
-  try {
-    await ctx.temporal.workflow.start(tenantWorkflow, {
-      workflowId: tenantWorkflowId(tenantId),
-      taskQueue: ctx.config.temporal.taskQueue,
-      args: [{ tenantId }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      typedSearchAttributes: [{ key: TenantIdKey, value: tenantId }],
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
 }
 
 async function isPaused(ctx: ClientContext, tenantId: string): Promise<boolean> {

@@ -27,7 +27,7 @@ import {
 import type { TenantSettings } from '../tenant';
 import { scheduleId } from '../temporal/ids';
 import { DataTypeKey, TenantIdKey } from '../temporal/search-attributes';
-import { syncDataTypeWorkflow } from '../workflows';
+import { WorkflowType } from '../workflows/definitions';
 import type { ClientContext } from './context';
 import { InvalidInputError } from './errors';
 import { enabledDataTypes, requestResync, type ResyncTicket } from './resync';
@@ -147,7 +147,7 @@ export async function listWithState(
   }
   const running = new Set<string>();
   for await (const execution of ctx.temporal.workflow.list({
-    query: `WorkflowType = "${syncDataTypeWorkflow.name}" AND ExecutionStatus = "Running" AND TaskQueue = "${ctx.config.temporal.taskQueue}"`,
+    query: `WorkflowType = "${WorkflowType.syncDataType}" AND ExecutionStatus = "Running" AND TaskQueue = "${ctx.config.temporal.taskQueue}"`,
   })) {
     const tenantId = execution.typedSearchAttributes.get(TenantIdKey);
     const dataType = execution.typedSearchAttributes.get(DataTypeKey);

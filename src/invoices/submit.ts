@@ -3,7 +3,7 @@ import type { Db } from 'mongodb';
 import type { TenantStore } from '../store/tenants';
 import { invoiceContentHash, type Invoice } from './invoice';
 import { addToOutbox, type OutboxInvoice } from './outbox';
-import { startInvoicePosting } from './start-posting';
+import { startInvoicePosting } from '../temporal/starters';
 
 /**
  * Takes an approved invoice into the outbox (idempotent by SEMINE's invoice id) and starts its

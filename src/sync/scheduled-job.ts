@@ -1,15 +1,15 @@
 import type { DataTypeDefinition } from '../datatypes/datatype';
 import type { ScheduledJob } from '../scheduled-jobs';
 import { syncWorkflowId } from '../temporal/ids';
-import { syncDataTypeWorkflow } from '../workflows';
+import { WorkflowType, type SyncDataTypeWorkflow } from '../workflows/definitions';
 
 /** A data type's scheduled job: a sync run of it that decides for itself whether to read all or only changes. */
-export function syncJobOf(type: DataTypeDefinition): ScheduledJob<typeof syncDataTypeWorkflow> {
+export function syncJobOf(type: DataTypeDefinition): ScheduledJob<SyncDataTypeWorkflow> {
   return {
     name: type.name,
     defaultIntervalMinutes: type.defaultIntervalMinutes,
     enabledFor: (options) => type.enabledFor(options),
-    workflow: syncDataTypeWorkflow,
+    workflowType: WorkflowType.syncDataType,
     workflowId: (tenantId) => syncWorkflowId(tenantId, type.name),
     args: (tenantId) => [{ tenantId, dataType: type.name, mode: 'auto', trigger: 'schedule' }],
   };

@@ -9,5 +9,5 @@ export const invoiceWorkflowId = (tenantId: string, invoiceId: string) => `invoi
 export const pendingInvoicesWorkflowId = (tenantId: string) => `invoices:${tenantId}`;
 /** One per tenant: delivers its events in order (workflows/deliver-tenant-events.ts). */
 export const eventsWorkflowId = (tenantId: string) => `events:${tenantId}`;
-/** The service's sweep for events no delivery was told about (events/sweep-schedule.ts). */
+/** The service's sweep for events no delivery was told about (temporal/starters.ts). */
 export const eventSweepScheduleId = (taskQueue: string) => `events-sweep:${taskQueue}`;

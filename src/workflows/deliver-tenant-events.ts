@@ -1,7 +1,6 @@
 import {
   condition,
   continueAsNew,
-  defineSignal,
   isCancellation,
   log,
   proxyActivities,
@@ -10,18 +9,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { eventsRecordedSignal, redeliverEventSignal, type DeliverTenantEventsInput } from './definitions';
 import { failureMessage, pauseAfterFailedRound } from './rounds';
-
-export interface DeliverTenantEventsInput {
-  tenantId: string;
-  /** Redeliveries not yet done, carried over a continue-as-new. */
-  redeliveries?: string[];
-}
-
-/** Events were recorded: look for them. */
-export const eventsRecordedSignal = defineSignal('eventsRecorded');
-/** Send this already delivered (or failed) event again: `{ "key": "<tenant>:<seq>" }`. */
-export const redeliverEventSignal = defineSignal<[{ key: string }]>('redeliverEvent');
 
 /** Reading the outbox: about five minutes of attempts, then a paused round (rounds.ts). */
 const { takeNextEvents, closeEventGap, giveUpEvent } = proxyActivities<Activities>({

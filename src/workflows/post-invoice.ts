@@ -11,21 +11,8 @@ import {
 import type { Activities } from '../activities';
 import { FailureType } from '../temporal/failure-types';
 import { InvoiceStateKey } from '../temporal/search-attributes';
+import type { PostInvoiceInput, PostInvoiceResult } from './definitions';
 import { failureMessage, pauseAfterFailedRound } from './rounds';
-
-export interface PostInvoiceInput {
-  tenantId: string;
-  invoiceId: string;
-}
-
-export interface PostInvoiceResult {
-  /**
-   * needs_attention: Xledger holds the invoice twice, or left it unresolved past the deadline
-   * (INVOICE_UNRESOLVED_AFTER_MS): the workflow stops waiting; the outbox keeps the invoice.
-   */
-  state: 'posted' | 'rejected' | 'needs_attention';
-  reasons: string[];
-}
 
 /**
  * Retries back off to one minute at most: the worker's per-token request gate already bounds
@@ -60,7 +47,7 @@ const LONGEST_CHECK_DELAY_MS = 10 * 60_000;
 
 /**
  * The one workflow of one invoice (its id is derived from the invoice key; see
- * invoices/start-posting.ts): validate against the synced master data, post the voucher
+ * temporal/starters.ts): validate against the synced master data, post the voucher
  * exactly once, then wait on durable timers for Xledger's processing: posted or rejected.
  */
 export async function postInvoiceWorkflow(input: PostInvoiceInput): Promise<PostInvoiceResult> {

@@ -14,19 +14,12 @@ import {
   addCounts,
   emptyCounts,
   type StreamFigures,
-  type SyncMode,
   type SyncRunSummary,
   type SyncTrigger,
 } from '../sync/figures';
 import { DataTypeKey, SyncOutcomeKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
+import type { SyncDataTypeInput } from './definitions';
 import { failureMessage } from './rounds';
-
-export interface SyncDataTypeInput {
-  tenantId: string;
-  dataType: string;
-  mode?: SyncMode | 'auto';
-  trigger?: SyncTrigger;
-}
 
 /** Bounded: a step that keeps failing ends the run visibly; the next scheduled run tries again. */
 const shortSteps = {

@@ -2,35 +2,7 @@
  * The tenant workflow's state, a plain class behind thin signal/query wiring (Temporal's
  * safe-message-handlers pattern). No I/O here: it only records what was asked and done.
  */
-export interface ResyncRequest {
-  /** Data types to resync; all the tenant's enabled types when absent or empty. */
-  dataTypes?: string[];
-  /** Full pass (also reconciles deletions) instead of incremental. */
-  full?: boolean;
-  /** With `full`: apply deletions that the mass-deletion guard held back. */
-  allowMassDelete?: boolean;
-  /** The client's ticket for following the runs that serve it (src/store/resync-tickets.ts). */
-  requestId?: string;
-}
-
-export interface ResyncRecord {
-  dataTypes: string[];
-  full: boolean;
-  allowMassDelete?: boolean;
-  requestedAt: string;
-  /** When the request was handed to the schedules; null while waiting. */
-  dispatchedAt: string | null;
-  /** Data types of the request that the tenant does not sync. */
-  ignored: string[];
-  requestId?: string;
-}
-
-export interface TenantWorkflowStatus {
-  tenantId: string;
-  pending: ResyncRecord[];
-  recent: ResyncRecord[];
-  startedAt: string;
-}
+import type { ResyncRecord, ResyncRequest, TenantWorkflowStatus } from './definitions';
 
 const RECENT_KEPT = 20;
 

@@ -1,8 +1,6 @@
 import {
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   isCancellation,
   log,
   patched,
@@ -13,17 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { failureMessage, pauseAfterFailedRound } from './rounds';
-import { TenantState, type ResyncRequest, type TenantWorkflowStatus } from './tenant-state';
-
-export interface TenantWorkflowInput {
-  tenantId: string;
-  /** State carried over a continue-as-new. */
-  carried?: Pick<TenantWorkflowStatus, 'pending' | 'recent'>;
-}
-
-/** `{"dataTypes": ["suppliers"], "full": true}` — both optional; plain JSON from the Web UI or CLI. */
-export const resyncSignal = defineSignal<[ResyncRequest]>('resync');
-export const statusQuery = defineQuery<TenantWorkflowStatus>('status');
+import { resyncSignal, statusQuery, type TenantWorkflowInput } from './definitions';
+import { TenantState } from './tenant-state';
 
 /** About five minutes of attempts; then the requests wait for another round (below). */
 const { dispatchResync } = proxyActivities<Activities>({

@@ -24,7 +24,8 @@ import { TokenCipher } from '../../src/store/token-cipher';
 import { connectClient, connectWorker } from '../../src/temporal/connection';
 import { invoiceWorkflowId, syncWorkflowId, tenantWorkflowId } from '../../src/temporal/ids';
 import { createWorker } from '../../src/worker';
-import { postPendingInvoicesWorkflow, statusQuery, syncDataTypeWorkflow } from '../../src/workflows';
+import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
+import { statusQuery } from '../../src/workflows/definitions';
 import { demoInvoice } from '../support/invoices';
 
 const stack = await startDevStack({ ephemeral: true });

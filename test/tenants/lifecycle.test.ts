@@ -21,12 +21,8 @@ import { allCollections } from '../../src/store/collections';
 import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
-import {
-  postPendingInvoicesWorkflow,
-  resyncSignal,
-  statusQuery,
-  syncDataTypeWorkflow,
-} from '../../src/workflows';
+import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
+import { resyncSignal, statusQuery } from '../../src/workflows/definitions';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
 import { admin, connectApi, historyText, runsOf, sleep, waitFor, waitForRuns } from './support';

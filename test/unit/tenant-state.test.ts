@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TenantState, type ResyncRequest } from '../../src/workflows/tenant-state';
+import type { ResyncRequest } from '../../src/workflows/definitions';
+import { TenantState } from '../../src/workflows/tenant-state';
 
 const T0 = '2026-05-10T12:00:00.000Z';
 const T1 = '2026-05-10T12:01:00.000Z';

@@ -1,6 +1,6 @@
 import type { ActivityDeps } from '../../activities/deps';
 import { pendingInvoiceIds } from '../outbox';
-import { startInvoicePosting } from '../start-posting';
+import { startInvoicePosting } from '../../temporal/starters';
 import { whileHeartbeating } from './keep-alive';
 
 /**
