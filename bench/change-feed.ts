@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startDevStack } from '../src/devstack/stack';
-import { eventIds } from '../src/events/catalogue';
+import { eventIds } from '../src/domain/event-catalogue';
 import { readChanges, reserveChangeSeqs, sealChanges } from '../src/store/changes';
 import { connectStore, ensureIndexes } from '../src/store/db';
 import { eventKey, listEvents, recordEvent } from '../src/store/events';

@@ -23,7 +23,7 @@ import { afterSaveLines, ticketText } from './cli/state-format';
 import { loadConfig } from './config';
 import { masterDataTypeNames } from './datatypes/registry';
 import { endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
-import { tenantIdSchema } from './tenant';
+import { tenantIdSchema } from './domain/tenant';
 import { version } from './version';
 
 /**

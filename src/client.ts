@@ -6,7 +6,7 @@ import { TenantSchedules } from './schedules';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { TenantStore, UnknownTenantError } from './store/tenants';
 import { cipherFromConfig } from './store/token-cipher';
-import type { TenantSettings } from './tenant';
+import type { TenantSettings } from './domain/tenant';
 import { connectClient, temporalUnavailable } from './temporal/connection';
 import type { SchemaCheckReport } from './xledger/schema-check';
 import type { ResyncRequest } from './workflows/definitions';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { XledgerSyncError } from './errors';
 import { webhookEndpointProblem, type WebhookEndpointPolicy } from './security/webhook-policy';
 import { DEFAULT_XLEDGER_HOSTS, endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
-import { webhookSecretSchema } from './tenant';
+import { webhookSecretSchema } from './domain/tenant';
 
 /**
  * The one place where the environment becomes typed configuration. Every entry point

@@ -5,6 +5,6 @@
  */
 export * from './client';
 export { loadConfig, type Config } from './config';
-export type { TenantConfigInput, TenantConfig, TenantSettings, TenantPosting } from './tenant';
+export type { TenantConfigInput, TenantConfig, TenantSettings, TenantPosting } from './domain/tenant';
 export type { InvoiceInput, Invoice } from './invoices/invoice';
-export type { SyncRunSummary, StreamFigures, Counts, SyncMode, SyncTrigger } from './sync/figures';
+export type { SyncRunSummary, StreamFigures, Counts, SyncMode, SyncTrigger } from './domain/figures';

@@ -14,7 +14,7 @@ import {
   type Workflow,
 } from '@temporalio/common';
 import { getScheduledJob, scheduledJobNames, scheduledJobs } from './scheduled-jobs';
-import type { TenantSettings } from './tenant';
+import type { TenantSettings } from './domain/tenant';
 import { scheduleId } from './temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from './temporal/search-attributes';
 

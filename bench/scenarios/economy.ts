@@ -10,7 +10,7 @@ import { XledgerSyncClient } from '../../src/client';
 import { dataTypes } from '../../src/datatypes/registry';
 import { scheduleSpecsFor } from '../../src/schedules';
 import { SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
-import type { SyncMode } from '../../src/sync/figures';
+import type { SyncMode } from '../../src/domain/figures';
 import { demoInvoice } from '../../test/support/invoices';
 import { progress, round, type Row, type ScenarioResult } from '../support/report';
 import { runSync } from '../support/runs';

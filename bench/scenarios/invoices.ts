@@ -11,7 +11,7 @@ import { XledgerSyncClient } from '../../src/client';
 import { invoiceSchema, voucherLines } from '../../src/invoices/invoice';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
 import { linesOfOwner } from '../../src/simulator/gl-import';
-import { postingSettingsOf } from '../../src/tenant';
+import { postingSettingsOf } from '../../src/domain/tenant';
 import { XledgerClient } from '../../src/xledger/client';
 import { addImportLines } from '../../src/xledger/gl-import';
 import { RequestGate } from '../../src/xledger/request-gate';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withDatabase } from '../../src/devstack/mongo-uri';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
-import { tenantConfigSchema } from '../../src/tenant';
+import { tenantConfigSchema } from '../../src/domain/tenant';
 import { summariseCpuProfile } from '../support/cpu-profile';
 import { commandsSoFar, summariseMongoCommands } from '../support/mongo-profile';
 import { floorInProcess, type FloorFigures } from '../support/floor';

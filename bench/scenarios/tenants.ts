@@ -12,7 +12,7 @@ import pLimit from 'p-limit';
 import { XledgerSyncClient } from '../../src/client';
 import { scheduleSpecsFor } from '../../src/schedules';
 import { SCOPES, SEED_ENTITIES, startSimulator } from '../../src/simulator/index';
-import { tenantConfigSchema, type TenantSettings } from '../../src/tenant';
+import { tenantConfigSchema, type TenantSettings } from '../../src/domain/tenant';
 import { cpuSecondsOf, memoryOf } from '../support/proc';
 import { median, percentile, progress, round, type Row, type ScenarioResult } from '../support/report';
 import { openBenchEnv, type BenchServers } from '../support/stack';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SyncMode, SyncRunSummary } from '../../src/sync/figures';
+import type { SyncMode, SyncRunSummary } from '../../src/domain/figures';
 import type { BenchEnv } from './stack';
 import { syncDataTypeWorkflow } from '../../src/workflows';
 

@@ -2,7 +2,7 @@ import type { RunningSimulator } from '../../src/simulator/index';
 import { SEED_ENTITIES } from '../../src/simulator/index';
 import type { OutboxInvoice } from '../../src/invoices/outbox';
 import { collections } from '../../src/store/collections';
-import { tenantConfigSchema, type TenantConfigInput } from '../../src/tenant';
+import { tenantConfigSchema, type TenantConfigInput } from '../../src/domain/tenant';
 import { runSync } from './runs';
 import type { BenchEnv } from './stack';
 

@@ -1,15 +1,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
 import { findStream } from '../datatypes/registry';
-import { InvoiceAttemptError, InvoiceRejectedError } from '../invoices/posting-errors';
+import { InvoiceAttemptError, InvoiceRejectedError } from '../domain/posting-errors';
 import { PassIncompleteError, PassSupersededError } from '../store/sync-passes';
-import { FailureType, xledgerFailureTypes } from '../temporal/failure-types';
+import { FailureType, xledgerFailureTypes } from '../domain/failure-types';
 import { XledgerError } from '../xledger/errors';
 import { spentOf, type PassSpent } from './pass-spent';
 
 /**
  * The one place where the errors activities throw become the ApplicationFailures workflows see
- * (their types: src/temporal/failure-types.ts). Registered on every worker (src/worker.ts) and on
+ * (their types: src/domain/failure-types.ts). Registered on every worker (src/worker.ts) and on
  * the tests' activity environment (test/support/activities.ts); activities throw their own errors
  * and never build these failures themselves, except to ask for a particular retry delay.
  * Anything not known here goes up unchanged and is retried by the activity's policy.

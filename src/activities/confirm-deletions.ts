@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import { forgetEntities } from '../store/entities';
 import { markDeleted, recordId, type RecordsCollection, type StoredState } from '../store/records';
 import { seenInCompletePass, type PassKey } from '../store/sync-passes';
-import { deletionVerdict, type DeletionReview } from '../sync/deletion-guard';
+import { deletionVerdict, type DeletionReview } from '../domain/deletion-guard';
 import type { XledgerClient } from '../xledger/client';
 import { stillInXledger } from '../xledger/records-by-id';
 import { entitiesOutOfSight } from './ownership';
@@ -18,7 +18,7 @@ import { entitiesOutOfSight } from './ownership';
  *    kept;
  * 2. the tenant's entity tree, read again, still holds every entity it held (records of an entity
  *    the token no longer sees vanish from every answer without being deleted);
- * 3. the deletions are not an unusual share of the stream (sync/deletion-guard.ts).
+ * 3. the deletions are not an unusual share of the stream (domain/deletion-guard.ts).
  * Failing 2 or 3, nothing is deleted and the pass holds its deletions for an operator.
  * Xledger is asked only when there are candidates: a pass without any costs no request.
  */

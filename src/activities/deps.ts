@@ -3,7 +3,7 @@ import type { Db } from 'mongodb';
 import type { InvoicePostingSettings, WebhookSettings } from '../config';
 import type { Logger } from '../logger';
 import type { TenantStore } from '../store/tenants';
-import type { TenantSettings } from '../tenant';
+import type { TenantSettings } from '../domain/tenant';
 import type { XledgerClient } from '../xledger/client';
 
 /** What activities are built from: injected, so tests and the worker wire the same code. */

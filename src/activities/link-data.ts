@@ -1,6 +1,6 @@
 import type { LinkName } from '../datatypes/datatype';
 import { runLink } from '../store/links';
-import type { LinkFigures } from '../sync/figures';
+import type { LinkFigures } from '../domain/figures';
 import type { ActivityDeps } from './deps';
 
 export function createLinkData(deps: ActivityDeps) {

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { loadEntities, missingEntities, replaceEntities } from '../store/entities';
-import { OwnershipRule } from '../sync/ownership';
+import { OwnershipRule } from '../domain/ownership';
 import type { XledgerClient } from '../xledger/client';
 import { readEntityTree } from '../xledger/entities';
 

@@ -4,7 +4,7 @@ import type { LinkName } from '../datatypes/datatype';
 import { noteTicketRun } from '../store/resync-tickets';
 import { takeSyncRequest } from '../store/sync-requests';
 import { tenantAttention } from '../store/tenant-state';
-import { attentionAdvice } from '../sync/data-type-state';
+import { attentionAdvice } from '../domain/data-type-state';
 import { requestedMode, type RequestedMode } from '../sync/pass-mode';
 import type { ActivityDeps } from './deps';
 

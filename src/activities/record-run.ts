@@ -3,7 +3,7 @@ import { publishEvent } from '../events/publish';
 import { sealChanges } from '../store/changes';
 import { saveRun } from '../store/runs';
 import { completeSyncRequest } from '../store/sync-requests';
-import type { SyncRunSummary } from '../sync/figures';
+import type { SyncRunSummary } from '../domain/figures';
 import type { ActivityDeps } from './deps';
 import { noteCompletedRun } from './run-outcome';
 

@@ -1,19 +1,19 @@
 import { dataTypes, getDataType } from '../datatypes/registry';
-import { eventIds } from '../events/catalogue';
+import { eventIds } from '../domain/event-catalogue';
 import { publishEvent } from '../events/publish';
 import { saveRun } from '../store/runs';
 import { UnknownTenantError } from '../store/tenants';
 import { unfinishedPassOfRun } from '../store/sync-passes';
 import { applyToDataTypeRecord, loadDataTypeRecords, markReady, raiseAttention } from '../store/tenant-state';
-import { afterFailure, afterSuccess, classifyRunFailure, isReady, runKey } from '../sync/data-type-state';
+import { afterFailure, afterSuccess, classifyRunFailure, isReady, runKey } from '../domain/data-type-state';
 import {
   addCounts,
   emptyCounts,
   type StreamFigures,
   type SyncRunSummary,
   type SyncTrigger,
-} from '../sync/figures';
-import type { TenantSettings } from '../tenant';
+} from '../domain/figures';
+import type { TenantSettings } from '../domain/tenant';
 import type { ActivityDeps } from './deps';
 import type { PassSpent } from './pass-spent';
 

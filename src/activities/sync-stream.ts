@@ -18,15 +18,15 @@ import {
   type PassProgress,
 } from '../store/sync-passes';
 import { classifyPage, type ClassifiedPage } from '../sync/classify-page';
-import { DEFAULT_MAX_DELETION_SHARE, type DeletionReview } from '../sync/deletion-guard';
-import { emptyCounts, type Counts, type StreamFigures } from '../sync/figures';
+import { DEFAULT_MAX_DELETION_SHARE, type DeletionReview } from '../domain/deletion-guard';
+import { emptyCounts, type Counts, type StreamFigures } from '../domain/figures';
 import {
   decidePassMode,
   restartsFullOnRefusedCursor,
   type PassMode,
   type RequestedMode,
 } from '../sync/pass-mode';
-import type { TenantSettings } from '../tenant';
+import type { TenantSettings } from '../domain/tenant';
 import { shiftWallClock } from '../xledger/cet';
 import type { XledgerClient } from '../xledger/client';
 import {

@@ -1,4 +1,4 @@
-import type { StreamFigures } from '../sync/figures';
+import type { StreamFigures } from '../domain/figures';
 import { RequestBatch } from '../xledger/request-batch';
 import type { ActivityDeps } from './deps';
 import { createSyncStream, type SyncStreamInput } from './sync-stream';

@@ -1,6 +1,6 @@
 import type { InvoiceStatus, TenantStatus } from '../client';
 import type { TenantSchemaCheck } from '../store/tenants';
-import { postingSettingsOf, type TenantSettings } from '../tenant';
+import { postingSettingsOf, type TenantSettings } from '../domain/tenant';
 import { isNeeded, mismatchText, type SchemaCheckReport } from '../xledger/schema-check';
 import { intervalMinutesFor } from '../schedules';
 import { dataTypes } from '../datatypes/registry';

@@ -1,8 +1,8 @@
 import type { ResyncProgress, ResyncTicket, StreamProgress } from '../client/resync';
 import type { AfterSave, TenantStateView } from '../client/tenant-state';
-import type { TenantCost, Usage } from '../sync/cost';
-import type { Counts, SyncRunSummary } from '../sync/figures';
-import type { RunFailure } from '../sync/data-type-state';
+import type { TenantCost, Usage } from '../domain/cost';
+import type { Counts, SyncRunSummary } from '../domain/figures';
+import type { RunFailure } from '../domain/data-type-state';
 
 /**
  * Plain-text rendering of states, cost and resync progress for the `xledger-sync` CLI (the

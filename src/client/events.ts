@@ -8,7 +8,7 @@ import { XledgerSyncError } from '../errors';
 import { starterOf, type ClientContext } from './context';
 import { invalid, parseTenantId } from './input';
 import { masterDataTypeNames } from '../datatypes/registry';
-import type { EventType } from '../events/catalogue';
+import type { EventType } from '../domain/event-catalogue';
 import { wakeDelivery } from '../temporal/starters';
 import { readChanges, type ChangesPage } from '../store/changes';
 import {

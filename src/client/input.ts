@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { invoiceSchema, type Invoice } from '../invoices/invoice';
 import { webhookEndpointProblem } from '../security/webhook-policy';
 import { endpointProblem } from '../security/endpoint-policy';
-import { tenantConfigSchema, tenantIdSchema, type TenantConfig } from '../tenant';
+import { tenantConfigSchema, tenantIdSchema, type TenantConfig } from '../domain/tenant';
 import { InvalidInputError } from './errors';
 
 /** A tenant id as the API takes it, or InvalidInputError naming `tenantId`. */

@@ -4,14 +4,14 @@ import { intervalMinutesFor, scheduleSpecsFor } from '../schedules';
 import { loadCheckpoint } from '../store/checkpoints';
 import { latestRuns, type StoredRun } from '../store/runs';
 import type { TenantSchemaCheck } from '../store/tenants';
-import type { DeletionReview } from '../sync/deletion-guard';
-import type { TenantSettings } from '../tenant';
+import type { DeletionReview } from '../domain/deletion-guard';
+import type { TenantSettings } from '../domain/tenant';
 import { scheduleId, tenantWorkflowId } from '../temporal/ids';
 import { statusQuery } from '../workflows/definitions';
 import type { TenantWorkflowStatus } from '../workflows/definitions';
 import type { ClientContext } from './context';
 import { costOf, stateForStatus, type DataTypeStateFields, type TenantStateView } from './tenant-state';
-import type { TenantCost } from '../sync/cost';
+import type { TenantCost } from '../domain/cost';
 
 /** A tenant's status as the client API reports it: its schedules, runs, invoices and workflow. */
 

@@ -5,7 +5,7 @@ import { invoiceCounts } from '../invoices/outbox';
 import { scheduledJobNames } from '../scheduled-jobs';
 import { purgeTenantDocuments } from '../store/collections';
 import type { TenantSchemaCheck } from '../store/tenants';
-import type { TenantSettings } from '../tenant';
+import type { TenantSettings } from '../domain/tenant';
 import { scheduleId, tenantWorkflowId } from '../temporal/ids';
 import { TenantIdKey } from '../temporal/search-attributes';
 import { ensureTenantWorkflow } from '../temporal/starters';

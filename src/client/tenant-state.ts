@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { eventIds } from '../events/catalogue';
+import { eventIds } from '../domain/event-catalogue';
 import { publishEvent } from '../events/publish';
 import { collections } from '../store/collections';
 import type { StoredRun } from '../store/runs';
@@ -14,7 +14,7 @@ import {
   type StoredTenantState,
 } from '../store/tenant-state';
 import { UnknownTenantError, type TenantStore } from '../store/tenants';
-import { tenantCost, type TenantCost } from '../sync/cost';
+import { tenantCost, type TenantCost } from '../domain/cost';
 import {
   attentionAdvice,
   dataTypeState,
@@ -23,8 +23,8 @@ import {
   tenantStateOf,
   type DataTypeStateName,
   type RunFailure,
-} from '../sync/data-type-state';
-import type { TenantSettings } from '../tenant';
+} from '../domain/data-type-state';
+import type { TenantSettings } from '../domain/tenant';
 import { scheduleId } from '../temporal/ids';
 import { DataTypeKey, TenantIdKey } from '../temporal/search-attributes';
 import { WorkflowType } from '../workflows/definitions';
@@ -33,7 +33,7 @@ import { InvalidInputError } from './errors';
 import { enabledDataTypes, requestResync, type ResyncTicket } from './resync';
 
 /**
- * The client's view of tenant and data type states (src/sync/data-type-state.ts): the store's
+ * The client's view of tenant and data type states (src/domain/data-type-state.ts): the store's
  * records of run outcomes, with what only Temporal knows (a paused schedule, a run under way);
  * onboarding (the first sync at once) and recovery from needs-attention; and the tenant's cost.
  */

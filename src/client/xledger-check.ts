@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dataTypes } from '../datatypes/registry';
 import type { TenantSchemaCheck } from '../store/tenants';
-import { xledgerTokenSchema, type TenantSettings } from '../tenant';
+import { xledgerTokenSchema, type TenantSettings } from '../domain/tenant';
 import { endpointProblem, type EndpointPolicy } from '../security/endpoint-policy';
 import { XledgerError } from '../xledger/errors';
 import { POSTING_USER } from '../xledger/operations';

@@ -2,8 +2,8 @@
  * The event a recorded run becomes: built from what was stored, so that a retried step that
  * records the event again builds the same one (and the outbox keeps it once).
  */
-import type { SyncRunSummary } from '../sync/figures';
-import { eventIds, type NewEvent } from './catalogue';
+import type { SyncRunSummary } from '../domain/figures';
+import { eventIds, type NewEvent } from '../domain/event-catalogue';
 
 /** A completed run (or one that held back deletions); `through`: the change feed's sealed position. */
 export function syncCompletedEvent(summary: SyncRunSummary, through: number): NewEvent {

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { recordEvent, type StoredEvent } from '../store/events';
 import { wakeDelivery, type WorkflowStarter } from '../temporal/starters';
-import type { NewEvent } from './catalogue';
+import type { NewEvent } from '../domain/event-catalogue';
 
 /** What recording an event and waking its delivery need (activities' deps and the client have it). */
 export interface EventPublisherDeps extends WorkflowStarter {

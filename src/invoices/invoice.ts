@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { date } from '../datatypes/xledger-fields';
-import { DEFAULT_POSTING, type TenantPosting } from '../tenant';
+import { DEFAULT_POSTING, type TenantPosting } from '../domain/tenant';
 import type { GLImportLine } from '../xledger/gl-import';
 
 /**

@@ -3,7 +3,7 @@
  * invoice's settlement, so that a retried step that records it again builds the same event; and,
  * when Xledger holds the invoice twice, `invoice.duplicated` with the tenant needing attention.
  */
-import { eventIds, type NewEvent } from '../events/catalogue';
+import { eventIds, type NewEvent } from '../domain/event-catalogue';
 import { publishEvent, type EventPublisherDeps } from '../events/publish';
 import { raiseAttention } from '../store/tenant-state';
 import { readSettlement, type Settlement } from './settlement';

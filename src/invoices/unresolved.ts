@@ -1,5 +1,5 @@
 import type { ActivityDeps } from '../activities/deps';
-import { eventIds } from '../events/catalogue';
+import { eventIds } from '../domain/event-catalogue';
 import { publishEvent } from '../events/publish';
 import { countInvoiceOutcome } from '../observability/metrics';
 import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from './outbox';

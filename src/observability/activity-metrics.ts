@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { SyncRunSummary } from '../sync/figures';
+import type { SyncRunSummary } from '../domain/figures';
 import { invoiceOutcomes, observeRun, syncFailures, type InvoiceOutcomeLabel } from './metrics';
 import { SYNC_PASS_ACTIVITIES } from '../activities/sync-streams';
 

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { SyncRunSummary } from '../sync/figures';
+import type { SyncRunSummary } from '../domain/figures';
 import type { XledgerRequestObserver } from '../xledger/client';
 
 /**

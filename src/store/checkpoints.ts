@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { DeletionReview } from '../sync/deletion-guard';
+import type { DeletionReview } from '../domain/deletion-guard';
 import { collections } from './collections';
 
 /** Where a (tenant, stream) stands between runs. */

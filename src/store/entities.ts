@@ -14,7 +14,7 @@ export interface StoredEntity {
   /**
    * Set when a read of the tree no longer returned the entity (cleared when one returns it
    * again). The entity stays in the tree meanwhile, so its records are still the tenant's, and
-   * the tenant's deletions wait for an operator (sync/deletion-guard.ts).
+   * the tenant's deletions wait for an operator (domain/deletion-guard.ts).
    */
   missingSince?: Date | null;
 }

@@ -1,5 +1,5 @@
 import { MongoServerError, type Db } from 'mongodb';
-import type { NewEvent } from '../events/catalogue';
+import type { NewEvent } from '../domain/event-catalogue';
 import { collections } from './collections';
 import { upsertRacing } from './upserts';
 

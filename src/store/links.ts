@@ -2,7 +2,7 @@ import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import type { LinkName } from '../datatypes/datatype';
 import { employeesStream, projectsStream } from '../datatypes/projects';
 import { taxRulesStream, taxTableSetupsStream } from '../datatypes/vat-codes';
-import type { LinkFigures } from '../sync/figures';
+import type { LinkFigures } from '../domain/figures';
 import { boundedBulkWrite } from './bounded';
 import { recordsCollection, takeChangeSeqs, type StoredRecord } from './records';
 

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { SyncRunSummary } from '../sync/figures';
+import type { SyncRunSummary } from '../domain/figures';
 import { collections } from './collections';
 
 export interface StoredRun extends SyncRunSummary {

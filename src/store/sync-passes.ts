@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
-import type { DeletionReview } from '../sync/deletion-guard';
-import type { Counts, StreamFigures, SyncFallback, SyncMode } from '../sync/figures';
+import type { DeletionReview } from '../domain/deletion-guard';
+import type { Counts, StreamFigures, SyncFallback, SyncMode } from '../domain/figures';
 import type { StreamCheckpoint } from './checkpoints';
 import { collections } from './collections';
 import { VersionedRegister } from './versioned';
@@ -38,7 +38,7 @@ export interface PassProgress {
   startedAt: number;
   /** Records that looked deleted but Xledger still returned by id (activities/confirm-deletions.ts). */
   confirmedAlive?: number;
-  /** Deletions this pass's deltas brought and held for an operator (sync/deletion-guard.ts). */
+  /** Deletions this pass's deltas brought and held for an operator (domain/deletion-guard.ts). */
   deletionReview?: DeletionReview;
 }
 

@@ -1,12 +1,12 @@
 import type { Db } from 'mongodb';
-import type { AttentionReason, TenantRecovered } from '../events/catalogue';
-import type { DataTypeRecord } from '../sync/data-type-state';
+import type { AttentionReason, TenantRecovered } from '../domain/event-catalogue';
+import type { DataTypeRecord } from '../domain/data-type-state';
 import { collections } from './collections';
 import { insertClaim, VersionedRegister } from './versioned';
 
 /**
  * What runs' outcomes leave behind, per data type and per tenant (the state derivation is in
- * src/sync/data-type-state.ts). Every look-up is by `_id`, so FerretDB pushes it down.
+ * src/domain/data-type-state.ts). Every look-up is by `_id`, so FerretDB pushes it down.
  *
  * - `data_type_states`, `_id` = `<tenant>:<dataType>`: last success, last failure, consecutive
  *   failures.

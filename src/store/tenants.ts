@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { OmittedField } from '../datatypes/optional-fields';
 import { XledgerSyncError } from '../errors';
-import type { TenantConfig, TenantSettings } from '../tenant';
+import type { TenantConfig, TenantSettings } from '../domain/tenant';
 import { collections } from './collections';
 import { tenantSecretBinding, type TokenCipher } from './token-cipher';
 

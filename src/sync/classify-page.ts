@@ -9,8 +9,8 @@ import type { StreamDefinition } from '../datatypes/stream';
 import type { RecordToStore } from '../store/records';
 import type { RejectedRecord } from '../store/rejects';
 import { compareWallClock } from '../xledger/cet';
-import { emptyCounts, type Counts } from './figures';
-import type { OwnershipRule } from './ownership';
+import { emptyCounts, type Counts } from '../domain/figures';
+import type { OwnershipRule } from '../domain/ownership';
 
 export interface PageContext {
   tenantId: string;

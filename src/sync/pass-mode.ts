@@ -10,9 +10,9 @@
  */
 import type { StreamDefinition } from '../datatypes/stream';
 import type { StreamCheckpoint } from '../store/checkpoints';
-import type { TenantSettings } from '../tenant';
+import type { TenantSettings } from '../domain/tenant';
 import { deltaCursorFallback } from '../xledger/deltas';
-import type { SyncFallback, SyncMode } from './figures';
+import type { SyncFallback, SyncMode } from '../domain/figures';
 
 /** What a run asks of its passes; `auto`: full when the tenant's full-pass interval has passed. */
 export type RequestedMode = SyncMode | 'auto';

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { SyncMode, SyncRunSummary, SyncTrigger } from '../sync/figures';
+import type { SyncMode, SyncRunSummary, SyncTrigger } from '../domain/figures';
 
 /**
  * What the rest of the service knows of the workflows: their type names, inputs and results,

@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FailureType } from '../temporal/failure-types';
+import { FailureType } from '../domain/failure-types';
 import { InvoiceStateKey } from '../temporal/search-attributes';
 import type { PostInvoiceInput, PostInvoiceResult } from './definitions';
 import { failureMessage, pauseAfterFailedRound } from './rounds';

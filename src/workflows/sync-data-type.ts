@@ -16,7 +16,7 @@ import {
   type StreamFigures,
   type SyncRunSummary,
   type SyncTrigger,
-} from '../sync/figures';
+} from '../domain/figures';
 import { DataTypeKey, SyncOutcomeKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
 import type { SyncDataTypeInput } from './definitions';
 import { failureMessage } from './rounds';

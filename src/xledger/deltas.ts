@@ -1,4 +1,4 @@
-import type { SyncFallback } from '../sync/figures';
+import type { SyncFallback } from '../domain/figures';
 import type { XledgerClient } from './client';
 import { XledgerError } from './errors';
 import { DELTA_ALIAS, DELTA_PAGE_SIZE, deltasPage } from './operations';

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XledgerSyncClient } from '../../src/client';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import type { SyncRunSummary } from '../../src/sync/figures';
+import type { SyncRunSummary } from '../../src/domain/figures';
 import { spawnChild, workerEnv, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import { startSync } from '../support/sync';

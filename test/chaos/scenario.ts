@@ -18,7 +18,7 @@ import {
   type FaultInput,
   type ProcessedLineModel,
 } from '../../src/simulator/index';
-import { eventIds } from '../../src/events/catalogue';
+import { eventIds } from '../../src/domain/event-catalogue';
 import { findEvent } from '../../src/store/events';
 import { addToOutbox, getOutboxInvoice, type OutboxInvoice } from '../../src/invoices/outbox';
 import { collections } from '../../src/store/collections';

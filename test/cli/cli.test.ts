@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured, type CliResult } from '../support/cli';
 import type { TenantStatus } from '../../src/client';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import type { TenantSettings } from '../../src/tenant';
+import type { TenantSettings } from '../../src/domain/tenant';
 import { scheduleId } from '../../src/temporal/ids';
 import { startHarness, type Harness } from '../support/harness';
 import { cliEnv, runsOf, waitFor, waitForRuns } from '../tenants/support';

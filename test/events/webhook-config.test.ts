@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../src/config';
 import { webhookEndpointProblem } from '../../src/security/webhook-policy';
 import { TenantStore } from '../../src/store/tenants';
 import { TokenCipher } from '../../src/store/token-cipher';
-import { tenantConfigSchema } from '../../src/tenant';
+import { tenantConfigSchema } from '../../src/domain/tenant';
 import { useScratchDb } from '../support/scratch-store';
 
 const db = useScratchDb('webhook_config');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnknownEventError, type XledgerSyncClient } from '../../src/client';
-import { eventIds, type NewEvent } from '../../src/events/catalogue';
+import { eventIds, type NewEvent } from '../../src/domain/event-catalogue';
 import { publishEvent } from '../../src/events/publish';
 import { recordEvent } from '../../src/store/events';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError, validateInvoiceSubmission, validateTenantConfig } from '../../src/client';
 import { loadConfig } from '../../src/config';
 import { invoiceSchema } from '../../src/invoices/invoice';
-import { tenantIdSchema } from '../../src/tenant';
+import { tenantIdSchema } from '../../src/domain/tenant';
 import { demoInvoice } from '../support/invoices';
 
 const config = loadConfig({ LOG_LEVEL: 'silent' });

@@ -4,7 +4,7 @@ import { invoiceSchema } from '../../src/invoices/invoice';
 import { getOutboxInvoice, type OutboxInvoice } from '../../src/invoices/outbox';
 import { listSends } from '../../src/invoices/sends';
 import { submitToOutbox } from '../../src/invoices/submit';
-import { eventIds } from '../../src/events/catalogue';
+import { eventIds } from '../../src/domain/event-catalogue';
 import { registry } from '../../src/observability/metrics';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { findEvent } from '../../src/store/events';

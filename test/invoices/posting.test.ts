@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import { eventIds } from '../../src/events/catalogue';
+import { eventIds } from '../../src/domain/event-catalogue';
 import { findEvent } from '../../src/store/events';
 import { getOutboxInvoice, type OutboxInvoice } from '../../src/invoices/outbox';
 import { startHarness, type Harness } from '../support/harness';

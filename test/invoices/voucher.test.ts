@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { invoiceSchema, voucherLines, voucherNumber } from '../../src/invoices/invoice';
-import { tenantConfigSchema } from '../../src/tenant';
+import { tenantConfigSchema } from '../../src/domain/tenant';
 import { demoInvoice } from '../support/invoices';
 
 describe('the voucher sent for an invoice', () => {

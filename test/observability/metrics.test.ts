@@ -9,7 +9,7 @@ import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { EVENTS_COLLECTION } from '../../src/observability/store-gauges';
 import { getOutboxInvoice } from '../../src/invoices/outbox';
-import type { SyncRunSummary } from '../../src/sync/figures';
+import type { SyncRunSummary } from '../../src/domain/figures';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';

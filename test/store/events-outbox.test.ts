@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { describe, expect, inject, it } from 'vitest';
-import { eventIds, type NewEvent } from '../../src/events/catalogue';
+import { eventIds, type NewEvent } from '../../src/domain/event-catalogue';
 import {
   advanceDelivered,
   closeGap,

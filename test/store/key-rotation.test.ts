@@ -10,7 +10,7 @@ import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { collections } from '../../src/store/collections';
 import { TenantStore } from '../../src/store/tenants';
 import { keyId, TokenCipher } from '../../src/store/token-cipher';
-import type { SyncRunSummary } from '../../src/sync/figures';
+import type { SyncRunSummary } from '../../src/domain/figures';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { runCliCaptured } from '../support/cli';
 import { startHarness, type Harness } from '../support/harness';

@@ -9,7 +9,7 @@ import {
   type PassProgress,
 } from '../../src/store/sync-passes';
 import type { StreamCheckpoint } from '../../src/store/checkpoints';
-import { emptyCounts, type StreamFigures } from '../../src/sync/figures';
+import { emptyCounts, type StreamFigures } from '../../src/domain/figures';
 import { useScratchDb } from '../support/scratch-store';
 
 /**

@@ -8,7 +8,7 @@ import {
   markReady,
   raiseAttention,
 } from '../../src/store/tenant-state';
-import { afterFailure, afterSuccess } from '../../src/sync/data-type-state';
+import { afterFailure, afterSuccess } from '../../src/domain/data-type-state';
 import { collections } from '../../src/store/collections';
 import { useScratchDb } from '../support/scratch-store';
 

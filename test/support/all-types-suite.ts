@@ -8,7 +8,7 @@ import { dataTypes } from '../../src/datatypes/registry';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { readChanges } from '../../src/store/changes';
 import { recordsCollection } from '../../src/store/records';
-import type { SyncRunSummary } from '../../src/sync/figures';
+import type { SyncRunSummary } from '../../src/domain/figures';
 import { startHarness, type Harness } from './harness';
 import {
   counters,

@@ -7,8 +7,8 @@ import { connectStore, ensureIndexes, type Store } from '../../src/store/db';
 import { TenantStore } from '../../src/store/tenants';
 import { TokenCipher } from '../../src/store/token-cipher';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index';
-import type { TenantConfigInput } from '../../src/tenant';
-import { tenantConfigSchema } from '../../src/tenant';
+import type { TenantConfigInput } from '../../src/domain/tenant';
+import { tenantConfigSchema } from '../../src/domain/tenant';
 import { connectWorker } from '../../src/temporal/connection';
 import { createWorker } from '../../src/worker';
 

@@ -6,7 +6,7 @@ import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@tempo
 import { expect } from 'vitest';
 import { SEED_ENTITIES, type FaultInput, type RecordType } from '../../src/simulator/index';
 import { recordsCollection, visibleToClientFilter, type StoredRecord } from '../../src/store/records';
-import type { StreamFigures, SyncMode, SyncRunSummary } from '../../src/sync/figures';
+import type { StreamFigures, SyncMode, SyncRunSummary } from '../../src/domain/figures';
 import { syncWorkflowId } from '../../src/temporal/ids';
 import { syncDataTypeWorkflow } from '../../src/workflows';
 import type { Harness } from './harness';

@@ -9,7 +9,7 @@ import type { XledgerSyncClient } from '../../src/client';
 import { loadCheckpoint } from '../../src/store/checkpoints';
 import { requestSync } from '../../src/store/sync-requests';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import type { SyncRunSummary } from '../../src/sync/figures';
+import type { SyncRunSummary } from '../../src/domain/figures';
 import { SyncOutcomeKey } from '../../src/temporal/search-attributes';
 import { startHarness, type Harness } from '../support/harness';
 import {

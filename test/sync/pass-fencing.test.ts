@@ -10,7 +10,7 @@ import type { Activities } from '../../src/activities';
 import { unfinishedPassOfRun } from '../../src/store/sync-passes';
 import { recordsCollection } from '../../src/store/records';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import type { StreamFigures } from '../../src/sync/figures';
+import type { StreamFigures } from '../../src/domain/figures';
 import { attemptOf, harnessActivities } from '../support/activities';
 import { startHarness, type Harness } from '../support/harness';
 import {

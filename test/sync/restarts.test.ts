@@ -15,7 +15,7 @@ import { type OutboxInvoice } from '../../src/invoices/outbox';
 import { recordsCollection } from '../../src/store/records';
 import { unfinishedPassOfRun } from '../../src/store/sync-passes';
 import type { StoredRun } from '../../src/store/runs';
-import type { SyncRunSummary } from '../../src/sync/figures';
+import type { SyncRunSummary } from '../../src/domain/figures';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
 import { startOwnMongo, startOwnTemporal, type OwnMongo, type OwnTemporal } from '../support/own-servers';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { recordsCollection } from '../../src/store/records';
 import { syncWorkflowId } from '../../src/temporal/ids';
-import type { SyncRunSummary } from '../../src/sync/figures';
+import type { SyncRunSummary } from '../../src/domain/figures';
 import { syncDataTypeWorkflow } from '../../src/workflows';
 import { startHarness, type Harness } from '../support/harness';
 

@@ -9,7 +9,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { recordsCollection } from '../../src/store/records';
-import type { SyncRunSummary } from '../../src/sync/figures';
+import type { SyncRunSummary } from '../../src/domain/figures';
 import { startHarness, type Harness } from '../support/harness';
 import { startOwnTemporal, type OwnTemporal } from '../support/own-servers';
 import {

@@ -1,7 +1,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
-import type { SyncRunSummary } from '../../src/sync/figures';
+import type { SyncRunSummary } from '../../src/domain/figures';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import {

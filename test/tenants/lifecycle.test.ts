@@ -18,7 +18,7 @@ import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { addToOutbox } from '../../src/invoices/outbox';
 import { pendingSyncRequest } from '../../src/store/sync-requests';
 import { allCollections } from '../../src/store/collections';
-import type { TenantConfigInput, TenantSettings } from '../../src/tenant';
+import type { TenantConfigInput, TenantSettings } from '../../src/domain/tenant';
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
 import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';

@@ -7,7 +7,7 @@ import { SCOPES, SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import type { StoredEvent } from '../../src/store/events';
 import type { StoredRun } from '../../src/store/runs';
 import { pendingSyncRequest } from '../../src/store/sync-requests';
-import type { TenantConfigInput } from '../../src/tenant';
+import type { TenantConfigInput } from '../../src/domain/tenant';
 import { scheduleId } from '../../src/temporal/ids';
 import { runCliCaptured } from '../support/cli';
 import { startHarness, type Harness } from '../support/harness';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { suppliersStream } from '../../src/datatypes/suppliers';
 import { classifyPage, type PageContext } from '../../src/sync/classify-page';
-import { OwnershipRule } from '../../src/sync/ownership';
+import { OwnershipRule } from '../../src/domain/ownership';
 
 const OWNER = 101;
 const CLIENT = 102;

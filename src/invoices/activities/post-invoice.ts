@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { announceInvoiceOutcome } from '../outcome-event';
 import { tenantXledger, type ActivityDeps } from '../../activities/deps';
-import { postingSettingsOf } from '../../tenant';
+import { postingSettingsOf } from '../../domain/tenant';
 import type { XledgerClient } from '../../xledger/client';
 import { addImportLines, findEarlierPosting } from '../../xledger/gl-import';
 import { voucherLines } from '../invoice';

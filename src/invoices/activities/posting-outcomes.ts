@@ -1,14 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from '../../activities/deps';
 import { countInvoiceOutcome } from '../../observability/metrics';
-import { FailureType } from '../../temporal/failure-types';
+import { FailureType } from '../../domain/failure-types';
 import type { XledgerClient } from '../../xledger/client';
 import { XledgerError } from '../../xledger/errors';
 import { findVoucherCopies, type PostedVoucher } from '../../xledger/gl-import';
 import { duplicateFinding } from '../duplicates';
 import { announceInvoiceOutcome } from '../outcome-event';
 import { settleInvoice, updateOutbox } from '../outbox';
-import { InvoiceAttemptError, InvoiceRejectedError } from '../posting-errors';
+import { InvoiceAttemptError, InvoiceRejectedError } from '../../domain/posting-errors';
 import { postingLeaseUntil } from '../posting-leases';
 import { invoiceSettings } from '../posting-settings';
 import type { Settlement } from '../settlement';

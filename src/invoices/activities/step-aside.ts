@@ -1,5 +1,5 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { FailureType } from '../../temporal/failure-types';
+import { FailureType } from '../../domain/failure-types';
 import type { XledgerClient } from '../../xledger/client';
 import type { InvoiceRef } from './validate-invoice';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deletionVerdict } from '../../../src/sync/deletion-guard';
+import { deletionVerdict } from '../../../src/domain/deletion-guard';
 
 describe('deletionVerdict: the deletion guard', () => {
   const now = new Date('2026-11-26T10:00:00Z');

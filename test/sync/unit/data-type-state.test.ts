@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tenantCost, XLEDGER_INCLUDED_PER_MONTH, type UsageSample } from '../../../src/sync/cost';
+import { tenantCost, XLEDGER_INCLUDED_PER_MONTH, type UsageSample } from '../../../src/domain/cost';
 import {
   afterFailure,
   afterSuccess,
@@ -11,7 +11,7 @@ import {
   tenantStateOf,
   type DataTypeRecord,
   type RunFailure,
-} from '../../../src/sync/data-type-state';
+} from '../../../src/domain/data-type-state';
 
 const quiet = { needsAttention: false, paused: false, running: false };
 const run = (n: number) => ({ workflowId: `sync:t:suppliers-${n}`, runId: `run-${n}` });

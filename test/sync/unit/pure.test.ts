@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentHash, type RecordToStore } from '../../../src/store/records';
-import { OwnershipRule } from '../../../src/sync/ownership';
+import { OwnershipRule } from '../../../src/domain/ownership';
 import { compareWallClock, shiftWallClock, toXledgerWallClock } from '../../../src/xledger/cet';
 import {
   DELTA_CURSOR_MAX_AGE_MS,

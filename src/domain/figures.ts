@@ -1,7 +1,7 @@
 /**
  * The figures of a sync run. Plain types and pure functions only: workflows import this file.
  */
-import type { SyncFailureKind } from '../events/catalogue';
+import type { SyncFailureKind } from './event-catalogue';
 import type { DeletionReview } from './deletion-guard';
 
 export type SyncMode = 'incremental' | 'full';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { scheduledJobNames } from './scheduled-jobs';
-import { DEFAULT_MAX_DELETION_SHARE } from './sync/deletion-guard';
+import { scheduledJobNames } from '../scheduled-jobs';
+import { DEFAULT_MAX_DELETION_SHARE } from './deletion-guard';
 
 /**
  * A tenant as SEMINE's backend describes it. Validated at every boundary (client API, CLI);
@@ -110,7 +110,7 @@ export const tenantConfigSchema = z
       .default(24),
     /**
      * A full pass that would mark more than this share of a stream's live records deleted holds
-     * them back until an operator confirms (see sync/deletion-guard.ts).
+     * them back until an operator confirms (see domain/deletion-guard.ts).
      */
     maxDeletionShare: z.number().min(0).max(1).default(DEFAULT_MAX_DELETION_SHARE),
     posting: tenantPostingSchema.default(DEFAULT_POSTING),

@@ -6,7 +6,7 @@
  * An event's id is deterministic, derived from what it reports (e.g. a workflow run, an invoice),
  * so that a retried step that records it again stores it once, and a receiver can de-duplicate.
  */
-import type { SyncMode } from '../sync/figures';
+import type { SyncMode } from './figures';
 
 export interface SyncCompleted {
   dataType: string;

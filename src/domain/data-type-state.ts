@@ -3,8 +3,8 @@
  * records these functions compute, the client adds what only Temporal knows (paused, running).
  * Plain types and pure functions only (workflows may import this file).
  */
-import type { AttentionReason, SyncFailureKind } from '../events/catalogue';
-import { xledgerFailureTypes } from '../temporal/failure-types';
+import type { AttentionReason, SyncFailureKind } from './event-catalogue';
+import { xledgerFailureTypes } from './failure-types';
 
 export const dataTypeStateNames = [
   'never_run',
@@ -118,7 +118,7 @@ export function isReady(records: ReadonlyArray<DataTypeRecord | null>): boolean 
 
 /**
  * A failed run's failure, from the type of the ApplicationFailure that ended it
- * (src/temporal/failure-types.ts): auth and scope need a person (the tenant needs attention);
+ * (src/domain/failure-types.ts): auth and scope need a person (the tenant needs attention);
  * credits wait for Xledger's quota; anything else gave up after its retries.
  */
 export function classifyRunFailure(
