@@ -13,7 +13,8 @@ import { eventIds } from '../src/domain/event-catalogue';
 import { readChanges, reserveChangeSeqs, sealChanges } from '../src/store/changes';
 import { connectStore, ensureIndexes } from '../src/store/db';
 import { eventKey, listEvents, recordEvent } from '../src/store/events';
-import { recordsCollection, StoredState, upsertRecords, type RecordToStore } from '../src/store/records';
+import { recordsCollection, StoredState, upsertRecords } from '../src/store/records';
+import type { RecordToStore } from '../src/domain/records';
 
 const supplier = (dbId: number, version: number): RecordToStore => ({
   dbId,

@@ -21,7 +21,7 @@ import {
 import { followResync } from './cli/resync-wait';
 import { afterSaveLines, ticketText } from './cli/state-format';
 import { loadConfig } from './config';
-import { masterDataTypeNames } from './datatypes/registry';
+import { masterDataTypeNames } from './domain/data-types';
 import { endpointProblem, type EndpointPolicy } from './security/endpoint-policy';
 import { tenantIdSchema } from './domain/tenant';
 import { version } from './version';

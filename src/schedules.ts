@@ -13,7 +13,8 @@ import {
   type TypedSearchAttributes,
   type Workflow,
 } from '@temporalio/common';
-import { getScheduledJob, scheduledJobNames, scheduledJobs } from './scheduled-jobs';
+import { scheduledJobNames } from './domain/data-types';
+import { getScheduledJob, scheduledJobs } from './scheduled-jobs';
 import type { TenantSettings } from './domain/tenant';
 import { scheduleId } from './temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from './temporal/search-attributes';

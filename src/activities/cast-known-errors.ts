@@ -4,8 +4,11 @@ import { findStream } from '../datatypes/registry';
 import { InvoiceAttemptError, InvoiceRejectedError } from '../domain/posting-errors';
 import { PassIncompleteError, PassSupersededError } from '../store/sync-passes';
 import { FailureType, xledgerFailureTypes } from '../domain/failure-types';
-import { XledgerError } from '../xledger/errors';
+import { XledgerError, type XledgerErrorKind } from '../xledger/errors';
 import { spentOf, type PassSpent } from './pass-spent';
+
+/** Every Xledger error kind has its failure type: a kind added to xledger/errors.ts fails to compile here until it has one. */
+const failureTypeOfKind: Record<XledgerErrorKind, string> = xledgerFailureTypes;
 
 /**
  * The one place where the errors activities throw become the ApplicationFailures workflows see
@@ -45,7 +48,7 @@ export function toFailure(error: unknown, activityInput: unknown): unknown {
     const cause = error.cause instanceof XledgerError ? error.cause : undefined;
     return ApplicationFailure.create({
       message: error.message,
-      type: cause ? xledgerFailureTypes[cause.kind] : FailureType.invoicePostingError,
+      type: cause ? failureTypeOfKind[cause.kind] : FailureType.invoicePostingError,
       ...(cause?.details.retryAfterMs ? { nextRetryDelay: cause.details.retryAfterMs } : {}),
     });
   }
@@ -88,7 +91,7 @@ function xledgerFailure(error: XledgerError, context: FailureContext, spent?: Pa
     message = `Xledger refused the token of tenant ${tenant} while syncing ${what}: check that the token exists, is not revoked and belongs to this Xledger environment.`;
   }
   return ApplicationFailure.create({
-    type: xledgerFailureTypes[error.kind],
+    type: failureTypeOfKind[error.kind],
     message,
     nonRetryable: !error.retryable,
     // `spent`: what the failing pass spent in Xledger, for the failed run's record (pass-spent.ts).

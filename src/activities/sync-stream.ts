@@ -4,7 +4,7 @@ import { leaveOutRefusedField } from './optional-field-refusal';
 import { getStream } from '../datatypes/registry';
 import type { StreamDefinition } from '../datatypes/stream';
 import type { Logger } from '../logger';
-import { loadCheckpoint, saveCheckpoint, type StreamCheckpoint } from '../store/checkpoints';
+import { loadCheckpoint, saveCheckpoint } from '../store/checkpoints';
 import { recordsCollection, StoredState, upsertRecords } from '../store/records';
 import { clearRejects, saveRejects } from '../store/rejects';
 import {
@@ -49,6 +49,7 @@ import {
 import { tenantXledger, type ActivityDeps } from './deps';
 import { noteSpent } from './pass-spent';
 import { loadOwnershipRule } from './ownership';
+import type { StreamCheckpoint } from '../domain/records';
 
 export interface SyncStreamInput {
   tenantId: string;

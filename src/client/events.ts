@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { XledgerSyncError } from '../errors';
 import { starterOf, type ClientContext } from './context';
 import { invalid, parseTenantId } from './input';
-import { masterDataTypeNames } from '../datatypes/registry';
+import { masterDataTypeNames } from '../domain/data-types';
 import type { EventType } from '../domain/event-catalogue';
 import { wakeDelivery } from '../temporal/starters';
 import { readChanges, type ChangesPage } from '../store/changes';

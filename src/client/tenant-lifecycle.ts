@@ -1,8 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { masterDataTypeNames } from '../datatypes/registry';
+import { masterDataTypeNames, scheduledJobNames } from '../domain/data-types';
 import { invoiceCounts } from '../invoices/outbox';
-import { scheduledJobNames } from '../scheduled-jobs';
 import { purgeTenantDocuments } from '../store/collections';
 import type { TenantSchemaCheck } from '../store/tenants';
 import type { TenantSettings } from '../domain/tenant';

@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { DeltaField } from '../xledger/deltas';
-
-export type DocumentFields = Record<string, unknown>;
+import type { DocumentFields } from '../domain/records';
 
 /**
  * A filter value found in Xledger before a stream is read: the dbIds of the object kinds with a

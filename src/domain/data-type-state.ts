@@ -3,7 +3,8 @@
  * records these functions compute, the client adds what only Temporal knows (paused, running).
  * Plain types and pure functions only (workflows may import this file).
  */
-import type { AttentionReason, SyncFailureKind } from './event-catalogue';
+import type { AttentionReason } from './event-catalogue';
+import type { SyncFailureKind } from './figures';
 import { xledgerFailureTypes } from './failure-types';
 
 export const dataTypeStateNames = [

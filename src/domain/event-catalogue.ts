@@ -6,7 +6,7 @@
  * An event's id is deterministic, derived from what it reports (e.g. a workflow run, an invoice),
  * so that a retried step that records it again stores it once, and a receiver can de-duplicate.
  */
-import type { SyncMode } from './figures';
+import type { SyncFailureKind, SyncMode } from './figures';
 
 export interface SyncCompleted {
   dataType: string;
@@ -25,9 +25,6 @@ export interface SyncCompleted {
    */
   changes: { through: number };
 }
-
-/** auth: the token was refused; scope: it lacks a scope; credits: Xledger's hourly credits stayed spent through every retry. */
-export type SyncFailureKind = 'auth' | 'scope' | 'credits' | 'exhausted_retries';
 
 export interface SyncFailed {
   dataType: string;

@@ -1,5 +1,3 @@
-import type { XledgerErrorKind } from '../xledger/errors';
-
 /**
  * The `type` of every ApplicationFailure an activity raises on purpose: what workflows match on
  * (`nonRetryableErrorTypes`, a rejected invoice) and what operators filter on in the Web UI.
@@ -27,8 +25,11 @@ export const FailureType = {
   passIncomplete: 'PassIncompleteError',
 } as const;
 
-/** An Xledger error's failure type, by its kind; non-retryable kinds end a sync run at once. */
-export const xledgerFailureTypes: Record<XledgerErrorKind, string> = {
+/**
+ * An Xledger error's failure type, by its kind (xledger/errors.ts' XledgerErrorKind:
+ * activities/cast-known-errors.ts holds the two equal); non-retryable kinds end a sync run at once.
+ */
+export const xledgerFailureTypes = {
   unauthorized: 'XledgerUnauthorized',
   missing_scope: 'XledgerMissingScope',
   credits_exhausted: 'XledgerCreditsExhausted',

@@ -1,10 +1,12 @@
 /**
  * The figures of a sync run. Plain types and pure functions only: workflows import this file.
  */
-import type { SyncFailureKind } from './event-catalogue';
 import type { DeletionReview } from './deletion-guard';
 
 export type SyncMode = 'incremental' | 'full';
+
+/** auth: the token was refused; scope: it lacks a scope; credits: Xledger's hourly credits stayed spent through every retry. */
+export type SyncFailureKind = 'auth' | 'scope' | 'credits' | 'exhausted_retries';
 /**
  * Why a pass asked to be incremental ran full: its delta cursor was older than Xledger keeps
  * deltas (or Xledger refused it), or it had none yet (e.g. a stream that just gained a delta

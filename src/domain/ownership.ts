@@ -1,4 +1,4 @@
-import type { Visibility } from '../store/records';
+import { type Visibility } from './records';
 
 export interface EntityNode {
   dbId: number;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scheduledJobNames } from '../scheduled-jobs';
+import { scheduledJobNames } from './data-types';
 import { DEFAULT_MAX_DELETION_SHARE } from './deletion-guard';
 
 /**
@@ -20,7 +20,6 @@ export const xledgerTokenSchema = z
   .max(1024, 'is too long for an Xledger API token')
   .regex(/^\S+$/, 'must not contain spaces');
 
-/** What a tenant's schedules run (src/scheduled-jobs.ts): each master data type, and the posting of invoices. */
 const scheduledJobName = z.enum(scheduledJobNames as [string, ...string[]]);
 
 export const tenantSyncOptionsSchema = z

@@ -4,8 +4,8 @@ import { dataTypes } from '../datatypes/registry';
 import type { TenantSyncOptions } from '../datatypes/datatype';
 import { logger } from '../logger';
 import { collections } from '../store/collections';
-import type { StreamCheckpoint } from '../store/checkpoints';
 import { registry } from './metrics';
+import type { StreamCheckpoint } from '../domain/records';
 
 /**
  * Gauges read from MongoDB when /metrics is scraped, so they are true whichever worker did the

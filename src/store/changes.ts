@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import { dataTypes, getDataType } from '../datatypes/registry';
 import { collections } from './collections';
 import { VersionedRegister, type Version } from './versioned';
-import type { StoredRecord } from './records';
+import type { StoredRecord } from '../domain/records';
 
 /**
  * The change feed: what changed in a tenant's data type after a cursor, for SEMINE to read what

@@ -1,29 +1,6 @@
 import type { Db } from 'mongodb';
-import type { DeletionReview } from '../domain/deletion-guard';
 import { collections } from './collections';
-
-/** Where a (tenant, stream) stands between runs. */
-export interface StreamCheckpoint {
-  _id: string;
-  tenantId: string;
-  stream: string;
-  /** Highest Xledger `modifiedAt` stored so far (CET wall clock), or null before the first read. */
-  highWaterMark: string | null;
-  /** Cursor of the last delta read, for streams whose deletions come from a delta query. */
-  deltaCursor: string | null;
-  /**
-   * When that cursor was read (no later than the pass that read it started): Xledger keeps
-   * deltas for about 3 days, so an older cursor can no longer be trusted. Absent on checkpoints
-   * written before it was kept.
-   */
-  deltaCursorAt?: Date | null;
-  /** A looked-up filter (e.g. the TAX_RULE kind ids), refreshed on full passes. */
-  lookupFilter: Record<string, unknown> | null;
-  lastFullPassAt: Date | null;
-  lastPassAt: Date | null;
-  /** Deletions the last full pass held back for an operator; null once a full pass applies them. */
-  deletionReview?: DeletionReview | null;
-}
+import type { StreamCheckpoint } from '../domain/records';
 
 const checkpointId = (tenantId: string, stream: string) => `${tenantId}:${stream}`;
 

@@ -4,7 +4,8 @@ import { employeesStream, projectsStream } from '../datatypes/projects';
 import { taxRulesStream, taxTableSetupsStream } from '../datatypes/vat-codes';
 import type { LinkFigures } from '../domain/figures';
 import { boundedBulkWrite } from './bounded';
-import { recordsCollection, takeChangeSeqs, type StoredRecord } from './records';
+import { recordsCollection, takeChangeSeqs } from './records';
+import type { StoredRecord } from '../domain/records';
 
 /**
  * Derived fields, computed in MongoDB after a data type's streams are stored. They live

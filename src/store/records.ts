@@ -6,29 +6,9 @@ import {
   type Db,
   type Filter,
 } from 'mongodb';
-import type { DocumentFields } from '../datatypes/stream';
 import { boundedBulkWrite, findIn, inChunks, INSERT_BATCH } from './bounded';
 import { dataTypeOfCollection, reserveChangeSeqs } from './changes';
-
-export type Visibility = 'owner' | 'client';
-
-/** A synced master-data record as SEMINE reads it. */
-export interface StoredRecord {
-  _id: string;
-  tenantId: string;
-  dbId: number;
-  /** The Xledger entity the record belongs to: the Entity Owner or one of its clients. */
-  entityDbId: number;
-  /** owner: shared with every client of the owner; client: visible to that client only. */
-  visibility: Visibility;
-  contentHash: string;
-  syncedAt: Date;
-  /** Set when a complete pass no longer found the record in Xledger. */
-  deletedAt: Date | null;
-  /** Its place in the change feed (store/changes.ts): stamped on every write. */
-  changeSeq?: number;
-  [field: string]: unknown;
-}
+import type { RecordToStore, StoredRecord } from '../domain/records';
 
 const changeFeed = Symbol('changeFeed');
 
@@ -49,13 +29,6 @@ export async function takeChangeSeqs(
   if (count === 0) return 0;
   const { db, dataType } = collection[changeFeed];
   return reserveChangeSeqs(db, tenantId, dataType, count);
-}
-
-export interface RecordToStore {
-  dbId: number;
-  entityDbId: number;
-  visibility: Visibility;
-  fields: DocumentFields;
 }
 
 export interface UpsertFigures {

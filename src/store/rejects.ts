@@ -1,22 +1,7 @@
 import type { Db } from 'mongodb';
 import { boundedBulkWrite, deleteManyIn } from './bounded';
 import { collections } from './collections';
-
-/** A node Xledger sent that did not pass its zod schema: kept with the reason, never stored as data. */
-export interface RejectedRecord {
-  _id: string;
-  tenantId: string;
-  stream: string;
-  dbId: number | null;
-  reason: string;
-  /**
-   * The node as Xledger sent it. Stored as JSON text of at most 16 kB (nodeText): a hostile
-   * node's keys (`$gt`, `a.b`) are not valid field names in every store, and one bad record must
-   * never stop the page it came in.
-   */
-  node: unknown;
-  rejectedAt: Date;
-}
+import type { RejectedRecord } from '../domain/records';
 
 const MAX_NODE_TEXT = 16_384;
 

@@ -1,9 +1,9 @@
 import type { Db } from 'mongodb';
 import type { DeletionReview } from '../domain/deletion-guard';
 import type { Counts, StreamFigures, SyncFallback, SyncMode } from '../domain/figures';
-import type { StreamCheckpoint } from './checkpoints';
 import { collections } from './collections';
 import { VersionedRegister } from './versioned';
+import type { StreamCheckpoint } from '../domain/records';
 
 /**
  * The pass ledger: a versioned register per (tenant, stream) (store/versioned.ts) naming the

@@ -6,11 +6,10 @@
  * refreshes the entity tree when asked to, and writes what comes out.
  */
 import type { StreamDefinition } from '../datatypes/stream';
-import type { RecordToStore } from '../store/records';
-import type { RejectedRecord } from '../store/rejects';
 import { compareWallClock } from '../xledger/cet';
 import { emptyCounts, type Counts } from '../domain/figures';
 import type { OwnershipRule } from '../domain/ownership';
+import type { RecordToStore, RejectedRecord } from '../domain/records';
 
 export interface PageContext {
   tenantId: string;

@@ -9,10 +9,10 @@
  * The figures report the mode the pass ran (`StreamFigures.mode`), and a delta fallback as such.
  */
 import type { StreamDefinition } from '../datatypes/stream';
-import type { StreamCheckpoint } from '../store/checkpoints';
 import type { TenantSettings } from '../domain/tenant';
 import { deltaCursorFallback } from '../xledger/deltas';
 import type { SyncFallback, SyncMode } from '../domain/figures';
+import type { StreamCheckpoint } from '../domain/records';
 
 /** What a run asks of its passes; `auto`: full when the tenant's full-pass interval has passed. */
 export type RequestedMode = SyncMode | 'auto';

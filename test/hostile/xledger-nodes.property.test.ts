@@ -14,11 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../src/activities';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { collections } from '../../src/store/collections';
-import type { RejectedRecord } from '../../src/store/rejects';
 import type { StreamFigures } from '../../src/domain/figures';
 import { attemptOf, harnessActivities } from '../support/activities';
 import { startHarness, type Harness } from '../support/harness';
 import { DATA_TYPE_TRUTH, liveDocs, truth, type TruthRecord } from '../support/sync';
+import type { RejectedRecord } from '../../src/domain/records';
 
 const OWNER = SEED_ENTITIES.owner1;
 const PAGE_SIZE = 10;

@@ -7,10 +7,10 @@ import {
   recordsCollection,
   StoredState,
   upsertRecords,
-  type RecordToStore,
   type UpsertFigures,
 } from '../../src/store/records';
 import { useScratchDb } from '../support/scratch-store';
+import type { RecordToStore } from '../../src/domain/records';
 
 /**
  * Volumes that used to lock FerretDB up for good: one update command of 100 or more

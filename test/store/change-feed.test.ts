@@ -7,9 +7,9 @@ import {
   recordsCollection,
   StoredState,
   upsertRecords,
-  type RecordToStore,
 } from '../../src/store/records';
 import { useScratchDb } from '../support/scratch-store';
+import type { RecordToStore } from '../../src/domain/records';
 
 const db = useScratchDb('changes');
 

@@ -8,9 +8,9 @@ import {
   type PassKey,
   type PassProgress,
 } from '../../src/store/sync-passes';
-import type { StreamCheckpoint } from '../../src/store/checkpoints';
 import { emptyCounts, type StreamFigures } from '../../src/domain/figures';
 import { useScratchDb } from '../support/scratch-store';
+import type { StreamCheckpoint } from '../../src/domain/records';
 
 /**
  * The pass ledger's fence on its own writes: once a newer attempt holds the pass, the older

@@ -5,8 +5,9 @@
  */
 import { READ_SCOPES, SEED_ENTITIES } from '../../src/simulator/index';
 import type { SimulatorState } from '../../src/simulator/state';
-import { recordsCollection, type StoredRecord } from '../../src/store/records';
+import { recordsCollection } from '../../src/store/records';
 import type { Harness } from './harness';
+import type { StoredRecord } from '../../src/domain/records';
 
 let supplierNumber = 0;
 

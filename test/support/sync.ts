@@ -5,11 +5,12 @@
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { expect } from 'vitest';
 import { SEED_ENTITIES, type FaultInput, type RecordType } from '../../src/simulator/index';
-import { recordsCollection, visibleToClientFilter, type StoredRecord } from '../../src/store/records';
+import { recordsCollection, visibleToClientFilter } from '../../src/store/records';
 import type { StreamFigures, SyncMode, SyncRunSummary } from '../../src/domain/figures';
 import { syncWorkflowId } from '../../src/temporal/ids';
 import { syncDataTypeWorkflow } from '../../src/workflows';
 import type { Harness } from './harness';
+import type { StoredRecord } from '../../src/domain/records';
 
 export type TruthRecord = Record<string, unknown> & {
   dbId: number;

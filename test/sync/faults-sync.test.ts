@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { collections } from '../../src/store/collections';
-import type { RejectedRecord } from '../../src/store/rejects';
 import { startHarness, type Harness } from '../support/harness';
 import {
   addFault,
@@ -16,6 +15,7 @@ import {
   startSync,
   truth,
 } from '../support/sync';
+import type { RejectedRecord } from '../../src/domain/records';
 
 const TENANT = 'faulty';
 const INVALID_TOKEN = 'xlsim-this-token-does-not-exist-4711';

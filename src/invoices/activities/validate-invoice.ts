@@ -9,11 +9,11 @@ import { suppliersStream } from '../../datatypes/suppliers';
 import { taxRulesStream } from '../../datatypes/vat-codes';
 import { findIn } from '../../store/bounded';
 import { loadEntities } from '../../store/entities';
-import type { StoredRecord } from '../../store/records';
 import type { Invoice } from '../invoice';
 import { getOutboxInvoice } from '../outbox';
 import { whileHeartbeating } from './keep-alive';
 import { settleRejected } from './posting-outcomes';
+import type { StoredRecord } from '../../domain/records';
 
 export interface InvoiceRef {
   tenantId: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentHash, type RecordToStore } from '../../../src/store/records';
+import { contentHash } from '../../../src/store/records';
 import { OwnershipRule } from '../../../src/domain/ownership';
 import { compareWallClock, shiftWallClock, toXledgerWallClock } from '../../../src/xledger/cet';
 import {
@@ -13,6 +13,7 @@ import {
   errorFromNetwork,
   XledgerError,
 } from '../../../src/xledger/errors';
+import type { RecordToStore } from '../../../src/domain/records';
 
 describe('cet: Xledger wall-clock times', () => {
   it('shows an instant as Oslo wall-clock time, winter (UTC+1) and summer (UTC+2), without a fraction', () => {
