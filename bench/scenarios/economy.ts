@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { XledgerSyncClient } from '../../src/client';
 import { dataTypes } from '../../src/datatypes/registry';
-import { scheduleSpecsFor } from '../../src/schedules';
+import { scheduleSpecsFor } from '../../src/temporal/schedules';
 import { SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
 import type { SyncMode } from '../../src/domain/figures';
 import { demoInvoice } from '../../test/support/invoices';

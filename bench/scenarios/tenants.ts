@@ -10,7 +10,7 @@
 import type { Client } from '@temporalio/client';
 import pLimit from 'p-limit';
 import { XledgerSyncClient } from '../../src/client';
-import { scheduleSpecsFor } from '../../src/schedules';
+import { scheduleSpecsFor } from '../../src/temporal/schedules';
 import { SCOPES, SEED_ENTITIES, startSimulator } from '../../src/simulator/index';
 import { tenantConfigSchema, type TenantSettings } from '../../src/domain/tenant';
 import { cpuSecondsOf, memoryOf } from '../support/proc';

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import type { TenantSchedules } from '../schedules';
+import type { TenantSchedules } from '../temporal/schedules';
 import type { Store } from '../store/db';
 import type { TenantStore } from '../store/tenants';
 import type { WorkflowStarter } from '../temporal/starters';

@@ -9,7 +9,7 @@ import { collections } from '../store/collections';
 import type { Counts, SyncMode, SyncRunSummary } from '../domain/figures';
 import type { TenantSettings } from '../domain/tenant';
 import { signalResync } from '../temporal/starters';
-import type { ResyncRequest } from '../workflows/definitions';
+import type { ResyncRequest } from '../temporal/definitions';
 import { starterOf, type ClientContext } from './context';
 import { InvalidInputError } from './errors';
 import { parseTenantId } from './input';

@@ -1,14 +1,14 @@
 import { dataTypes } from '../datatypes/registry';
 import { invoiceCounts, type InvoiceState } from '../invoices/outbox';
-import { intervalMinutesFor, scheduleSpecsFor } from '../schedules';
+import { intervalMinutesFor, scheduleSpecsFor } from '../temporal/schedules';
 import { loadCheckpoint } from '../store/checkpoints';
 import { latestRuns, type StoredRun } from '../store/runs';
 import type { TenantSchemaCheck } from '../store/tenants';
 import type { DeletionReview } from '../domain/deletion-guard';
 import type { TenantSettings } from '../domain/tenant';
 import { scheduleId, tenantWorkflowId } from '../temporal/ids';
-import { statusQuery } from '../workflows/definitions';
-import type { TenantWorkflowStatus } from '../workflows/definitions';
+import { statusQuery } from '../temporal/definitions';
+import type { TenantWorkflowStatus } from '../temporal/definitions';
 import type { ClientContext } from './context';
 import { costOf, stateForStatus, type DataTypeStateFields, type TenantStateView } from './tenant-state';
 import type { TenantCost } from '../domain/cost';

@@ -8,7 +8,7 @@ import type { TenantSettings } from '../domain/tenant';
 import { scheduleId, tenantWorkflowId } from '../temporal/ids';
 import { TenantIdKey } from '../temporal/search-attributes';
 import { ensureTenantWorkflow } from '../temporal/starters';
-import type { ResyncRequest } from '../workflows/definitions';
+import type { ResyncRequest } from '../temporal/definitions';
 import { starterOf, type ClientContext } from './context';
 import { TenantHasOpenInvoicesError } from './errors';
 import { invalid, parseTenantId, parseTenantInput, validateTenantConfig } from './input';

@@ -27,7 +27,7 @@ import {
 import type { TenantSettings } from '../domain/tenant';
 import { scheduleId } from '../temporal/ids';
 import { DataTypeKey, TenantIdKey } from '../temporal/search-attributes';
-import { WorkflowType } from '../workflows/definitions';
+import { WorkflowType } from '../temporal/definitions';
 import type { ClientContext } from './context';
 import { InvalidInputError } from './errors';
 import { enabledDataTypes, requestResync, type ResyncTicket } from './resync';

@@ -16,7 +16,7 @@ export const masterDataTypeNames: readonly string[] = [
 export const INVOICE_POSTING_JOB = 'invoices';
 
 /**
- * What a tenant's schedules run (src/scheduled-jobs.ts): each master data type, and the posting
+ * What a tenant's schedules run (src/temporal/scheduled-jobs.ts): each master data type, and the posting
  * of invoices. A job's name keys the tenant's `intervalMinutes`, its schedule id and the
  * schedule's DataType search attribute.
  */

@@ -15,14 +15,14 @@ import {
   type PostInvoiceWorkflow,
   type ResyncRequest,
   type TenantWorkflow,
-} from '../workflows/definitions';
+} from './definitions';
 import { eventSweepScheduleId, eventsWorkflowId, invoiceWorkflowId, tenantWorkflowId } from './ids';
 import { InvoiceIdKey, InvoiceStateKey, TenantIdKey, TriggerKey } from './search-attributes';
 
 /**
  * The one place that starts or signals workflows (a tenant's schedules are made in
- * src/schedules.ts from the jobs' workflow type names). Workflows are named by their type name
- * (workflows/definitions.ts), never by importing their code, so that nothing but the worker
+ * src/temporal/schedules.ts from the jobs' workflow type names). Workflows are named by their type name
+ * (temporal/definitions.ts), never by importing their code, so that nothing but the worker
  * loads workflow code: the client, the CLI and the activities start them from here.
  */
 

@@ -9,7 +9,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { eventsRecordedSignal, redeliverEventSignal, type DeliverTenantEventsInput } from './definitions';
+import {
+  eventsRecordedSignal,
+  redeliverEventSignal,
+  type DeliverTenantEventsInput,
+} from '../temporal/definitions';
 import { failureMessage, pauseAfterFailedRound } from './rounds';
 
 /** Reading the outbox: about five minutes of attempts, then a paused round (rounds.ts). */

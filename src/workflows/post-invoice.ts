@@ -11,7 +11,7 @@ import {
 import type { Activities } from '../activities';
 import { FailureType } from '../domain/failure-types';
 import { InvoiceStateKey } from '../temporal/search-attributes';
-import type { PostInvoiceInput, PostInvoiceResult } from './definitions';
+import type { PostInvoiceInput, PostInvoiceResult } from '../temporal/definitions';
 import { failureMessage, pauseAfterFailedRound } from './rounds';
 
 /**

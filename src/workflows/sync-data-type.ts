@@ -18,7 +18,7 @@ import {
   type SyncTrigger,
 } from '../domain/figures';
 import { DataTypeKey, SyncOutcomeKey, TenantIdKey, TriggerKey } from '../temporal/search-attributes';
-import type { SyncDataTypeInput } from './definitions';
+import type { SyncDataTypeInput } from '../temporal/definitions';
 import { failureMessage } from './rounds';
 
 /** Bounded: a step that keeps failing ends the run visibly; the next scheduled run tries again. */

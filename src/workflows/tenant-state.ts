@@ -2,7 +2,7 @@
  * The tenant workflow's state, a plain class behind thin signal/query wiring (Temporal's
  * safe-message-handlers pattern). No I/O here: it only records what was asked and done.
  */
-import type { ResyncRecord, ResyncRequest, TenantWorkflowStatus } from './definitions';
+import type { ResyncRecord, ResyncRequest, TenantWorkflowStatus } from '../temporal/definitions';
 
 const RECENT_KEPT = 20;
 

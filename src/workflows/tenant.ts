@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { failureMessage, pauseAfterFailedRound } from './rounds';
-import { resyncSignal, statusQuery, type TenantWorkflowInput } from './definitions';
+import { resyncSignal, statusQuery, type TenantWorkflowInput } from '../temporal/definitions';
 import { TenantState } from './tenant-state';
 
 /** About five minutes of attempts; then the requests wait for another round (below). */

@@ -12,11 +12,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ResyncRequest } from '../../src/workflows/definitions';
+import type { ResyncRequest } from '../../src/temporal/definitions';
 import { installTemporalRuntimeLogging } from '../../src/temporal/runtime';
 import { InvoiceIdKey, InvoiceStateKey, TenantIdKey } from '../../src/temporal/search-attributes';
 import { postInvoiceWorkflow, tenantWorkflow } from '../../src/workflows';
-import { resyncSignal, statusQuery } from '../../src/workflows/definitions';
+import { resyncSignal, statusQuery } from '../../src/temporal/definitions';
 import { waitFor } from '../tenants/support';
 
 const taskQueue = `rounds-${randomBytes(4).toString('hex')}`;

@@ -25,7 +25,7 @@ import { connectClient, connectWorker } from '../../src/temporal/connection';
 import { invoiceWorkflowId, syncWorkflowId, tenantWorkflowId } from '../../src/temporal/ids';
 import { createWorker } from '../../src/worker';
 import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
-import { statusQuery } from '../../src/workflows/definitions';
+import { statusQuery } from '../../src/temporal/definitions';
 import { demoInvoice } from '../support/invoices';
 
 const stack = await startDevStack({ ephemeral: true });

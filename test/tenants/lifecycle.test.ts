@@ -13,7 +13,7 @@ import {
 } from '../../src/client';
 import { resolveTemporalCli } from '../../src/devstack/tools';
 import { invoiceContentHash, invoiceSchema } from '../../src/invoices/invoice';
-import { scheduleSpecsFor } from '../../src/schedules';
+import { scheduleSpecsFor } from '../../src/temporal/schedules';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { addToOutbox } from '../../src/invoices/outbox';
 import { pendingSyncRequest } from '../../src/store/sync-requests';
@@ -22,7 +22,7 @@ import type { TenantConfigInput, TenantSettings } from '../../src/domain/tenant'
 import { scheduleId, tenantWorkflowId } from '../../src/temporal/ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
 import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
-import { resyncSignal, statusQuery } from '../../src/workflows/definitions';
+import { resyncSignal, statusQuery } from '../../src/temporal/definitions';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
 import { admin, connectApi, historyText, runsOf, sleep, waitFor, waitForRuns } from './support';

@@ -8,7 +8,7 @@
 import { ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { sameSchedule } from '../../src/schedules';
+import { sameSchedule } from '../../src/temporal/schedules';
 import { DataTypeKey, TenantIdKey, TriggerKey } from '../../src/temporal/search-attributes';
 import { postPendingInvoicesWorkflow, syncDataTypeWorkflow } from '../../src/workflows';
 

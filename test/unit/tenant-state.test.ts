@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ResyncRequest } from '../../src/workflows/definitions';
+import type { ResyncRequest } from '../../src/temporal/definitions';
 import { TenantState } from '../../src/workflows/tenant-state';
 
 const T0 = '2026-05-10T12:00:00.000Z';

@@ -13,14 +13,14 @@ import {
   type TypedSearchAttributes,
   type Workflow,
 } from '@temporalio/common';
-import { scheduledJobNames } from './domain/data-types';
+import { scheduledJobNames } from '../domain/data-types';
 import { getScheduledJob, scheduledJobs } from './scheduled-jobs';
-import type { TenantSettings } from './domain/tenant';
-import { scheduleId } from './temporal/ids';
-import { DataTypeKey, TenantIdKey, TriggerKey } from './temporal/search-attributes';
+import type { TenantSettings } from '../domain/tenant';
+import { scheduleId } from './ids';
+import { DataTypeKey, TenantIdKey, TriggerKey } from './search-attributes';
 
 /**
- * A tenant's Temporal Schedules: one per scheduled job it has enabled (src/scheduled-jobs.ts:
+ * A tenant's Temporal Schedules: one per scheduled job it has enabled (src/temporal/scheduled-jobs.ts:
  * each data type's sync, and the posting of pending invoices). Upserts are idempotent: the same
  * settings change nothing, changed settings update the schedule in place, and a data type
  * that is no longer enabled loses its schedule (no orphans). "Changed" is decided by comparing

@@ -1,17 +1,13 @@
 import type { Workflow } from '@temporalio/common';
-import type { DataTypeDefinition, TenantSyncOptions } from './datatypes/datatype';
-import { dataTypes } from './datatypes/registry';
-import { INVOICE_POSTING_JOB, scheduledJobNames } from './domain/data-types';
-import { pendingInvoicesWorkflowId, syncWorkflowId } from './temporal/ids';
-import {
-  WorkflowType,
-  type PostPendingInvoicesWorkflow,
-  type SyncDataTypeWorkflow,
-} from './workflows/definitions';
+import type { DataTypeDefinition, TenantSyncOptions } from '../datatypes/datatype';
+import { dataTypes } from '../datatypes/registry';
+import { INVOICE_POSTING_JOB, scheduledJobNames } from '../domain/data-types';
+import { pendingInvoicesWorkflowId, syncWorkflowId } from './ids';
+import { WorkflowType, type PostPendingInvoicesWorkflow, type SyncDataTypeWorkflow } from './definitions';
 
 /**
  * What a tenant's schedules run, every job in the same shape: one sync job per master data type,
- * and the posting of the tenant's pending invoices. src/schedules.ts makes one Temporal Schedule
+ * and the posting of the tenant's pending invoices. src/temporal/schedules.ts makes one Temporal Schedule
  * of each job a tenant has enabled, with no case for any job in particular. A job's `name` keys
  * the tenant's `intervalMinutes`, the schedule id and the schedule's DataType search attribute
  * (domain/data-types.ts names them all).
