@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { adaptStream } from '../datatypes/optional-fields';
 import { leaveOutRefusedField } from './optional-field-refusal';
 import { getStream } from '../datatypes/registry';
-import type { StreamDefinition } from '../datatypes/stream';
+import type { DeltaField, StreamDefinition } from '../datatypes/stream';
 import type { Logger } from '../logger';
 import { loadCheckpoint, saveCheckpoint } from '../store/checkpoints';
 import { recordsCollection, StoredState, upsertRecords } from '../store/records';
@@ -29,13 +29,7 @@ import {
 import type { TenantSettings } from '../domain/tenant';
 import { shiftWallClock } from '../xledger/cet';
 import type { XledgerClient } from '../xledger/client';
-import {
-  isDeltaCursorRefused,
-  newestDeltaCursor,
-  readDeltas,
-  type DeltaField,
-  type DeltaRead,
-} from '../xledger/deltas';
+import { isDeltaCursorRefused, newestDeltaCursor, readDeltas, type DeltaRead } from '../xledger/deltas';
 import { resolveLookup } from '../xledger/lookups';
 import { streamFilter, type FilterValues } from '../xledger/filter-fields';
 import { streamPages, type DeltaCompanion } from '../xledger/operations';

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
-import type { DeltaField } from '../xledger/deltas';
 import type { DocumentFields } from '../domain/records';
+
+/** Xledger's delta queries (xledger/deltas.ts): where a stream's deletions show. */
+export type DeltaField = 'supplier_deltas' | 'employee_deltas' | 'project_deltas';
 
 /**
  * A filter value found in Xledger before a stream is read: the dbIds of the object kinds with a

@@ -197,3 +197,9 @@ function formatCents(cents: bigint): string {
   const abs = cents < 0n ? -cents : cents;
   return `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
 }
+
+/** Names one invoice of one tenant: what every invoice activity is given. */
+export interface InvoiceRef {
+  tenantId: string;
+  invoiceId: string;
+}

@@ -1,3 +1,4 @@
+import type { DeltaField } from '../datatypes/stream';
 import type { SyncFallback } from '../domain/figures';
 import type { XledgerClient } from './client';
 import { XledgerError } from './errors';
@@ -11,7 +12,6 @@ import { DELTA_ALIAS, DELTA_PAGE_SIZE, deltasPage } from './operations';
  * (A) The delta cursor orders deltas in time and stays valid between passes while Xledger keeps
  * the deltas after it.
  */
-export type DeltaField = 'supplier_deltas' | 'employee_deltas' | 'project_deltas';
 
 /**
  * Xledger keeps deltas for about 3 days (M). (A) the exact span: a stored cursor is trusted for

@@ -17,8 +17,7 @@
 import { getIntrospectionQuery, Kind, OperationTypeNode, parse } from 'graphql';
 import { adaptStream, type OmittedField } from '../datatypes/optional-fields';
 import { dataTypes } from '../datatypes/registry';
-import type { StreamDefinition } from '../datatypes/stream';
-import type { DeltaField } from './deltas';
+import type { DeltaField, StreamDefinition } from '../datatypes/stream';
 import { streamFilter, writeFilter, type FilterValues } from './filter-fields';
 import { postingOperations } from './gl-import';
 import { mergeQueries } from './merge-queries';

@@ -1,14 +1,13 @@
 import { announceInvoiceOutcome } from '../outcome-event';
 import { tenantXledger, type ActivityDeps } from '../../activities/deps';
 import { blocksPosting, checkImportOutcome, importErrorReason } from '../../xledger/gl-import';
-import { voucherKeys } from '../invoice';
+import { type InvoiceRef, voucherKeys } from '../invoice';
 import { getOutboxInvoice } from '../outbox';
 import { invoiceSettings } from '../posting-settings';
 import { markUnresolved } from '../unresolved';
 import { whileHeartbeating } from './keep-alive';
 import { invoiceFailure, settlePosted, settleRejected } from './posting-outcomes';
 import { stepAsideWhenCrowded } from './step-aside';
-import type { InvoiceRef } from './validate-invoice';
 
 export type InvoiceOutcome = 'posted' | 'rejected' | 'accepted' | 'needs_attention';
 

@@ -4,7 +4,7 @@ import { tenantXledger, type ActivityDeps } from '../../activities/deps';
 import { postingSettingsOf } from '../../domain/tenant';
 import type { XledgerClient } from '../../xledger/client';
 import { addImportLines, findEarlierPosting } from '../../xledger/gl-import';
-import { voucherLines } from '../invoice';
+import { type InvoiceRef, voucherLines } from '../invoice';
 import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../outbox';
 import { claimPosting, releasePosting, renewPosting } from '../posting-leases';
 import { invoiceSettings } from '../posting-settings';
@@ -14,7 +14,6 @@ import { settleVerdict } from '../settle-window';
 import { Progress, STEP_BUDGET_MS } from './keep-alive';
 import { invoiceFailure, postingBusy, refusedWhole, settlePosted, unsettled } from './posting-outcomes';
 import { stepAsideWhenCrowded } from './step-aside';
-import type { InvoiceRef } from './validate-invoice';
 
 /**
  * Posts the invoice's voucher to Xledger exactly once (README, "Invoices to Xledger, exactly

@@ -9,16 +9,11 @@ import { suppliersStream } from '../../datatypes/suppliers';
 import { taxRulesStream } from '../../datatypes/vat-codes';
 import { findIn } from '../../store/bounded';
 import { loadEntities } from '../../store/entities';
-import type { Invoice } from '../invoice';
+import { type Invoice, type InvoiceRef } from '../invoice';
 import { getOutboxInvoice } from '../outbox';
 import { whileHeartbeating } from './keep-alive';
 import { settleRejected } from './posting-outcomes';
 import type { StoredRecord } from '../../domain/records';
-
-export interface InvoiceRef {
-  tenantId: string;
-  invoiceId: string;
-}
 
 /**
  * Checks the invoice against the synced master data before anything is sent: the entity is
