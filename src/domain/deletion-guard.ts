@@ -1,5 +1,5 @@
 /**
- * The deletion guard, the second line behind the look-up by id (activities/confirm-deletions.ts):
+ * The deletion guard, the second line behind the look-up by id (sync/confirm-deletions.ts):
  * a pass marks as deleted only the stored records Xledger no longer returns when asked for them
  * by id, and even those wait for an operator when they are more likely a fault than real
  * deletions in Xledger:

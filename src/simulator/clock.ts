@@ -2,7 +2,7 @@
  * Xledger's timestamps (modifiedAt, createdAt) are CET/CEST wall-clock times without an offset
  * (xledger-api.md, H). Everything that turns an instant into such a string, or back, lives here
  * so that the time zone rule is written once. Uses Intl only: no time-zone library.
- * The client has its own (src/xledger/cet.ts) on purpose: the simulator stands in for Xledger,
+ * The client has its own (src/domain/cet.ts) on purpose: the simulator stands in for Xledger,
  * and sharing the client's conversion would hide a bug in it from every test.
  */
 

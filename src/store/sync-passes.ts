@@ -36,7 +36,7 @@ export interface PassProgress {
   fallback?: SyncFallback;
   counts: Counts;
   startedAt: number;
-  /** Records that looked deleted but Xledger still returned by id (activities/confirm-deletions.ts). */
+  /** Records that looked deleted but Xledger still returned by id (sync/confirm-deletions.ts). */
   confirmedAlive?: number;
   /** Deletions this pass's deltas brought and held for an operator (domain/deletion-guard.ts). */
   deletionReview?: DeletionReview;

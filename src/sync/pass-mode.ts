@@ -1,6 +1,6 @@
 /**
  * Whether a pass over a stream reads it incrementally or whole: decided here, once, when the
- * pass starts (src/activities/sync-stream.ts). Pure: the caller brings the facts.
+ * pass starts (src/sync/pass-runner.ts). Pure: the caller brings the facts.
  *
  * A run only asks (`requested`): `auto` from a schedule, `full` from an operator or a resync
  * request, `incremental` on demand. What the stream and its checkpoint allow decides the rest.

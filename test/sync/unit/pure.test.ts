@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentHash } from '../../../src/store/records';
 import { OwnershipRule } from '../../../src/domain/ownership';
-import { compareWallClock, shiftWallClock, toXledgerWallClock } from '../../../src/xledger/cet';
+import { compareWallClock, shiftWallClock, toXledgerWallClock } from '../../../src/domain/cet';
 import {
   DELTA_CURSOR_MAX_AGE_MS,
   deltaCursorFallback,

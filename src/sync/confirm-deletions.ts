@@ -7,7 +7,7 @@ import { seenInCompletePass, type PassKey } from '../store/sync-passes';
 import { deletionVerdict, type DeletionReview } from '../domain/deletion-guard';
 import type { XledgerClient } from '../xledger/client';
 import { stillInXledger } from '../xledger/records-by-id';
-import { entitiesOutOfSight } from './ownership';
+import { entitiesOutOfSight } from './entity-tree';
 
 /**
  * Deletion only on proof. Whatever suggests a record is gone — a complete full pass that did not

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { adaptStream } from '../datatypes/optional-fields';
-import { leaveOutRefusedField } from './optional-field-refusal';
+import { leaveOutRefusedField } from '../activities/optional-field-refusal';
 import { getStream } from '../datatypes/registry';
 import type { DeltaField, StreamDefinition } from '../datatypes/stream';
 import type { Logger } from '../logger';
@@ -17,17 +17,12 @@ import {
   type PassKey,
   type PassProgress,
 } from '../store/sync-passes';
-import { classifyPage, type ClassifiedPage } from '../sync/classify-page';
+import { classifyPage, type ClassifiedPage } from './classify-page';
 import { DEFAULT_MAX_DELETION_SHARE, type DeletionReview } from '../domain/deletion-guard';
 import { emptyCounts, type Counts, type StreamFigures } from '../domain/figures';
-import {
-  decidePassMode,
-  restartsFullOnRefusedCursor,
-  type PassMode,
-  type RequestedMode,
-} from '../sync/pass-mode';
+import { decidePassMode, restartsFullOnRefusedCursor, type PassMode, type RequestedMode } from './pass-mode';
 import type { TenantSettings } from '../domain/tenant';
-import { shiftWallClock } from '../xledger/cet';
+import { shiftWallClock } from '../domain/cet';
 import type { XledgerClient } from '../xledger/client';
 import { isDeltaCursorRefused, newestDeltaCursor, readDeltas, type DeltaRead } from '../xledger/deltas';
 import { resolveLookup } from '../xledger/lookups';
@@ -40,9 +35,9 @@ import {
   type DeletionContext,
   type DeletionOutcome,
 } from './confirm-deletions';
-import { tenantXledger, type ActivityDeps } from './deps';
-import { noteSpent } from './pass-spent';
-import { loadOwnershipRule } from './ownership';
+import { tenantXledger, type ActivityDeps } from '../activities/deps';
+import { noteSpent } from '../activities/pass-spent';
+import { loadOwnershipRule } from './entity-tree';
 import type { StreamCheckpoint } from '../domain/records';
 
 export interface SyncStreamInput {
