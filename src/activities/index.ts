@@ -6,7 +6,7 @@ import { createLinkData } from './link-data';
 import { createPlanSync } from './plan-sync';
 import { createRecordRun } from './record-run';
 import { createRecordFailedRun } from './run-outcome';
-import { createSyncStream } from '../sync/pass-runner';
+import { createSyncStream } from './sync-stream';
 import { createSyncStreams } from './sync-streams';
 
 /** Every activity, built from injected dependencies (the worker and tests wire the same way). */

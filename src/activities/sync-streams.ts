@@ -1,7 +1,7 @@
 import type { StreamFigures } from '../domain/figures';
 import { RequestBatch } from '../xledger/request-batch';
 import type { ActivityDeps } from './deps';
-import { createSyncStream, type SyncStreamInput } from '../sync/pass-runner';
+import { createSyncStream, type SyncStreamInput } from './sync-stream';
 
 export interface SyncStreamsInput {
   tenantId: string;

@@ -1,4 +1,4 @@
-import { type Visibility } from './records';
+import type { Visibility } from './records';
 
 export interface EntityNode {
   dbId: number;

@@ -1,9 +1,9 @@
 import type { Db } from 'mongodb';
-import type { DeletionReview } from '../domain/deletion-guard';
-import type { Counts, StreamFigures, SyncFallback, SyncMode } from '../domain/figures';
+import type { Counts, StreamFigures, SyncMode } from '../domain/figures';
 import { collections } from './collections';
 import { VersionedRegister } from './versioned';
 import type { StreamCheckpoint } from '../domain/records';
+import type { PassProgress } from '../domain/pass-plan';
 
 /**
  * The pass ledger: a versioned register per (tenant, stream) (store/versioned.ts) naming the
@@ -20,27 +20,6 @@ import type { StreamCheckpoint } from '../domain/records';
  * seen pages are removed only after the pass that wrote them is complete, and a complete pass
  * is never reconciled again: deletions are always computed from a pass that saw every page.
  */
-
-/** Where a pass stands; committed after each stored page. */
-export interface PassProgress {
-  mode: SyncMode;
-  /** `modifiedAt_gte` of an incremental pass, fixed for the whole pass. */
-  since: string | null;
-  /** Cursor after the last stored page. */
-  after: string | null;
-  maxModifiedAt: string | null;
-  /** Streams with a delta query: where the next delta read starts, and whether this pass read them. */
-  deltaCursor: string | null;
-  deltasRead: boolean;
-  /** Set when the pass runs full instead of incremental (its delta cursor could not be used). */
-  fallback?: SyncFallback;
-  counts: Counts;
-  startedAt: number;
-  /** Records that looked deleted but Xledger still returned by id (sync/confirm-deletions.ts). */
-  confirmedAlive?: number;
-  /** Deletions this pass's deltas brought and held for an operator (domain/deletion-guard.ts). */
-  deletionReview?: DeletionReview;
-}
 
 type PassState = 'running' | 'reconciling' | 'complete';
 

@@ -2,7 +2,7 @@
  * What one page of a stream holds for a tenant, before anything is written: each node is
  * validated against the stream's zod schema, kept when its owner is the tenant's Entity Owner
  * or one of its clients (ownership.ts), rejected (with the reason) when it fails validation,
- * and dropped when another owner's. Pure: src/sync/pass-runner.ts fetches the page,
+ * and dropped when another owner's. Pure: src/sync/stream-pass.ts fetches the page,
  * refreshes the entity tree when asked to, and writes what comes out.
  */
 import type { StreamDefinition } from '../datatypes/stream';

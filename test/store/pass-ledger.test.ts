@@ -6,11 +6,11 @@ import {
   completePass,
   PassSupersededError,
   type PassKey,
-  type PassProgress,
 } from '../../src/store/sync-passes';
 import { emptyCounts, type StreamFigures } from '../../src/domain/figures';
 import { useScratchDb } from '../support/scratch-store';
 import type { StreamCheckpoint } from '../../src/domain/records';
+import type { PassProgress } from '../../src/domain/pass-plan';
 
 /**
  * The pass ledger's fence on its own writes: once a newer attempt holds the pass, the older

@@ -12,7 +12,7 @@ import { InvoiceAttemptError, InvoiceRejectedError } from '../../domain/posting-
 import { postingLeaseUntil } from '../posting-leases';
 import { invoiceSettings } from '../posting-settings';
 import type { Settlement } from '../settlement';
-import { type InvoiceRef } from '../invoice';
+import type { InvoiceRef } from '../invoice';
 
 /**
  * Settles the invoice as rejected (unless it was settled already: the first decision holds) and

@@ -1,7 +1,7 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { FailureType } from '../../domain/failure-types';
 import type { XledgerClient } from '../../xledger/client';
-import { type InvoiceRef } from '../invoice';
+import type { InvoiceRef } from '../invoice';
 
 const SHORTEST_STEP_ASIDE_MS = 1_000;
 const LONGEST_STEP_ASIDE_MS = 60_000;
