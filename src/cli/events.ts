@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { XledgerSyncClient } from '../client';
 import { InvalidInputError } from '../client';
 import type { EventList, RedeliveryResult } from '../client/events';
+import type { CommandIo } from './command-io';
 import { table, when } from './format';
 
 /**
@@ -10,11 +10,7 @@ import { table, when } from './format';
  */
 export function addEventsCommands(
   program: Command,
-  io: {
-    withClient: <T>(action: (client: XledgerSyncClient) => Promise<T>) => Promise<T>;
-    out: (text: string) => unknown;
-    json: (value: unknown) => unknown;
-  },
+  io: Pick<CommandIo, 'withClient' | 'out' | 'json'>,
 ): void {
   const events = program
     .command('events')

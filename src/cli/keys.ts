@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import type { Config } from '../config';
 import { connectStore } from '../store/db';
 import { reencryptSecrets, type RotationReport } from '../store/secret-rotation';
 import { cipherFromConfig } from '../store/token-cipher';
+import type { CommandIo } from './command-io';
 
 /**
  * `xledger-sync keys rotate [--dry-run] [--json]`: re-encrypts every stored secret under
@@ -12,13 +12,7 @@ import { cipherFromConfig } from '../store/token-cipher';
  */
 export function addKeysCommands(
   program: Command,
-  cli: {
-    config(): Config;
-    out(text: string): void;
-    json(value: unknown): void;
-    /** A command that ran and found a problem. */
-    fail(): void;
-  },
+  cli: Pick<CommandIo, 'config' | 'out' | 'json' | 'fail'>,
 ): void {
   const keys = program.command('keys').description('the encryption key of stored secrets');
   keys.copyInheritedSettings(program);
