@@ -1,6 +1,6 @@
 /**
  * The field names each public Xledger client reads, per query (names only, for
- * public-clients.test.ts): a field or argument they rely on that the simulator lacks would make
+ * public-clients.unit.test.ts): a field or argument they rely on that the simulator lacks would make
  * it stricter than Xledger.
  */
 

@@ -174,7 +174,7 @@ describe('tenant lifecycle', () => {
 
   it('onboards two tenants with different owners and intervals, each with its own schedules', async () => {
     // No first sync: the tests below count the runs their own resyncs start (the first sync at
-    // onboarding is tested in tenant-state.test.ts).
+    // onboarding is tested in client-tenant-states.test.ts).
     const savedAlpha = await api.upsertTenant(alpha, { firstSync: false });
     expect(savedAlpha.firstSync).toBeNull();
     alphaSettings = savedAlpha;
