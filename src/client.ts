@@ -8,7 +8,7 @@ import { TenantStore, UnknownTenantError } from './store/tenants';
 import { cipherFromConfig } from './store/token-cipher';
 import type { TenantSettings } from './domain/tenant';
 import { connectClient, temporalUnavailable } from './temporal/connection';
-import type { SchemaCheckReport } from './xledger/schema-check';
+import type { SchemaCheckReport } from './catalogue/schema-check';
 import type { ResyncRequest } from './temporal/definitions';
 import type { ClientContext } from './client/context';
 import { ServiceUnavailableError, unavailable } from './client/errors';

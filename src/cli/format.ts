@@ -1,7 +1,7 @@
 import type { InvoiceStatus, TenantStatus } from '../client';
 import type { TenantSchemaCheck } from '../store/tenants';
 import { postingSettingsOf, type TenantSettings } from '../domain/tenant';
-import { isNeeded, mismatchText, type SchemaCheckReport } from '../xledger/schema-check';
+import { isNeeded, mismatchText, type SchemaCheckReport } from '../catalogue/schema-check';
 import { intervalMinutesFor } from '../temporal/schedules';
 import { dataTypes } from '../datatypes/registry';
 import type { TenantStateView } from '../client/tenant-state';

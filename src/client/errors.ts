@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { XledgerSyncError } from '../errors';
 import { storeUnavailable, StoreUnavailableError } from '../store/db';
 import { isTemporalUnavailable, temporalUnavailable } from '../temporal/connection';
-import { mismatchText, type SchemaMismatch } from '../xledger/schema-check';
+import { mismatchText, type SchemaMismatch } from '../catalogue/schema-check';
 
 /**
  * The client API's own errors. Every error the API throws on purpose extends XledgerSyncError

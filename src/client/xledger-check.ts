@@ -13,13 +13,13 @@ import {
   missingScopeText,
   type SchemaCheckReport,
   type SchemaCheckResult,
-} from '../xledger/schema-check';
+} from '../catalogue/schema-check';
 import type { ClientContext } from './context';
 import { InvalidInputError, SchemaMismatchError, XledgerRefusedError } from './errors';
 import { invalid } from './input';
 
 /**
- * The live schema check as the client API runs it (src/xledger/schema-check.ts does the work):
+ * The live schema check as the client API runs it (src/catalogue/schema-check.ts does the work):
  * before onboarding, for a stored tenant, and before a tenant is saved.
  */
 

@@ -6,7 +6,7 @@ import { collections } from './collections';
 import { tenantSecretBinding, type TokenCipher } from './token-cipher';
 
 /**
- * What the live schema check found when the tenant was last saved (src/xledger/schema-check.ts):
+ * What the live schema check found when the tenant was last saved (src/catalogue/schema-check.ts):
  * shown by the tenant's status.
  */
 export interface TenantSchemaCheck {

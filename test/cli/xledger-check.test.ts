@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured, type CliResult } from '../support/cli';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
 import { listOperations } from '../../src/xledger/operations';
-import type { SchemaCheckReport } from '../../src/xledger/schema-check';
+import type { SchemaCheckReport } from '../../src/catalogue/schema-check';
 import { admin } from '../simulator/helpers';
 
 /**

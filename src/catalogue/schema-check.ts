@@ -21,20 +21,20 @@
 import { buildClientSchema, parse, validate, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { createHash } from 'node:crypto';
 import type { EndpointPolicy } from '../security/endpoint-policy';
-import { XledgerClient, type XledgerUsage } from './client';
-import { entitiesOf, type EntitiesData, type XledgerEntity } from './entities';
+import { XledgerClient, type XledgerUsage } from '../xledger/client';
+import { entitiesOf, type EntitiesData, type XledgerEntity } from '../xledger/entities';
 import type { OmittedField } from '../datatypes/optional-fields';
-import { XledgerError } from './errors';
+import { XledgerError } from '../xledger/errors';
 import { checkOperation, type OperationCheck, type SchemaMismatch } from './check-operation';
-import { omittedOptionalFields } from './optional-fields';
+import { omittedOptionalFields } from '../xledger/optional-fields';
 import {
   introspectionQuery,
   listOperations,
   queriedFields,
   scopeProbe,
   type QueriedField,
-} from './operations';
-import { RequestGate } from './request-gate';
+} from '../xledger/operations';
+import { RequestGate } from '../xledger/request-gate';
 
 export type { OperationCheck, SchemaMismatch } from './check-operation';
 
