@@ -21,6 +21,7 @@ const layers = [
   './src/errors.ts',
   './src/logger.ts',
   './src/xledger',
+  './src/catalogue',
   './src/store',
   './src/sync',
   './src/events',

@@ -10,7 +10,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import type { CatalogueOperation } from '../xledger/operations';
+import { type CatalogueOperation } from './operations';
 
 /** One operation of the catalogue validated against a schema (the live schema check, schema-check.ts). */
 

@@ -27,14 +27,14 @@ import type { OmittedField } from '../datatypes/optional-fields';
 import { XledgerError } from '../xledger/errors';
 import { checkOperation, type OperationCheck, type SchemaMismatch } from './check-operation';
 import { omittedOptionalFields } from '../xledger/optional-fields';
+import { RequestGate } from '../xledger/request-gate';
 import {
+  type QueriedField,
   introspectionQuery,
   listOperations,
   queriedFields,
   scopeProbe,
-  type QueriedField,
-} from '../xledger/operations';
-import { RequestGate } from '../xledger/request-gate';
+} from './operations';
 
 export type { OperationCheck, SchemaMismatch } from './check-operation';
 

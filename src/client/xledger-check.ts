@@ -4,7 +4,6 @@ import type { TenantSchemaCheck } from '../store/tenants';
 import { xledgerTokenSchema, type TenantSettings } from '../domain/tenant';
 import { endpointProblem, type EndpointPolicy } from '../security/endpoint-policy';
 import { XledgerError } from '../xledger/errors';
-import { POSTING_USER } from '../xledger/operations';
 import {
   assessCheck,
   checkLiveSchema,
@@ -17,6 +16,7 @@ import {
 import type { ClientContext } from './context';
 import { InvalidInputError, SchemaMismatchError, XledgerRefusedError } from './errors';
 import { invalid } from './input';
+import { POSTING_USER } from '../catalogue/operations';
 
 /**
  * The live schema check as the client API runs it (src/catalogue/schema-check.ts does the work):

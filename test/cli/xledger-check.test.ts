@@ -5,9 +5,9 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured, type CliResult } from '../support/cli';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
-import { listOperations } from '../../src/xledger/operations';
 import type { SchemaCheckReport } from '../../src/catalogue/schema-check';
 import { admin } from '../simulator/helpers';
+import { listOperations } from '../../src/catalogue/operations';
 
 /**
  * `xledger-sync xledger check`: the live schema check of an endpoint and token, before any

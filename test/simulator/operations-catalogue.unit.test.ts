@@ -26,14 +26,14 @@ import {
 } from '../../src/simulator/index';
 import { CONFIRMED_TYPE_NAMES } from '../../src/xledger/filter-fields';
 import { postingOperations } from '../../src/xledger/gl-import';
+import { gql } from './helpers';
 import {
+  POSTING_USER,
   introspectionQuery,
   listOperations,
-  POSTING_USER,
   queriedFields,
   scopeProbe,
-} from '../../src/xledger/operations';
-import { gql } from './helpers';
+} from '../../src/catalogue/operations';
 
 const schema = buildSimulatorSchema();
 const operations = listOperations();
