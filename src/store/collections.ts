@@ -31,6 +31,8 @@ export const collections = {
   changeSequences: 'change_sequences',
   /** The request budget each Xledger token shares across workers (store/request-budget.ts). */
   requestSlots: 'xledger_request_slots',
+  /** Per token (a digest): its credit pause and the pool Xledger last reported (store/credit-pool.ts). */
+  creditPools: 'xledger_credit_pools',
   /** States per data type and tenant, and the transitions events announce (store/tenant-state.ts). */
   dataTypeStates: 'data_type_states',
   tenantStates: 'tenant_states',
@@ -126,6 +128,8 @@ export function allCollections(): CollectionSpec[] {
     { name: collections.eventSequences, indexes: [], tenantKey: '_id' },
     { name: collections.changeSequences, indexes: [], tenantKey: 'tenantId' },
     { name: collections.requestSlots, indexes: [], tenantKey: null },
+    // Read and written by _id only: `<token digest>:pause`, `<token digest>:credits`.
+    { name: collections.creditPools, indexes: [], tenantKey: null },
     // States per data type and tenant, and the transitions announced by events (store/tenant-state.ts).
     { name: collections.dataTypeStates, indexes: [], tenantKey: 'tenantId' },
     { name: collections.tenantStates, indexes: [], tenantKey: 'tenantId' },

@@ -26,6 +26,13 @@ export interface TenantSchemaCheck {
    * leave them out. Absent in checks stored before optional fields existed.
    */
   omittedFields?: OmittedField[];
+  /**
+   * The tenant's Xledger offers `rateLimit { remaining cost }` (src/xledger/rate-limit.ts): its
+   * requests read the credit pool with their answers. Absent: not offered, or checked before this.
+   */
+  rateLimit?: boolean;
+  /** When a full pass last checked the optional fields again (src/activities/schema-recheck.ts). */
+  recheckedAt?: string;
 }
 
 interface TenantDocument extends TenantSettings {
@@ -109,6 +116,46 @@ export class TenantStore {
   async omittedFields(tenantId: string): Promise<OmittedField[]> {
     const doc = await this.collection.findOne({ _id: tenantId }, { projection: { schemaCheck: 1 } });
     return doc?.schemaCheck?.omittedFields ?? [];
+  }
+
+  /** Whether the tenant's Xledger offered `rateLimit` at its last schema check. */
+  async readsRateLimit(tenantId: string): Promise<boolean> {
+    const doc = await this.collection.findOne(
+      { _id: tenantId },
+      { projection: { 'schemaCheck.rateLimit': 1 } },
+    );
+    return doc?.schemaCheck?.rateLimit === true;
+  }
+
+  /**
+   * What a full pass found when it checked the tenant's live schema again: the optional fields
+   * it lacks now (replacing the list: a field Xledger has again is read again) and whether it
+   * offers `rateLimit`. The rest of the stored check (outcome, warnings) stays as the upsert left it.
+   * `found` null: the re-check could not read the schema; only its time is recorded.
+   */
+  async recordRecheck(
+    tenantId: string,
+    found: { omittedFields: OmittedField[]; rateLimit: boolean } | null,
+    now = new Date(),
+  ): Promise<void> {
+    const check: TenantSchemaCheck = (await this.schemaCheck(tenantId)) ?? {
+      checkedAt: now.toISOString(),
+      outcome: 'not_verified',
+      note: null,
+      warnings: [],
+    };
+    await this.collection.updateOne(
+      { _id: tenantId },
+      {
+        $set: {
+          schemaCheck: {
+            ...check,
+            ...(found ? { omittedFields: found.omittedFields, rateLimit: found.rateLimit } : {}),
+            recheckedAt: now.toISOString(),
+          },
+        },
+      },
+    );
   }
 
   /** Records one more optional field the tenant's Xledger lacks (found by a refused request). */
