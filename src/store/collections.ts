@@ -10,7 +10,10 @@ import { boundedDeleteMany } from './bounded';
  * logic (e.g. src/invoices/outbox.ts) and take their collection's name from here.
  */
 export const collections = {
+  /** Each tenant's latest record, what readers read by `_id` (store/tenants.ts). */
   tenants: 'tenants',
+  /** Every change of a tenant's record, as versions of a register (store/tenants.ts). */
+  tenantVersions: 'tenant_versions',
   entities: 'entities',
   checkpoints: 'sync_checkpoints',
   passes: 'sync_passes',
@@ -137,6 +140,7 @@ export function allCollections(): CollectionSpec[] {
     // Resyncs asked for through the client API, and the runs serving them (store/resync-tickets.ts).
     { name: collections.resyncTickets, indexes: [], tenantKey: 'tenantId' },
     { name: collections.tenants, indexes: [], tenantKey: null },
+    { name: collections.tenantVersions, indexes: [], tenantKey: 'tenantId' },
   ];
 }
 
