@@ -112,7 +112,10 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     const problem = webhookEndpointProblem(target.url, webhooks.policy);
     const outcome = problem
       ? { ok: false as const, error: `the webhook URL ${problem}` }
-      : await sendWebhook(target, event, { timeoutMs: webhooks.timeoutMs });
+      : await sendWebhook(target, event, {
+          timeoutMs: webhooks.timeoutMs,
+          insecureHosts: webhooks.policy.insecureHosts,
+        });
     if (outcome.ok) {
       await saveDeliveryAttempt(deps.db, event._id, { state: 'delivered', error: null });
       await advanceDelivered(deps.db, input.tenantId, event.seq);

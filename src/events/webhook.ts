@@ -1,5 +1,12 @@
 import { Webhook } from 'standardwebhooks';
+import {
+  guardedLookup,
+  literalAddressProblem,
+  resolverLookup,
+  type Resolver,
+} from '../security/webhook-connection';
 import type { StoredEvent } from '../store/events';
+import { postWebhook } from './webhook-post';
 
 /** Where one event goes, with the secret that signs it. */
 export interface WebhookTarget {
@@ -36,21 +43,40 @@ export type SendOutcome = { ok: true; status: number } | { ok: false; error: str
  * One signed POST (Standard Webhooks: `webhook-id` = the event id, `webhook-timestamp`,
  * `webhook-signature`). Any 2xx answer delivers; anything else, a redirect included (it could
  * lead to a host the policy refuses), a timeout or a refused connection is a failed attempt.
+ * The connection goes only to a public address, judged when it connects
+ * (security/webhook-connection.ts), unless the host is one of `insecureHosts`.
  * Error texts name only the URL's origin: a receiver may keep its own token in the path or query.
  */
 export async function sendWebhook(
   target: WebhookTarget,
   event: StoredEvent,
-  options: { timeoutMs: number; now?: Date },
+  options: {
+    timeoutMs: number;
+    now?: Date;
+    /** WEBHOOK_INSECURE_HOSTS: hosts whose connections are not checked (local receivers). */
+    insecureHosts?: readonly string[];
+    /** How host names are resolved (the system's resolver by default). */
+    resolver?: Resolver;
+  },
 ): Promise<SendOutcome> {
   const body = JSON.stringify(webhookPayload(event));
   const timestamp = options.now ?? new Date();
   const signature = new Webhook(target.secret).sign(event.id, timestamp, body);
   const where = originOf(target.url);
+  let url: URL;
   try {
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers: {
+    url = new URL(target.url);
+  } catch {
+    return { ok: false, error: `${where} is not a URL` };
+  }
+  const host = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const checked = !(options.insecureHosts ?? []).includes(host);
+  const literal = checked ? literalAddressProblem(host) : null;
+  if (literal) return { ok: false, error: `${where} refused: ${literal}` };
+  try {
+    const response = await postWebhook(
+      url,
+      {
         'content-type': 'application/json',
         'user-agent': 'xledger-sync',
         'webhook-id': event.id,
@@ -58,18 +84,24 @@ export async function sendWebhook(
         'webhook-signature': signature,
       },
       body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    // Free the connection; the answer's body is not ours to keep.
-    await response.body?.cancel().catch(() => undefined);
+      {
+        timeoutMs: options.timeoutMs,
+        ...(checked
+          ? { lookup: guardedLookup(options.resolver) }
+          : options.resolver
+            ? { lookup: resolverLookup(options.resolver, { refuseInternal: false }) }
+            : {}),
+      },
+    );
     if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
     return { ok: false, error: `${where} answered HTTP ${response.status}` };
   } catch (error) {
     const reason =
       error instanceof Error && error.name === 'TimeoutError'
         ? `did not answer within ${options.timeoutMs} ms`
-        : `could not be reached: ${causeOf(error)}`;
+        : error instanceof Error && error.name === 'BlockedAddressError'
+          ? `refused: ${error.message}`
+          : `could not be reached: ${causeOf(error)}`;
     return { ok: false, error: `${where} ${reason}` };
   }
 }
@@ -84,5 +116,11 @@ function originOf(url: string): string {
 
 function causeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const code = (error as { code?: unknown })?.code;
+  return (
+    cause?.code ??
+    cause?.message ??
+    (typeof code === 'string' ? code : undefined) ??
+    (error instanceof Error ? error.message : String(error))
+  );
 }
