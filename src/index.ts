@@ -8,3 +8,10 @@ export { loadConfig, type Config } from './config';
 export type { TenantConfigInput, TenantConfig, TenantSettings, TenantPosting } from './tenant';
 export type { InvoiceInput, Invoice } from './invoices/invoice';
 export type { SyncRunSummary, StreamFigures, Counts, SyncMode, SyncTrigger } from './sync/figures';
+export {
+  verifyWebhook,
+  WebhookVerificationError,
+  type WebhookEvent,
+  type WebhookHeaders,
+} from './events/verify';
+export type { EventPayloads, EventType } from './events/catalogue';

@@ -6,6 +6,7 @@ import {
   type Resolver,
 } from '../security/webhook-connection';
 import type { StoredEvent } from '../store/events';
+import { webhookIdOf } from './webhook-id';
 import { postWebhook } from './webhook-post';
 
 /** Where one event goes, with the secret that signs it. */
@@ -16,6 +17,7 @@ export interface WebhookTarget {
 
 /** What SEMINE receives: the Standard Webhooks payload shape (type, timestamp, data) plus ids. */
 export interface WebhookPayload {
+  /** Opaque (`evt_…`, no `.`), the same as the `webhook-id` header; never changes for an event. */
   id: string;
   type: StoredEvent['type'];
   tenantId: string;
@@ -28,7 +30,7 @@ export interface WebhookPayload {
 
 export function webhookPayload(event: StoredEvent): WebhookPayload {
   return {
-    id: event.id,
+    id: webhookIdOf(event.id),
     type: event.type,
     tenantId: event.tenantId,
     seq: event.seq,
@@ -37,7 +39,20 @@ export function webhookPayload(event: StoredEvent): WebhookPayload {
   };
 }
 
-export type SendOutcome = { ok: true; status: number } | { ok: false; error: string };
+export type SendOutcome =
+  | { ok: true; status: number }
+  | {
+      ok: false;
+      error: string;
+      /** The receiver's answer, when there was one. */
+      status?: number;
+      /** Its `Retry-After`, in ms (seconds or an HTTP date), when it gave one. */
+      retryAfterMs?: number;
+    };
+
+/** Headers beside the signature, so a receiver can route (or pick a tenant's secret) before verifying. */
+export const EVENT_TYPE_HEADER = 'xledger-sync-event-type';
+export const TENANT_HEADER = 'xledger-sync-tenant-id';
 
 /**
  * One signed POST (Standard Webhooks: `webhook-id` = the event id, `webhook-timestamp`,
@@ -59,9 +74,10 @@ export async function sendWebhook(
     resolver?: Resolver;
   },
 ): Promise<SendOutcome> {
-  const body = JSON.stringify(webhookPayload(event));
+  const payload = webhookPayload(event);
+  const body = JSON.stringify(payload);
   const timestamp = options.now ?? new Date();
-  const signature = new Webhook(target.secret).sign(event.id, timestamp, body);
+  const signature = new Webhook(target.secret).sign(payload.id, timestamp, body);
   const where = originOf(target.url);
   let url: URL;
   try {
@@ -79,9 +95,11 @@ export async function sendWebhook(
       {
         'content-type': 'application/json',
         'user-agent': 'xledger-sync',
-        'webhook-id': event.id,
+        'webhook-id': payload.id,
         'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
         'webhook-signature': signature,
+        [EVENT_TYPE_HEADER]: event.type,
+        [TENANT_HEADER]: event.tenantId,
       },
       body,
       {
@@ -94,7 +112,13 @@ export async function sendWebhook(
       },
     );
     if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
-    return { ok: false, error: `${where} answered HTTP ${response.status}` };
+    const retryAfterMs = retryAfterOf(response.headers['retry-after'], timestamp);
+    return {
+      ok: false,
+      error: `${where} answered HTTP ${response.status}`,
+      status: response.status,
+      ...(retryAfterMs === null ? {} : { retryAfterMs }),
+    };
   } catch (error) {
     const reason =
       error instanceof Error && error.name === 'TimeoutError'
@@ -104,6 +128,15 @@ export async function sendWebhook(
           : `could not be reached: ${causeOf(error)}`;
     return { ok: false, error: `${where} ${reason}` };
   }
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date, in ms from `now`; null if absent or unreadable. */
+export function retryAfterOf(value: string | string[] | undefined, now: Date): number | null {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!text) return null;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
 }
 
 function originOf(url: string): string {

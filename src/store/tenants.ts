@@ -32,9 +32,17 @@ interface TenantDocument extends TenantSettings {
   _id: string;
   tokenCiphertext: string;
   webhookSecretCiphertext?: string;
+  /** Delivery to this URL is off: it answered 410 Gone (events/endpoint-gone.ts). An upsert clears it. */
+  webhookDisabled?: WebhookDisabled;
   schemaCheck?: TenantSchemaCheck;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface WebhookDisabled {
+  url: string;
+  at: Date;
+  reason: string;
 }
 
 export class UnknownTenantError extends XledgerSyncError {
@@ -45,7 +53,12 @@ export class UnknownTenantError extends XledgerSyncError {
 }
 
 /** What reads leave out: the secrets, and what only the status shows. */
-const SETTINGS_ONLY = { tokenCiphertext: 0, webhookSecretCiphertext: 0, schemaCheck: 0 } as const;
+const SETTINGS_ONLY = {
+  tokenCiphertext: 0,
+  webhookSecretCiphertext: 0,
+  webhookDisabled: 0,
+  schemaCheck: 0,
+} as const;
 
 /** Tenants with their token and webhook secret encrypted at rest; reads never return either. */
 export class TenantStore {
@@ -83,8 +96,12 @@ export class TenantStore {
           updatedAt: now,
         },
         $setOnInsert: { createdAt: now },
-        // A config without a webhook drops the one stored before (an upsert is the whole config).
-        ...(config.webhook ? {} : { $unset: { webhook: '', webhookSecretCiphertext: '' } }),
+        // A config without a webhook drops the one stored before (an upsert is the whole config);
+        // any upsert turns delivery to a disabled (410 Gone) endpoint back on.
+        $unset: {
+          webhookDisabled: '',
+          ...(config.webhook ? {} : { webhook: '', webhookSecretCiphertext: '' }),
+        },
       },
       { upsert: true },
     );
@@ -155,6 +172,17 @@ export class TenantStore {
         `webhook secret of tenant ${tenantId}`,
       ),
     };
+  }
+
+  /** Turns delivery to `url` off for the tenant (it answered 410 Gone) until its next upsert. */
+  async disableWebhook(tenantId: string, disabled: WebhookDisabled): Promise<void> {
+    await this.collection.updateOne({ _id: tenantId }, { $set: { webhookDisabled: disabled } });
+  }
+
+  /** The endpoint delivery is off for, if any. */
+  async webhookDisabled(tenantId: string): Promise<WebhookDisabled | null> {
+    const doc = await this.collection.findOne({ _id: tenantId }, { projection: { webhookDisabled: 1 } });
+    return doc?.webhookDisabled ?? null;
   }
 
   async remove(tenantId: string): Promise<boolean> {

@@ -42,11 +42,27 @@ const CONSUMER_RESOLUTIONS = {
 const MS_TYPES_PATH = { ms: ['./node_modules/ms/dist/index.d.ts'] };
 
 /**
- * A SEMINE-style change-feed reader. Each `@ts-expect-error` line must be an error, or the
+ * A SEMINE-style webhook handler and change-feed reader. Each `@ts-expect-error` line must be an error, or the
  * directive itself is one: were a page, a change or a record typed `any` (an unresolved
  * declaration import makes them so), assigning it to a number would compile and tsc would fail.
  */
-const SEMINE_FEED_READER = `import { XledgerSyncClient } from 'xledger-sync';
+const SEMINE_FEED_READER = `import { XledgerSyncClient, verifyWebhook, type WebhookEvent } from 'xledger-sync';
+
+/** A receiver's handler: the event verified and typed, narrowed by its type. */
+export function onDelivery(body: Buffer, headers: Record<string, string | string[] | undefined>, secret: string): string {
+  const event: WebhookEvent = verifyWebhook(body, headers, secret);
+  // @ts-expect-error an event is no number
+  const eventIsTyped: number = event;
+  void eventIsTyped;
+  switch (event.type) {
+    case 'invoice.rejected':
+      return event.data.reasons.join('; ');
+    case 'sync.completed':
+      return String(event.data.changes.through);
+    default:
+      return event.type;
+  }
+}
 
 export async function follow(api: XledgerSyncClient, cursor: number): Promise<number> {
   const page = await api.changes('acme', 'suppliers', { after: cursor, limit: 1000 });

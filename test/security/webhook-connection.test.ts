@@ -9,6 +9,7 @@ import type { LookupAddress } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../src/events/catalogue';
 import { sendWebhook } from '../../src/events/webhook';
+import { webhookIdOf } from '../../src/events/webhook-id';
 import { blockedAddressReason, guardedLookup, type Resolver } from '../../src/security/webhook-connection';
 import { webhookEndpointProblem } from '../../src/security/webhook-policy';
 import type { StoredEvent } from '../../src/store/events';
@@ -94,7 +95,7 @@ describe('a public-looking name that resolves to an internal address', () => {
       insecureHosts: ['receiver.test'],
     });
     expect(outcome).toEqual({ ok: true, status: 200 });
-    expect(receiver.delivered('/allowed').map((e) => e.id)).toEqual([event.id]);
+    expect(receiver.delivered('/allowed').map((e) => e.id)).toEqual([webhookIdOf(event.id)]);
   });
 
   it('an internal address literal is refused without a look-up', async () => {
