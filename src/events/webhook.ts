@@ -13,6 +13,8 @@ import { postWebhook } from './webhook-post';
 export interface WebhookTarget {
   url: string;
   secret: string;
+  /** During a secret rotation: the replaced secret(s), each signing beside `secret`. */
+  previousSecrets?: readonly string[];
 }
 
 /** What SEMINE receives: the Standard Webhooks payload shape (type, timestamp, data) plus ids. */
@@ -77,7 +79,11 @@ export async function sendWebhook(
   const payload = webhookPayload(event);
   const body = JSON.stringify(payload);
   const timestamp = options.now ?? new Date();
-  const signature = new Webhook(target.secret).sign(payload.id, timestamp, body);
+  // One signature per secret, space-separated (Standard Webhooks): during a rotation a receiver
+  // holding either the new or the replaced secret verifies.
+  const signature = [target.secret, ...(target.previousSecrets ?? [])]
+    .map((secret) => new Webhook(secret).sign(payload.id, timestamp, body))
+    .join(' ');
   const where = originOf(target.url);
   let url: URL;
   try {

@@ -30,6 +30,12 @@ export const encryptedFields: EncryptedField[] = [
     boundTo: (doc) => tenantSecretBinding(String(doc._id), 'webhook'),
     describe: (doc) => `webhook secret of tenant ${String(doc._id)}`,
   },
+  {
+    collection: collections.tenants,
+    field: 'webhookPreviousSecretCiphertext',
+    boundTo: (doc) => tenantSecretBinding(String(doc._id), 'webhook'),
+    describe: (doc) => `replaced webhook secret of tenant ${String(doc._id)}`,
+  },
 ];
 
 export interface RotationReport {

@@ -32,12 +32,21 @@ interface TenantDocument extends TenantSettings {
   _id: string;
   tokenCiphertext: string;
   webhookSecretCiphertext?: string;
+  /**
+   * The secret replaced by the last upsert, still signing beside the new one until
+   * `webhookPreviousSecretUntil` (Standard Webhooks' rotation: receivers switch meanwhile).
+   */
+  webhookPreviousSecretCiphertext?: string;
+  webhookPreviousSecretUntil?: Date;
   /** Delivery to this URL is off: it answered 410 Gone (events/endpoint-gone.ts). An upsert clears it. */
   webhookDisabled?: WebhookDisabled;
   schemaCheck?: TenantSchemaCheck;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** How long a replaced webhook secret still signs beside the new one. */
+export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 60 * 60_000;
 
 export interface WebhookDisabled {
   url: string;
@@ -56,6 +65,8 @@ export class UnknownTenantError extends XledgerSyncError {
 const SETTINGS_ONLY = {
   tokenCiphertext: 0,
   webhookSecretCiphertext: 0,
+  webhookPreviousSecretCiphertext: 0,
+  webhookPreviousSecretUntil: 0,
   webhookDisabled: 0,
   schemaCheck: 0,
 } as const;
@@ -78,6 +89,9 @@ export class TenantStore {
     schemaCheck?: TenantSchemaCheck,
   ): Promise<TenantSettings> {
     const settings = this.settingsOf(config);
+    const rotation = config.webhook
+      ? await this.secretRotation(config.tenantId, config.webhook.secret, now)
+      : {};
     await this.collection.updateOne(
       { _id: config.tenantId },
       {
@@ -92,6 +106,7 @@ export class TenantStore {
                 ),
               }
             : {}),
+          ...rotation,
           ...(schemaCheck ? { schemaCheck } : {}),
           updatedAt: now,
         },
@@ -100,7 +115,14 @@ export class TenantStore {
         // any upsert turns delivery to a disabled (410 Gone) endpoint back on.
         $unset: {
           webhookDisabled: '',
-          ...(config.webhook ? {} : { webhook: '', webhookSecretCiphertext: '' }),
+          ...(config.webhook
+            ? {}
+            : {
+                webhook: '',
+                webhookSecretCiphertext: '',
+                webhookPreviousSecretCiphertext: '',
+                webhookPreviousSecretUntil: '',
+              }),
         },
       },
       { upsert: true },
@@ -156,21 +178,76 @@ export class TenantStore {
     return this.cipher.decrypt(doc.tokenCiphertext, tenantId);
   }
 
-  /** The tenant's own webhook with its secret, or null: only the delivery activity calls this. */
-  async webhook(tenantId: string): Promise<{ url: string; secret: string } | null> {
+  /**
+   * A changed secret keeps the one it replaces signing for WEBHOOK_SECRET_OVERLAP_MS; the same
+   * secret again leaves a rotation under way as it is. A stored secret no key decrypts any more
+   * has nothing to overlap with.
+   */
+  private async secretRotation(
+    tenantId: string,
+    secret: string,
+    now: Date,
+  ): Promise<
+    Partial<Pick<TenantDocument, 'webhookPreviousSecretCiphertext' | 'webhookPreviousSecretUntil'>>
+  > {
     const doc = await this.collection.findOne(
       { _id: tenantId },
-      { projection: { webhook: 1, webhookSecretCiphertext: 1 } },
+      { projection: { webhookSecretCiphertext: 1 } },
+    );
+    const stored = doc?.webhookSecretCiphertext;
+    if (!stored) return {};
+    let previous: string;
+    try {
+      previous = this.cipher.decrypt(
+        stored,
+        tenantSecretBinding(tenantId, 'webhook'),
+        `webhook secret of tenant ${tenantId}`,
+      );
+    } catch {
+      return {};
+    }
+    if (previous === secret) return {};
+    return {
+      webhookPreviousSecretCiphertext: stored,
+      webhookPreviousSecretUntil: new Date(now.getTime() + WEBHOOK_SECRET_OVERLAP_MS),
+    };
+  }
+
+  /**
+   * The tenant's own webhook with its secret (and, during a rotation, the replaced one), or
+   * null: only the delivery activity calls this.
+   */
+  async webhook(
+    tenantId: string,
+    now = new Date(),
+  ): Promise<{ url: string; secret: string; previousSecrets: string[] } | null> {
+    const doc = await this.collection.findOne(
+      { _id: tenantId },
+      {
+        projection: {
+          webhook: 1,
+          webhookSecretCiphertext: 1,
+          webhookPreviousSecretCiphertext: 1,
+          webhookPreviousSecretUntil: 1,
+        },
+      },
     );
     if (!doc) throw new UnknownTenantError(tenantId);
     if (!doc.webhook || !doc.webhookSecretCiphertext) return null;
-    return {
-      url: doc.webhook.url,
-      secret: this.cipher.decrypt(
-        doc.webhookSecretCiphertext,
+    const decrypt = (ciphertext: string) =>
+      this.cipher.decrypt(
+        ciphertext,
         tenantSecretBinding(tenantId, 'webhook'),
         `webhook secret of tenant ${tenantId}`,
-      ),
+      );
+    const overlapping =
+      doc.webhookPreviousSecretCiphertext &&
+      doc.webhookPreviousSecretUntil &&
+      doc.webhookPreviousSecretUntil.getTime() > now.getTime();
+    return {
+      url: doc.webhook.url,
+      secret: decrypt(doc.webhookSecretCiphertext),
+      previousSecrets: overlapping ? [decrypt(doc.webhookPreviousSecretCiphertext!)] : [],
     };
   }
 

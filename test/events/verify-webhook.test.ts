@@ -79,6 +79,23 @@ describe('verifyWebhook', () => {
     expect(verifyWebhook(received.body, headers, [newSecret(), secret]).seq).toBe(7);
   });
 
+  it('during a rotation each delivery carries both signatures: a receiver with either secret verifies', async () => {
+    const replacement = newSecret();
+    const outcome = await sendWebhook(
+      { url: receiver.url('/rotating'), secret: replacement, previousSecrets: [secret] },
+      event,
+      { timeoutMs: 5_000, insecureHosts: ['127.0.0.1'] },
+    );
+    expect(outcome.ok).toBe(true);
+    const request = receiver.requests('/rotating')[0]!;
+    expect(String(request.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(verifyWebhook(request.body, request.headers, replacement).seq).toBe(7);
+    expect(verifyWebhook(request.body, request.headers, secret).seq).toBe(7);
+    expect(() => verifyWebhook(request.body, request.headers, newSecret())).toThrow(WebhookVerificationError);
+    // Outside a rotation: one signature.
+    expect(String(received.headers['webhook-signature']).split(' ')).toHaveLength(1);
+  });
+
   it('refuses a wrong secret, a changed body, and headers that disagree with the body', () => {
     expect(() => verifyWebhook(received.body, received.headers, newSecret())).toThrow(
       WebhookVerificationError,
