@@ -130,7 +130,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     }
     if (!problem && !outcome.ok && outcome.status === 410) {
       // Gone: this endpoint is off until the tenant is upserted again; the event is kept.
-      const reason = await disableGoneEndpoint(deps, event, new URL(target.url).origin);
+      const reason = await disableGoneEndpoint(deps, event, target.url);
       await saveDeliveryAttempt(deps.db, event._id, { state: 'skipped', error: reason });
       await advanceDelivered(deps.db, input.tenantId, event.seq);
       return { state: 'skipped' };

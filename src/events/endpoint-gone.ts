@@ -36,12 +36,14 @@ export function retryDelayMs(
 export async function disableGoneEndpoint(
   deps: Pick<ActivityDeps, 'db' | 'tenants' | 'temporal' | 'taskQueue' | 'logger'>,
   event: StoredEvent,
-  where: string,
+  url: string,
   now = new Date(),
 ): Promise<string> {
+  const where = new URL(url).origin;
   const reason = `${where} answered 410 Gone to event ${event.seq}: delivery to it is off until the tenant is upserted again`;
-  const url = (await deps.tenants.webhook(event.tenantId))?.url;
-  if (url) await deps.tenants.disableWebhook(event.tenantId, { url, at: now, reason });
+  // The tenant's own webhook or the service default alike: off for this tenant, so that the
+  // event announcing it is not sent there to be refused again.
+  await deps.tenants.disableWebhook(event.tenantId, { url, at: now, reason });
   deps.logger.warn(
     { tenantId: event.tenantId, seq: event.seq, endpoint: where },
     'webhook endpoint gone: disabled',
