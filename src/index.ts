@@ -1,5 +1,5 @@
 /**
- * The package's entry point (`import { XledgerSyncClient } from 'xledger-sync'`): the client API
+ * The package's entry point (`import { XledgerSyncClient } from '@semine/xledger-sync'`): the client API
  * SEMINE's backend calls, its errors and the shapes it takes and returns. The worker and the CLI
  * are programs (dist/worker.js, the `xledger-sync` command), not part of this API.
  */

@@ -4,7 +4,7 @@
  * and the packed package (`npm pack`) installs in a scratch project of its own, type-checks there
  * with every declaration checked (skipLibCheck: false) as Node and as a bundler resolve it (the
  * change feed's pages typed, not `any`), passes attw and publint, and upserts a tenant through
- * `import { XledgerSyncClient } from 'xledger-sync'`. The build runs once, for the whole file.
+ * `import { XledgerSyncClient } from '@semine/xledger-sync'`. The build runs once, for the whole file.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -46,7 +46,7 @@ const MS_TYPES_PATH = { ms: ['./node_modules/ms/dist/index.d.ts'] };
  * directive itself is one: were a page, a change or a record typed `any` (an unresolved
  * declaration import makes them so), assigning it to a number would compile and tsc would fail.
  */
-const SEMINE_FEED_READER = `import { XledgerSyncClient, verifyWebhook, type WebhookEvent } from 'xledger-sync';
+const SEMINE_FEED_READER = `import { XledgerSyncClient, verifyWebhook, type WebhookEvent } from '@semine/xledger-sync';
 
 /** A receiver's handler: the event verified and typed, narrowed by its type. */
 export function onDelivery(body: Buffer, headers: Record<string, string | string[] | undefined>, secret: string): string {
@@ -156,7 +156,7 @@ describe('npm pack', () => {
       timeout: 120_000,
     });
     const tarball = stdout.trim().split('\n').pop()!;
-    expect(tarball).toBe(`xledger-sync-${packageVersion}.tgz`);
+    expect(tarball).toBe(`semine-xledger-sync-${packageVersion}.tgz`);
 
     await writeFile(
       join(scratch, 'package.json'),
@@ -168,8 +168,8 @@ describe('npm pack', () => {
       ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`],
       { cwd: scratch, timeout: 300_000 },
     );
-    const installed = await readdir(join(scratch, 'node_modules', 'xledger-sync'));
-    expect(installed.sort()).toEqual(['README.md', 'bin', 'dist', 'package.json']);
+    const installed = await readdir(join(scratch, 'node_modules', '@semine', 'xledger-sync'));
+    expect(installed.sort()).toEqual(['CHANGELOG.md', 'README.md', 'bin', 'dist', 'package.json']);
     // The installed command runs the compiled CLI (no src/, no tsx there).
     const command = await run(join(scratch, 'node_modules', '.bin', 'xledger-sync'), ['--version'], {
       cwd: scratch,
@@ -199,7 +199,7 @@ describe('npm pack', () => {
     await writeFile(
       join(scratch, 'upsert.ts'),
       [
-        "import { XledgerSyncClient, type TenantConfigInput, type UpsertedTenant } from 'xledger-sync';",
+        "import { XledgerSyncClient, type TenantConfigInput, type UpsertedTenant } from '@semine/xledger-sync';",
         'const tenant: TenantConfigInput = JSON.parse(process.argv[2]!);',
         'const api = await XledgerSyncClient.connect();',
         'try {',
