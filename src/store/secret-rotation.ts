@@ -14,6 +14,10 @@ const secrets: Record<EncryptedTenantField, { boundTo(tenantId: string): string;
     boundTo: (tenantId) => tenantSecretBinding(tenantId, 'webhook'),
     name: 'webhook secret',
   },
+  webhookPreviousSecretCiphertext: {
+    boundTo: (tenantId) => tenantSecretBinding(tenantId, 'webhook'),
+    name: 'replaced webhook secret',
+  },
 };
 
 export interface RotationReport {

@@ -40,9 +40,26 @@ export interface TenantSchemaCheck {
 interface TenantRecord extends TenantSettings {
   tokenCiphertext: string;
   webhookSecretCiphertext?: string;
+  /**
+   * The secret replaced by the last upsert, still signing beside the new one until
+   * `webhookPreviousSecretUntil` (Standard Webhooks' rotation: receivers switch meanwhile).
+   */
+  webhookPreviousSecretCiphertext?: string;
+  webhookPreviousSecretUntil?: Date;
+  /** Delivery to this URL is off: it answered 410 Gone (events/endpoint-gone.ts). An upsert clears it. */
+  webhookDisabled?: WebhookDisabled;
   schemaCheck?: TenantSchemaCheck;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** How long a replaced webhook secret still signs beside the new one. */
+export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 60 * 60_000;
+
+export interface WebhookDisabled {
+  url: string;
+  at: Date;
+  reason: string;
 }
 
 /** The `tenants` collection: each tenant's latest record under its id (see TenantStore). */
@@ -56,7 +73,14 @@ export class UnknownTenantError extends XledgerSyncError {
 }
 
 /** What reads leave out: the secrets, and what only the status shows. */
-const SETTINGS_ONLY = { tokenCiphertext: 0, webhookSecretCiphertext: 0, schemaCheck: 0 } as const;
+const SETTINGS_ONLY = {
+  tokenCiphertext: 0,
+  webhookSecretCiphertext: 0,
+  webhookPreviousSecretCiphertext: 0,
+  webhookPreviousSecretUntil: 0,
+  webhookDisabled: 0,
+  schemaCheck: 0,
+} as const;
 
 /** A schema check for a tenant saved without one (tests, a store written before checks). */
 const uncheckedSchema = (now: Date): TenantSchemaCheck => ({
@@ -148,9 +172,13 @@ export class TenantStore {
       config.tenantId,
       (current) => {
         const check = schemaCheck ?? current?.schemaCheck;
+        // Any upsert turns delivery to a disabled (410 Gone) endpoint back on: it is not carried.
         return {
           ...settings,
           ...secrets,
+          ...(config.webhook
+            ? this.secretRotation(config.tenantId, config.webhook.secret, current, now)
+            : {}),
           ...(check ? { schemaCheck: check } : {}),
           createdAt: current?.createdAt ?? now,
           updatedAt: now,
@@ -159,6 +187,41 @@ export class TenantStore {
       { creates: true },
     );
     return settings;
+  }
+
+  /**
+   * A changed secret keeps the one it replaces signing for WEBHOOK_SECRET_OVERLAP_MS; the same
+   * secret again leaves a rotation under way as it is. A stored secret no key decrypts any more
+   * has nothing to overlap with.
+   */
+  private secretRotation(
+    tenantId: string,
+    secret: string,
+    current: TenantRecord | null,
+    now: Date,
+  ): Pick<TenantRecord, 'webhookPreviousSecretCiphertext' | 'webhookPreviousSecretUntil'> {
+    const stored = current?.webhookSecretCiphertext;
+    if (!stored) return {};
+    let previous: string;
+    try {
+      previous = this.cipher.decrypt(
+        stored,
+        tenantSecretBinding(tenantId, 'webhook'),
+        `webhook secret of tenant ${tenantId}`,
+      );
+    } catch {
+      return {};
+    }
+    if (previous === secret) {
+      const { webhookPreviousSecretCiphertext, webhookPreviousSecretUntil } = current;
+      return webhookPreviousSecretCiphertext
+        ? { webhookPreviousSecretCiphertext, webhookPreviousSecretUntil }
+        : {};
+    }
+    return {
+      webhookPreviousSecretCiphertext: stored,
+      webhookPreviousSecretUntil: new Date(now.getTime() + WEBHOOK_SECRET_OVERLAP_MS),
+    };
   }
 
   /** The tenant's record as readers see it, by `_id`. */
@@ -238,22 +301,55 @@ export class TenantStore {
     return this.cipher.decrypt(doc.tokenCiphertext, tenantId);
   }
 
-  /** The tenant's own webhook with its secret, or null: only the delivery activity calls this. */
-  async webhook(tenantId: string): Promise<{ url: string; secret: string } | null> {
+  /**
+   * The tenant's own webhook with its secret (and, during a rotation, the replaced one), or
+   * null: only the delivery activity calls this.
+   */
+  async webhook(
+    tenantId: string,
+    now = new Date(),
+  ): Promise<{ url: string; secret: string; previousSecrets: string[] } | null> {
     const doc = await this.view.findOne(
       { _id: tenantId },
-      { projection: { webhook: 1, webhookSecretCiphertext: 1 } },
+      {
+        projection: {
+          webhook: 1,
+          webhookSecretCiphertext: 1,
+          webhookPreviousSecretCiphertext: 1,
+          webhookPreviousSecretUntil: 1,
+        },
+      },
     );
     if (!doc) throw new UnknownTenantError(tenantId);
     if (!doc.webhook || !doc.webhookSecretCiphertext) return null;
-    return {
-      url: doc.webhook.url,
-      secret: this.cipher.decrypt(
-        doc.webhookSecretCiphertext,
+    const decrypt = (ciphertext: string) =>
+      this.cipher.decrypt(
+        ciphertext,
         tenantSecretBinding(tenantId, 'webhook'),
         `webhook secret of tenant ${tenantId}`,
-      ),
+      );
+    const overlapping =
+      doc.webhookPreviousSecretCiphertext &&
+      doc.webhookPreviousSecretUntil &&
+      doc.webhookPreviousSecretUntil.getTime() > now.getTime();
+    return {
+      url: doc.webhook.url,
+      secret: decrypt(doc.webhookSecretCiphertext),
+      previousSecrets: overlapping ? [decrypt(doc.webhookPreviousSecretCiphertext!)] : [],
     };
+  }
+
+  /** Turns delivery to `url` off for the tenant (it answered 410 Gone) until its next upsert. */
+  async disableWebhook(tenantId: string, disabled: WebhookDisabled): Promise<void> {
+    await this.change(tenantId, (current) =>
+      current ? { ...current, webhookDisabled: disabled } : undefined,
+    );
+  }
+
+  /** The endpoint delivery is off for, if any. */
+  async webhookDisabled(tenantId: string): Promise<WebhookDisabled | null> {
+    const doc = await this.view.findOne({ _id: tenantId }, { projection: { webhookDisabled: 1 } });
+    return doc?.webhookDisabled ?? null;
   }
 
   /**
@@ -310,13 +406,20 @@ export class TenantStore {
 }
 
 /** The fields of a tenant's record that hold secrets (what a key rotation re-encrypts). */
-export const encryptedTenantFields = ['tokenCiphertext', 'webhookSecretCiphertext'] as const;
+export const encryptedTenantFields = [
+  'tokenCiphertext',
+  'webhookSecretCiphertext',
+  'webhookPreviousSecretCiphertext',
+] as const;
 export type EncryptedTenantField = (typeof encryptedTenantFields)[number];
 
 function settingsOnly(record: TenantRecord): TenantSettings {
   const {
     tokenCiphertext: _t,
     webhookSecretCiphertext: _w,
+    webhookPreviousSecretCiphertext: _p,
+    webhookPreviousSecretUntil: _pu,
+    webhookDisabled: _d,
     schemaCheck: _s,
     createdAt: _c,
     updatedAt: _u,
