@@ -9,18 +9,18 @@
  * The JavaScript is bundled by esbuild: the sources import without file extensions (TypeScript's
  * "Bundler" resolution), which Node's ESM loader does not resolve, so tsc's own output would not
  * run. Dependencies stay external (installed from package.json). The type declarations come from
- * tsc, with their relative specifiers completed so that a project resolving like Node
- * ("nodenext") reads them too.
+ * tsc, with every relative specifier completed (found by parsing, whatever its form; the build
+ * fails on one that does not resolve: scripts/declaration-specifiers.ts), so that a project
+ * resolving like Node ("nodenext") reads them too.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { workflowTracingModules } from '../src/observability/tracing';
+import { completeDeclarationSpecifiers } from './declaration-specifiers';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}dist/`;
@@ -56,22 +56,9 @@ async function buildDeclarations(): Promise<void> {
   await run(`${root}node_modules/.bin/tsc`, ['-p', 'tsconfig.build.json'], { cwd: root });
   // tsc keeps the sources' extensionless specifiers; a project resolving like Node ("nodenext")
   // needs them to name files: './client' becomes './client.js' (or './client/index.js').
-  const types = `${dist}types/`;
-  for (const file of await readdir(types, { recursive: true })) {
-    if (!file.endsWith('.d.ts')) continue;
-    const path = `${types}${file}`;
-    const text = await readFile(path, 'utf8');
-    const fixed = text.replace(
-      /(from |import\()'(\.{1,2}\/[^']*)'/g,
-      (whole, keyword: string, spec: string) => {
-        const target = resolve(dirname(path), spec);
-        if (existsSync(`${target}.d.ts`)) return `${keyword}'${spec}.js'`;
-        if (existsSync(`${target}/index.d.ts`)) return `${keyword}'${spec}/index.js'`;
-        return whole;
-      },
-    );
-    await writeFile(path, file === 'index.d.ts' ? `/// <reference types="node" />\n${fixed}` : fixed);
-  }
+  await completeDeclarationSpecifiers(`${dist}types/`);
+  const index = `${dist}types/index.d.ts`;
+  await writeFile(index, `/// <reference types="node" />\n${await readFile(index, 'utf8')}`);
 }
 
 const started = Date.now();

@@ -12,6 +12,7 @@ import { xledgerObserver } from './observability/metrics';
 import { tracing, workflowTracingModules } from './observability/tracing';
 import { startWorkerObservability } from './observability/worker-observability';
 import { connectStore, ensureIndexes, type Store } from './store/db';
+import { MongoCreditPool } from './store/credit-pool';
 import { MongoRequestBudget } from './store/request-budget';
 import { TenantStore } from './store/tenants';
 import { cipherFromConfig } from './store/token-cipher';
@@ -59,8 +60,10 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
         ),
       ),
     },
-    // Xledger counts per token: every worker using a token shares one budget (in MongoDB).
+    // Xledger counts per token: every worker using a token shares one budget (in MongoDB)…
     new MongoRequestBudget(store.db, { maxRequestsPer5s: config.xledger.maxRequestsPer5s }),
+    // …and one credit pause: spent credits pause the token in every worker, not only the one refused.
+    new MongoCreditPool(store.db),
   );
   const tenants = new TenantStore(store.db, cipherFromConfig(config), config.xledger.defaultEndpoint);
   const tracer = tracing(config);
@@ -71,13 +74,14 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     temporal,
     taskQueue: config.temporal.taskQueue,
     tenants,
-    xledgerFor: (endpoint, token, tenantId) =>
+    xledgerFor: (endpoint, token, tenantId, clientOptions) =>
       new XledgerClient({
         endpoint,
         token,
         endpointPolicy: config.xledger.endpointPolicy,
         requestTimeoutMs: config.xledger.requestTimeoutMs,
         creditsWaitMs: config.xledger.creditsWaitMs,
+        ...(clientOptions?.readRateLimit ? { readRateLimit: true } : {}),
         gate: gates.forToken(endpoint, token),
         ...(tenantId ? { observer: xledgerObserver(tenantId) } : {}),
       }),

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { WebhookSettings } from '../config';
+import { disableGoneEndpoint, retryDelayMs } from '../events/endpoint-gone';
 import { wakeDelivery } from '../temporal/starters';
 import { sendWebhook, type WebhookTarget } from '../events/webhook';
 import { webhookEndpointProblem } from '../security/webhook-policy';
@@ -109,14 +110,30 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       await advanceDelivered(deps.db, input.tenantId, event.seq);
       return { state: 'skipped' };
     }
+    const disabled = await deps.tenants.webhookDisabled(input.tenantId);
+    if (disabled && disabled.url === target.url) {
+      await setDeliveryState(deps.db, event._id, 'skipped', disabled.reason);
+      await advanceDelivered(deps.db, input.tenantId, event.seq);
+      return { state: 'skipped' };
+    }
     const problem = webhookEndpointProblem(target.url, webhooks.policy);
     const outcome = problem
       ? { ok: false as const, error: `the webhook URL ${problem}` }
-      : await sendWebhook(target, event, { timeoutMs: webhooks.timeoutMs });
+      : await sendWebhook(target, event, {
+          timeoutMs: webhooks.timeoutMs,
+          insecureHosts: webhooks.policy.insecureHosts,
+        });
     if (outcome.ok) {
       await saveDeliveryAttempt(deps.db, event._id, { state: 'delivered', error: null });
       await advanceDelivered(deps.db, input.tenantId, event.seq);
       return { state: 'delivered' };
+    }
+    if (!problem && !outcome.ok && outcome.status === 410) {
+      // Gone: this endpoint is off until the tenant is upserted again; the event is kept.
+      const reason = await disableGoneEndpoint(deps, event, target.url);
+      await saveDeliveryAttempt(deps.db, event._id, { state: 'skipped', error: reason });
+      await advanceDelivered(deps.db, input.tenantId, event.seq);
+      return { state: 'skipped' };
     }
     const expired = Date.now() >= Date.parse(input.deadline);
     await saveDeliveryAttempt(deps.db, event._id, {
@@ -124,7 +141,15 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       error: outcome.error,
     });
     const message = `Event ${event.id} of tenant ${input.tenantId}: ${outcome.error}`;
-    if (!expired) throw ApplicationFailure.retryable(message, 'WebhookDeliveryFailed');
+    if (!expired) {
+      // The receiver's Retry-After sets the next attempt (else Temporal's backoff does).
+      const delay = outcome.ok ? null : retryDelayMs(outcome.retryAfterMs, new Date(input.deadline));
+      throw ApplicationFailure.create({
+        message,
+        type: 'WebhookDeliveryFailed',
+        ...(delay === null ? {} : { nextRetryDelay: delay }),
+      });
+    }
     await advanceDelivered(deps.db, input.tenantId, event.seq);
     throw ApplicationFailure.nonRetryable(
       `${message}; retried for 3 days, given up`,

@@ -14,7 +14,7 @@ export interface ActivityDeps {
    * A client for a tenant's endpoint and token, sharing that token's request gate within this
    * worker; the tenant id labels its metrics.
    */
-  xledgerFor(endpoint: string, token: string, tenantId?: string): XledgerClient;
+  xledgerFor(endpoint: string, token: string, tenantId?: string, options?: XledgerForOptions): XledgerClient;
   /** For activities that act on Temporal itself (triggering a tenant's schedules). */
   temporal: Client;
   /** The task queue workflows started by activities run on. */
@@ -31,12 +31,21 @@ export interface ActivityDeps {
   invoices?: InvoicePostingSettings;
 }
 
+/** What a tenant's client does beyond endpoint and token, as its schema check found. */
+export interface XledgerForOptions {
+  /** The tenant's Xledger has `rateLimit { remaining cost }` (src/xledger/rate-limit.ts). */
+  readRateLimit?: boolean;
+}
+
 /** A tenant's settings, and an Xledger client for its endpoint and token. */
 export async function tenantXledger(
   deps: ActivityDeps,
   tenantId: string,
 ): Promise<{ tenant: TenantSettings; client: XledgerClient }> {
   const tenant = await deps.tenants.get(tenantId);
-  const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(tenantId), tenantId);
+  const readRateLimit = await deps.tenants.readsRateLimit(tenantId);
+  const client = deps.xledgerFor(tenant.xledger.endpoint, await deps.tenants.token(tenantId), tenantId, {
+    readRateLimit,
+  });
   return { tenant, client };
 }

@@ -1,6 +1,7 @@
 import type { StreamFigures } from '../domain/figures';
 import { RequestBatch } from '../xledger/request-batch';
 import type { ActivityDeps } from './deps';
+import { recheckSchemaIfDue } from './schema-recheck';
 import { createSyncStream, type SyncStreamInput } from './sync-stream';
 
 export interface SyncStreamsInput {
@@ -26,14 +27,20 @@ export const SYNC_PASS_ACTIVITIES: readonly string[] = ['syncStreams', 'syncStre
  */
 export function createSyncStreams(deps: ActivityDeps) {
   return async function syncStreams(input: SyncStreamsInput): Promise<StreamFigures[]> {
+    // Before the passes read the tenant's optional fields: a full pass checks them again.
+    await recheckSchemaIfDue(
+      deps,
+      input.tenantId,
+      input.streams.map((step) => step.mode),
+    );
     const batch = new RequestBatch(input.streams.length);
     const outcomes = await Promise.allSettled(
       input.streams.map(async (step) => {
         const slot = batch.slot();
         const syncStream = createSyncStream({
           ...deps,
-          xledgerFor: (endpoint, token, tenantId) =>
-            deps.xledgerFor(endpoint, token, tenantId).batchedWith(slot),
+          xledgerFor: (endpoint, token, tenantId, options) =>
+            deps.xledgerFor(endpoint, token, tenantId, options).batchedWith(slot),
         });
         try {
           return await syncStream({ tenantId: input.tenantId, dataType: input.dataType, ...step });

@@ -27,6 +27,7 @@ import type { OmittedField } from '../datatypes/optional-fields';
 import { XledgerError } from '../xledger/errors';
 import { checkOperation, type OperationCheck, type SchemaMismatch } from './check-operation';
 import { omittedOptionalFields } from '../xledger/optional-fields';
+import { schemaHasRateLimit } from '../xledger/rate-limit';
 import { RequestGate } from '../xledger/request-gate';
 import {
   type QueriedField,
@@ -81,6 +82,8 @@ export interface SchemaCheckResult {
   scopes: ScopeCheck | null;
   /** Optional fields the schema lacks: left out of the tenant's queries, not a mismatch. */
   omittedFields: OmittedField[];
+  /** The schema offers `rateLimit { remaining cost }`: the tenant's requests read it (rate-limit.ts). */
+  rateLimit: boolean;
   usage: XledgerUsage;
 }
 
@@ -154,14 +157,29 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
     owner,
     scopes,
     omittedFields: checked ? [...checked.omittedFields] : [],
+    rateLimit: checked?.rateLimit ?? false,
     usage: { ...client.usage },
   };
+}
+
+/**
+ * What a tenant's client adapts to in a live schema (an introspection answer): the optional
+ * fields it lacks and whether it offers `rateLimit`. For the re-check a full pass makes
+ * (src/activities/schema-recheck.ts); the same cached work as the whole check.
+ */
+export function schemaFindings(data: IntrospectionQuery): {
+  omittedFields: OmittedField[];
+  rateLimit: boolean;
+} {
+  const checked = checkedSchema(data);
+  return { omittedFields: [...checked.omittedFields], rateLimit: checked.rateLimit };
 }
 
 /** A schema, the optional fields it lacks, and the catalogue's operations (without those) checked against it. */
 interface CheckedSchema {
   schema: GraphQLSchema;
   omittedFields: OmittedField[];
+  rateLimit: boolean;
   operations: OperationCheck[];
 }
 
@@ -181,7 +199,7 @@ function checkedSchema(data: IntrospectionQuery): CheckedSchema {
   const omittedFields = omittedOptionalFields(schema);
   const catalogue = listOperations(omittedFields);
   const operations = catalogue.map((operation) => checkOperation(schema, operation));
-  const checked = { schema, omittedFields, operations };
+  const checked = { schema, omittedFields, rateLimit: schemaHasRateLimit(schema), operations };
   checkedSchemas.set(key, checked);
   if (checkedSchemas.size > CHECKED_SCHEMAS_KEPT) checkedSchemas.delete(checkedSchemas.keys().next().value!);
   return checked;

@@ -5,7 +5,7 @@ import { isNeeded, mismatchText, type SchemaCheckReport } from '../catalogue/sch
 import { intervalMinutesFor } from '../temporal/schedules';
 import { dataTypes } from '../datatypes/registry';
 import type { TenantStateView } from '../client/tenant-state';
-import { costLines, failureLines, tenantStateLines } from './state-format';
+import { costLines, creditLines, failureLines, tenantStateLines } from './state-format';
 
 /**
  * Plain-text rendering for the `xledger-sync` CLI: aligned columns, no colours, no
@@ -118,10 +118,18 @@ function schemaCheckLines(check: TenantSchemaCheck, now?: number): string[] {
         ? (check.note ?? 'schema not verified')
         : "WARNING: saved despite operations that do not fit Xledger's schema";
   return [
-    `Schema check:  ${outcome}${now === undefined ? '' : `; checked ${when(check.checkedAt, now)}`}`,
+    `Schema check:  ${outcome}${now === undefined ? '' : `; checked ${when(check.checkedAt, now)}`}` +
+      (now !== undefined && check.recheckedAt
+        ? `, again by a full pass ${when(check.recheckedAt, now)}`
+        : ''),
     ...(check.omittedFields?.length
       ? [
           `  Left out (optional, not in this Xledger's schema): ${check.omittedFields.map((o) => `${o.stream}.${o.field}`).join(', ')}`,
+        ]
+      : []),
+    ...(check.rateLimit
+      ? [
+          '  Credits: this Xledger reports its credit pool (rateLimit): requests read it and pause before it is empty',
         ]
       : []),
     ...check.warnings.map((warning) => `  WARNING: ${warning}`),
@@ -314,6 +322,7 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
   const failures = failureLines(status.dataTypes);
   if (failures.length > 0) out.push('', ...failures);
   out.push('', ...costLines(status.cost));
+  out.push(...creditLines(status.credits, now));
   // A failure recorded above is not repeated (this one comes from Temporal: runs from before
   // failures were recorded, or ended from outside).
   const errors = status.dataTypes.filter((d) => d.lastError && d.consecutiveFailures === 0);

@@ -1,6 +1,7 @@
 import type { ResyncProgress, ResyncTicket, StreamProgress } from '../client/resync';
 import type { AfterSave, TenantStateView } from '../client/tenant-state';
 import type { TenantCost, Usage } from '../domain/cost';
+import type { CreditPoolView } from '../store/credit-pool';
 import type { Counts, SyncRunSummary } from '../domain/figures';
 import type { RunFailure } from '../domain/data-type-state';
 
@@ -65,6 +66,26 @@ export function costLines(cost: TenantCost): string[] {
     `  allowance:     the customer's, shared by all its Xledger integrations: ${number(left.requests)} requests ` +
       `and ${mb(left.mbDown)} MB down left a month for the others; beyond it Xledger bills each request and MB (it does not refuse them)`,
   ];
+}
+
+/** The token's hourly credit pool: what Xledger last said is left, and a pause under way. */
+export function creditLines(credits: CreditPoolView, now = Date.now()): string[] {
+  const iso = (value: Date | string) => new Date(value).toISOString();
+  const lines = ['Xledger credits (the hourly pool):'];
+  lines.push(
+    credits.seenAt && credits.remaining !== null
+      ? `  left:          ${number(credits.remaining)} credits after the last request (it cost ${credits.cost ?? '?'}), at ${iso(credits.seenAt)}`
+      : credits.seenAt
+        ? `  left:          not limited (Xledger reported no pool), at ${iso(credits.seenAt)}`
+        : '  left:          not reported (this Xledger has no rateLimit field, or no request read it yet)',
+  );
+  if (credits.pausedUntil) {
+    const minutes = Math.max(1, Math.ceil((new Date(credits.pausedUntil).getTime() - now) / 60_000));
+    lines.push(
+      `  paused:        every worker waits with this token's requests until ${iso(credits.pausedUntil)} (about ${minutes} min; ${credits.pauseKind === 'rate_limited' ? 'Xledger asked to wait' : 'credits spent'}); runs resume by themselves`,
+    );
+  }
+  return lines;
 }
 
 /** What `tenant upsert` adds for a new tenant (its first sync) or a recovered one. */

@@ -10,6 +10,7 @@ import { invalid, parseTenantId } from './input';
 import { masterDataTypeNames } from '../domain/data-types';
 import type { EventType } from '../domain/event-catalogue';
 import { wakeDelivery } from '../temporal/starters';
+import { storedIdOf, webhookIdOf } from '../events/webhook-id';
 import { readChanges, type ChangesPage } from '../store/changes';
 import {
   eventPositions,
@@ -57,6 +58,7 @@ export type ChangesOptions = Omit<z.input<typeof changesInputSchema>, 'dataType'
 
 /** An event as the API shows it: what was sent, and how its delivery went. */
 export interface EventView {
+  /** As delivered: the payload's `id` and the `webhook-id` header (opaque, `evt_…`). */
   id: string;
   seq: number;
   type: EventType;
@@ -115,7 +117,8 @@ export async function redeliverEvent(
   const id = parseTenantId(tenantId);
   await ctx.tenants.get(id);
   const db = ctx.store.db;
-  const event = await findEvent(db, id, eventId);
+  // By the id SEMINE received (webhook-id) or the stored one an operator may hold.
+  const event = await findEvent(db, id, storedIdOf(eventId));
   if (!event) throw new UnknownEventError(id, eventId);
   const { delivered } = await eventPositions(db, id);
   const result = { tenantId: id, eventId, seq: event.seq };
@@ -142,7 +145,7 @@ export async function changes(
 
 function eventView(event: StoredEvent): EventView {
   return {
-    id: event.id,
+    id: webhookIdOf(event.id),
     seq: event.seq,
     type: event.type,
     occurredAt: event.occurredAt.toISOString(),

@@ -12,6 +12,8 @@ import type { TenantWorkflowStatus } from '../temporal/definitions';
 import type { ClientContext } from './context';
 import { costOf, stateForStatus, type DataTypeStateFields, type TenantStateView } from './tenant-state';
 import type { TenantCost } from '../domain/cost';
+import { MongoCreditPool, type CreditPoolView } from '../store/credit-pool';
+import { tokenKey } from '../xledger/request-gate';
 
 /** A tenant's status as the client API reports it: its schedules, runs, invoices and workflow. */
 
@@ -46,6 +48,11 @@ export interface TenantStatus {
   state: TenantStateView;
   /** Its Xledger requests and MB over the last 24 h and 30 days, and the month they project to. */
   cost: TenantCost;
+  /**
+   * The token's hourly credit pool: what Xledger last reported left (`rateLimit`, where the
+   * tenant's schema has it) and whether the token's requests are paused (src/store/credit-pool.ts).
+   */
+  credits: CreditPoolView;
 }
 
 export async function tenantStatus(ctx: ClientContext, tenant: TenantSettings): Promise<TenantStatus> {
@@ -60,7 +67,14 @@ export async function tenantStatus(ctx: ClientContext, tenant: TenantSettings): 
     schemaCheck: await ctx.tenants.schemaCheck(tenant.tenantId),
     state: await stateForStatus(ctx.store.db, tenant.tenantId, statuses),
     cost: await costOf(ctx.store.db, tenant.tenantId),
+    credits: await creditPool(ctx, tenant),
   };
+}
+
+/** The token's credit pool, found by the digest of endpoint and token the workers keep it under. */
+async function creditPool(ctx: ClientContext, tenant: TenantSettings): Promise<CreditPoolView> {
+  const key = tokenKey(tenant.xledger.endpoint, await ctx.tenants.token(tenant.tenantId));
+  return new MongoCreditPool(ctx.store.db).view(key);
 }
 
 async function dataTypeStatus(

@@ -132,6 +132,7 @@ export async function checkBeforeSaving(
     note: result.schema.verified ? null : `schema not verified: ${result.schema.reason}`,
     warnings: [...mismatchWarnings, ...scopeWarnings],
     omittedFields: result.omittedFields,
+    rateLimit: result.rateLimit,
   };
 }
 

@@ -40,7 +40,11 @@ export type AttentionReason =
   'token_revoked' | 'token_expired' | 'scope_missing' | 'owner_not_visible' | 'invoice_duplicated';
 
 export interface TenantNeedsAttention {
-  reason: AttentionReason;
+  /**
+   * webhook_gone: the tenant's webhook answered 410 Gone; delivery to it is off until the tenant
+   * is upserted again. Unlike the other reasons it does not stop the tenant's syncs.
+   */
+  reason: AttentionReason | 'webhook_gone';
   message: string;
   /** The data type whose run found the problem. */
   dataType: string;
@@ -131,4 +135,6 @@ export const eventIds = {
     `tenant.needs_attention:${tenantId}:${episode}`,
   tenantRecovered: (tenantId: string, episode: number) => `tenant.recovered:${tenantId}:${episode}`,
   tenantReady: (tenantId: string) => `tenant.ready:${tenantId}`,
+  /** One per 410 Gone: the seq of the event the endpoint refused with it. */
+  webhookGone: (tenantId: string, seq: number) => `tenant.needs_attention:${tenantId}:webhook_gone:${seq}`,
 } as const;

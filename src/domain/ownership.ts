@@ -10,7 +10,8 @@ export type Ownership = { entityDbId: number; visibility: Visibility } | null;
 /**
  * The tenant's ownership rule (SEMINE's documentation): a record created on the Entity Owner
  * is shared with all its clients; a record created on one of the owner's client entities is
- * visible to that client alone; anything else never lands.
+ * visible to that client alone; anything else never lands — another owner's, and the records of
+ * entities above the owner (its group) that Xledger serves beside them.
  * (A: a client entity is an entity whose parent is the owner — see shared/xledger-api.md.)
  */
 export class OwnershipRule {
@@ -22,7 +23,13 @@ export class OwnershipRule {
     entities: readonly EntityNode[],
   ) {
     this.clients = new Set(entities.filter((e) => e.parentDbId === ownerDbId).map((e) => e.dbId));
-    this.known = new Set(entities.map((e) => e.dbId));
+    // An entity named as a parent is known too: it is above the token's entity (a group or
+    // system entity, whose records Xledger serves with ownerSet ALL), never a new client of the
+    // owner — a new client is below the owner, so no entity in the tree names it as its parent.
+    // Its records are filtered out without reading the tree again for them on every page.
+    this.known = new Set(
+      entities.flatMap((e) => (e.parentDbId === null ? [e.dbId] : [e.dbId, e.parentDbId])),
+    );
   }
 
   classify(recordOwnerDbId: number): Ownership {

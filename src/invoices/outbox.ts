@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import pLimit from 'p-limit';
 import { XledgerSyncError } from '../errors';
 import { collections } from '../store/collections';
 import type { Invoice } from './invoice';
@@ -170,16 +171,39 @@ async function writeSettledView(db: Db, settlement: Settlement): Promise<void> {
   );
 }
 
-/** Invoices not yet handed to a posting workflow, oldest first. */
+/** Point look-ups by `_id`, 16 at a time like the store's others. */
+const lookUps = () => pLimit(16);
+
+/** The states a settlement replaces: what the view may still show of an invoice just settled. */
+const isOpen = (state: InvoiceState) => state !== 'posted' && state !== 'rejected';
+
+/**
+ * The state SEMINE sees: the view's, unless the invoice is settled. Only an invoice the view
+ * shows open is looked up (by `_id`); a view that shows a final state was written from its
+ * settlement.
+ */
+async function settledState(db: Db, tenantId: string, invoiceId: string, viewState: InvoiceState) {
+  if (!isOpen(viewState)) return viewState;
+  const settlement = await readSettlement(db, tenantId, invoiceId);
+  return settlement ? (settledView(settlement).state as InvoiceState) : viewState;
+}
+
+/**
+ * Invoices not yet handed to a posting workflow, oldest first. One the view still shows pending
+ * but whose settlement already decided it (a view write that lost a race on FerretDB) is left
+ * out: its workflow has ended, and SEMINE reads it as settled.
+ */
 export async function pendingInvoiceIds(db: Db, tenantId: string, limit: number): Promise<string[]> {
   const docs = await outbox(db)
     .find({ tenantId, state: 'pending' }, { projection: { invoiceId: 1 } })
     .sort({ submittedAt: 1 })
     .limit(limit)
     .toArray();
-  return docs.map((doc) => doc.invoiceId);
+  const states = await lookUps().map(docs, (doc) => settledState(db, tenantId, doc.invoiceId, 'pending'));
+  return docs.filter((_, i) => states[i] === 'pending').map((doc) => doc.invoiceId);
 }
 
+/** How many of the tenant's invoices are in each state, as SEMINE reads them (settlement over view). */
 export async function invoiceCounts(db: Db, tenantId: string): Promise<Record<InvoiceState, number>> {
   const counts: Record<InvoiceState, number> = {
     pending: 0,
@@ -191,7 +215,10 @@ export async function invoiceCounts(db: Db, tenantId: string): Promise<Record<In
     unsettled: 0,
     needs_attention: 0,
   };
-  const docs = outbox(db).find({ tenantId }, { projection: { state: 1 } });
-  for await (const doc of docs) counts[doc.state] += 1;
+  const docs = await outbox(db)
+    .find({ tenantId }, { projection: { invoiceId: 1, state: 1 } })
+    .toArray();
+  const states = await lookUps().map(docs, (doc) => settledState(db, tenantId, doc.invoiceId, doc.state));
+  for (const state of states) counts[state] += 1;
   return counts;
 }

@@ -160,6 +160,16 @@ export const glImportModelSchema = z
   })
   .strict();
 
+/** The delta log's settings (either may be left out: it stays as it is). */
+export const deltaSettingsSchema = z
+  .object({
+    /** How long after its change a delta becomes visible (Xledger: about 30 s). */
+    lagMs: z.number().int().min(0).max(600_000).optional(),
+    /** How long deltas are kept; an older cursor is refused. */
+    retentionMs: z.number().int().positive().optional(),
+  })
+  .strict();
+
 export const closedPeriodSchema = z.object({ closedTo: date.nullable() }).strict();
 
 export const countersResetSchema = z.object({ token: z.string().min(1).optional() }).strict();

@@ -11,6 +11,7 @@ import {
   countersResetSchema,
   describeIssues,
   glImportModelSchema,
+  deltaSettingsSchema,
   introspectionSchema,
   limitsSchema,
   RECORD_SCHEMAS,
@@ -259,6 +260,21 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
         if (model.processedLines) glImport.processedLines = model.processedLines;
         if (model.lookupLagMs !== undefined) glImport.lookupLagMs = model.lookupLagMs;
         return { processedLines: glImport.processedLines, lookupLagMs: glImport.lookupLagMs };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/admin\/deltas$/,
+      handler: () => ({ lagMs: state.deltaLagMs, retentionMs: state.deltaRetentionMs }),
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/admin\/deltas$/,
+      handler: (_match, body) => {
+        const settings = parseBody(deltaSettingsSchema, body);
+        if (settings.lagMs !== undefined) state.deltaLagMs = settings.lagMs;
+        if (settings.retentionMs !== undefined) state.deltaRetentionMs = settings.retentionMs;
+        return { lagMs: state.deltaLagMs, retentionMs: state.deltaRetentionMs };
       },
     },
     {

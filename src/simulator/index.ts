@@ -55,6 +55,11 @@ export interface SimulatorOptions {
   /** How long deltas are kept; an older cursor is refused (default 3 days, Xledger's). */
   deltaRetentionMs?: number;
   /**
+   * How long after its change a delta becomes visible (Xledger: about 30 s, the CLI's default);
+   * default 0 here. Admin: PUT /admin/deltas.
+   */
+  deltaLagMs?: number;
+  /**
    * (A) Whether a posted GL import line stays readable in glImportItems (`stay`) or leaves it
    * (`disappear`, the default); see ProcessedLineModel in gl-import.ts.
    */
@@ -114,6 +119,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   const state = createSeededState({ seed, suppliers });
   if (options.deltaRetentionMs !== undefined) state.deltaRetentionMs = options.deltaRetentionMs;
+  if (options.deltaLagMs !== undefined) state.deltaLagMs = options.deltaLagMs;
   const served = new ServedSchema({
     ...(options.introspection !== undefined ? { introspection: options.introspection } : {}),
     ...(options.removeFields ? { removeFields: options.removeFields } : {}),

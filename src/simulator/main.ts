@@ -30,13 +30,16 @@ const optionsSchema = z
     'credits-per-hour': z.coerce.number().int().min(0).optional(),
     'credits-refusal': z.enum(['http200', 'http429']).default('http200'),
     'delta-retention-hours': z.coerce.number().positive().default(72),
+    // Xledger: a delta shows about 30 s after its change (M: Profitbase).
+    'delta-lag-ms': z.coerce.number().int().min(0).max(600_000).default(30_000),
     introspection: flag.default(true),
   })
   .strict();
 
 const usage = `Usage: tsx src/simulator/main.ts [--seed N] [--suppliers N] [--host H] [--port P] [--admin-port P]
        [--import-delay-ms MS] [--processed-lines disappear|stay] [--burst on|off] [--concurrency on|off]
-       [--credits-per-hour N] [--credits-refusal http200|http429] [--delta-retention-hours H] [--introspection on|off]`;
+       [--credits-per-hour N] [--credits-refusal http200|http429] [--delta-retention-hours H] [--delta-lag-ms MS]
+       [--introspection on|off]`;
 
 async function main(): Promise<void> {
   let values: Record<string, unknown>;
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
     adminPort: options['admin-port'],
     importProcessingDelayMs: options['import-delay-ms'],
     deltaRetentionMs: options['delta-retention-hours'] * 3_600_000,
+    deltaLagMs: options['delta-lag-ms'],
     processedLines: options['processed-lines'],
     introspection: options.introspection,
     limits: {

@@ -78,7 +78,7 @@ function listRecords(name: string, type: RecordType, hasObjectStatus: boolean): 
   return (_source, rawArgs, context) => {
     const args = rawArgs as ListArgs;
     const table = context.state.tables[type];
-    const visible = context.state.visibleOwners(context.token, args.ownerSet ?? 'ALL');
+    const visible = context.state.recordOwners(context.token, args.ownerSet ?? 'ALL');
     // Where the SDL offers objectStatus, Xledger's default is OPEN (M); elsewhere nothing is hidden.
     const status = hasObjectStatus ? (args.objectStatus ?? 'OPEN') : 'ALL';
     const filter = compileFilter(args.filter);
@@ -117,7 +117,7 @@ function listDeltas(field: string, type: DeltaType): Resolver {
   return (_source, rawArgs, context) => {
     // ownerSet where the SDL offers it (supplier_deltas, M: Skyvell), with the records' meanings.
     const args = rawArgs as PageArgs & { ownerSet?: OwnerSet | null };
-    const visible = context.state.visibleOwners(context.token, args.ownerSet ?? 'ALL');
+    const visible = context.state.recordOwners(context.token, args.ownerSet ?? 'ALL');
     const log = context.state.retainedDeltas(type);
     if (
       args.after != null &&
@@ -126,7 +126,13 @@ function listDeltas(field: string, type: DeltaType): Resolver {
     ) {
       throw deltaCursorRefused(field, args.after, context.state.deltaRetentionMs);
     }
-    return paginate(log, bySeq, (delta) => visible.has(delta.ownerDbId), args);
+    // A delta shows only once the lag after its change has passed (state.deltaLagMs).
+    return paginate(
+      log,
+      bySeq,
+      (delta) => visible.has(delta.ownerDbId) && context.state.deltaVisible(delta),
+      args,
+    );
   };
 }
 

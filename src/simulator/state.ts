@@ -120,6 +120,12 @@ export class SimulatorState {
   private readonly prunedThrough: Record<DeltaType, number> = { suppliers: 0, employees: 0, projects: 0 };
   /** How long deltas are kept (see DEFAULT_DELTA_RETENTION_MS). */
   deltaRetentionMs = DEFAULT_DELTA_RETENTION_MS;
+  /**
+   * How long after its change a delta becomes visible (M: Profitbase, about 30 s; the CLI's
+   * default). 0 here, so that tests see deltas at once unless they ask for the lag. (A) the lag
+   * is the same for every delta, so deltas become visible in cursor order.
+   */
+  deltaLagMs = 0;
   /** Names of things records point to by id only (charts of accounts, account groups). */
   readonly names = new Map<number, { code?: string; name?: string }>();
   readonly glImportItems = new RecordTable();
@@ -241,7 +247,7 @@ export class SimulatorState {
    * The entities whose records a token may receive for an ownerSet. A token sees its entity
    * and everything below it (H); the meaning of ownerSet is undocumented (A):
    * ALL = all the token sees, CURRENT/MINE = the token's entity, LOWER = below it,
-   * UPPER = above it — which a token cannot see, so UPPER yields nothing.
+   * UPPER = above it — no entity the token can list (records owned above: recordOwners).
    */
   visibleOwners(token: ApiToken, ownerSet: OwnerSet = 'ALL'): ReadonlySet<number> {
     const key = `${token.entityDbId}|${ownerSet}`;
@@ -267,6 +273,28 @@ export class SimulatorState {
       this.visibleCache.set(key, visible);
     }
     return visible;
+  }
+
+  /**
+   * The entities whose records (and deltas) a token receives for an ownerSet: those of
+   * visibleOwners, plus — for ALL and UPPER — the group entity above the token's (the tree's
+   * root), whose records Xledger shares down its tree (M: grasp-labs' OwnerSet has UPPER beside
+   * CURRENT, so records owned above the token's entity appear; A: that only the group's do, not
+   * an owner's to its clients, and that the entity list still shows only the token's entity and
+   * those below it). A tenant's owner filter keeps none of them (the seed's rule).
+   */
+  recordOwners(token: ApiToken, ownerSet: OwnerSet = 'ALL'): ReadonlySet<number> {
+    const key = `records|${token.entityDbId}|${ownerSet}`;
+    let owners = this.visibleCache.get(key);
+    if (!owners) {
+      const group = this.ancestorsOf(token.entityDbId).filter(
+        (dbId) => this.entity(dbId)?.parentDbId === null,
+      );
+      const below = ownerSet === 'UPPER' ? [] : [...this.visibleOwners(token, ownerSet)];
+      owners = new Set([...below, ...(ownerSet === 'ALL' || ownerSet === 'UPPER' ? group : [])]);
+      this.visibleCache.set(key, owners);
+    }
+    return owners;
   }
 
   /** An owner entity and its clients: the tenant's slice of the ground truth. */
@@ -330,6 +358,11 @@ export class SimulatorState {
       log.splice(0, dropped);
     }
     return log;
+  }
+
+  /** Whether a delta is visible yet: the lag after its change has passed (deltaLagMs). */
+  deltaVisible(delta: DeltaEntry): boolean {
+    return delta.at + this.deltaLagMs <= this.now().getTime();
   }
 
   /**

@@ -10,7 +10,10 @@ import { boundedDeleteMany } from './bounded';
  * logic (e.g. src/invoices/outbox.ts) and take their collection's name from here.
  */
 export const collections = {
+  /** Each tenant's latest record, what readers read by `_id` (store/tenants.ts). */
   tenants: 'tenants',
+  /** Every change of a tenant's record, as versions of a register (store/tenants.ts). */
+  tenantVersions: 'tenant_versions',
   entities: 'entities',
   checkpoints: 'sync_checkpoints',
   passes: 'sync_passes',
@@ -31,6 +34,8 @@ export const collections = {
   changeSequences: 'change_sequences',
   /** The request budget each Xledger token shares across workers (store/request-budget.ts). */
   requestSlots: 'xledger_request_slots',
+  /** Per token (a digest): its credit pause and the pool Xledger last reported (store/credit-pool.ts). */
+  creditPools: 'xledger_credit_pools',
   /** States per data type and tenant, and the transitions events announce (store/tenant-state.ts). */
   dataTypeStates: 'data_type_states',
   tenantStates: 'tenant_states',
@@ -126,6 +131,8 @@ export function allCollections(): CollectionSpec[] {
     { name: collections.eventSequences, indexes: [], tenantKey: '_id' },
     { name: collections.changeSequences, indexes: [], tenantKey: 'tenantId' },
     { name: collections.requestSlots, indexes: [], tenantKey: null },
+    // Read and written by _id only: `<token digest>:pause`, `<token digest>:credits`.
+    { name: collections.creditPools, indexes: [], tenantKey: null },
     // States per data type and tenant, and the transitions announced by events (store/tenant-state.ts).
     { name: collections.dataTypeStates, indexes: [], tenantKey: 'tenantId' },
     { name: collections.tenantStates, indexes: [], tenantKey: 'tenantId' },
@@ -133,6 +140,7 @@ export function allCollections(): CollectionSpec[] {
     // Resyncs asked for through the client API, and the runs serving them (store/resync-tickets.ts).
     { name: collections.resyncTickets, indexes: [], tenantKey: 'tenantId' },
     { name: collections.tenants, indexes: [], tenantKey: null },
+    { name: collections.tenantVersions, indexes: [], tenantKey: 'tenantId' },
   ];
 }
 

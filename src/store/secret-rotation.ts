@@ -1,36 +1,24 @@
-import type { Db, Document } from 'mongodb';
-import { collections } from './collections';
+import type { Db } from 'mongodb';
+import { TenantStore, type EncryptedTenantField } from './tenants';
 import { tenantSecretBinding, type TokenCipher } from './token-cipher';
 
 /**
- * Every secret stored encrypted (with TokenCipher): where it is and what its ciphertext is bound
- * to. A feature that stores another kind of secret (e.g. webhook signing secrets) adds its line
- * here, so that a key rotation re-encrypts it too.
+ * Every secret stored encrypted (with TokenCipher) is a field of a tenant's record
+ * (store/tenants.ts, `encryptedTenantFields`): what its ciphertext is bound to, and how it is
+ * named in a report or an error (never by its content). A feature that stores another kind of
+ * secret adds it there and here, so that a key rotation re-encrypts it too.
  */
-export interface EncryptedField {
-  collection: string;
-  /** The field holding the ciphertext. */
-  field: string;
-  /** The authenticated data it was encrypted with, from its document. */
-  boundTo(doc: Document): string;
-  /** Names the secret in a report or an error, e.g. "token of tenant acme"; never its content. */
-  describe(doc: Document): string;
-}
-
-export const encryptedFields: EncryptedField[] = [
-  {
-    collection: collections.tenants,
-    field: 'tokenCiphertext',
-    boundTo: (doc) => String(doc._id),
-    describe: (doc) => `token of tenant ${String(doc._id)}`,
+const secrets: Record<EncryptedTenantField, { boundTo(tenantId: string): string; name: string }> = {
+  tokenCiphertext: { boundTo: (tenantId) => tenantId, name: 'token' },
+  webhookSecretCiphertext: {
+    boundTo: (tenantId) => tenantSecretBinding(tenantId, 'webhook'),
+    name: 'webhook secret',
   },
-  {
-    collection: collections.tenants,
-    field: 'webhookSecretCiphertext',
-    boundTo: (doc) => tenantSecretBinding(String(doc._id), 'webhook'),
-    describe: (doc) => `webhook secret of tenant ${String(doc._id)}`,
+  webhookPreviousSecretCiphertext: {
+    boundTo: (tenantId) => tenantSecretBinding(tenantId, 'webhook'),
+    name: 'replaced webhook secret',
   },
-];
+};
 
 export interface RotationReport {
   /** Secrets found. */
@@ -47,43 +35,53 @@ export interface RotationReport {
 
 /**
  * Re-encrypts every stored secret under the cipher's current key; the old ciphertexts are read
- * with any configured key (current or previous). Each write is conditional on the ciphertext it
- * read, so a secret saved meanwhile (already under the current key) is never overwritten. Safe to
- * run again: what is current is left alone. With `dryRun` it only counts.
+ * with any configured key (current or previous). Each tenant's re-encryption is a change of its
+ * register (store/tenants.ts), decided again if an upsert changed the tenant first: a secret saved
+ * meanwhile (already under the current key) is never overwritten. Safe to run again: what is
+ * current is left alone. With `dryRun` it only counts.
  */
 export async function reencryptSecrets(
   db: Db,
   cipher: TokenCipher,
-  options: { dryRun?: boolean; fields?: readonly EncryptedField[] } = {},
+  options: { dryRun?: boolean } = {},
 ): Promise<RotationReport> {
   const report: RotationReport = { checked: 0, reencrypted: 0, current: 0, changedMeanwhile: 0, failed: [] };
-  for (const spec of options.fields ?? encryptedFields) {
-    const collection = db.collection(spec.collection);
-    for await (const doc of collection.find({ [spec.field]: { $exists: true } })) {
-      const stored: unknown = doc[spec.field];
-      if (typeof stored !== 'string') continue;
+  // Decryption needs no endpoint: the store's default endpoint is never read here.
+  const tenants = new TenantStore(db, cipher, '');
+  for (const tenantId of await tenants.ids()) {
+    // The register may ask more than once (an upsert changed the tenant first): the last answer
+    // counts; a secret stale at the first ask and current at the last was saved meanwhile.
+    const asks: Array<Array<{ field: EncryptedTenantField; outcome: string }>> = [];
+    await tenants.reencrypt(tenantId, (stored) => {
+      const outcomes: Array<{ field: EncryptedTenantField; outcome: string }> = [];
+      const replaced: Partial<Record<EncryptedTenantField, string>> = {};
+      for (const [field, ciphertext] of Object.entries(stored) as Array<[EncryptedTenantField, string]>) {
+        const secret = secrets[field];
+        if (cipher.isCurrent(ciphertext)) {
+          outcomes.push({ field, outcome: 'current' });
+          continue;
+        }
+        try {
+          const plain = cipher.decrypt(
+            ciphertext,
+            secret.boundTo(tenantId),
+            `${secret.name} of tenant ${tenantId}`,
+          );
+          outcomes.push({ field, outcome: 'stale' });
+          if (!options.dryRun) replaced[field] = cipher.encrypt(plain, secret.boundTo(tenantId));
+        } catch (error) {
+          outcomes.push({ field, outcome: (error as Error).message });
+        }
+      }
+      asks.push(outcomes);
+      return replaced;
+    });
+    const staleAtFirst = new Set((asks[0] ?? []).filter((o) => o.outcome === 'stale').map((o) => o.field));
+    for (const { field, outcome } of asks.at(-1) ?? []) {
       report.checked += 1;
-      if (cipher.isCurrent(stored)) {
-        report.current += 1;
-        continue;
-      }
-      let secret: string;
-      try {
-        secret = cipher.decrypt(stored, spec.boundTo(doc), spec.describe(doc));
-      } catch (error) {
-        report.failed.push({ secret: spec.describe(doc), error: (error as Error).message });
-        continue;
-      }
-      if (options.dryRun) {
-        report.reencrypted += 1;
-        continue;
-      }
-      const result = await collection.updateOne(
-        { _id: doc._id, [spec.field]: stored },
-        { $set: { [spec.field]: cipher.encrypt(secret, spec.boundTo(doc)) } },
-      );
-      if (result.modifiedCount === 1) report.reencrypted += 1;
-      else report.changedMeanwhile += 1;
+      if (outcome === 'stale') report.reencrypted += 1;
+      else if (outcome === 'current') report[staleAtFirst.has(field) ? 'changedMeanwhile' : 'current'] += 1;
+      else report.failed.push({ secret: `${secrets[field].name} of tenant ${tenantId}`, error: outcome });
     }
   }
   return report;

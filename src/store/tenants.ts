@@ -3,6 +3,7 @@ import type { OmittedField } from '../datatypes/optional-fields';
 import { XledgerSyncError } from '../errors';
 import type { TenantConfig, TenantSettings } from '../domain/tenant';
 import { collections } from './collections';
+import { VersionedRegister } from './versioned';
 import { tenantSecretBinding, type TokenCipher } from './token-cipher';
 
 /**
@@ -26,16 +27,43 @@ export interface TenantSchemaCheck {
    * leave them out. Absent in checks stored before optional fields existed.
    */
   omittedFields?: OmittedField[];
+  /**
+   * The tenant's Xledger offers `rateLimit { remaining cost }` (src/xledger/rate-limit.ts): its
+   * requests read the credit pool with their answers. Absent: not offered, or checked before this.
+   */
+  rateLimit?: boolean;
+  /** When a full pass last checked the optional fields again (src/activities/schema-recheck.ts). */
+  recheckedAt?: string;
 }
 
-interface TenantDocument extends TenantSettings {
-  _id: string;
+/** The tenant as stored: its settings, its secrets encrypted, and what its schema checks found. */
+interface TenantRecord extends TenantSettings {
   tokenCiphertext: string;
   webhookSecretCiphertext?: string;
+  /**
+   * The secret replaced by the last upsert, still signing beside the new one until
+   * `webhookPreviousSecretUntil` (Standard Webhooks' rotation: receivers switch meanwhile).
+   */
+  webhookPreviousSecretCiphertext?: string;
+  webhookPreviousSecretUntil?: Date;
+  /** Delivery to this URL is off: it answered 410 Gone (events/endpoint-gone.ts). An upsert clears it. */
+  webhookDisabled?: WebhookDisabled;
   schemaCheck?: TenantSchemaCheck;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** How long a replaced webhook secret still signs beside the new one. */
+export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 60 * 60_000;
+
+export interface WebhookDisabled {
+  url: string;
+  at: Date;
+  reason: string;
+}
+
+/** The `tenants` collection: each tenant's latest record under its id (see TenantStore). */
+type TenantView = TenantRecord & { _id: string };
 
 export class UnknownTenantError extends XledgerSyncError {
   override name = 'UnknownTenantError';
@@ -45,9 +73,37 @@ export class UnknownTenantError extends XledgerSyncError {
 }
 
 /** What reads leave out: the secrets, and what only the status shows. */
-const SETTINGS_ONLY = { tokenCiphertext: 0, webhookSecretCiphertext: 0, schemaCheck: 0 } as const;
+const SETTINGS_ONLY = {
+  tokenCiphertext: 0,
+  webhookSecretCiphertext: 0,
+  webhookPreviousSecretCiphertext: 0,
+  webhookPreviousSecretUntil: 0,
+  webhookDisabled: 0,
+  schemaCheck: 0,
+} as const;
 
-/** Tenants with their token and webhook secret encrypted at rest; reads never return either. */
+/** A schema check for a tenant saved without one (tests, a store written before checks). */
+const uncheckedSchema = (now: Date): TenantSchemaCheck => ({
+  checkedAt: now.toISOString(),
+  outcome: 'not_verified',
+  note: null,
+  warnings: [],
+});
+
+/**
+ * Tenants with their token and webhook secret encrypted at rest; reads never return either.
+ *
+ * Several writers change one tenant: an operator's upsert, a key rotation, a worker recording
+ * what a schema re-check or a refused request found. On FerretDB every update is read, change,
+ * write back of the whole document, so two of them at once lose one's change: an upsert's new
+ * token undone by a rotation that read the old one (10 in 200 races, test/store/tenant-writers.test.ts).
+ * So every change is a version of a register (store/versioned.ts, `tenant_versions`): the writer
+ * decides from the latest version and inserts the next; of two at once one insert wins and the
+ * other decides again from it. The `tenants` collection is the view readers use, by `_id`: after
+ * each change its writer copies the latest version there until the copy it wrote is still the
+ * latest, so the view ends as the register says. A tenant stored before registers existed is
+ * read from the view, and its first change starts the register from it.
+ */
 export class TenantStore {
   constructor(
     private readonly db: Db,
@@ -55,8 +111,43 @@ export class TenantStore {
     private readonly defaultEndpoint: string,
   ) {}
 
-  private get collection() {
-    return this.db.collection<TenantDocument>(collections.tenants);
+  private get view() {
+    return this.db.collection<TenantView>(collections.tenants);
+  }
+
+  private register(tenantId: string) {
+    return new VersionedRegister<TenantRecord>(this.db, collections.tenantVersions, tenantId, tenantId);
+  }
+
+  /**
+   * Changes the tenant's record as `decide` says (undefined: leave it), deciding again if another
+   * writer changed it first; then brings the view up to date. Only an upsert may create the
+   * view: any other writer that finds the tenant removed meanwhile leaves it removed.
+   */
+  private async change(
+    tenantId: string,
+    decide: (current: TenantRecord | null) => TenantRecord | undefined,
+    { creates = false } = {},
+  ): Promise<TenantRecord | null> {
+    const register = this.register(tenantId);
+    const legacy = async () => {
+      const doc = await this.view.findOne({ _id: tenantId });
+      if (!doc) return null;
+      const { _id, ...record } = doc;
+      return record;
+    };
+    const base = (await register.latest()) ? null : await legacy();
+    const { version, wrote } = await register.change((current) => decide(current?.value ?? base));
+    if (!version) return base;
+    if (wrote) {
+      for (let latest = version; ;) {
+        const doc = { _id: tenantId, ...latest.value };
+        await this.view.replaceOne({ _id: tenantId }, doc, { upsert: creates });
+        if (await register.isLatest(latest.n)) break;
+        latest = (await register.latest()) ?? latest;
+      }
+    }
+    return version.value;
   }
 
   async save(
@@ -65,101 +156,243 @@ export class TenantStore {
     schemaCheck?: TenantSchemaCheck,
   ): Promise<TenantSettings> {
     const settings = this.settingsOf(config);
-    await this.collection.updateOne(
-      { _id: config.tenantId },
-      {
-        $set: {
+    // An upsert is the whole config: a webhook left out is dropped, with its secret.
+    const secrets = {
+      tokenCiphertext: this.cipher.encrypt(config.xledger.token, config.tenantId),
+      ...(config.webhook
+        ? {
+            webhookSecretCiphertext: this.cipher.encrypt(
+              config.webhook.secret,
+              tenantSecretBinding(config.tenantId, 'webhook'),
+            ),
+          }
+        : {}),
+    };
+    await this.change(
+      config.tenantId,
+      (current) => {
+        const check = schemaCheck ?? current?.schemaCheck;
+        // Any upsert turns delivery to a disabled (410 Gone) endpoint back on: it is not carried.
+        return {
           ...settings,
-          tokenCiphertext: this.cipher.encrypt(config.xledger.token, config.tenantId),
+          ...secrets,
           ...(config.webhook
-            ? {
-                webhookSecretCiphertext: this.cipher.encrypt(
-                  config.webhook.secret,
-                  tenantSecretBinding(config.tenantId, 'webhook'),
-                ),
-              }
+            ? this.secretRotation(config.tenantId, config.webhook.secret, current, now)
             : {}),
-          ...(schemaCheck ? { schemaCheck } : {}),
+          ...(check ? { schemaCheck: check } : {}),
+          createdAt: current?.createdAt ?? now,
           updatedAt: now,
-        },
-        $setOnInsert: { createdAt: now },
-        // A config without a webhook drops the one stored before (an upsert is the whole config).
-        ...(config.webhook ? {} : { $unset: { webhook: '', webhookSecretCiphertext: '' } }),
+        };
       },
-      { upsert: true },
+      { creates: true },
     );
     return settings;
   }
 
-  async get(tenantId: string): Promise<TenantSettings> {
-    const doc = await this.collection.findOne({ _id: tenantId }, { projection: SETTINGS_ONLY });
+  /**
+   * A changed secret keeps the one it replaces signing for WEBHOOK_SECRET_OVERLAP_MS; the same
+   * secret again leaves a rotation under way as it is. A stored secret no key decrypts any more
+   * has nothing to overlap with.
+   */
+  private secretRotation(
+    tenantId: string,
+    secret: string,
+    current: TenantRecord | null,
+    now: Date,
+  ): Pick<TenantRecord, 'webhookPreviousSecretCiphertext' | 'webhookPreviousSecretUntil'> {
+    const stored = current?.webhookSecretCiphertext;
+    if (!stored) return {};
+    let previous: string;
+    try {
+      previous = this.cipher.decrypt(
+        stored,
+        tenantSecretBinding(tenantId, 'webhook'),
+        `webhook secret of tenant ${tenantId}`,
+      );
+    } catch {
+      return {};
+    }
+    if (previous === secret) {
+      const { webhookPreviousSecretCiphertext, webhookPreviousSecretUntil } = current;
+      return webhookPreviousSecretCiphertext
+        ? { webhookPreviousSecretCiphertext, webhookPreviousSecretUntil }
+        : {};
+    }
+    return {
+      webhookPreviousSecretCiphertext: stored,
+      webhookPreviousSecretUntil: new Date(now.getTime() + WEBHOOK_SECRET_OVERLAP_MS),
+    };
+  }
+
+  /** The tenant's record as readers see it, by `_id`. */
+  private async read(tenantId: string): Promise<TenantRecord> {
+    const doc = await this.view.findOne({ _id: tenantId });
     if (!doc) throw new UnknownTenantError(tenantId);
-    const { _id, createdAt: _c, updatedAt: _u, ...settings } = doc;
-    return settings;
+    const { _id, ...record } = doc;
+    return record;
+  }
+
+  async get(tenantId: string): Promise<TenantSettings> {
+    return settingsOnly(await this.read(tenantId));
   }
 
   /** What the live schema check found when the tenant was last saved; null before any. */
   async schemaCheck(tenantId: string): Promise<TenantSchemaCheck | null> {
-    const doc = await this.collection.findOne({ _id: tenantId }, { projection: { schemaCheck: 1 } });
-    if (!doc) throw new UnknownTenantError(tenantId);
-    return doc.schemaCheck ?? null;
+    return (await this.read(tenantId)).schemaCheck ?? null;
   }
 
   /** The optional fields the tenant's Xledger lacked at its last schema check (none before any). */
   async omittedFields(tenantId: string): Promise<OmittedField[]> {
-    const doc = await this.collection.findOne({ _id: tenantId }, { projection: { schemaCheck: 1 } });
+    const doc = await this.view.findOne({ _id: tenantId }, { projection: { schemaCheck: 1 } });
     return doc?.schemaCheck?.omittedFields ?? [];
+  }
+
+  /** Whether the tenant's Xledger offered `rateLimit` at its last schema check. */
+  async readsRateLimit(tenantId: string): Promise<boolean> {
+    const doc = await this.view.findOne({ _id: tenantId }, { projection: { 'schemaCheck.rateLimit': 1 } });
+    return doc?.schemaCheck?.rateLimit === true;
+  }
+
+  /**
+   * What a full pass found when it checked the tenant's live schema again: the optional fields
+   * it lacks now (replacing the list: a field Xledger has again is read again) and whether it
+   * offers `rateLimit`. The rest of the stored check (outcome, warnings) stays as the upsert left it.
+   * `found` null: the re-check could not read the schema; only its time is recorded.
+   */
+  async recordRecheck(
+    tenantId: string,
+    found: { omittedFields: OmittedField[]; rateLimit: boolean } | null,
+    now = new Date(),
+  ): Promise<void> {
+    await this.change(tenantId, (current) =>
+      current
+        ? {
+            ...current,
+            schemaCheck: {
+              ...(current.schemaCheck ?? uncheckedSchema(now)),
+              ...(found ? { omittedFields: found.omittedFields, rateLimit: found.rateLimit } : {}),
+              recheckedAt: now.toISOString(),
+            },
+          }
+        : undefined,
+    );
   }
 
   /** Records one more optional field the tenant's Xledger lacks (found by a refused request). */
   async addOmittedField(tenantId: string, field: OmittedField, now = new Date()): Promise<void> {
-    const check: TenantSchemaCheck = (await this.schemaCheck(tenantId)) ?? {
-      checkedAt: now.toISOString(),
-      outcome: 'not_verified',
-      note: null,
-      warnings: [],
-    };
-    const omitted = check.omittedFields ?? [];
-    if (omitted.some((o) => o.stream === field.stream && o.field === field.field)) return;
-    await this.collection.updateOne(
-      { _id: tenantId },
-      { $set: { schemaCheck: { ...check, omittedFields: [...omitted, field] } } },
-    );
+    await this.change(tenantId, (current) => {
+      if (!current) return undefined;
+      const check = current.schemaCheck ?? uncheckedSchema(now);
+      const omitted = check.omittedFields ?? [];
+      if (omitted.some((o) => o.stream === field.stream && o.field === field.field)) return undefined;
+      return { ...current, schemaCheck: { ...check, omittedFields: [...omitted, field] } };
+    });
   }
 
   async list(): Promise<TenantSettings[]> {
-    const docs = await this.collection.find({}, { projection: SETTINGS_ONLY }).sort({ _id: 1 }).toArray();
-    return docs.map(({ _id, createdAt: _c, updatedAt: _u, ...settings }) => settings);
+    const docs = await this.view.find({}, { projection: SETTINGS_ONLY }).sort({ _id: 1 }).toArray();
+    return docs.map(({ _id, ...record }) => settingsOnly(record as TenantRecord));
   }
 
   /** Only activities call this, by tenant id: the token never travels through Temporal. */
   async token(tenantId: string): Promise<string> {
-    const doc = await this.collection.findOne({ _id: tenantId }, { projection: { tokenCiphertext: 1 } });
+    const doc = await this.view.findOne({ _id: tenantId }, { projection: { tokenCiphertext: 1 } });
     if (!doc) throw new UnknownTenantError(tenantId);
     return this.cipher.decrypt(doc.tokenCiphertext, tenantId);
   }
 
-  /** The tenant's own webhook with its secret, or null: only the delivery activity calls this. */
-  async webhook(tenantId: string): Promise<{ url: string; secret: string } | null> {
-    const doc = await this.collection.findOne(
+  /**
+   * The tenant's own webhook with its secret (and, during a rotation, the replaced one), or
+   * null: only the delivery activity calls this.
+   */
+  async webhook(
+    tenantId: string,
+    now = new Date(),
+  ): Promise<{ url: string; secret: string; previousSecrets: string[] } | null> {
+    const doc = await this.view.findOne(
       { _id: tenantId },
-      { projection: { webhook: 1, webhookSecretCiphertext: 1 } },
+      {
+        projection: {
+          webhook: 1,
+          webhookSecretCiphertext: 1,
+          webhookPreviousSecretCiphertext: 1,
+          webhookPreviousSecretUntil: 1,
+        },
+      },
     );
     if (!doc) throw new UnknownTenantError(tenantId);
     if (!doc.webhook || !doc.webhookSecretCiphertext) return null;
-    return {
-      url: doc.webhook.url,
-      secret: this.cipher.decrypt(
-        doc.webhookSecretCiphertext,
+    const decrypt = (ciphertext: string) =>
+      this.cipher.decrypt(
+        ciphertext,
         tenantSecretBinding(tenantId, 'webhook'),
         `webhook secret of tenant ${tenantId}`,
-      ),
+      );
+    const overlapping =
+      doc.webhookPreviousSecretCiphertext &&
+      doc.webhookPreviousSecretUntil &&
+      doc.webhookPreviousSecretUntil.getTime() > now.getTime();
+    return {
+      url: doc.webhook.url,
+      secret: decrypt(doc.webhookSecretCiphertext),
+      previousSecrets: overlapping ? [decrypt(doc.webhookPreviousSecretCiphertext!)] : [],
     };
   }
 
+  /** Turns delivery to `url` off for the tenant (it answered 410 Gone) until its next upsert. */
+  async disableWebhook(tenantId: string, disabled: WebhookDisabled): Promise<void> {
+    await this.change(tenantId, (current) =>
+      current ? { ...current, webhookDisabled: disabled } : undefined,
+    );
+  }
+
+  /** The endpoint delivery is off for, if any. */
+  async webhookDisabled(tenantId: string): Promise<WebhookDisabled | null> {
+    const doc = await this.view.findOne({ _id: tenantId }, { projection: { webhookDisabled: 1 } });
+    return doc?.webhookDisabled ?? null;
+  }
+
+  /**
+   * Re-encrypts the tenant's secrets: `reencrypt` gets the stored ciphertexts and returns those
+   * to replace. A change of the register like any other, so an upsert at the same moment is never
+   * undone: `reencrypt` is asked again with what the upsert stored.
+   */
+  async reencrypt(
+    tenantId: string,
+    reencrypt: (
+      stored: Partial<Record<EncryptedTenantField, string>>,
+    ) => Partial<Record<EncryptedTenantField, string>>,
+  ): Promise<void> {
+    await this.change(tenantId, (current) => {
+      if (!current) return undefined;
+      const stored: Partial<Record<EncryptedTenantField, string>> = {};
+      for (const field of encryptedTenantFields) {
+        const ciphertext = current[field];
+        if (typeof ciphertext === 'string') stored[field] = ciphertext;
+      }
+      const changed = reencrypt(stored);
+      return Object.keys(changed).length > 0 ? { ...current, ...changed } : undefined;
+    });
+  }
+
+  /** Ids of every tenant, from the view. */
+  async ids(): Promise<string[]> {
+    return (
+      await this.view
+        .find({}, { projection: { _id: 1 } })
+        .sort({ _id: 1 })
+        .toArray()
+    ).map((d) => d._id);
+  }
+
   async remove(tenantId: string): Promise<boolean> {
-    const result = await this.collection.deleteOne({ _id: tenantId });
-    return result.deletedCount === 1;
+    // The view first: a worker's change that lands meanwhile cannot bring it back (only an
+    // upsert creates it), and readers see the tenant gone at once.
+    const result = await this.view.deleteOne({ _id: tenantId });
+    const register = this.register(tenantId);
+    const had = (await register.latest()) !== null;
+    await register.remove();
+    return result.deletedCount === 1 || had;
   }
 
   settingsOf(config: TenantConfig): TenantSettings {
@@ -170,4 +403,27 @@ export class TenantStore {
       ...(webhook ? { webhook: { url: webhook.url } } : {}),
     };
   }
+}
+
+/** The fields of a tenant's record that hold secrets (what a key rotation re-encrypts). */
+export const encryptedTenantFields = [
+  'tokenCiphertext',
+  'webhookSecretCiphertext',
+  'webhookPreviousSecretCiphertext',
+] as const;
+export type EncryptedTenantField = (typeof encryptedTenantFields)[number];
+
+function settingsOnly(record: TenantRecord): TenantSettings {
+  const {
+    tokenCiphertext: _t,
+    webhookSecretCiphertext: _w,
+    webhookPreviousSecretCiphertext: _p,
+    webhookPreviousSecretUntil: _pu,
+    webhookDisabled: _d,
+    schemaCheck: _s,
+    createdAt: _c,
+    updatedAt: _u,
+    ...settings
+  } = record;
+  return settings;
 }

@@ -1,6 +1,7 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
 import {
   CREDITS_MAX_WAIT_MS,
+  CREDITS_WAIT_MS,
   creditsPaused,
   errorFromGraphQLErrors,
   errorFromHttpStatus,
@@ -12,6 +13,7 @@ import {
   type XledgerGraphQLError,
 } from './errors';
 import { mergeQueries, type QueryPart } from './merge-queries';
+import { takeRateLimit, withRateLimit } from './rate-limit';
 import type { BatchSlot } from './request-batch';
 import { sleep, type GateQueue, type RequestGate } from './request-gate';
 import { endpointProblem, type EndpointPolicy } from '../security/endpoint-policy';
@@ -30,6 +32,11 @@ export interface XledgerClientOptions {
    * (no Retry-After, resetAt or retryAfter); default CREDITS_WAIT_MS (XLEDGER_CREDITS_WAIT_SECONDS).
    */
   creditsWaitMs?: number;
+  /**
+   * The tenant's Xledger has `rateLimit { remaining cost }` (schema-check.ts): every query asks
+   * for it, and the token pauses before its credit pool is empty (rate-limit.ts).
+   */
+  readRateLimit?: boolean;
   /** This client's first request goes out together with other clients' (request-batch.ts). */
   batch?: BatchSlot;
   /** Told of every request, its bytes and rate-limit waits (the worker's metrics). */
@@ -82,6 +89,8 @@ export interface XledgerUsage {
 export class XledgerClient {
   readonly usage: XledgerUsage = { requests: 0, bytesSent: 0, bytesReceived: 0 };
   private readonly graphql: GraphQLClient;
+  /** Xledger refused `rateLimit` after all (its schema changed since the check): not asked again. */
+  private rateLimitRefused = false;
 
   constructor(private readonly options: XledgerClientOptions) {
     // A stored endpoint is checked again here: a policy tightened since the tenant was saved
@@ -161,7 +170,7 @@ export class XledgerClient {
       return answer;
     };
     try {
-      const data = await this.graphql.request<Record<string, unknown>>(merged.document, merged.variables);
+      const data = await this.graphqlRequest<Record<string, unknown>>(merged.document, merged.variables);
       return parts.map((_, index) => ({ data: own(data, index) }));
     } catch (error) {
       if (!(error instanceof ClientError)) throw this.cast(error);
@@ -204,7 +213,7 @@ export class XledgerClient {
   ): Promise<PartialAnswer<T>> {
     return this.withRetries(async () => {
       try {
-        return { data: await this.graphql.request<T>(query, variables), fieldErrors: [] };
+        return { data: await this.graphqlRequest<T>(query, variables), fieldErrors: [] };
       } catch (error) {
         if (error instanceof ClientError) {
           const errors = (error.response.errors ?? []) as XledgerGraphQLError[];
@@ -242,7 +251,7 @@ export class XledgerClient {
           (error.kind === 'rate_limited' && wait > MAX_WAIT_IN_PLACE_MS)
         ) {
           // The token's requests pause (in this worker) and the caller comes back after the wait.
-          this.options.gate.suspend(wait, error.kind);
+          await this.options.gate.suspend(wait, error.kind);
           this.options.observer?.rateLimitWait(wait);
           throw error;
         }
@@ -274,10 +283,44 @@ export class XledgerClient {
 
   private async send<T>(query: string, variables: Record<string, unknown>): Promise<T> {
     try {
-      return await this.graphql.request<T>(query, variables);
+      return await this.graphqlRequest<T>(query, variables);
     } catch (error) {
       throw this.cast(error);
     }
+  }
+
+  /**
+   * One GraphQL request; where the tenant's schema has `rateLimit`, the query asks for the
+   * credit pool too, and the gate hears of it (rate-limit.ts) before the caller gets the answer.
+   */
+  private async graphqlRequest<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    if (!this.options.readRateLimit || this.rateLimitRefused)
+      return this.graphql.request<T>(query, variables);
+    const document = withRateLimit(query);
+    if (document === query) return this.graphql.request<T>(query, variables);
+    try {
+      const data = await this.graphql.request<T>(document, variables);
+      await this.noteCredits(data);
+      return data;
+    } catch (error) {
+      if (error instanceof ClientError) {
+        const refused = (error.response.errors ?? []).some((entry) =>
+          /Cannot query field "rateLimit"/.test(entry.message),
+        );
+        if (refused) {
+          // Xledger dropped the field since the schema check: the request goes again without it.
+          this.rateLimitRefused = true;
+          return this.graphql.request<T>(query, variables);
+        }
+        await this.noteCredits(error.response.data);
+      }
+      throw error;
+    }
+  }
+
+  private async noteCredits(data: unknown): Promise<void> {
+    const figures = takeRateLimit(data);
+    if (figures) await this.options.gate.noteCredits(figures, this.options.creditsWaitMs ?? CREDITS_WAIT_MS);
   }
 
   private cast(error: unknown): XledgerError {

@@ -28,6 +28,33 @@ export interface SharedRequestBudget {
   take(key: string): Promise<unknown>;
 }
 
+/** How a token's requests wait, when one worker has paused them (spent credits, a long Retry-After). */
+export type PauseKind = 'credits_exhausted' | 'rate_limited';
+
+/**
+ * A token's credit pause and pool figures, kept outside the process (src/store/credit-pool.ts
+ * keeps them in MongoDB): Xledger's credits are the customer's, so a pause one worker starts
+ * holds for every worker that uses the token.
+ */
+export interface SharedCreditPool {
+  pause(key: string, until: Date, kind: PauseKind): Promise<void>;
+  pausedUntil(key: string): Promise<{ until: Date; kind: PauseKind } | null>;
+  /** The pool's figures as Xledger reported them (`rateLimit { remaining cost }`). */
+  note(key: string, figures: { remaining: number | null; cost: number | null }): Promise<void>;
+}
+
+/**
+ * Credits Xledger may report left (`rateLimit { remaining cost }`) below which the token's
+ * requests pause before the pool refuses them: this many requests of the last one's cost. (A)
+ * Five: a worker's requests in flight and another worker's, which spend before they see the pause.
+ */
+export const CREDIT_RESERVE_REQUESTS = 5;
+
+/** The gate's key for a token: a digest of endpoint and token, so nothing stores the token itself. */
+export function tokenKey(endpoint: string, token: string): string {
+  return createHash('sha256').update(endpoint).update('\0').update(token).digest('hex');
+}
+
 /**
  * One API token's request budget inside one worker process: Xledger counts its burst (20 / 5 s)
  * and concurrency limits per token, so every sync and posting made with a token — of one
@@ -43,14 +70,17 @@ export class RequestGate {
   private pausedUntil = 0;
   /** While the token's credits are spent: no request is sent before this (suspend()). */
   private suspendedUntil = 0;
-  private suspendedBy: 'credits_exhausted' | 'rate_limited' = 'credits_exhausted';
+  private suspendedBy: PauseKind = 'credits_exhausted';
   /** Per key: the shared request still waiting for its turn, which later items may join. */
   private readonly waitingGroups = new Map<string, Array<GroupMember<unknown, unknown>>>();
 
   constructor(
     private readonly limits: RequestGateLimits,
-    /** The budget shared with other workers, and this gate's key in it; else an in-process throttle. */
-    private readonly shared?: { budget: SharedRequestBudget; key: string },
+    /**
+     * The budget shared with other workers, and this gate's key in it; else an in-process
+     * throttle. With `credits`, the token's credit pause is shared too.
+     */
+    private readonly shared?: { budget: SharedRequestBudget; key: string; credits?: SharedCreditPool },
   ) {
     this.limit = pLimit(limits.maxConcurrentRequests);
     const throttle = pThrottle({ limit: limits.maxRequestsPer5s, interval: 5_000, strict: true });
@@ -63,6 +93,7 @@ export class RequestGate {
     const suspended = this.suspension();
     if (suspended) return Promise.reject(suspended);
     return this.limit(async () => {
+      await this.adoptSharedPause();
       const stillSuspended = this.suspension();
       if (stillSuspended) throw stillSuspended;
       const wait = this.pausedUntil - Date.now();
@@ -133,11 +164,46 @@ export class RequestGate {
    * (activities) give up their slot and come back after it (Temporal's nextRetryDelay) instead
    * of sleeping through it without a heartbeat.
    */
-  suspend(ms: number, kind: 'credits_exhausted' | 'rate_limited'): void {
+  async suspend(ms: number, kind: PauseKind): Promise<void> {
     const until = Date.now() + ms;
     if (until <= this.suspendedUntil) return;
     this.suspendedUntil = until;
     this.suspendedBy = kind;
+    // Every worker using the token pauses too (they read it before their next request). Without
+    // the store, this worker still pauses: the others meet Xledger's refusal and pause then.
+    const { shared } = this;
+    if (shared?.credits) await shared.credits.pause(shared.key, new Date(until), kind).catch(() => undefined);
+  }
+
+  /**
+   * What Xledger reported of the token's credit pool with an answer (`rateLimit { remaining
+   * cost }`, read where the tenant's schema has it): shown in `tenant status`, and when less than
+   * CREDIT_RESERVE_REQUESTS requests' worth is left, the token pauses for `waitMs` now, before
+   * the pool refuses a request (Xledger does not say when the pool fills again).
+   */
+  async noteCredits(
+    figures: { remaining: number | null; cost: number | null },
+    waitMs: number,
+  ): Promise<void> {
+    const { shared } = this;
+    if (shared?.credits) await shared.credits.note(shared.key, figures).catch(() => undefined);
+    const { remaining, cost } = figures;
+    if (remaining === null || remaining >= CREDIT_RESERVE_REQUESTS * Math.max(cost ?? 1, 1)) return;
+    await this.suspend(waitMs, 'credits_exhausted');
+  }
+
+  /**
+   * A pause another worker started for the token holds here too: read before each request (one
+   * look-up by `_id`, beside the slot the request reserves), so that no worker sends a request
+   * into a refusal another has already met.
+   */
+  private async adoptSharedPause(): Promise<void> {
+    const { shared } = this;
+    if (!shared?.credits) return;
+    const pause = await shared.credits.pausedUntil(shared.key).catch(() => null);
+    if (!pause || pause.until.getTime() <= this.suspendedUntil) return;
+    this.suspendedUntil = pause.until.getTime();
+    this.suspendedBy = pause.kind;
   }
 
   /** The error a request meets while the gate is suspended; null when it is not. */
@@ -169,13 +235,20 @@ export class RequestGates {
     private readonly limits: RequestGateLimits,
     /** Shared by all workers (the worker passes MongoRequestBudget); without it, per process only. */
     private readonly budget?: SharedRequestBudget,
+    /** The token's credit pause, shared by all workers (the worker passes MongoCreditPool). */
+    private readonly credits?: SharedCreditPool,
   ) {}
 
   forToken(endpoint: string, token: string): RequestGate {
-    const key = createHash('sha256').update(endpoint).update('\0').update(token).digest('hex');
+    const key = tokenKey(endpoint, token);
     let gate = this.gates.get(key);
     if (!gate) {
-      gate = new RequestGate(this.limits, this.budget ? { budget: this.budget, key } : undefined);
+      gate = new RequestGate(
+        this.limits,
+        this.budget
+          ? { budget: this.budget, key, ...(this.credits ? { credits: this.credits } : {}) }
+          : undefined,
+      );
       this.gates.set(key, gate);
     }
     return gate;

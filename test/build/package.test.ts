@@ -2,8 +2,9 @@
  * The production build, as production and SEMINE's backend use it: `npm run build`, then the
  * compiled worker (`node dist/worker.js`, no tsx) runs a sync with the prebuilt workflow bundle,
  * and the packed package (`npm pack`) installs in a scratch project of its own, type-checks there
- * as a Node ESM project resolves it, and upserts a tenant through `import { XledgerSyncClient }
- * from 'xledger-sync'`. The build runs once, for the whole file.
+ * with every declaration checked (skipLibCheck: false) as Node and as a bundler resolve it (the
+ * change feed's pages typed, not `any`), passes attw and publint, and upserts a tenant through
+ * `import { XledgerSyncClient } from '@semine/xledger-sync'`. The build runs once, for the whole file.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,6 +27,66 @@ const run = promisify(execFile);
 const packageVersion = (
   JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
+
+/** How the scratch project resolves the package: as Node does, and as a bundler does. */
+const CONSUMER_RESOLUTIONS = {
+  nodenext: { module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' },
+  bundler: { module: 'esnext', moduleResolution: 'bundler', noEmit: true },
+} as const;
+
+/**
+ * The Temporal SDK's declarations import `ms` (3.0.0-canary.1), whose `exports` map names no
+ * types: any project on the Temporal SDK that checks its libraries (skipLibCheck: false) must
+ * point TypeScript at ms's own declaration file. Not ours to fix; README says so.
+ */
+const MS_TYPES_PATH = { ms: ['./node_modules/ms/dist/index.d.ts'] };
+
+/**
+ * A SEMINE-style webhook handler and change-feed reader. Each `@ts-expect-error` line must be an error, or the
+ * directive itself is one: were a page, a change or a record typed `any` (an unresolved
+ * declaration import makes them so), assigning it to a number would compile and tsc would fail.
+ */
+const SEMINE_FEED_READER = `import { XledgerSyncClient, verifyWebhook, type WebhookEvent } from '@semine/xledger-sync';
+
+/** A receiver's handler: the event verified and typed, narrowed by its type. */
+export function onDelivery(body: Buffer, headers: Record<string, string | string[] | undefined>, secret: string): string {
+  const event: WebhookEvent = verifyWebhook(body, headers, secret);
+  // @ts-expect-error an event is no number
+  const eventIsTyped: number = event;
+  void eventIsTyped;
+  switch (event.type) {
+    case 'invoice.rejected':
+      return event.data.reasons.join('; ');
+    case 'sync.completed':
+      return String(event.data.changes.through);
+    default:
+      return event.type;
+  }
+}
+
+export async function follow(api: XledgerSyncClient, cursor: number): Promise<number> {
+  const page = await api.changes('acme', 'suppliers', { after: cursor, limit: 1000 });
+  // @ts-expect-error a page is no number
+  const pageIsTyped: number = page;
+  let newest = cursor;
+  for (const change of page.changes) {
+    // @ts-expect-error a change is no number
+    const changeIsTyped: number = change;
+    // @ts-expect-error a record is no number
+    const recordIsTyped: number = change.record;
+    void [changeIsTyped, recordIsTyped];
+    const seq: number = change.changeSeq;
+    const deleted: boolean = change.deleted;
+    if (!deleted) newest = Math.max(newest, seq);
+  }
+  // @ts-expect-error the cursor is a number, not a string
+  const cursorIsNumber: string = page.next;
+  void [pageIsTyped, cursorIsNumber, newest];
+  const next: number = page.next;
+  const more: boolean = page.hasMore;
+  return more ? next : page.head;
+}
+`;
 
 let h: Harness;
 let scratch: string;
@@ -95,7 +156,7 @@ describe('npm pack', () => {
       timeout: 120_000,
     });
     const tarball = stdout.trim().split('\n').pop()!;
-    expect(tarball).toBe(`xledger-sync-${packageVersion}.tgz`);
+    expect(tarball).toBe(`semine-xledger-sync-${packageVersion}.tgz`);
 
     await writeFile(
       join(scratch, 'package.json'),
@@ -107,8 +168,8 @@ describe('npm pack', () => {
       ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`],
       { cwd: scratch, timeout: 300_000 },
     );
-    const installed = await readdir(join(scratch, 'node_modules', 'xledger-sync'));
-    expect(installed.sort()).toEqual(['README.md', 'bin', 'dist', 'package.json']);
+    const installed = await readdir(join(scratch, 'node_modules', '@semine', 'xledger-sync'));
+    expect(installed.sort()).toEqual(['CHANGELOG.md', 'README.md', 'bin', 'dist', 'package.json']);
     // The installed command runs the compiled CLI (no src/, no tsx there).
     const command = await run(join(scratch, 'node_modules', '.bin', 'xledger-sync'), ['--version'], {
       cwd: scratch,
@@ -116,10 +177,29 @@ describe('npm pack', () => {
     });
     expect(command.stdout.trim()).toBe(packageVersion);
 
+    // The tarball as registries and consumers see it: types resolve for every ESM resolution
+    // (attw; CommonJS consumers are out: the package is ESM only), package.json fields point at
+    // files that exist and are of the right format (publint, warnings included).
+    const bin = (name: string) => join(repoRoot, 'node_modules', '.bin', name);
+    const attw = await run(
+      bin('attw'),
+      [join(scratch, tarball), '--profile', 'esm-only', '--format', 'ascii'],
+      {
+        cwd: scratch,
+        timeout: 120_000,
+      },
+    ).catch((error: { stdout?: string; code?: number }) => ({ failed: true, ...error }));
+    expect('failed' in attw, `attw: ${attw.stdout ?? ''}`).toBe(false);
+    const publint = await run(bin('publint'), ['run', join(scratch, tarball), '--strict'], {
+      cwd: scratch,
+      timeout: 120_000,
+    }).catch((error: { stdout?: string; stderr?: string }) => ({ failed: true, ...error }));
+    expect('failed' in publint, `publint: ${publint.stdout ?? ''}${publint.stderr ?? ''}`).toBe(false);
+
     await writeFile(
       join(scratch, 'upsert.ts'),
       [
-        "import { XledgerSyncClient, type TenantConfigInput, type UpsertedTenant } from 'xledger-sync';",
+        "import { XledgerSyncClient, type TenantConfigInput, type UpsertedTenant } from '@semine/xledger-sync';",
         'const tenant: TenantConfigInput = JSON.parse(process.argv[2]!);',
         'const api = await XledgerSyncClient.connect();',
         'try {',
@@ -134,29 +214,34 @@ describe('npm pack', () => {
         '}',
       ].join('\n'),
     );
-    // As a Node ESM project resolves packages ("nodenext"). (skipLibCheck: the SDK's own
-    // declarations need @types of theirs a consumer may lack; ours are checked by their use.)
-    await writeFile(
-      join(scratch, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          target: 'es2022',
-          strict: true,
-          skipLibCheck: true,
-          outDir: 'out',
-          typeRoots: [join(repoRoot, 'node_modules', '@types')],
-          types: ['node'],
-        },
-        files: ['upsert.ts'],
-      }),
-    );
+    await writeFile(join(scratch, 'follow.ts'), SEMINE_FEED_READER);
+    // Both ways a Node ESM project resolves packages, each checking every declaration file
+    // (skipLibCheck: false), ours and our dependencies' as installed from the tarball.
+    for (const [name, options] of Object.entries(CONSUMER_RESOLUTIONS)) {
+      await writeFile(
+        join(scratch, `tsconfig.${name}.json`),
+        JSON.stringify({
+          compilerOptions: {
+            ...options,
+            target: 'es2022',
+            strict: true,
+            skipLibCheck: false,
+            typeRoots: [join(repoRoot, 'node_modules', '@types')],
+            types: ['node'],
+            paths: MS_TYPES_PATH,
+          },
+          files: ['upsert.ts', 'follow.ts'],
+        }),
+      );
+    }
     const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
-    const checked = await run(tsc, ['-p', '.'], { cwd: scratch, timeout: 120_000 }).catch(
-      (error: { stdout?: string }) => error,
-    );
-    expect('stdout' in checked ? checked.stdout : '', 'tsc in the scratch project').toBe('');
+    for (const name of Object.keys(CONSUMER_RESOLUTIONS)) {
+      const checked = await run(tsc, ['-p', `tsconfig.${name}.json`], {
+        cwd: scratch,
+        timeout: 180_000,
+      }).catch((error: { stdout?: string }) => error);
+      expect('stdout' in checked ? checked.stdout : '', `tsc in the scratch project (${name})`).toBe('');
+    }
 
     const tenant = {
       tenantId: 'packaged',

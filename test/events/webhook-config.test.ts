@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
 import { webhookEndpointProblem } from '../../src/security/webhook-policy';
-import { TenantStore } from '../../src/store/tenants';
+import { TenantStore, WEBHOOK_SECRET_OVERLAP_MS } from '../../src/store/tenants';
 import { TokenCipher } from '../../src/store/token-cipher';
 import { tenantConfigSchema } from '../../src/domain/tenant';
 import { useScratchDb } from '../support/scratch-store';
@@ -92,7 +92,11 @@ describe("a tenant's webhook", () => {
       .collection('tenants')
       .findOne({ _id: 'hooked' as never });
     expect(JSON.stringify(raw)).not.toContain(value);
-    expect(await tenants.webhook('hooked')).toEqual({ url: 'https://hooks.semine.example/x', secret: value });
+    expect(await tenants.webhook('hooked')).toEqual({
+      url: 'https://hooks.semine.example/x',
+      secret: value,
+      previousSecrets: [],
+    });
     // The secret's ciphertext is bound to its purpose: it never decrypts as the tenant's token.
     expect(() => cipher.decrypt(raw!.webhookSecretCiphertext as string, 'hooked')).toThrow(
       /token of tenant hooked/,
@@ -101,5 +105,41 @@ describe("a tenant's webhook", () => {
     await tenants.save(tenantConfigSchema.parse({ ...config, webhook: undefined }));
     expect((await tenants.get('hooked')).webhook).toBeUndefined();
     expect(await tenants.webhook('hooked')).toBeNull();
+  });
+
+  it('a changed secret keeps the replaced one signing for the overlap period, then only the new one', async () => {
+    const tenants = new TenantStore(
+      db(),
+      new TokenCipher(randomBytes(32)),
+      'https://www.xledger.net/graphql',
+    );
+    const [first, second] = [secret(), secret()];
+    const configWith = (value: string) =>
+      tenantConfigSchema.parse({
+        tenantId: 'rotating',
+        xledger: { token: 'a-token-of-some-length' },
+        entityOwnerDbId: 101,
+        webhook: { url: 'https://hooks.semine.example/r', secret: value },
+      });
+    const start = new Date('2026-12-01T10:00:00Z');
+    await tenants.save(configWith(first), start);
+    expect((await tenants.webhook('rotating', start))!.previousSecrets).toEqual([]);
+    await tenants.save(configWith(second), start);
+    expect(await tenants.webhook('rotating', start)).toMatchObject({
+      secret: second,
+      previousSecrets: [first],
+    });
+    // The same secret again leaves the rotation as it is.
+    await tenants.save(configWith(second), new Date(start.getTime() + 60_000));
+    const during = new Date(start.getTime() + WEBHOOK_SECRET_OVERLAP_MS - 1);
+    expect((await tenants.webhook('rotating', during))!.previousSecrets).toEqual([first]);
+    const after = new Date(start.getTime() + WEBHOOK_SECRET_OVERLAP_MS + 1);
+    expect((await tenants.webhook('rotating', after))!.previousSecrets).toEqual([]);
+    // Reads never return either secret; the replaced one is stored encrypted only.
+    const raw = await db()
+      .collection('tenants')
+      .findOne({ _id: 'rotating' as never });
+    expect(JSON.stringify(raw)).not.toContain(first);
+    expect(JSON.stringify(await tenants.get('rotating'))).not.toContain('Ciphertext');
   });
 });

@@ -4,14 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnknownEventError, type XledgerSyncClient } from '../../src/client';
 import { eventIds, type NewEvent } from '../../src/domain/event-catalogue';
 import { publishEvent } from '../../src/events/publish';
-import { recordEvent } from '../../src/store/events';
+import { EVENT_TYPE_HEADER, TENANT_HEADER } from '../../src/events/webhook';
+import { webhookIdOf } from '../../src/events/webhook-id';
+import { eventKey, recordEvent } from '../../src/store/events';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { runCliCaptured } from '../support/cli';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
 import { admin, runSync, truth } from '../support/sync';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
-import { harnessActivities } from '../support/activities';
+import { harnessActivities, harnessDeps } from '../support/activities';
+import { createActivities } from '../../src/activities';
 import { cliEnv, connectApi, waitFor } from '../tenants/support';
 
 /**
@@ -66,8 +69,15 @@ function verifiedDeliveries(tenantId: string) {
       const payload = webhook.verify(r.body, r.headers as Record<string, string>) as {
         id: string;
         seq: number;
+        type: string;
+        tenantId: string;
       };
       expect(r.headers['webhook-id']).toBe(payload.id);
+      // Opaque ids (no `.`, URL-safe), and type and tenant beside the signature for routing.
+      expect(payload.id).toMatch(/^evt_[A-Za-z0-9_-]+$/);
+      expect(r.headers[EVENT_TYPE_HEADER]).toBe(payload.type);
+      expect(r.headers[TENANT_HEADER]).toBe(tenantId);
+      expect(payload.tenantId).toBe(tenantId);
       return payload;
     });
 }
@@ -128,7 +138,7 @@ describe('webhook delivery', () => {
       },
     );
     const requests = receiver.requests(hookPath(tenantId));
-    const firstId = eventIds.invoiceRejected(tenantId, 'INV-1');
+    const firstId = webhookIdOf(eventIds.invoiceRejected(tenantId, 'INV-1'));
     // Every refused attempt was the first event: the others waited behind it.
     expect(requests.slice(0, 3).map((r) => [r.status, r.headers['webhook-id']])).toEqual([
       [503, firstId],
@@ -137,7 +147,7 @@ describe('webhook delivery', () => {
     ]);
     const payloads = verifiedDeliveries(tenantId);
     expect(payloads.map((p) => p.id)).toEqual(
-      [1, 2, 3, 4, 5].map((n) => eventIds.invoiceRejected(tenantId, `INV-${n}`)),
+      [1, 2, 3, 4, 5].map((n) => webhookIdOf(eventIds.invoiceRejected(tenantId, `INV-${n}`))),
     );
     const { events } = await api.listEvents(tenantId);
     expect(events.map((e) => [e.delivery.state, e.delivery.attempts])).toEqual([
@@ -166,7 +176,7 @@ describe('webhook delivery', () => {
     const slowRequests = receiver.requests(hookPath(slow));
     expect(slowRequests.length).toBeGreaterThanOrEqual(1);
     expect(new Set(slowRequests.map((r) => r.headers['webhook-id']))).toEqual(
-      new Set([eventIds.invoiceRejected(slow, 'INV-1')]),
+      new Set([webhookIdOf(eventIds.invoiceRejected(slow, 'INV-1'))]),
     );
     receiver.release(hookPath(slow));
     await waitFor(
@@ -178,7 +188,9 @@ describe('webhook delivery', () => {
     );
     const ids = verifiedDeliveries(slow).map((p) => p.id);
     // At least once: a held attempt that timed out is sent again, never out of order.
-    expect([...new Set(ids)]).toEqual([1, 2, 3].map((n) => eventIds.invoiceRejected(slow, `INV-${n}`)));
+    expect([...new Set(ids)]).toEqual(
+      [1, 2, 3].map((n) => webhookIdOf(eventIds.invoiceRejected(slow, `INV-${n}`))),
+    );
   });
 
   it('redelivers an event on request, with the same webhook-id, through the CLI and the API', async () => {
@@ -193,10 +205,11 @@ describe('webhook delivery', () => {
     expect(cli).toMatchObject({ code: 0 });
     expect(cli.stdout).toContain('queued for redelivery');
     await waitFor('the redelivery', () => receiver.delivered(hookPath(tenantId)).length >= 3 || undefined);
+    // Asked for by its stored id (the operator's), delivered under its webhook id.
     expect(verifiedDeliveries(tenantId).map((p) => p.id)).toEqual([
-      id,
-      eventIds.invoiceRejected(tenantId, 'INV-2'),
-      id,
+      webhookIdOf(id),
+      webhookIdOf(eventIds.invoiceRejected(tenantId, 'INV-2')),
+      webhookIdOf(id),
     ]);
 
     await expect(api.redeliverEvent(tenantId, 'sync.completed:nope')).rejects.toBeInstanceOf(
@@ -211,8 +224,17 @@ describe('webhook delivery', () => {
       secrets.get(tenantId)!,
     ]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toContain(id);
+    expect(list.stdout).toContain(webhookIdOf(id));
     expect(list.stdout).toMatch(/delivered\s+2\s/);
+    // Asked for by the webhook id SEMINE received, too.
+    await expect(api.redeliverEvent(tenantId, webhookIdOf(id))).resolves.toMatchObject({
+      eventId: webhookIdOf(id),
+      queued: true,
+    });
+    await waitFor(
+      'the second redelivery',
+      () => receiver.delivered(hookPath(tenantId)).length >= 4 || undefined,
+    );
   });
 });
 
@@ -233,7 +255,7 @@ describe('nothing waits for ever', () => {
       () => receiver.delivered(hookPath(tenantId)).length >= 1 || undefined,
     );
     expect(verifiedDeliveries(tenantId).map((p) => [p.id, p.seq])).toEqual([
-      [eventIds.invoiceRejected(tenantId, 'INV-1'), 2],
+      [webhookIdOf(eventIds.invoiceRejected(tenantId, 'INV-1')), 2],
     ]);
     await waitFor('the cursor past both seqs', async () => (await api.listEvents(tenantId)).delivered === 2);
   });
@@ -281,6 +303,133 @@ describe('nothing waits for ever', () => {
         webhook: { url: 'http://hooks.semine.example/x', secret: newSecret() },
       }),
     ).rejects.toThrow(`Invalid input for tenant bad-hook-${suffix}: webhook.url: must be https`);
+  });
+});
+
+describe('what the receiver asks for', () => {
+  it('Retry-After (seconds or an HTTP date) sets the next attempt, clamped to the deadline', async () => {
+    const tenantId = await onboard('retry-after');
+    await recordEvent(h.store.db, rejection(tenantId, 'INV-1'));
+    const activities = harnessActivities(h, { pageSize: 100 });
+    const [next] = (await activities.takeNextEvents({ tenantId, limit: 10 })).events;
+    const attempt = (deadline = next!.deadline) =>
+      activities.deliverEvent({ tenantId, key: next!.key, deadline });
+    /** The failure an attempt ends with (the attempt must fail). */
+    const failure = (deadline?: string) =>
+      attempt(deadline).then(
+        () => expect.unreachable('the attempt was to fail'),
+        (error: { type?: string; nextRetryDelay?: number }) => error,
+      );
+    receiver.behave(hookPath(tenantId), {
+      failNext: 1,
+      failStatus: 429,
+      failHeaders: { 'retry-after': '120' },
+    });
+    await expect(attempt()).rejects.toMatchObject({ type: 'WebhookDeliveryFailed', nextRetryDelay: 120_000 });
+    const inTenMinutes = new Date(Date.now() + 10 * 60_000 + 30_000).toUTCString();
+    receiver.behave(hookPath(tenantId), {
+      failNext: 1,
+      failStatus: 503,
+      failHeaders: { 'retry-after': inTenMinutes },
+    });
+    const dated = await failure();
+    expect(dated.nextRetryDelay).toBeGreaterThan(9 * 60_000);
+    expect(dated.nextRetryDelay).toBeLessThanOrEqual(11 * 60_000);
+    // Never past the event's deadline; without the header, Temporal's own backoff.
+    const soon = new Date(Date.now() + 60 * 60_000).toISOString();
+    receiver.behave(hookPath(tenantId), {
+      failNext: 1,
+      failStatus: 503,
+      failHeaders: { 'retry-after': '86400' },
+    });
+    const clamped = await failure(soon);
+    expect(clamped.nextRetryDelay).toBeLessThanOrEqual(60 * 60_000);
+    receiver.behave(hookPath(tenantId), { failNext: 1, failStatus: 503 });
+    const plain = await failure();
+    expect(plain).toMatchObject({ type: 'WebhookDeliveryFailed' });
+    expect(plain.nextRetryDelay).toBeUndefined();
+    await expect(attempt()).resolves.toEqual({ state: 'delivered' });
+  });
+
+  it('410 Gone turns the endpoint off and raises tenant.needs_attention; an upsert turns it back on', async () => {
+    const tenantId = await onboard('gone');
+    receiver.behave(hookPath(tenantId), { failNext: 1, failStatus: 410 });
+    await publish(rejection(tenantId, 'INV-1'));
+    await publish(rejection(tenantId, 'INV-2'));
+    const listed = await waitFor('the endpoint disabled and every event passed', async () => {
+      const list = await api.listEvents(tenantId, { after: 0 });
+      const attention = list.events.find((e) => e.type === 'tenant.needs_attention');
+      return attention && list.delivered === list.recorded ? list : undefined;
+    });
+    // One request: the 410. Nothing after it went to the endpoint, and nothing was retried.
+    expect(receiver.requests(hookPath(tenantId)).map((r) => r.status)).toEqual([410]);
+    // INV-2 may have been recorded before or after the attention event; each is kept, skipped.
+    expect(listed.events.map((e) => e.delivery.state)).toEqual(['skipped', 'skipped', 'skipped']);
+    const byInvoice = (invoiceId: string) =>
+      listed.events.find((e) => (e.data as { invoiceId?: string }).invoiceId === invoiceId)!;
+    expect(byInvoice('INV-1').delivery.lastError).toMatch(/answered 410 Gone/);
+    expect(byInvoice('INV-2').delivery.lastError).toMatch(/answered 410 Gone/);
+    expect(listed.events.find((e) => e.type === 'tenant.needs_attention')!.data).toMatchObject({
+      reason: 'webhook_gone',
+      dataType: 'webhooks',
+    });
+
+    // The tenant upserted again (its webhook fixed): deliveries go again, and the skipped ones
+    // can be sent on request.
+    await h.saveTenant({
+      tenantId,
+      xledger: { token: SEED_TOKENS.root },
+      entityOwnerDbId: SEED_ENTITIES.owner1,
+      webhook: { url: receiver.url(hookPath(tenantId)), secret: secrets.get(tenantId)! },
+    });
+    await api.redeliverEvent(tenantId, byInvoice('INV-2').id);
+    await publish(rejection(tenantId, 'INV-3'));
+    await waitFor(
+      'INV-2 and INV-3 delivered',
+      () => receiver.delivered(hookPath(tenantId)).length >= 2 || undefined,
+    );
+    // A redelivery and a new event: either may go first (the redelivery waits between two events).
+    const ids = verifiedDeliveries(tenantId).map((p) => p.id);
+    expect(ids.sort()).toEqual(
+      ['INV-2', 'INV-3'].map((invoice) => webhookIdOf(eventIds.invoiceRejected(tenantId, invoice))).sort(),
+    );
+  });
+
+  it('410 Gone from the service default endpoint turns it off for the tenant: what announces it is not sent there', async () => {
+    const tenantId = `default-gone-${suffix}`;
+    await h.saveTenant({
+      tenantId,
+      xledger: { token: SEED_TOKENS.root },
+      entityOwnerDbId: SEED_ENTITIES.owner1,
+    });
+    const activities = createActivities({
+      ...harnessDeps(h),
+      webhooks: {
+        ...h.config.webhooks,
+        defaultEndpoint: { url: receiver.url('/default-gone'), secret: newSecret() },
+      },
+    });
+    receiver.behave('/default-gone', { failNext: 5, failStatus: 410 });
+    await recordEvent(h.store.db, rejection(tenantId, 'INV-1'));
+    const [first] = (await activities.takeNextEvents({ tenantId, limit: 10 })).events;
+    await expect(
+      activities.deliverEvent({ tenantId, key: first!.key, deadline: first!.deadline }),
+    ).resolves.toEqual({
+      state: 'skipped',
+    });
+    // The tenant.needs_attention it recorded (seq 2) goes nowhere near the endpoint that refused.
+    const attention = await waitFor('the webhook_gone event', async () =>
+      (await api.listEvents(tenantId, { after: 0 })).events.find((e) => e.type === 'tenant.needs_attention'),
+    );
+    expect(attention.data).toMatchObject({ reason: 'webhook_gone' });
+    await expect(
+      activities.deliverEvent({
+        tenantId,
+        key: eventKey(tenantId, attention.seq),
+        deadline: first!.deadline,
+      }),
+    ).resolves.toEqual({ state: 'skipped' });
+    expect(receiver.requests('/default-gone').map((r) => r.status)).toEqual([410]);
   });
 });
 
@@ -343,7 +492,7 @@ describe('events recorded where the outcome is recorded', () => {
       () => receiver.delivered(hookPath(tenantId)).find((p) => p.type === 'invoice.rejected'),
       { timeoutMs: 60_000 },
     );
-    expect(event.id).toBe(eventIds.invoiceRejected(tenantId, 'INV-R1'));
+    expect(event.id).toBe(webhookIdOf(eventIds.invoiceRejected(tenantId, 'INV-R1')));
     expect((event.data as { reasons: string[] }).reasons).toEqual(
       expect.arrayContaining([expect.stringContaining('NO-SUCH-SUPPLIER')]),
     );

@@ -14,6 +14,7 @@ import { spawnWorker, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice } from '../support/invoices';
 import { scrape, seriesValue, workerEndpoint } from '../support/metrics';
+import { monitoringExpressions, PROMETHEUS_SERIES, selectedMetrics } from '../support/monitoring';
 import { addFault, clearFaults, startSync } from '../support/sync';
 import { waitFor } from '../tenants/support';
 
@@ -187,5 +188,31 @@ describe('/metrics of a worker', () => {
       { _id: 'e3', tenantId: 'metrics-probe', seq: 3, delivery: delivery('delivered') },
     ] as never[]);
     expect(seriesValue(await scrape(base), 'xledger_sync_events_pending', {})).toBe(2);
+  });
+
+  it("has every series deploy/monitoring's alerts and dashboard select", async () => {
+    // After the tests above (a sync ran activities, so the SDK's latency histogram is there too).
+    // A family is on the page from its `# TYPE` line on, before its first sample (a counter with
+    // labels has none until something happened); a histogram's series are its `_bucket`, `_sum`
+    // and `_count`.
+    const exported = new Set<string>();
+    for (const line of (await scrape(base)).split('\n')) {
+      const declared = /^# TYPE (\S+) (\w+)$/.exec(line);
+      if (declared) {
+        const [, name, kind] = declared;
+        const series = kind === 'histogram' ? ['_bucket', '_sum', '_count'] : [''];
+        for (const suffix of series) exported.add(`${name}${suffix}`);
+      } else if (line && !line.startsWith('#')) exported.add(/^[a-zA-Z_:][\w:]*/.exec(line)![0]);
+    }
+    const missing = monitoringExpressions().flatMap(({ where, promql }) =>
+      selectedMetrics(promql)
+        .filter((name) => !PROMETHEUS_SERIES.has(name) && !exported.has(name))
+        .map((name) => `${where}: ${name}`),
+    );
+    expect(missing).toEqual([]);
+    // The check is not empty: the rules and the dashboard name a dozen series or more.
+    expect(
+      new Set(monitoringExpressions().flatMap(({ promql }) => selectedMetrics(promql))).size,
+    ).toBeGreaterThan(10);
   });
 });

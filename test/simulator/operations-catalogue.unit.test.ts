@@ -1,5 +1,5 @@
 /**
- * Every GraphQL document the client can send comes from one catalogue (src/xledger/operations.ts).
+ * Every GraphQL document the client can send comes from one catalogue (src/catalogue/operations.ts).
  * Each must validate against the simulator's SDL — the schema that stands in for Xledger's — with
  * its example variables, and the read operations must declare only confirmed type names and run.
  * The same check can be pointed at a tenant's live, introspected schema.

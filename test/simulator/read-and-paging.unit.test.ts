@@ -161,7 +161,8 @@ describe('paging', () => {
 });
 
 describe('owner scoping', () => {
-  it('an owner token sees exactly its owner tree for every type, matching the ground truth', async () => {
+  it('an owner token sees exactly its owner tree for every type, matching the ground truth, and the group’s records beside it', async () => {
+    let groupRecords = 0;
     for (const type of RECORD_TYPES) {
       const hasStatus = ['suppliers', 'accounts', 'objectValues', 'employees', 'projects', 'assets'].includes(
         type,
@@ -177,8 +178,11 @@ describe('owner scoping', () => {
       );
       const truth = await admin(sim, 'GET', `/admin/truth/${SEED_ENTITIES.owner2}/${type}`);
       const truthIds = (truth.body.records as Array<{ dbId: number }>).map((record) => record.dbId);
+      // Records owned above the token's entity (the group) come too (ownerSet ALL): not the tenant's.
+      const fromAbove = nodes.filter((node) => node.ownerDbId === SEED_ENTITIES.root);
+      groupRecords += fromAbove.length;
       expect(
-        nodes.map((node) => node.dbId),
+        nodes.filter((node) => node.ownerDbId !== SEED_ENTITIES.root).map((node) => node.dbId),
         type,
       ).toEqual(truthIds);
       expect(truthIds.length, type).toBeGreaterThan(0);
@@ -187,9 +191,10 @@ describe('owner scoping', () => {
       );
       expect([...levels].sort(), type).toEqual(['client', 'owner']);
     }
+    expect(groupRecords).toBeGreaterThan(0);
   });
 
-  it('the root token sees both owners and root-level records; owner tokens never see the other owner', async () => {
+  it('the root token sees both owners and root-level records; owner tokens never see the other owner, but the group’s records', async () => {
     const { nodes: rootView } = await readAll<{ ownerDbId: number }>(
       sim,
       SEED_TOKENS.root,
@@ -210,7 +215,8 @@ describe('owner scoping', () => {
         args: 'objectStatus: ALL',
       },
     );
-    expect([...new Set(ownerView.map((node) => node.ownerDbId))].sort()).toEqual([101, 102, 103, 104]);
+    // The group (100) is above the token's entity: its records come too, its entity does not.
+    expect([...new Set(ownerView.map((node) => node.ownerDbId))].sort()).toEqual([100, 101, 102, 103, 104]);
     const entities = await gql(
       sim,
       SEED_TOKENS.owner1,
@@ -221,17 +227,19 @@ describe('owner scoping', () => {
     ).toEqual([101, 102, 103, 104]);
   });
 
-  it('a client token sees only its own client-level records', async () => {
+  it('a client token sees only its own client-level records (and the group’s, owned above it)', async () => {
     const { nodes } = await readAll<{ ownerDbId: number }>(
       sim,
       SEED_TOKENS.owner1Client1,
       'suppliers',
       'ownerDbId',
     );
-    expect(new Set(nodes.map((node) => node.ownerDbId))).toEqual(new Set([SEED_ENTITIES.owner1Clients[0]]));
+    expect(new Set(nodes.map((node) => node.ownerDbId))).toEqual(
+      new Set([SEED_ENTITIES.owner1Clients[0], SEED_ENTITIES.root]),
+    );
   });
 
-  it('ownerSet CURRENT, LOWER and UPPER narrow what ALL returns', async () => {
+  it('ownerSet CURRENT, LOWER and UPPER narrow what ALL returns; UPPER is the group above', async () => {
     const owners = async (ownerSet: string) =>
       new Set(
         (
@@ -243,7 +251,8 @@ describe('owner scoping', () => {
     expect(await owners('CURRENT')).toEqual(new Set([101]));
     expect(await owners('MINE')).toEqual(new Set([101]));
     expect(await owners('LOWER')).toEqual(new Set([102, 103, 104]));
-    expect(await owners('UPPER')).toEqual(new Set());
+    expect(await owners('UPPER')).toEqual(new Set([SEED_ENTITIES.root]));
+    expect(await owners('ALL')).toEqual(new Set([100, 101, 102, 103, 104]));
   });
 
   it('objectStatus OPEN (default) hides closed records, CLOSED shows only them', async () => {
@@ -267,7 +276,10 @@ describe('owner scoping', () => {
     expect(closed.every((node) => node.toDate !== null && node.toDate < today)).toBe(true);
     expect(open.every((node) => node.toDate === null || node.toDate >= today)).toBe(true);
     const truth = await admin(sim, 'GET', `/admin/truth/${SEED_ENTITIES.owner1}/suppliers`);
-    expect(open.length + closed.length).toBe(truth.body.count);
+    const { nodes: group } = await readAll(sim, SEED_TOKENS.owner1, 'suppliers', 'dbId', {
+      args: 'objectStatus: ALL, ownerSet: UPPER',
+    });
+    expect(open.length + closed.length).toBe(truth.body.count + group.length);
   });
 
   it('seeds projects whose manager has an email, has none, is unknown, or is missing', async () => {
@@ -299,24 +311,29 @@ describe('owner scoping', () => {
   });
 
   it('each owner has its own TAX_RULE kind with tax rules and percentages', async () => {
-    const kindOf = async (token: string) =>
-      (
+    type KindEdge = { node: { dbId: number; ownerDbId: number } };
+    const kindOf = async (token: string) => {
+      const edges = (
         await gql(
           sim,
           token,
           '{ objectKinds(filter: { name: "TAX_RULE" }) { edges { node { dbId ownerDbId } } } }',
         )
-      ).body.data?.objectKinds.edges;
+      ).body.data?.objectKinds.edges as KindEdge[];
+      // The group's own TAX_RULE kind comes beside the owner's (owned above the token's entity).
+      expect(edges.filter((edge) => edge.node.ownerDbId === SEED_ENTITIES.root)).toHaveLength(1);
+      return edges.filter((edge) => edge.node.ownerDbId !== SEED_ENTITIES.root);
+    };
     const [one, two] = [await kindOf(SEED_TOKENS.owner1), await kindOf(SEED_TOKENS.owner2)];
     expect(one).toHaveLength(1);
     expect(two).toHaveLength(1);
-    expect(one[0].node.dbId).not.toBe(two[0].node.dbId);
+    expect(one[0]!.node.dbId).not.toBe(two[0]!.node.dbId);
     const values = await gql(
       sim,
       SEED_TOKENS.owner1,
       `query($k: Int64) { objectValues(filter: { objectKindDbId: $k }) { edges { node { code } } } }`,
       {
-        k: one[0].node.dbId,
+        k: one[0]!.node.dbId,
       },
     );
     expect(

@@ -6,6 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities';
 import { castKnownErrors } from '../../src/activities/cast-known-errors';
+import type { ActivityDeps } from '../../src/activities/deps';
 import { logger } from '../../src/logger';
 import { XledgerClient } from '../../src/xledger/client';
 import { RequestGates } from '../../src/xledger/request-gate';
@@ -13,8 +14,13 @@ import { syncDataTypeWorkflow } from '../../src/workflows';
 import type { Harness } from './harness';
 
 export function harnessActivities(h: Harness, options: { pageSize: number }): Activities {
+  return createActivities(harnessDeps(h, options));
+}
+
+/** The activities' dependencies on a harness's servers (to vary one, e.g. the webhook settings). */
+export function harnessDeps(h: Harness, options: { pageSize: number } = { pageSize: 100 }): ActivityDeps {
   const gates = new RequestGates({ ...h.config.xledger, maxWaiting: 8 });
-  return createActivities({
+  return {
     db: h.store.db,
     tenants: h.tenants,
     temporal: h.client,
@@ -31,7 +37,7 @@ export function harnessActivities(h: Harness, options: { pageSize: number }): Ac
     logger,
     heartbeatIntervalMs: 200,
     webhooks: h.config.webhooks,
-  });
+  };
 }
 
 /** One attempt of one activity of one workflow run, as Temporal would start it. */

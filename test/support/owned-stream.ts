@@ -1,9 +1,11 @@
 /**
- * A tenant of the test's own making in the simulator: an owner entity under the root (with
- * clients, if asked), a token that sees that owner's tree only, and suppliers on it. The stream
- * a pass reads then holds exactly these records, so a test knows which page holds which.
+ * A tenant of the test's own making in the simulator: an owner entity (with clients, if asked)
+ * under a group of its own that holds no records, a token that sees that owner's tree only, and
+ * suppliers on it. The stream a pass reads then holds exactly these records, so a test knows
+ * which page holds which. (Under the seed's group it would also get the group's records: Xledger
+ * serves records owned above the token's entity, see simulator/state.ts#recordOwners.)
  */
-import { READ_SCOPES, SEED_ENTITIES } from '../../src/simulator/index';
+import { READ_SCOPES } from '../../src/simulator/index';
 import type { SimulatorState } from '../../src/simulator/state';
 import { recordsCollection } from '../../src/store/records';
 import type { Harness } from './harness';
@@ -23,7 +25,16 @@ export function addOwnedTree(
       parentDbId,
       ownerDbId: parentDbId,
     });
-  entity(tree.owner, SEED_ENTITIES.root);
+  // An entity dbId below the records' (seed.ts, FIRST_RECORD_DB_ID) and beside the seed's.
+  const group = tree.owner + 500;
+  state.addEntity({
+    dbId: group,
+    code: `G${group}`,
+    description: `Group ${group}`,
+    parentDbId: null,
+    ownerDbId: group,
+  });
+  entity(tree.owner, group);
   for (const client of tree.clients ?? []) entity(client, tree.owner);
   return state.addToken({ name: tree.token, entityDbId: tree.owner, scopes: READ_SCOPES }).secret;
 }

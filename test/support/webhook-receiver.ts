@@ -18,6 +18,8 @@ export interface PathBehaviour {
   /** Answer this many of the next requests with `failStatus` (default 503). */
   failNext?: number;
   failStatus?: number;
+  /** Headers of those failing answers (e.g. `retry-after`). */
+  failHeaders?: Record<string, string>;
   /** Hold every request unanswered until `release()` (a receiver that hangs). */
   hold?: boolean;
 }
@@ -55,12 +57,14 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         return;
       }
       let status = 200;
+      let headers: Record<string, string> = {};
       if ((behaviour.failNext ?? 0) > 0) {
         behaviour.failNext! -= 1;
         status = behaviour.failStatus ?? 503;
+        headers = behaviour.failHeaders ?? {};
       }
       request.status = status;
-      res.writeHead(status).end();
+      res.writeHead(status, headers).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -282,6 +282,8 @@ describe('upsertTenant runs the live schema check', () => {
       note: null,
       warnings: ['the token lacks the scope SUPPLIER_READ for suppliers (suppliers)'],
       omittedFields: [],
+      // The simulator offers `rateLimit { remaining cost }`: the tenant's requests read it.
+      rateLimit: true,
     });
     expect((await cli('tenant', 'status', 'sc-east')).stdout).toContain(
       '  WARNING: the token lacks the scope SUPPLIER_READ for suppliers (suppliers)',

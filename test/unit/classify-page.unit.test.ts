@@ -123,4 +123,25 @@ describe('classifyPage: what one page holds for a tenant', () => {
     // An invalid node's readable owner counts too.
     expect(classifyPage([supplier(10, 110, { fromDate: 'x' })], context()).sawUnknownEntity).toBe(true);
   });
+
+  it('drops the records of the group above the owner without taking the group for a new client', () => {
+    // An owner-level token lists its entity and those below it; the group above shows only as
+    // its entity's parent, yet Xledger serves the group's records with ownerSet ALL.
+    const ownersView = new OwnershipRule(OWNER, [
+      { dbId: OWNER, parentDbId: 100 },
+      { dbId: CLIENT, parentDbId: OWNER },
+    ]);
+    const page = classifyPage(
+      [supplier(1, OWNER), supplier(7, 100), supplier(2, CLIENT)],
+      context({ ownership: ownersView }),
+    );
+    expect(page.records.map((r) => [r.dbId, r.visibility])).toEqual([
+      [1, 'owner'],
+      [2, 'client'],
+    ]);
+    expect(page.present).toEqual([1, 2]);
+    expect(page.counts).toMatchObject({ fetched: 3, kept: 2, filteredOut: 1 });
+    // Known as the owner's parent: no read of the tree for it on every page.
+    expect(page.sawUnknownEntity).toBe(false);
+  });
 });

@@ -4,6 +4,7 @@ import { STRICT_XLEDGER_POLICY } from '../../src/security/endpoint-policy';
 import { XledgerClient } from '../../src/xledger/client';
 import { XledgerError } from '../../src/xledger/errors';
 import { RequestGate } from '../../src/xledger/request-gate';
+import { checkLiveSchema } from '../../src/catalogue/schema-check';
 
 /**
  * Spent credits are an hourly pool (../shared/xledger-api.md, round three): the client pauses
@@ -95,5 +96,90 @@ describe('spent credits', () => {
     expect(spent.details).toMatchObject({ status: 429, waitAdvised: true });
     expect(spent.details.retryAfterMs).toBeGreaterThan(55_000);
     expect(spent.details.retryAfterMs).toBeLessThanOrEqual(60_000);
+  });
+});
+
+/**
+ * `rateLimit { remaining cost }` (M: Profitbase): where the tenant's schema has it, the client
+ * reads the pool with every answer and pauses the token before the pool is empty — Xledger then
+ * never has to refuse a request. Without it (the field absent), the client waits for the refusal.
+ */
+describe('the credit pool read with every answer (rateLimit)', () => {
+  const readingClient = (token: string, creditsWaitMs: number) =>
+    new XledgerClient({
+      endpoint: sim.graphqlUrl,
+      token,
+      endpointPolicy: { ...STRICT_XLEDGER_POLICY, allowInsecureLoopback: true },
+      requestTimeoutMs: 10_000,
+      gate: gate(),
+      readRateLimit: true,
+      creditsWaitMs,
+    });
+  const refused = () => sim.counters.get('root')?.refused ?? 0;
+
+  it('pauses the token before the pool is empty: Xledger refuses nothing; the answers carry only what was asked', async () => {
+    sim.limits.update({ creditsPerWindow: 8, creditWindowMs: 60_000, creditCost: 1 });
+    const client = readingClient(SEED_TOKENS.root, 1_500);
+    const refusedBefore = refused();
+    const sent = requests();
+    const answers: unknown[] = [];
+    // 8 credits, 1 a request: after the 4th, 4 are left — under the reserve of 5 requests.
+    for (let i = 0; i < 4; i++) answers.push(await client.request(SUPPLIERS));
+    for (const answer of answers) expect(Object.keys(answer as object)).toEqual(['suppliers']);
+    const paused = await refusal(client.request(SUPPLIERS));
+    expect(paused.kind).toBe('credits_exhausted');
+    expect(paused.details.retryAfterMs).toBeLessThanOrEqual(1_500);
+    expect(requests()).toBe(sent + 4);
+    expect(refused()).toBe(refusedBefore);
+    expect(sim.limits.creditsRemaining(new Date())).toBe(4);
+    // The pause ends by itself: requests go again (and the pool is still read).
+    await new Promise((resolve) => setTimeout(resolve, paused.details.retryAfterMs! + 50));
+    await expect(client.request(SUPPLIERS)).resolves.toEqual({ suppliers: expect.anything() });
+    expect(requests()).toBe(sent + 5);
+    expect(refused()).toBe(refusedBefore);
+  });
+
+  it('without the field (the client does not read it), the same pool is spent until Xledger refuses', async () => {
+    sim.limits.update({ creditsPerWindow: 8, creditWindowMs: 60_000, creditCost: 1 });
+    const client = clientWith(gate(), 1_500);
+    const refusedBefore = refused();
+    for (let i = 0; i < 8; i++) await client.request(SUPPLIERS);
+    const spent = await refusal(client.request(SUPPLIERS));
+    expect(spent.kind).toBe('credits_exhausted');
+    expect(refused()).toBe(refusedBefore + 1);
+  });
+
+  it('the live schema check says whether Xledger offers the field; a client told so wrongly still gets its answers', async () => {
+    const check = (url: string) =>
+      checkLiveSchema({
+        endpoint: url,
+        token: SEED_TOKENS.root,
+        requestTimeoutMs: 10_000,
+        endpointPolicy: { ...STRICT_XLEDGER_POLICY, allowInsecureLoopback: true },
+      });
+    expect((await check(sim.graphqlUrl)).rateLimit).toBe(true);
+    const without = await startSimulator({
+      seed: 3,
+      suppliers: 20,
+      removeFields: [{ type: 'Query', field: 'rateLimit' }],
+    });
+    try {
+      expect((await check(without.graphqlUrl)).rateLimit).toBe(false);
+      // Xledger dropped the field after the check: the request goes again without it, once.
+      const client = new XledgerClient({
+        endpoint: without.graphqlUrl,
+        token: SEED_TOKENS.root,
+        endpointPolicy: { ...STRICT_XLEDGER_POLICY, allowInsecureLoopback: true },
+        requestTimeoutMs: 10_000,
+        gate: gate(),
+        readRateLimit: true,
+      });
+      await expect(client.request(SUPPLIERS)).resolves.toEqual({ suppliers: expect.anything() });
+      await expect(client.request(SUPPLIERS)).resolves.toEqual({ suppliers: expect.anything() });
+      // The check's introspection; the refused first request and its resend; the second alone.
+      expect(without.counters.get('root')?.requests).toBe(4);
+    } finally {
+      await without.close();
+    }
   });
 });
