@@ -1,4 +1,5 @@
 import type { XledgerClient } from './client';
+import type { UploadFile } from './file-upload';
 
 /**
  * Posting through Xledger's GL import staging lines (xledger-api.md, "Posting supplier invoices"
@@ -201,11 +202,23 @@ export async function findVoucherCopies(
   };
 }
 
-/** Sends one voucher's lines in one request (Xledger takes at most 500 per request). Returns their dbIds in order. */
-export async function addImportLines(client: XledgerClient, lines: GLImportLine[]): Promise<number[]> {
-  const data = await client.request<{
+/**
+ * Sends one voucher's lines in one request (Xledger takes at most 500 per request). Returns their
+ * dbIds in order. With `file` (the invoice's document, named by a line's `invoiceFile`), the same
+ * document goes as a multipart request carrying the file (file-upload.ts).
+ */
+export async function addImportLines(
+  client: XledgerClient,
+  lines: GLImportLine[],
+  file?: UploadFile,
+): Promise<number[]> {
+  type Answer = {
     addGLImportItems: { edges: Array<{ clientId: string | null; node: { dbId: Id } }> | null };
-  }>(DOCUMENTS.addGLImportItems, { inputs: lines });
+  };
+  const variables = { inputs: lines };
+  const data = file
+    ? await client.requestWithFile<Answer>(DOCUMENTS.addGLImportItems, variables, file)
+    : await client.request<Answer>(DOCUMENTS.addGLImportItems, variables);
   const edges = data.addGLImportItems.edges ?? [];
   // Match by the echoed clientId where Xledger gives it back; else by position.
   const byClientId = new Map(edges.map((edge) => [edge.clientId, Number(edge.node.dbId)]));
