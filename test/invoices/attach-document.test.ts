@@ -164,6 +164,16 @@ describe('the invoice’s document', () => {
     );
   });
 
+  it('a document of the largest size allowed is stored and attached whole', async () => {
+    const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(MAX_DOCUMENT_BYTES - 9, 3)]);
+    expect(big.length).toBe(MAX_DOCUMENT_BYTES);
+    await api.submitInvoice(ON, demoInvoice('doc-big', supplierCode, { document: document('big.pdf', big) }));
+    expect((await settled(ON, 'doc-big')).state).toBe('posted');
+    const attached = (await linesOf(ON, 'doc-big')).filter((l) => l.document !== null);
+    expect(attached).toHaveLength(1);
+    expect((await storedBytes(attached[0]!.dbId)).equals(big)).toBe(true);
+  });
+
   it('a lost answer on the multipart create still posts once, the document attached once', async () => {
     const before = await creates();
     await admin('POST', '/admin/faults', { kind: 'commitThenDrop', field: 'addGLImportItems', count: 1 });
