@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, type XledgerSyncClient } from '../../src/client';
+import { InvalidInputError, SchemaMismatchError, type XledgerSyncClient } from '../../src/client';
 import { MAX_DOCUMENT_BYTES } from '../../src/invoices/invoice-document';
 import { getOutboxInvoice, type OutboxInvoice } from '../../src/invoices/outbox';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
@@ -186,5 +186,28 @@ describe('the invoice’s document', () => {
     expect(attached).toHaveLength(1);
     expect((await storedBytes(attached[0]!.dbId)).equals(PDF)).toBe(true);
     expect(await payables(ON, 'doc-3')).toBe(1);
+  });
+
+  it('the live schema check counts invoiceFile only for a tenant that attaches documents', async () => {
+    await admin('PUT', '/admin/schema/remove-field', {
+      type: 'AddGLImportItemsInputNode',
+      field: 'invoiceFile',
+    });
+    const config = (attachDocument: boolean) => ({
+      tenantId: 'attach-check',
+      xledger: { token: SEED_TOKENS.root },
+      entityOwnerDbId: SEED_ENTITIES.owner1,
+      posting: { attachDocument },
+    });
+    try {
+      const refused = await api.upsertTenant(config(true)).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(SchemaMismatchError);
+      expect((refused as SchemaMismatchError).mismatches.map((m) => m.operation)).toEqual([
+        'addGLImportItemsWithFile',
+      ]);
+      await expect(api.upsertTenant(config(false))).resolves.toBeDefined();
+    } finally {
+      await admin('POST', '/admin/schema/reset');
+    }
   });
 });
