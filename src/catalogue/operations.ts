@@ -149,7 +149,10 @@ export function listOperations(omitted: readonly OmittedField[] = []): Catalogue
     // EXTENSION POINT — posting: the documents of src/xledger/gl-import.ts (addGLImportItems,
     // the look-ups before a create, the outcome check) join the catalogue through the list that
     // module exports. A new posting document is added there, never built elsewhere.
-    ...postingOperations().map((operation) => ({ ...operation, usedBy: [POSTING_USER] })),
+    ...postingOperations().map(({ usedBy, ...operation }) => ({
+      ...operation,
+      usedBy: [usedBy ?? POSTING_USER],
+    })),
     // Posting's read-only look-ups and checks of several vouchers may share one request
     // (XledgerClient.requestShared): one example of such a request.
     { ...sharedPostingReads(), usedBy: [POSTING_USER] },

@@ -210,7 +210,9 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
   const posting = postingSettingsOf(tenant);
   const jobLevel =
     'dbId' in posting.jobLevel ? `dbId ${posting.jobLevel.dbId}` : `dbSubId ${posting.jobLevel.dbSubId}`;
-  out.push(`Posting:       transaction source ${posting.transactionSourceCode}, job level ${jobLevel}`);
+  out.push(
+    `Posting:       transaction source ${posting.transactionSourceCode}, job level ${jobLevel}, attach document ${yesNo(posting.attachDocument)}`,
+  );
   out.push(...tenantStateLines(status.state));
   out.push(`Paused:        ${yesNo(status.paused)}`);
   if (status.workflow) {

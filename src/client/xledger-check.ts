@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { dataTypes } from '../datatypes/registry';
 import type { TenantSchemaCheck } from '../store/tenants';
-import { xledgerTokenSchema, type TenantSettings } from '../domain/tenant';
+import { postingSettingsOf, xledgerTokenSchema, type TenantSettings } from '../domain/tenant';
 import { endpointProblem, type EndpointPolicy } from '../security/endpoint-policy';
 import { XledgerError } from '../xledger/errors';
+import { ATTACH_DOCUMENT_USER } from '../xledger/gl-import';
 import {
   assessCheck,
   checkLiveSchema,
@@ -136,11 +137,15 @@ export async function checkBeforeSaving(
   };
 }
 
-/** The data types a tenant syncs, and `invoices` (every tenant posts): what its check counts. */
+/**
+ * The data types a tenant syncs, `invoices` (every tenant posts), and the create with a file when
+ * it attaches invoices' documents: what its check counts.
+ */
 function neededBy(tenant: TenantSettings): string[] {
   return [
     ...dataTypes.filter((type) => type.enabledFor(tenant.options)).map((type) => type.name),
     POSTING_USER,
+    ...(postingSettingsOf(tenant).attachDocument ? [ATTACH_DOCUMENT_USER] : []),
   ];
 }
 

@@ -51,11 +51,22 @@ export const tenantPostingSchema = z
     transactionSourceCode: z.string().trim().min(1).max(20).default('AP'),
     /** The `jobLevel` of every line; default `{ dbSubId: 1 }`, as in Xledger's public examples. */
     jobLevel: jobLevelSchema.default({ dbSubId: 1 }),
+    /**
+     * Attach the invoice's PDF (`document`) to its voucher: the create goes as a multipart
+     * request with the file as a part named by its file name, which `invoiceFile` names (M:
+     * onecore; src/xledger/file-upload.ts). Default off: without it no file and no `invoiceFile`
+     * is sent.
+     */
+    attachDocument: z.boolean().default(false),
   })
   .strict();
 
 export type TenantPosting = z.output<typeof tenantPostingSchema>;
-export const DEFAULT_POSTING: TenantPosting = { transactionSourceCode: 'AP', jobLevel: { dbSubId: 1 } };
+export const DEFAULT_POSTING: TenantPosting = {
+  transactionSourceCode: 'AP',
+  jobLevel: { dbSubId: 1 },
+  attachDocument: false,
+};
 
 /**
  * A Standard Webhooks signing secret: `whsec_` and the base64 of 24 to 64 random bytes
@@ -132,5 +143,5 @@ export type TenantSettings = Omit<TenantConfig, 'xledger' | 'webhook'> & {
 
 /** A tenant's posting settings; a tenant stored before they existed gets the defaults. */
 export function postingSettingsOf(tenant: Pick<TenantSettings, 'posting'>): TenantPosting {
-  return tenant.posting ?? DEFAULT_POSTING;
+  return { ...DEFAULT_POSTING, ...tenant.posting };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { date } from '../datatypes/xledger-fields';
 import { DEFAULT_POSTING, type TenantPosting } from '../domain/tenant';
 import type { GLImportLine } from '../xledger/gl-import';
+import { invoiceDocumentSchema } from './invoice-document';
 
 /**
  * An approved supplier invoice as SEMINE hands it over, and how it becomes one Xledger voucher
@@ -62,9 +63,15 @@ export const invoiceSchema = z
      * Where SEMINE keeps the invoice image (a URL or document reference). Kept with the invoice,
      * never sent to Xledger: an attachment there is a file uploaded as a multipart part and named
      * in the posting (M: onecore), and a URL string in `invoiceFile` is not one (round three).
-     * Uploading the file is not built yet.
+     * The file itself comes as `document`.
      */
     attachment: z.string().max(500).optional(),
+    /**
+     * The invoice's PDF, attached to the voucher in Xledger when the tenant's
+     * `posting.attachDocument` is on (invoice-document.ts). Its bytes are kept apart from the
+     * outbox document; the invoice keeps only its name, size and digest.
+     */
+    document: invoiceDocumentSchema.optional(),
   })
   // A misspelt field is an error: a line whose `vatcode` were dropped would post without VAT.
   .strict()
@@ -97,8 +104,11 @@ export function voucherKeys(tenantId: string, invoice: Invoice): string[] {
   );
 }
 
+/** A digest of the invoice as stored: its document counts by its digest, not its bytes. */
 export function invoiceContentHash(invoice: Invoice): string {
-  return createHash('sha256').update(JSON.stringify(invoice)).digest('base64url');
+  const { document, ...rest } = invoice;
+  const stored = document ? { ...rest, document: { ...document, contentBase64: undefined } } : rest;
+  return createHash('sha256').update(JSON.stringify(stored)).digest('base64url');
 }
 
 /**
@@ -127,7 +137,7 @@ export function voucherLines(
     owner: { dbId: invoice.entityDbId },
     ...(invoice.yourReference ? { yourReference: invoice.yourReference } : {}),
     ...(invoice.paymentReference ? { paymentReference: invoice.paymentReference } : {}),
-    // No invoiceFile: see `attachment` in invoiceSchema.
+    // Never a URL in invoiceFile (see `attachment` in invoiceSchema).
   };
   const payable: GLImportLine = {
     clientId: extIdentifier(tenantId, invoice.invoiceId, 0),
@@ -137,6 +147,9 @@ export function voucherLines(
       account: { code: invoice.payableAccountCode },
       subledger: { code: invoice.supplierCode },
       ...lineAmounts(-toCents(invoice.totalAmount)),
+      // The document is sent as a part of the same request, named by its file name (M: onecore);
+      // on the payable line only (A), see invoice-document.ts.
+      ...(posting.attachDocument && invoice.document ? { invoiceFile: invoice.document.fileName } : {}),
     },
   };
   const costs = invoice.lines.map((line, index): GLImportLine => {

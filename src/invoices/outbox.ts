@@ -67,6 +67,9 @@ export async function addToOutbox(
   contentHash: string,
   now = new Date(),
 ): Promise<OutboxInvoice> {
+  // A document's bytes never enter the outbox: submitToOutbox stores them apart first.
+  if (invoice.document?.contentBase64 !== undefined)
+    throw new Error('An invoice document must be stored first');
   const _id = outboxId(tenantId, invoice.invoiceId);
   const doc: OutboxInvoice = {
     _id,

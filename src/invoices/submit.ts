@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { TenantStore } from '../store/tenants';
 import { invoiceContentHash, type Invoice } from './invoice';
+import { storeDocument } from './invoice-document';
 import { addToOutbox, type OutboxInvoice } from './outbox';
 import { startInvoicePosting } from '../temporal/starters';
 
@@ -16,7 +17,12 @@ export async function submitToOutbox(
   invoice: Invoice,
 ): Promise<OutboxInvoice> {
   await deps.tenants.get(tenantId);
-  const stored = await addToOutbox(deps.db, tenantId, invoice, invoiceContentHash(invoice));
+  // The document's bytes go to their own collection first; the outbox keeps only its reference.
+  const { document, ...rest } = invoice;
+  const withRef: Invoice = document
+    ? { ...rest, document: await storeDocument(deps.db, tenantId, invoice.invoiceId, document) }
+    : rest;
+  const stored = await addToOutbox(deps.db, tenantId, withRef, invoiceContentHash(withRef));
   if (stored.state === 'pending') {
     await startInvoicePosting(deps.temporal, deps.taskQueue, tenantId, invoice.invoiceId);
   }

@@ -249,6 +249,21 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
     },
     {
       method: 'GET',
+      pattern: /^\/admin\/gl-import\/document\/(\d+)$/,
+      handler: (match) => {
+        const file = glImport.documents.get(integer(match[1], 'lineDbId'));
+        if (!file) throw new HttpError(404, `No document attached to line ${match[1]}`);
+        return {
+          fileName: file.fileName,
+          contentType: file.contentType,
+          size: file.bytes.length,
+          sha256: file.sha256,
+          contentBase64: file.bytes.toString('base64'),
+        };
+      },
+    },
+    {
+      method: 'GET',
       pattern: /^\/admin\/gl-import\/model$/,
       handler: () => ({ processedLines: glImport.processedLines, lookupLagMs: glImport.lookupLagMs }),
     },

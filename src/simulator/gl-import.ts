@@ -16,6 +16,7 @@ import type { ApiToken } from './auth';
 import { invalidValue, decimalToCents } from './scalars';
 import { objectValueKey, type SimulatorState } from './state';
 import type { RecordTable, SimRecord } from './record-table';
+import type { UploadedFile } from './uploads';
 
 /** Mass mutations accept at most 500 nodes per request (H). */
 export const MAX_IMPORT_NODES = 500;
@@ -176,6 +177,8 @@ function codeRef(
 export class GlImport {
   private readonly timers = new Set<NodeJS.Timeout>();
   private nextVoucherNumber = 1;
+  /** Files attached to staged lines, by line dbId (kept apart from the records: never served). */
+  readonly documents = new Map<number, UploadedFile>();
 
   constructor(
     private readonly state: SimulatorState,
@@ -202,8 +205,17 @@ export class GlImport {
     return typeof writtenAt !== 'number' || Date.now() >= writtenAt + this.lookupLagMs;
   }
 
-  /** Validates the whole request first (so a refused request creates nothing), then stages lines. */
-  add(token: ApiToken, inputs: readonly ImportInput[]): Array<{ clientId: string | null; node: SimRecord }> {
+  /**
+   * Validates the whole request first (so a refused request creates nothing), then stages lines.
+   * A line's `invoiceFile` in a multipart request (`uploads`) must name one of its file parts,
+   * which is attached to the line; in a JSON request it is a string that attaches nothing (a URL
+   * there is not an attachment: round three).
+   */
+  add(
+    token: ApiToken,
+    inputs: readonly ImportInput[],
+    uploads?: ReadonlyMap<string, UploadedFile>,
+  ): Array<{ clientId: string | null; node: SimRecord }> {
     if (inputs.length > MAX_IMPORT_NODES) {
       throw invalidValue(
         `addGLImportItems accepts at most ${MAX_IMPORT_NODES} nodes per request, got ${inputs.length}`,
@@ -212,6 +224,12 @@ export class GlImport {
     inputs.forEach(({ node }, index) => {
       const refusal = refusedNode(node, index);
       if (refusal) throw invalidValue(refusal);
+      // (A) Xledger's answer to a reference to a missing part is not published: refused whole.
+      if (uploads && typeof node.invoiceFile === 'string' && !uploads.has(node.invoiceFile)) {
+        throw invalidValue(
+          `inputs[${index}].node.invoiceFile names ${JSON.stringify(node.invoiceFile)}, but the request has no file part of that name`,
+        );
+      }
     });
     const visible = this.state.visibleOwners(token, 'ALL');
     const owners = inputs.map(({ node }) => {
@@ -247,6 +265,9 @@ export class GlImport {
       line.jobLevel = jobLevelRef(node.jobLevel);
       line.jobLevelDbId = (line.jobLevel as { dbId: number | null } | null)?.dbId ?? null;
       this.state.glImportItems.insert(line);
+      const file =
+        uploads && typeof node.invoiceFile === 'string' ? uploads.get(node.invoiceFile) : undefined;
+      if (file) this.documents.set(line.dbId, file);
       return { clientId: clientId ?? null, node: line };
     });
     const lineIds = created.map(({ node }) => node.dbId);
@@ -465,7 +486,22 @@ export function linesOfOwner(state: SimulatorState, glImport: GlImport, ownerDbI
   const tree = new Set([ownerDbId, ...state.childrenOf(ownerDbId)]);
   const lines = state.glImportItems.rows
     .filter((line) => tree.has(line.ownerDbId))
-    .map((line): SimRecord => ({ ...line, readable: glImport.readable(line) }));
+    .map((line): SimRecord => {
+      const file = glImport.documents.get(line.dbId);
+      return {
+        ...line,
+        readable: glImport.readable(line),
+        // The attached file, without its bytes (GET /admin/gl-import/document/:lineDbId has them).
+        document: file
+          ? {
+              fileName: file.fileName,
+              contentType: file.contentType,
+              size: file.bytes.length,
+              sha256: file.sha256,
+            }
+          : null,
+      };
+    });
   const counts = new Map<string, number>();
   for (const line of lines) {
     if (typeof line.extIdentifier === 'string')

@@ -40,6 +40,7 @@ import {
 import type { RequestContext } from './resolvers';
 import type { ServedSchema } from './served-schema';
 import type { SimulatorState } from './state';
+import { readPayload } from './uploads';
 
 export const GRAPHQL_PATH = '/graphql';
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
@@ -221,16 +222,8 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
     }
     const body = await readBody(request);
     const bytesIn = body.length;
-    let payload: { query?: unknown; variables?: unknown; operationName?: unknown } = {};
-    let payloadError: string | null = null;
-    try {
-      payload = JSON.parse(body.toString('utf8')) as typeof payload;
-      if (typeof payload !== 'object' || payload === null || typeof payload.query !== 'string') {
-        payloadError = 'The body must be JSON with a "query" string';
-      }
-    } catch {
-      payloadError = 'The body is not valid JSON';
-    }
+    // JSON, or multipart with the file parts a document names (uploads.ts).
+    const { payload, payloadError, uploads } = await readPayload(body, request.headers['content-type']);
     const query = typeof payload.query === 'string' ? payload.query : '';
     const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
     const fields = rootFields(query, operationName);
@@ -297,6 +290,7 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
         today: cetToday(state.now()),
         ...(fault?.kind === 'dropPage' ? { dropPageOf: fault.field ?? '*' } : {}),
         credits: limits.credits(state.now()),
+        ...(uploads ? { uploads } : {}),
       };
       const run = () =>
         execute({

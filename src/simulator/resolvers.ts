@@ -15,6 +15,7 @@ import {
 } from 'graphql';
 import { ROOT_FIELD_SCOPES, type ApiToken } from './auth';
 import { compileFilter, paginate, type Page, type PageArgs } from './connection';
+import type { UploadedFile } from './uploads';
 import type { GlImport, ImportInput } from './gl-import';
 import type { CreditFigures } from './limits';
 import type { SimRecord } from './record-table';
@@ -33,6 +34,8 @@ export interface RequestContext {
   state: SimulatorState;
   glImport: GlImport;
   token: ApiToken;
+  /** A multipart request's file parts by name (uploads.ts); absent for a JSON request. */
+  uploads?: ReadonlyMap<string, UploadedFile>;
   /** Oslo's date for this request: records closed before it are not OPEN. */
   today: string;
   /**
@@ -167,7 +170,7 @@ const listEntities: Resolver = (_source, rawArgs, context) => {
 };
 
 const addGLImportItems: Resolver = (_source, args, context) => {
-  const created = context.glImport.add(context.token, args.inputs as ImportInput[]);
+  const created = context.glImport.add(context.token, args.inputs as ImportInput[], context.uploads);
   return { edges: created };
 };
 

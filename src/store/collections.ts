@@ -25,6 +25,8 @@ export const collections = {
   postingLeases: 'invoice_posting_leases',
   /** Every create sent for an invoice, recorded before it leaves (invoices/sends.ts). */
   invoiceSends: 'invoice_sends',
+  /** Invoices' PDFs, apart from the outbox, read by `_id` (invoices/invoice-document.ts). */
+  invoiceDocuments: 'invoice_documents',
   /** An invoice's final state, decided once by an insert (invoices/settlement.ts). */
   invoiceSettlements: 'invoice_settlements',
   events: 'events',
@@ -123,6 +125,7 @@ export function allCollections(): CollectionSpec[] {
     },
     { name: collections.postingLeases, indexes: [], tenantKey: 'tenantId' },
     { name: collections.invoiceSends, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.invoiceDocuments, indexes: [], tenantKey: 'tenantId' },
     { name: collections.invoiceSettlements, indexes: [], tenantKey: 'tenantId' },
     // Read and written by _id only (store/events.ts); a closed gap has no tenantId and stays.
     { name: collections.events, indexes: [], tenantKey: 'tenantId' },

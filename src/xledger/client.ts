@@ -12,6 +12,7 @@ import {
   type XledgerErrorKind,
   type XledgerGraphQLError,
 } from './errors';
+import { multipartBody, type UploadFile } from './file-upload';
 import { mergeQueries, type QueryPart } from './merge-queries';
 import { takeRateLimit, withRateLimit } from './rate-limit';
 import type { BatchSlot } from './request-batch';
@@ -112,6 +113,15 @@ export class XledgerClient {
     const batch = this.options.batch;
     if (batch?.open) return (await batch.join(this, { document: query, variables })) as T;
     return this.withRetries(() => this.send<T>(query, variables));
+  }
+
+  /**
+   * A request that carries a file (file-upload.ts: multipart, the file named by its file name),
+   * through the same gate, retries, timeout, metrics (the file's bytes count as sent) and error
+   * casting as request(). Never batched or merged.
+   */
+  async requestWithFile<T>(query: string, variables: Record<string, unknown>, file: UploadFile): Promise<T> {
+    return this.withRetries(() => this.sendWithFile<T>(query, variables, file));
   }
 
   /** A client like this one (same endpoint, token and gate) whose first request joins `batch`. */
@@ -289,6 +299,41 @@ export class XledgerClient {
     }
   }
 
+  private async sendWithFile<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    file: UploadFile,
+  ): Promise<T> {
+    const { body, contentType } = await multipartBody(query, variables, file);
+    try {
+      const response = await this.countingFetch(this.options.endpoint, {
+        method: 'POST',
+        headers: {
+          Authorization: `token ${this.options.token}`,
+          'content-type': contentType,
+          accept: 'application/graphql-response+json, application/json',
+        },
+        body,
+      });
+      const text = await response.text();
+      type Answer = { data?: T | null; errors?: XledgerGraphQLError[] };
+      let answer: Answer | null;
+      try {
+        answer = JSON.parse(text) as Answer | null;
+      } catch {
+        answer = null;
+      }
+      if (response.ok && answer?.data && !answer.errors?.length) return answer.data;
+      // Cast as graphql-request's failures are (the same ClientError, without the file).
+      throw new ClientError(
+        { ...(answer ?? {}), status: response.status, headers: response.headers, body: text } as never,
+        { query, variables },
+      );
+    } catch (error) {
+      throw this.cast(error);
+    }
+  }
+
   /**
    * One GraphQL request; where the tenant's schema has `rateLimit`, the query asks for the
    * credit pool too, and the gate hears of it (rate-limit.ts) before the caller gets the answer.
@@ -356,7 +401,8 @@ export class XledgerClient {
 
   private async countingFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     this.usage.requests += 1;
-    if (typeof init?.body === 'string') this.usage.bytesSent += Buffer.byteLength(init.body);
+    const sent = bodyBytes(init?.body);
+    this.usage.bytesSent += sent;
     let response: Response;
     let body: ArrayBuffer;
     try {
@@ -378,14 +424,18 @@ export class XledgerClient {
       );
     }
     this.usage.bytesReceived += body.byteLength;
-    this.options.observer?.bytes(
-      typeof init?.body === 'string' ? Buffer.byteLength(init.body) : 0,
-      body.byteLength,
-    );
+    this.options.observer?.bytes(sent, body.byteLength);
     return new Response(body, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
     });
   }
+}
+
+/** The bytes a request body sends: a JSON string, or an encoded multipart body (file-upload.ts). */
+function bodyBytes(body: RequestInit['body'] | undefined): number {
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return body.byteLength;
+  return 0;
 }

@@ -1,4 +1,5 @@
 import type { XledgerClient } from './client';
+import type { UploadFile } from './file-upload';
 
 /**
  * Posting through Xledger's GL import staging lines (xledger-api.md, "Posting supplier invoices"
@@ -48,6 +49,14 @@ const DOCUMENTS = {
   addGLImportItems: `mutation addGLImportItems($inputs: [AddGLImportItemsInput!]!) {
   addGLImportItems(inputs: $inputs) { edges { clientId node { dbId } } }
 }`,
+  /**
+   * The same create, sent as a multipart request carrying the invoice's document
+   * (file-upload.ts), the payable line's `invoiceFile` naming it. Its own name, so that the
+   * live schema check validates `invoiceFile` for the tenants that attach documents only.
+   */
+  addGLImportItemsWithFile: `mutation addGLImportItemsWithFile($inputs: [AddGLImportItemsInput!]!) {
+  addGLImportItems(inputs: $inputs) { edges { clientId node { dbId } } }
+}`,
   /** The look-up before any create: the voucher as staging lines or as a posted payable, in one request. */
   findEarlierPosting: `query findEarlierPosting($first: Int, $ids: [String!]) {
   ${STAGED_LINES}
@@ -79,20 +88,48 @@ const EXAMPLE_VARIABLES: Record<keyof typeof DOCUMENTS, Record<string, unknown>>
       },
     ],
   },
+  addGLImportItemsWithFile: {
+    inputs: [
+      {
+        clientId: '1',
+        node: {
+          postedDate: '2026-01-15',
+          transactionSource: { code: 'AP' },
+          jobLevel: { dbSubId: 1 },
+          account: { code: '2400' },
+          amount: '-125.00',
+          invoiceAmount: '-125.00',
+          extIdentifier: EXAMPLE_IDS[0],
+          invoiceFile: 'INV-1.pdf',
+        },
+      },
+    ],
+  },
   findEarlierPosting: { first: LOOK_UP_SIZE, ids: EXAMPLE_IDS },
   checkImportOutcome: { first: LOOK_UP_SIZE, ids: EXAMPLE_IDS, lineDbIds: [5001] },
 };
 
-/** Every posting-related document the client can send, with example variables (for the operation catalogue). */
+/**
+ * Who needs the create with a file in the live schema check: only tenants whose
+ * `posting.attachDocument` is on (client/xledger-check.ts, neededBy).
+ */
+export const ATTACH_DOCUMENT_USER = 'invoice documents';
+
+/**
+ * Every posting-related document the client can send, with example variables (for the operation
+ * catalogue); `usedBy` where not every posting tenant needs it.
+ */
 export function postingOperations(): Array<{
   name: string;
   document: string;
   variables: Record<string, unknown>;
+  usedBy?: string;
 }> {
   return (Object.keys(DOCUMENTS) as Array<keyof typeof DOCUMENTS>).map((name) => ({
     name,
     document: DOCUMENTS[name],
     variables: EXAMPLE_VARIABLES[name],
+    ...(name === 'addGLImportItemsWithFile' ? { usedBy: ATTACH_DOCUMENT_USER } : {}),
   }));
 }
 
@@ -201,11 +238,23 @@ export async function findVoucherCopies(
   };
 }
 
-/** Sends one voucher's lines in one request (Xledger takes at most 500 per request). Returns their dbIds in order. */
-export async function addImportLines(client: XledgerClient, lines: GLImportLine[]): Promise<number[]> {
-  const data = await client.request<{
+/**
+ * Sends one voucher's lines in one request (Xledger takes at most 500 per request). Returns their
+ * dbIds in order. With `file` (the invoice's document, named by a line's `invoiceFile`), the same
+ * document goes as a multipart request carrying the file (file-upload.ts).
+ */
+export async function addImportLines(
+  client: XledgerClient,
+  lines: GLImportLine[],
+  file?: UploadFile,
+): Promise<number[]> {
+  type Answer = {
     addGLImportItems: { edges: Array<{ clientId: string | null; node: { dbId: Id } }> | null };
-  }>(DOCUMENTS.addGLImportItems, { inputs: lines });
+  };
+  const variables = { inputs: lines };
+  const data = file
+    ? await client.requestWithFile<Answer>(DOCUMENTS.addGLImportItemsWithFile, variables, file)
+    : await client.request<Answer>(DOCUMENTS.addGLImportItems, variables);
   const edges = data.addGLImportItems.edges ?? [];
   // Match by the echoed clientId where Xledger gives it back; else by position.
   const byClientId = new Map(edges.map((edge) => [edge.clientId, Number(edge.node.dbId)]));

@@ -8,13 +8,16 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { XledgerSyncClient } from '../../src/client';
+import { sendWebhook } from '../../src/events/webhook';
+import type { StoredEvent } from '../../src/store/events';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import type { SyncRunSummary } from '../../src/domain/figures';
 import { spawnChild, workerEnv, type ChildWorker } from '../support/child-worker';
@@ -87,6 +90,9 @@ export async function follow(api: XledgerSyncClient, cursor: number): Promise<nu
   return more ? next : page.head;
 }
 `;
+
+/** examples/: a webhook receiver and a change-feed consumer, as a SEMINE developer copies them. */
+const EXAMPLES = ['webhook-receiver.ts', 'change-feed-consumer.ts'];
 
 let h: Harness;
 let scratch: string;
@@ -215,6 +221,9 @@ describe('npm pack', () => {
       ].join('\n'),
     );
     await writeFile(join(scratch, 'follow.ts'), SEMINE_FEED_READER);
+    // The examples/ SEMINE starts from, checked as a consumer's own code (and run below).
+    for (const example of EXAMPLES)
+      await copyFile(join(repoRoot, 'examples', example), join(scratch, example));
     // Both ways a Node ESM project resolves packages, each checking every declaration file
     // (skipLibCheck: false), ours and our dependencies' as installed from the tarball.
     for (const [name, options] of Object.entries(CONSUMER_RESOLUTIONS)) {
@@ -230,7 +239,7 @@ describe('npm pack', () => {
             types: ['node'],
             paths: MS_TYPES_PATH,
           },
-          files: ['upsert.ts', 'follow.ts'],
+          files: ['upsert.ts', 'follow.ts', ...EXAMPLES],
         }),
       );
     }
@@ -259,4 +268,84 @@ describe('npm pack', () => {
     expect(upserted.stdout).not.toContain(SEED_TOKENS.root);
     expect((await h.tenants.get('packaged')).entityOwnerDbId).toBe(SEED_ENTITIES.owner1);
   });
+
+  it('runs the examples from the installed package: the receiver verifies and de-duplicates, the consumer keeps its cursor', async () => {
+    // Compiled by the type check above (nodenext emits to out/).
+    expect(
+      existsSync(join(scratch, 'out', 'webhook-receiver.js')),
+      'the test above installs and compiles',
+    ).toBe(true);
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const receiver = spawnChild(process.execPath, [join(scratch, 'out', 'webhook-receiver.js')], {
+      PATH: process.env.PATH ?? '',
+      WEBHOOK_SECRET: secret,
+      PORT: '0',
+    });
+    children.push(receiver);
+    const port = await waitFor('the example receiver to listen', () => {
+      const line = receiver
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('{"listening"'));
+      return line ? (JSON.parse(line) as { listening: number }).listening : undefined;
+    });
+    const event = {
+      _id: 'examples:1',
+      id: 'invoice.rejected:examples:INV-7',
+      tenantId: 'examples',
+      type: 'invoice.rejected' as const,
+      seq: 1,
+      occurredAt: new Date(),
+      recordedAt: new Date(),
+      data: { invoiceId: 'INV-7', reasons: ['unknown supplier S9'], rejectedAt: new Date().toISOString() },
+      delivery: { state: 'pending' as const, attempts: 0, lastError: null, deliveredAt: null },
+    } as unknown as StoredEvent;
+    const url = `http://127.0.0.1:${port}/xledger-sync`;
+    const send = (signingSecret: string) =>
+      sendWebhook({ url, secret: signingSecret }, event, { timeoutMs: 10_000, insecureHosts: ['127.0.0.1'] });
+    expect(await send(secret)).toMatchObject({ ok: true, status: 204 });
+    expect(await send(secret)).toMatchObject({ ok: true, status: 204 }); // delivered again: handled once
+    expect(await send(`whsec_${randomBytes(32).toString('base64')}`)).toMatchObject({ ok: false });
+    await waitFor('the refusal logged', () => receiver.output().includes('"refused":400') || undefined);
+    const handled = receiver
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{"handled"'))
+      .map((l) => JSON.parse(l) as { type: string; what: string });
+    expect(handled).toEqual([
+      expect.objectContaining({
+        type: 'invoice.rejected',
+        what: 'invoice INV-7 rejected: unknown supplier S9',
+      }),
+    ]);
+
+    // The consumer: a tenant's first sync read whole, then nothing new, its cursor in a file.
+    await h.saveTenant({
+      tenantId: 'examples',
+      xledger: { token: SEED_TOKENS.root },
+      entityOwnerDbId: SEED_ENTITIES.owner1,
+    });
+    const worker = await h.startWorker();
+    try {
+      const summary = (await (
+        await startSync(h, 'examples', 'suppliers', 'full')
+      ).result()) as SyncRunSummary;
+      expect(summary.totals.inserted).toBeGreaterThan(0);
+      const consume = async () => {
+        const { stdout } = await run(
+          process.execPath,
+          ['out/change-feed-consumer.js', 'examples', 'suppliers', 'cursor.json'],
+          { cwd: scratch, env: { PATH: process.env.PATH ?? '', ...cliEnv(h) }, timeout: 120_000 },
+        );
+        return JSON.parse(stdout.trim().split('\n').at(-1)!) as { upserts: number; cursor: number };
+      };
+      const first = await consume();
+      expect(first.upserts).toBe(summary.totals.inserted);
+      expect(JSON.parse(readFileSync(join(scratch, 'cursor.json'), 'utf8'))).toEqual({ after: first.cursor });
+      const second = await consume();
+      expect(second).toMatchObject({ upserts: 0, cursor: first.cursor });
+    } finally {
+      worker.shutdown();
+    }
+  }, 300_000);
 });

@@ -22,6 +22,7 @@ describe('posting operations', () => {
   it('lists the create, the look-up before a create and the outcome check', () => {
     expect(operations.map((operation) => operation.name).sort()).toEqual([
       'addGLImportItems',
+      'addGLImportItemsWithFile',
       'checkImportOutcome',
       'findEarlierPosting',
     ]);

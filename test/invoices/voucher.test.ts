@@ -24,6 +24,7 @@ describe('the voucher sent for an invoice', () => {
     const lines = voucherLines('acme', invoice, {
       transactionSourceCode: 'IP',
       jobLevel: { dbId: 4711 },
+      attachDocument: false,
     });
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) {
@@ -38,14 +39,22 @@ describe('the voucher sent for an invoice', () => {
       xledger: { token: 'a-long-token' },
       entityOwnerDbId: 101,
     });
-    expect(tenant.posting).toEqual({ transactionSourceCode: 'AP', jobLevel: { dbSubId: 1 } });
+    expect(tenant.posting).toEqual({
+      transactionSourceCode: 'AP',
+      jobLevel: { dbSubId: 1 },
+      attachDocument: false,
+    });
     const custom = tenantConfigSchema.parse({
       tenantId: 'acme',
       xledger: { token: 'a-long-token' },
       entityOwnerDbId: 101,
       posting: { transactionSourceCode: 'LF', jobLevel: { dbId: 12 } },
     });
-    expect(custom.posting).toEqual({ transactionSourceCode: 'LF', jobLevel: { dbId: 12 } });
+    expect(custom.posting).toEqual({
+      transactionSourceCode: 'LF',
+      jobLevel: { dbId: 12 },
+      attachDocument: false,
+    });
     expect(() =>
       tenantConfigSchema.parse({
         tenantId: 'acme',

@@ -25,7 +25,7 @@ import {
   type RunningSimulator,
 } from '../../src/simulator/index';
 import { CONFIRMED_TYPE_NAMES } from '../../src/xledger/filter-fields';
-import { postingOperations } from '../../src/xledger/gl-import';
+import { ATTACH_DOCUMENT_USER, postingOperations } from '../../src/xledger/gl-import';
 import { gql } from './helpers';
 import {
   POSTING_USER,
@@ -113,8 +113,8 @@ describe('the catalogue of operations', () => {
     expect(names).toContain('taxRulesPageSince');
   });
 
-  it('says what needs each operation: data types, and invoices for posting', () => {
-    const known = [...dataTypes.map((type) => type.name), POSTING_USER];
+  it('says what needs each operation: data types, invoices for posting, invoice documents for the create with a file', () => {
+    const known = [...dataTypes.map((type) => type.name), POSTING_USER, ATTACH_DOCUMENT_USER];
     for (const operation of operations) {
       expect(operation.usedBy.length, operation.name).toBeGreaterThan(0);
       for (const user of operation.usedBy) expect(known, operation.name).toContain(user);
@@ -124,7 +124,11 @@ describe('the catalogue of operations', () => {
     expect(usedBy('assetsPage')).toEqual(['fixedAssets']);
     expect(usedBy('objectKindsLookup')).toEqual(['vatCodes']);
     expect(usedBy('entityTree')).toEqual(dataTypes.map((type) => type.name));
-    for (const name of postingNames) expect(usedBy(name)).toEqual([POSTING_USER]);
+    for (const name of postingNames) {
+      expect(usedBy(name)).toEqual([
+        name === 'addGLImportItemsWithFile' ? ATTACH_DOCUMENT_USER : POSTING_USER,
+      ]);
+    }
   });
 
   it("the live schema check's own documents (introspection, scope probe) validate and run", async () => {

@@ -5,6 +5,7 @@ import { postingSettingsOf } from '../../domain/tenant';
 import type { XledgerClient } from '../../xledger/client';
 import { addImportLines, findEarlierPosting } from '../../xledger/gl-import';
 import { type InvoiceRef, voucherLines } from '../invoice';
+import { readDocument } from '../invoice-document';
 import { getOutboxInvoice, updateOutbox, type OutboxInvoice } from '../outbox';
 import { claimPosting, releasePosting, renewPosting } from '../posting-leases';
 import { invoiceSettings } from '../posting-settings';
@@ -73,7 +74,8 @@ export function createPostInvoice(deps: ActivityDeps) {
       // Before sends were recorded, an invoice past `pending` may have been sent: look it up.
       const mayHaveSent = open.length > 0 || (sends.length === 0 && current.state !== 'pending');
       await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { state: 'posting' });
-      const lines = voucherLines(ref.tenantId, stored.invoice, postingSettingsOf(tenant));
+      const posting = postingSettingsOf(tenant);
+      const lines = voucherLines(ref.tenantId, stored.invoice, posting);
       const keys = lines.map((line) => line.clientId);
       let sending = false;
       try {
@@ -123,12 +125,18 @@ export function createPostInvoice(deps: ActivityDeps) {
             }
           }
         }
+        // The document's bytes are read here, by `_id`: never in workflow history.
+        const document = stored.invoice.document;
+        const file =
+          posting.attachDocument && document
+            ? await readDocument(deps.db, ref.tenantId, ref.invoiceId, document)
+            : undefined;
         progress.at('sending', requestBudget);
         const result = await sendUnderLease(
           deps.db,
           lease,
           { n: sends.length + 1, lineKeys: keys },
-          () => addImportLines(client, lines),
+          () => addImportLines(client, lines, file),
           { refusedWhole, onSending: () => (sending = true) },
         );
         if (!result.sent) throw await postingBusy(deps, ref);
