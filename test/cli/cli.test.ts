@@ -164,7 +164,7 @@ describe('xledger-sync tenant', () => {
     const text = status.stdout;
     expect(text).toMatch(/^Tenant: +north$/m);
     expect(text).toMatch(/^Entity owner: +101$/m);
-    expect(text).toMatch(/^Posting: +transaction source AP, job level dbSubId 1$/m);
+    expect(text).toMatch(/^Posting: +transaction source AP, job level dbSubId 1, attach document no$/m);
     expect(text).toMatch(/^Paused: +no$/m);
     expect(text).toMatch(/^Resyncs: +0 waiting; last asked .* for suppliers \(full\)$/m);
     expect(text).toMatch(/^State: +never_run \(first sync not complete; onboarded .*Z\)$/m);
