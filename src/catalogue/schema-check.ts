@@ -21,7 +21,8 @@
 import { buildClientSchema, parse, validate, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { createHash } from 'node:crypto';
 import type { EndpointPolicy } from '../security/endpoint-policy';
-import { XledgerClient, type XledgerUsage } from '../xledger/client';
+import { XledgerClient } from '../xledger/client';
+import type { XledgerUsage } from '../xledger/usage';
 import { entitiesOf, type EntitiesData, type XledgerEntity } from '../xledger/entities';
 import type { OmittedField } from '../datatypes/optional-fields';
 import { XledgerError } from '../xledger/errors';

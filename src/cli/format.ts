@@ -1,5 +1,5 @@
 import type { InvoiceStatus, TenantStatus } from '../client';
-import type { TenantSchemaCheck } from '../store/tenants';
+import type { TenantSchemaCheck } from '../store/tenant-record';
 import { postingSettingsOf, type TenantSettings } from '../domain/tenant';
 import { isNeeded, mismatchText, type SchemaCheckReport } from '../catalogue/schema-check';
 import { intervalMinutesFor } from '../temporal/schedules';

@@ -3,7 +3,7 @@ import { invoiceCounts, type InvoiceState } from '../invoices/outbox';
 import { intervalMinutesFor, scheduleSpecsFor } from '../temporal/schedules';
 import { loadCheckpoint } from '../store/checkpoints';
 import { latestRuns, type StoredRun } from '../store/runs';
-import type { TenantSchemaCheck } from '../store/tenants';
+import type { TenantSchemaCheck } from '../store/tenant-record';
 import type { DeletionReview } from '../domain/deletion-guard';
 import type { TenantSettings } from '../domain/tenant';
 import { scheduleId, tenantWorkflowId } from '../temporal/ids';

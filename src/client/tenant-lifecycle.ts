@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { masterDataTypeNames, scheduledJobNames } from '../domain/data-types';
 import { invoiceCounts } from '../invoices/outbox';
 import { purgeTenantDocuments } from '../store/collections';
-import type { TenantSchemaCheck } from '../store/tenants';
+import type { TenantSchemaCheck } from '../store/tenant-record';
 import type { TenantSettings } from '../domain/tenant';
 import { scheduleId, tenantWorkflowId } from '../temporal/ids';
 import { TenantIdKey } from '../temporal/search-attributes';

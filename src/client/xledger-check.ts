@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dataTypes } from '../datatypes/registry';
-import type { TenantSchemaCheck } from '../store/tenants';
+import type { TenantSchemaCheck } from '../store/tenant-record';
 import { postingSettingsOf, xledgerTokenSchema, type TenantSettings } from '../domain/tenant';
 import { endpointProblem, type EndpointPolicy } from '../security/endpoint-policy';
 import { XledgerError } from '../xledger/errors';

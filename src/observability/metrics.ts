@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SyncRunSummary } from '../domain/figures';
-import type { XledgerRequestObserver } from '../xledger/client';
+import type { XledgerRequestObserver } from '../xledger/usage';
 
 /**
  * The service's own Prometheus metrics, in one registry that /metrics serves beside the Temporal

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
-import { TenantStore, type EncryptedTenantField } from './tenants';
+import type { EncryptedTenantField } from './tenant-record';
+import { TenantStore } from './tenants';
 import { tenantSecretBinding, type TokenCipher } from './token-cipher';
 
 /**

@@ -1,18 +1,15 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
 import {
-  CREDITS_MAX_WAIT_MS,
   CREDITS_WAIT_MS,
-  creditsPaused,
   errorFromGraphQLErrors,
-  errorFromHttpStatus,
   errorFromNetwork,
   errorsFromGraphQLErrors,
-  retryAfterSeconds,
   XledgerError,
-  type XledgerErrorKind,
   type XledgerGraphQLError,
 } from './errors';
-import { multipartBody, type UploadFile } from './file-upload';
+import { castRequestError, withHints } from './cast-request-error';
+import type { XledgerRequestObserver, XledgerUsage } from './usage';
+import { bodyBytes, multipartBody, type UploadFile } from './file-upload';
 import { mergeQueries, type QueryPart } from './merge-queries';
 import { takeRateLimit, withRateLimit } from './rate-limit';
 import type { BatchSlot } from './request-batch';
@@ -44,15 +41,6 @@ export interface XledgerClientOptions {
   observer?: XledgerRequestObserver;
 }
 
-/** What the client reports of its requests; nothing of a request's content or token. */
-export interface XledgerRequestObserver {
-  /** One request answered or failed (the error's kind), sent to answered, without the gate's wait. */
-  request(event: { durationMs: number; error?: XledgerErrorKind }): void;
-  bytes(sent: number, received: number): void;
-  /** A request Xledger refused for a rate limit waits this long before it is sent again. */
-  rateLimitWait(ms: number): void;
-}
-
 /**
  * One part's outcome in a merged request: its answer, its own error, or `alone` — another
  * part's error took the whole answer with it (a non-null field), so this one must be sent again
@@ -73,13 +61,6 @@ class SendAlone extends Error {}
 export interface PartialAnswer<T> {
   data: T | null;
   fieldErrors: XledgerError[];
-}
-
-/** What a client has cost so far: Xledger charges per request and per MB. */
-export interface XledgerUsage {
-  requests: number;
-  bytesSent: number;
-  bytesReceived: number;
 }
 
 /**
@@ -196,7 +177,7 @@ export class XledgerClient {
       const wholeRequest = errorsFromGraphQLErrors(errors, status).find((entry) =>
         ['unauthorized', 'rate_limited', 'credits_exhausted'].includes(entry.kind),
       );
-      if (wholeRequest) throw this.withHints(wholeRequest, error.response.headers);
+      if (wholeRequest) throw withHints(wholeRequest, error.response.headers, this.options.creditsWaitMs);
       return parts.map((_, index): PartOutcome => {
         const prefix = merged.prefix(index);
         const ownErrors = errors
@@ -234,7 +215,8 @@ export class XledgerClient {
             const wholeRequest = fieldErrors.find((entry) =>
               ['unauthorized', 'rate_limited', 'credits_exhausted'].includes(entry.kind),
             );
-            if (wholeRequest) throw this.withHints(wholeRequest, error.response.headers);
+            if (wholeRequest)
+              throw withHints(wholeRequest, error.response.headers, this.options.creditsWaitMs);
             return { data: (error.response.data as T | undefined) ?? null, fieldErrors };
           }
         }
@@ -369,34 +351,7 @@ export class XledgerClient {
   }
 
   private cast(error: unknown): XledgerError {
-    if (error instanceof XledgerError) return error;
-    if (error instanceof ClientError) {
-      const errors = (error.response.errors ?? []) as XledgerGraphQLError[];
-      const status = error.response.status;
-      const body = typeof error.response.body === 'string' ? error.response.body : '';
-      const cast =
-        errors.length > 0 ? errorFromGraphQLErrors(errors, status) : errorFromHttpStatus(status, body);
-      return this.withHints(cast, error.response.headers);
-    }
-    return errorFromNetwork(error, this.options.requestTimeoutMs);
-  }
-
-  /**
-   * A limit's wait as Xledger advised it: its `Retry-After` header (HTTP 429, or 200 with an
-   * error code) wins; spent credits without any hint wait the configured time.
-   */
-  private withHints(error: XledgerError, headers: Headers | undefined): XledgerError {
-    if (error.kind !== 'rate_limited' && error.kind !== 'credits_exhausted') return error;
-    const seconds = retryAfterSeconds(headers?.get('retry-after') ?? null);
-    let waitMs =
-      seconds !== undefined ? Math.min(Math.max(seconds * 1000, 1_000), CREDITS_MAX_WAIT_MS) : undefined;
-    if (waitMs === undefined && error.kind === 'credits_exhausted' && !error.details.waitAdvised) {
-      waitMs = this.options.creditsWaitMs;
-    }
-    if (waitMs === undefined) return error;
-    const message = error.kind === 'credits_exhausted' ? creditsPaused(waitMs).message : error.message;
-    const waitAdvised = seconds !== undefined || error.details.waitAdvised === true;
-    return new XledgerError(error.kind, message, { ...error.details, retryAfterMs: waitMs, waitAdvised });
+    return castRequestError(error, this.options);
   }
 
   private async countingFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
@@ -431,11 +386,4 @@ export class XledgerClient {
       headers: response.headers,
     });
   }
-}
-
-/** The bytes a request body sends: a JSON string, or an encoded multipart body (file-upload.ts). */
-function bodyBytes(body: RequestInit['body'] | undefined): number {
-  if (typeof body === 'string') return Buffer.byteLength(body);
-  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return body.byteLength;
-  return 0;
 }

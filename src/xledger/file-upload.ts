@@ -40,3 +40,10 @@ export async function multipartBody(
   if (!contentType) throw new Error('FormData gave no content type');
   return { body: new Uint8Array(await encoded.arrayBuffer()), contentType };
 }
+
+/** The bytes a request body sends: a JSON string, or an encoded multipart body . */
+export function bodyBytes(body: RequestInit['body'] | undefined): number {
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return body.byteLength;
+  return 0;
+}

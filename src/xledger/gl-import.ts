@@ -71,39 +71,19 @@ const DOCUMENTS = {
 
 /** Example variables of each posting document, for validating it against a schema. */
 const EXAMPLE_IDS = ['semine:tenant:INV-1:1'];
+const EXAMPLE_LINE = {
+  postedDate: '2026-01-15',
+  transactionSource: { code: 'AP' },
+  jobLevel: { dbSubId: 1 },
+  account: { code: '2400' },
+  amount: '-125.00',
+  invoiceAmount: '-125.00',
+  extIdentifier: EXAMPLE_IDS[0],
+};
 const EXAMPLE_VARIABLES: Record<keyof typeof DOCUMENTS, Record<string, unknown>> = {
-  addGLImportItems: {
-    inputs: [
-      {
-        clientId: '1',
-        node: {
-          postedDate: '2026-01-15',
-          transactionSource: { code: 'AP' },
-          jobLevel: { dbSubId: 1 },
-          account: { code: '2400' },
-          amount: '-125.00',
-          invoiceAmount: '-125.00',
-          extIdentifier: EXAMPLE_IDS[0],
-        },
-      },
-    ],
-  },
+  addGLImportItems: { inputs: [{ clientId: '1', node: EXAMPLE_LINE }] },
   addGLImportItemsWithFile: {
-    inputs: [
-      {
-        clientId: '1',
-        node: {
-          postedDate: '2026-01-15',
-          transactionSource: { code: 'AP' },
-          jobLevel: { dbSubId: 1 },
-          account: { code: '2400' },
-          amount: '-125.00',
-          invoiceAmount: '-125.00',
-          extIdentifier: EXAMPLE_IDS[0],
-          invoiceFile: 'INV-1.pdf',
-        },
-      },
-    ],
+    inputs: [{ clientId: '1', node: { ...EXAMPLE_LINE, invoiceFile: 'INV-1.pdf' } }],
   },
   findEarlierPosting: { first: LOOK_UP_SIZE, ids: EXAMPLE_IDS },
   checkImportOutcome: { first: LOOK_UP_SIZE, ids: EXAMPLE_IDS, lineDbIds: [5001] },

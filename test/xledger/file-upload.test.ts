@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
 import { STRICT_XLEDGER_POLICY } from '../../src/security/endpoint-policy';
-import { XledgerClient, type XledgerRequestObserver } from '../../src/xledger/client';
+import { XledgerClient } from '../../src/xledger/client';
+import type { XledgerRequestObserver } from '../../src/xledger/usage';
 import { XledgerError } from '../../src/xledger/errors';
 import { multipartBody } from '../../src/xledger/file-upload';
 import { addImportLines, type GLImportLine } from '../../src/xledger/gl-import';
