@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { tenantArgument } from './arguments';
+import { eventListOptionsSchema } from '../client/events';
+import { parseTenantInput } from '../client/input';
 import { InvalidInputError } from '../client';
 import type { EventList, RedeliveryResult } from '../client/events';
 import type { CommandIo } from './command-io';
@@ -20,7 +23,7 @@ export function addEventsCommands(
   events
     .command('list')
     .description("the tenant's newest events (or those after --after), oldest first, with their delivery")
-    .argument('<tenantId>')
+    .addArgument(tenantArgument())
     .option('--after <seq>', 'events after this seq')
     .option('--limit <n>', 'at most this many (default 50)')
     .option('--json', 'machine-readable JSON on stdout')
@@ -29,6 +32,8 @@ export function addEventsCommands(
         ...(opts.after !== undefined ? { after: integer(opts.after, '--after', tenantId) } : {}),
         ...(opts.limit !== undefined ? { limit: integer(opts.limit, '--limit', tenantId) } : {}),
       };
+      // Checked before connecting, as the API checks it (`--limit 0` exits 2 at once).
+      parseTenantInput(tenantId, eventListOptionsSchema, options);
       const list = await io.withClient((client) => client.listEvents(tenantId, options));
       if (opts.json) io.json(list);
       else io.out(eventsText(list));
@@ -37,7 +42,7 @@ export function addEventsCommands(
   events
     .command('redeliver')
     .description('send one event again (same webhook-id: receivers de-duplicate by it)')
-    .argument('<tenantId>')
+    .addArgument(tenantArgument())
     .argument('<eventId>')
     .option('--json', 'machine-readable JSON on stdout')
     .action(async (tenantId: string, eventId: string, opts: { json?: boolean }) => {

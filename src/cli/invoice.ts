@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { tenantArgument } from './arguments';
 import { validateInvoiceSubmission } from '../client';
 import { jsonOption, readJsonFile, type CommandIo } from './command-io';
 import { invoiceText } from './format';
@@ -11,7 +12,7 @@ export function addInvoiceCommands(program: Command, io: CommandIo): void {
   invoice
     .command('submit')
     .description('submit an approved invoice from a JSON file (the same invoice twice is a no-op)')
-    .argument('<tenantId>')
+    .addArgument(tenantArgument())
     .requiredOption('-f, --file <path>', 'invoice JSON; "-" reads stdin')
     .addOption(jsonOption())
     .action(async (tenantId: string, opts: { file: string; json?: boolean }) => {
@@ -25,7 +26,7 @@ export function addInvoiceCommands(program: Command, io: CommandIo): void {
   invoice
     .command('status')
     .description("an invoice's state: pending, posting, accepted, posted, rejected or retrying")
-    .argument('<tenantId>')
+    .addArgument(tenantArgument())
     .argument('<invoiceId>')
     .addOption(jsonOption())
     .action(async (tenantId: string, invoiceId: string, opts: { json?: boolean }) => {

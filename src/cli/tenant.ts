@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { dataTypesOption, stateFilterOption, tenantArgument } from './arguments';
 import { z } from 'zod';
 import { InvalidInputError, validateTenantConfig } from '../client';
 import { masterDataTypeNames } from '../domain/data-types';
@@ -70,7 +71,7 @@ export function addTenantCommands(program: Command, io: CommandIo): void {
     .description(
       "the live schema check with the tenant's stored token and owner: what its enabled data types and invoices need decides the exit code",
     )
-    .argument('<tenantId>')
+    .addArgument(tenantArgument())
     .addOption(jsonOption())
     .action(async (tenantId: string, opts: { json?: boolean }) => {
       const report = await io.withClient((client) => client.checkTenant(tenantId));
@@ -82,10 +83,11 @@ export function addTenantCommands(program: Command, io: CommandIo): void {
   tenant
     .command('list')
     .description('list the tenants, their states and settings (never their tokens)')
-    .option(
-      '--state <states>',
-      'only tenants where it or a data type is in one of these states, e.g. failed,needs_attention ' +
-        '(never_run, syncing, ok, failed, paused, needs_attention)',
+    .addOption(
+      stateFilterOption(
+        'only tenants where it or a data type is in one of these states, e.g. failed,needs_attention ' +
+          '(never_run, syncing, ok, failed, paused, needs_attention)',
+      ),
     )
     .addOption(jsonOption())
     .action(async (opts: { state?: string; json?: boolean }) => {
@@ -99,7 +101,7 @@ export function addTenantCommands(program: Command, io: CommandIo): void {
   tenant
     .command('status')
     .description("a tenant's schedules, runs in progress, last run figures and last errors")
-    .argument('<tenantId>')
+    .addArgument(tenantArgument())
     .addOption(jsonOption())
     .action(async (tenantId: string, opts: { json?: boolean }) => {
       const status = await io.withClient((client) => client.tenantStatus(tenantId));
@@ -112,8 +114,8 @@ export function addTenantCommands(program: Command, io: CommandIo): void {
     .description(
       'sync now (the resync signal); a type that is running is coalesced, never run twice; prints the runs that took it',
     )
-    .argument('<tenantId>')
-    .option('-t, --type <dataTypes...>', `data types (default: all enabled): ${knownTypes.join(' ')}`)
+    .addArgument(tenantArgument())
+    .addOption(dataTypesOption(knownTypes))
     .option('--full', 'full pass, which also reconciles deletions (default: incremental)')
     .option(
       '--allow-mass-delete',
@@ -155,7 +157,7 @@ export function addTenantCommands(program: Command, io: CommandIo): void {
   tenant
     .command('pause')
     .description("pause the tenant's schedules (runs in progress finish)")
-    .argument('<tenantId>')
+    .addArgument(tenantArgument())
     .addOption(jsonOption())
     .action(async (tenantId: string, opts: { json?: boolean }) => {
       await io.withClient((client) => client.pauseTenant(tenantId, 'paused with the xledger-sync CLI'));
@@ -166,7 +168,7 @@ export function addTenantCommands(program: Command, io: CommandIo): void {
   tenant
     .command('resume')
     .description("resume the tenant's schedules")
-    .argument('<tenantId>')
+    .addArgument(tenantArgument())
     .addOption(jsonOption())
     .action(async (tenantId: string, opts: { json?: boolean }) => {
       await io.withClient((client) => client.resumeTenant(tenantId, 'resumed with the xledger-sync CLI'));
@@ -179,7 +181,7 @@ export function addTenantCommands(program: Command, io: CommandIo): void {
     .description(
       'remove the tenant, its schedules, its workflow and its running syncs; --purge also deletes its synced data',
     )
-    .argument('<tenantId>')
+    .addArgument(tenantArgument())
     .option('--purge', "also delete the tenant's synced data from MongoDB")
     .option('--force', 'remove it even with invoices not yet posted or rejected (ends their posting)')
     .addOption(jsonOption())
@@ -198,7 +200,7 @@ function parseResyncArgs(
 ) {
   const parsed = resyncArgsSchema.safeParse({
     tenantId,
-    // `--type suppliers accounts` and `--type suppliers,accounts` both work.
+    // `--type suppliers,accounts` and `--type suppliers --type accounts` both work.
     type: opts.type?.flatMap((value) => value.split(',')).filter((value) => value.length > 0),
     full: opts.full === true,
     allowMassDelete: opts.allowMassDelete === true,

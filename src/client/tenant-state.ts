@@ -18,6 +18,7 @@ import { tenantCost, type TenantCost } from '../domain/cost';
 import {
   attentionAdvice,
   dataTypeState,
+  dataTypeStateNames,
   matchesStates,
   parseStateList,
   tenantStateOf,
@@ -114,20 +115,21 @@ export async function stateForStatus(
 
 export type ListedTenant = TenantSettings & { state: TenantStateView };
 
+/** A state filter (`failed,needs_attention`, or an array), or InvalidInputError naming `state`. */
+export function parseStateFilter(value: string | readonly string[]): DataTypeStateName[] {
+  const states = parseStateList(value);
+  if (states) return states;
+  throw new InvalidInputError(undefined, [
+    { field: 'state', message: `must be states among ${dataTypeStateNames.join(', ')}` },
+  ]);
+}
+
 /** See XledgerSyncClient.listTenants: the state filter is checked before anything is read. */
 export async function listTenants(
   ctx: ClientContext,
   filter: { state?: string | string[] },
 ): Promise<ListedTenant[]> {
-  const states = filter.state === undefined ? null : parseStateList(filter.state);
-  if (filter.state !== undefined && !states) {
-    throw new InvalidInputError(undefined, [
-      {
-        field: 'state',
-        message: 'must be states among never_run, syncing, ok, failed, paused, needs_attention',
-      },
-    ]);
-  }
+  const states = filter.state === undefined ? null : parseStateFilter(filter.state);
   return listWithState(ctx, await ctx.tenants.list(), states);
 }
 

@@ -216,13 +216,14 @@ describe('xledger-sync tenant', () => {
     expect(parsed.workflow?.recent[0]).toMatchObject({ dataTypes: ['suppliers'], full: true });
   });
 
-  it('resync takes several types (space- or comma-separated) and reports JSON', async () => {
+  it('resync takes several types (comma-separated, or the flag repeated) and reports JSON', async () => {
     const result = await cli(
       'tenant',
       'resync',
-      'south',
       '--type',
       'suppliers',
+      'south',
+      '--type',
       'vatCodes,currencies',
       '--json',
     );
@@ -304,7 +305,7 @@ describe('xledger-sync tenant', () => {
     expectFailure(await cli('tenant', 'remove', 'nobody'), 2, /^error: Unknown tenant "nobody"$/);
     expectFailure(await cli('tenant', 'resync', 'Bad Id'), 2, /^error: Invalid input: tenantId: /);
     expectFailure(
-      await cli('tenant', 'resync', 'north', '--type', 'suppliers', 'ledgers'),
+      await cli('tenant', 'resync', 'north', '--type', 'suppliers,ledgers'),
       2,
       /^error: Invalid input for tenant north: --type: unknown data type "ledgers" \(known: suppliers, accounts, dimensions, currencies, vatCodes, projects, fixedAssets\)$/,
     );

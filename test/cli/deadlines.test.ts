@@ -122,4 +122,36 @@ describe('the CLI against a server that never answers', () => {
       `CLI exit times, silent Temporal: ${runs.map((r) => `${r.seconds.toFixed(1)} s`).join(', ')}`,
     );
   });
+
+  it('bad arguments: exit 2 at once, naming the field, before MongoDB or Temporal is asked anything', async () => {
+    // Both servers silent: a command that connected first would wait out a 15 s deadline and
+    // exit 1 naming the server instead.
+    const silentEnv = {
+      MONGODB_URI: `mongodb://127.0.0.1:${silentPort}/xledger_sync`,
+      TEMPORAL_ADDRESS: `127.0.0.1:${silentPort}`,
+      TOKEN_ENCRYPTION_KEY: key,
+      LOG_LEVEL: 'warn',
+    };
+    const cases: Array<[string[], RegExp]> = [
+      [['tenant', 'status', 'ACME!'], /^error: Invalid input: tenantId: /],
+      [
+        ['tenant', 'list', '--state', 'faild'],
+        /^error: Invalid input: state: must be states among never_run, /,
+      ],
+      [['events', 'list', 'acme', '--limit', '0'], /^error: Invalid input for tenant acme: limit: /],
+      // `--type` takes one value per flag: the tenant after it stays the tenant.
+      [
+        ['tenant', 'resync', '--type', 'ledgers', 'acme'],
+        /^error: Invalid input for tenant acme: --type: unknown data type "ledgers"/,
+      ],
+      [['invoice', 'status', 'Bad Id', 'INV-1'], /^error: Invalid input: tenantId: /],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => runBin(args, silentEnv)));
+    runs.forEach((run, i) => {
+      expect(run.code, `${cases[i]![0].join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(run.stderr.trimEnd()).toMatch(cases[i]![1]);
+    });
+  });
 });
