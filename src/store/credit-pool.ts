@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { collections } from './collections';
+import { upsertRacing } from './upserts';
 
 /**
  * A token's hourly credit pool as every worker sees it (src/xledger/request-gate.ts): Xledger
@@ -58,7 +59,7 @@ export class MongoCreditPool {
 
   /** The token's requests wait until `until` in every worker (never moved back). */
   async pause(key: string, until: Date, kind: PauseDoc['kind']): Promise<void> {
-    await retryOnDuplicateKey(() =>
+    await upsertRacing(() =>
       this.pauses.updateOne({ _id: pauseId(key) }, { $max: { until }, $set: { kind } }, { upsert: true }),
     );
   }
@@ -71,7 +72,7 @@ export class MongoCreditPool {
 
   /** The pool's figures as Xledger just reported them. */
   async note(key: string, figures: CreditFigures, seenAt = new Date()): Promise<void> {
-    await retryOnDuplicateKey(() =>
+    await upsertRacing(() =>
       this.credits.updateOne(
         { _id: creditsId(key) },
         { $set: { remaining: figures.remaining, cost: figures.cost, seenAt } },
@@ -94,15 +95,5 @@ export class MongoCreditPool {
       pausedUntil: paused?.until ?? null,
       pauseKind: paused?.kind ?? null,
     };
-  }
-}
-
-/** Two first writers upserting one `_id` at once: one inserts it, the other's update goes through the second time. */
-async function retryOnDuplicateKey<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if ((error as { code?: number }).code !== 11000) throw error;
-    return write();
   }
 }

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { boundedBulkWrite } from './bounded';
 import { collections } from './collections';
+import { upsertRacing } from './upserts';
 
 /** An Xledger entity the tenant's token can see, as last read. */
 export interface StoredEntity {
@@ -34,7 +35,7 @@ export async function replaceEntities(
   if (entities.length === 0) return;
   const collection = db.collection<StoredEntity>(collections.entities);
   // A replacement carries no missingSince: an entity returned again is no longer missing.
-  await retryOnDuplicateKey(() =>
+  await upsertRacing(() =>
     boundedBulkWrite(
       collection,
       entities.map((entity) => {
@@ -77,17 +78,4 @@ export async function forgetEntities(db: Db, tenantId: string, dbIds: readonly n
   await db
     .collection<StoredEntity>(collections.entities)
     .deleteMany({ tenantId, dbId: { $in: [...dbIds] }, missingSince: { $ne: null } });
-}
-
-/**
- * Two syncs of one tenant may refresh the entity tree at the same moment; an upsert that lost
- * the race to insert (FerretDB does not retry those itself) succeeds as an update the second time.
- */
-async function retryOnDuplicateKey<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if ((error as { code?: number }).code !== 11000) throw error;
-    return write();
-  }
 }

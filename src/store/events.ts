@@ -1,7 +1,8 @@
-import { MongoServerError, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { NewEvent } from '../domain/event-catalogue';
 import { collections } from './collections';
 import { upsertRacing } from './upserts';
+import { isDuplicateKey } from './versioned';
 
 /**
  * The events outbox. Every read and write here goes by `_id` alone, which MongoDB and FerretDB
@@ -93,7 +94,6 @@ const events = (db: Db) => db.collection<StoredEvent | ClosedGap>(EVENTS);
 const eventIdDocs = (db: Db) => db.collection<EventIdDoc>(EVENT_IDS);
 const sequences = (db: Db) => db.collection<SequenceDoc>(EVENT_SEQUENCES);
 
-const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === 11000;
 const isGap = (doc: StoredEvent | ClosedGap): doc is ClosedGap => 'gap' in doc && doc.gap === true;
 
 /**

@@ -1,4 +1,4 @@
-import { MongoServerError } from 'mongodb';
+import { isDuplicateKey } from './versioned';
 
 /**
  * An upsert by `_id` that two writers run at once may both try the insert: MongoDB retries the
@@ -9,7 +9,7 @@ export async function upsertRacing<T>(upsert: () => Promise<T>): Promise<T> {
     try {
       return await upsert();
     } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === 11000) || attempt >= 5) throw error;
+      if (!isDuplicateKey(error) || attempt >= 5) throw error;
     }
   }
 }
