@@ -65,26 +65,18 @@ export class TenantStore {
     tenantId: string,
     decide: (current: TenantRecord | null) => TenantRecord | undefined,
     { creates = false } = {},
-  ): Promise<TenantRecord | null> {
+  ): Promise<void> {
     const register = this.register(tenantId);
-    const legacy = async () => {
-      const doc = await this.view.findOne({ _id: tenantId });
-      if (!doc) return null;
-      const { _id, ...record } = doc;
-      return record;
-    };
-    const base = (await register.latest()) ? null : await legacy();
+    // A tenant stored before registers existed: its first change starts from its view.
+    const base = (await register.latest()) ? null : await this.viewRecord(tenantId);
     const { version, wrote } = await register.change((current) => decide(current?.value ?? base));
-    if (!version) return base;
-    if (wrote) {
-      for (let latest = version; ;) {
-        const doc = { _id: tenantId, ...latest.value };
-        await this.view.replaceOne({ _id: tenantId }, doc, { upsert: creates });
-        if (await register.isLatest(latest.n)) break;
-        latest = (await register.latest()) ?? latest;
-      }
+    if (!version || !wrote) return;
+    for (let latest = version; ;) {
+      const doc = { _id: tenantId, ...latest.value };
+      await this.view.replaceOne({ _id: tenantId }, doc, { upsert: creates });
+      if (await register.isLatest(latest.n)) return;
+      latest = (await register.latest()) ?? latest;
     }
-    return version.value;
   }
 
   async save(
@@ -163,8 +155,14 @@ export class TenantStore {
 
   /** The tenant's record as readers see it, by `_id`. */
   private async read(tenantId: string): Promise<TenantRecord> {
+    const record = await this.viewRecord(tenantId);
+    if (!record) throw new UnknownTenantError(tenantId);
+    return record;
+  }
+
+  private async viewRecord(tenantId: string): Promise<TenantRecord | null> {
     const doc = await this.view.findOne({ _id: tenantId });
-    if (!doc) throw new UnknownTenantError(tenantId);
+    if (!doc) return null;
     const { _id, ...record } = doc;
     return record;
   }
