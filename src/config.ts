@@ -108,6 +108,8 @@ const envSchema = z.object({
   INVOICE_UNRESOLVED_AFTER_MS: positiveInt.default(86_400_000),
   /** The posting lease (renewed while the attempt makes progress; lapses soon after it stalls or dies). */
   INVOICE_POSTING_LEASE_MS: positiveInt.min(3_000).default(45_000),
+  /** How often an invoice held by a duplicate (the tenant needs attention) looks again whether it was resumed. */
+  INVOICE_HELD_RECHECK_MS: positiveInt.min(1_000).default(60_000),
 
   /** Activities one worker runs at once (Temporal's default is 100); lower it for a small database. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
@@ -204,6 +206,7 @@ export interface InvoicePostingSettings {
   settleLookupSpacingMs: number;
   unresolvedAfterMs: number;
   leaseMs: number;
+  heldRecheckMs: number;
   /** XLEDGER_REQUEST_TIMEOUT_MS: how long a send may take before its answer counts as lost. */
   requestTimeoutMs: number;
 }
@@ -316,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       settleLookupSpacingMs: e.INVOICE_SETTLE_LOOKUP_SPACING_MS,
       unresolvedAfterMs: e.INVOICE_UNRESOLVED_AFTER_MS,
       leaseMs: e.INVOICE_POSTING_LEASE_MS,
+      heldRecheckMs: e.INVOICE_HELD_RECHECK_MS,
       requestTimeoutMs: e.XLEDGER_REQUEST_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,

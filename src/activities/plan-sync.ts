@@ -3,7 +3,7 @@ import { getDataType } from '../datatypes/registry';
 import type { LinkName } from '../datatypes/datatype';
 import { noteTicketRun } from '../store/resync-tickets';
 import { takeSyncRequest } from '../store/sync-requests';
-import { tenantAttention } from '../store/tenant-state';
+import { attentionHolding } from '../store/tenant-state';
 import { attentionAdvice } from '../domain/data-type-state';
 import { requestedMode, type RequestedMode } from '../sync/pass-mode';
 import type { ActivityDeps } from './deps';
@@ -39,7 +39,7 @@ export function createPlanSync(deps: ActivityDeps) {
     if (!dataType.enabledFor(tenant.options)) {
       return { enabled: false, reason: `${dataType.title} is not enabled for tenant ${tenant.tenantId}` };
     }
-    const attention = await tenantAttention(deps.db, input.tenantId);
+    const attention = await attentionHolding(deps.db, input.tenantId, 'syncs');
     if (attention) {
       // No Xledger request until a new token is stored or the tenant is resumed; a resync
       // request stays pending for the first run after that.

@@ -4,7 +4,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { dataTypes as registry } from '../datatypes/registry';
 import { createTicket, loadTicket } from '../store/resync-tickets';
 import type { StoredRun } from '../store/runs';
-import { tenantAttention, type Attention } from '../store/tenant-state';
+import { attentionHolding, type Attention } from '../store/tenant-state';
 import { collections } from '../store/collections';
 import type { Counts, SyncMode, SyncRunSummary } from '../domain/figures';
 import type { TenantSettings } from '../domain/tenant';
@@ -84,7 +84,7 @@ export async function requestResync(
     requestedAt: new Date(),
   });
   await signalResync(starterOf(ctx), tenant.tenantId, { ...request, requestId });
-  ticket.needsAttention = await tenantAttention(ctx.store.db, tenant.tenantId);
+  ticket.needsAttention = await attentionHolding(ctx.store.db, tenant.tenantId, 'syncs');
   const deadline = Date.now() + (ticket.needsAttention ? 0 : waitMs);
   for (;;) {
     const runs = (await loadTicket(ctx.store.db, requestId))?.runs ?? {};
@@ -154,7 +154,7 @@ export async function resyncProgress(
       return runProgress(ctx, { dataType, workflowId: taken.workflowId, runId: taken.runId });
     }),
   );
-  const needsAttention = await tenantAttention(ctx.store.db, tenantId);
+  const needsAttention = await attentionHolding(ctx.store.db, tenantId, 'syncs');
   // A tenant that needs attention runs nothing: what waits, waits until someone acts.
   const blocked = (d: DataTypeProgress) => needsAttention !== null && d.state === 'waiting';
   return {

@@ -17,6 +17,7 @@ import { UnknownTenantError, type TenantStore } from '../store/tenants';
 import { tenantCost, type TenantCost } from '../domain/cost';
 import {
   attentionAdvice,
+  attentionHolds,
   dataTypeState,
   dataTypeStateNames,
   matchesStates,
@@ -60,13 +61,19 @@ export interface TenantStateView {
   readyAt: string | null;
 }
 
+/** Whether the tenant's needs-attention episode stops its data types' runs. */
+function holdsSyncs(stored: StoredTenantState | null): boolean {
+  return stored?.attention != null && attentionHolds(stored.attention.reason, 'syncs');
+}
+
 function viewOf(
   stored: StoredTenantState | null,
   dataTypes: Record<string, DataTypeStateName>,
 ): TenantStateView {
   const attention = stored?.attention ?? null;
   return {
-    state: tenantStateOf(Object.values(dataTypes)),
+    // A duplicated invoice holds only posting (its data types keep syncing): the tenant still needs attention.
+    state: attention ? 'needs_attention' : tenantStateOf(Object.values(dataTypes)),
     dataTypes,
     needsAttention: attention ? { ...attention, advice: attentionAdvice(attention.reason) } : null,
     lastRecovery: stored?.lastRecovery ?? null,
@@ -98,7 +105,7 @@ export async function stateForStatus(
       status.dataType === 'invoices'
         ? null
         : dataTypeState(record, {
-            needsAttention: stored?.attention != null,
+            needsAttention: holdsSyncs(stored),
             paused: status.paused,
             running: status.runningNow,
           });
@@ -167,7 +174,7 @@ export async function listWithState(
     const dataTypes: Record<string, DataTypeStateName> = {};
     for (const type of types) {
       dataTypes[type] = dataTypeState(records.get(type) ?? null, {
-        needsAttention: tenantState?.attention != null,
+        needsAttention: holdsSyncs(tenantState),
         paused: paused.has(scheduleId(tenant.tenantId, type)),
         running: running.has(`${tenant.tenantId}:${type}`),
       });

@@ -138,6 +138,16 @@ export function classifyRunFailure(
   }
 }
 
+/**
+ * What a needs-attention episode holds back. A token, scope or owner problem stops every run
+ * (each request would fail the same way). A duplicated invoice holds new invoice creates only:
+ * whatever made Xledger hold a voucher twice may do it again, but SEMINE still needs its
+ * suppliers and accounts while someone reverses the extra voucher.
+ */
+export function attentionHolds(reason: AttentionReason, work: 'syncs' | 'posting'): boolean {
+  return reason === 'invoice_duplicated' ? work === 'posting' : work === 'syncs';
+}
+
 /** What to tell an operator about a tenant that needs attention. */
 export function attentionAdvice(reason: AttentionReason): string {
   switch (reason) {
@@ -149,7 +159,7 @@ export function attentionAdvice(reason: AttentionReason): string {
     case 'owner_not_visible':
       return 'give the token sight of the Entity Owner in Xledger and resume the tenant, or store a new token';
     case 'invoice_duplicated':
-      return 'reverse the extra voucher in Xledger (the invoice.duplicated event names both), then resume the tenant';
+      return 'reverse the extra voucher in Xledger (the invoice.duplicated event names both), then resume the tenant; until then new invoices are held (master data keeps syncing)';
   }
 }
 

@@ -15,6 +15,8 @@ export const FailureType = {
    * did not (invoices/settle-window.ts); retried when the invoice should be settled.
    */
   invoiceUnsettled: 'InvoiceUnsettled',
+  /** The tenant needs attention for a duplicated invoice: no new create until it is resumed; retried. */
+  invoicePostingHeld: 'InvoicePostingHeld',
   /** A posting attempt failed for a reason other than Xledger's (e.g. MongoDB): retried. */
   invoicePostingError: 'InvoicePostingError',
   /** The token's requests are queued in this worker: the invoice activity steps aside for a while. */

@@ -12,6 +12,7 @@ export const DEFAULT_INVOICE_SETTINGS: InvoicePostingSettings = {
   settleLookupSpacingMs: 60_000,
   unresolvedAfterMs: 86_400_000,
   leaseMs: 45_000,
+  heldRecheckMs: 60_000,
   requestTimeoutMs: 120_000,
 };
 

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import type { AttentionReason, TenantRecovered } from '../domain/event-catalogue';
-import type { DataTypeRecord } from '../domain/data-type-state';
+import { attentionHolds, type DataTypeRecord } from '../domain/data-type-state';
 import { collections } from './collections';
 import { insertClaim, VersionedRegister } from './versioned';
 
@@ -146,9 +146,22 @@ export async function loadTenantState(db: Db, tenantId: string): Promise<StoredT
   return current ? { _id: tenantId, ...current.value } : null;
 }
 
-/** The attention the tenant needs, or null: what a run checks before it asks Xledger anything. */
+/** The attention the tenant needs, or null. */
 export async function tenantAttention(db: Db, tenantId: string): Promise<Attention | null> {
   return (await loadTenantState(db, tenantId))?.attention ?? null;
+}
+
+/**
+ * The attention that holds back this kind of work (domain/data-type-state.ts' attentionHolds),
+ * or null: what a run checks before it asks Xledger anything.
+ */
+export async function attentionHolding(
+  db: Db,
+  tenantId: string,
+  work: 'syncs' | 'posting',
+): Promise<Attention | null> {
+  const attention = await tenantAttention(db, tenantId);
+  return attention && attentionHolds(attention.reason, work) ? attention : null;
 }
 
 /** The tenant states of the given tenants, one register read each. */

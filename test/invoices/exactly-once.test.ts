@@ -12,7 +12,7 @@ import { clearAttention, tenantAttention } from '../../src/store/tenant-state';
 import { invoiceWorkflowId } from '../../src/temporal/ids';
 import { startHarness, type Harness } from '../support/harness';
 import { demoInvoice, syncPostingMasterData } from '../support/invoices';
-import { admin as adminOf } from '../support/sync';
+import { admin as adminOf, runSync } from '../support/sync';
 
 /**
  * Exactly once when Xledger's answer is late or lost, against the simulator: a create that lands
@@ -30,6 +30,7 @@ beforeAll(async () => {
     INVOICE_SETTLE_WINDOW_MS: '9000',
     INVOICE_SETTLE_LOOKUP_SPACING_MS: '1500',
     INVOICE_UNRESOLVED_AFTER_MS: '15000',
+    INVOICE_HELD_RECHECK_MS: '2000',
   });
   await h.saveTenant({
     tenantId: TENANT,
@@ -212,6 +213,30 @@ describe('invoices to Xledger when the answer is late or lost', () => {
       expect(await registry.getSingleMetricAsString('xledger_sync_invoice_outcomes_total')).toMatch(
         /outcome="duplicated"[^\n]* 1/,
       );
+
+      // Until someone resumes the tenant, a new invoice is held: nothing is sent for it.
+      const heldId = 'held-by-duplicate';
+      const createsBefore = await creates();
+      await submitToOutbox(deps(), TENANT, invoiceSchema.parse(demoInvoice(heldId, supplierCode)));
+      const held = await eventually(async () => {
+        const doc = await getOutboxInvoice(h.store.db, TENANT, heldId);
+        return doc?.lastError?.startsWith('held:') ? doc : null;
+      });
+      expect(held).toMatchObject({ state: 'pending' });
+      expect(held?.lastError).toContain('invoice_duplicated');
+      // Master data keeps syncing meanwhile (a token problem would skip this run).
+      const supplierRun = await runSync(h, TENANT, 'suppliers', 'full');
+      expect(supplierRun.status).toBe('completed');
+      // Checked again after the sync's time: the held invoice still sent nothing.
+      expect(await listSends(h.store.db, TENANT, heldId)).toEqual([]);
+      expect(await creates()).toBe(createsBefore);
+
+      // Resumed: the held invoice is posted, once.
+      await clearAttention(h.store.db, TENANT, 'resumed');
+      const { doc: posted } = await settled(heldId);
+      expect(posted.state).toBe('posted');
+      expect((await truth(heldId)).payables).toHaveLength(1);
+      expect(await creates()).toBe(createsBefore + 1);
     } finally {
       await clearAttention(h.store.db, TENANT, 'resumed');
     }

@@ -13,7 +13,15 @@ import { sendUnderLease } from '../send-under-lease';
 import { listSends, markSend, type InvoiceSend } from '../sends';
 import { settleVerdict } from '../settle-window';
 import { Progress, STEP_BUDGET_MS } from './keep-alive';
-import { invoiceFailure, postingBusy, refusedWhole, settlePosted, unsettled } from './posting-outcomes';
+import {
+  invoiceFailure,
+  postingBusy,
+  postingHeld,
+  refusedWhole,
+  settlePosted,
+  unsettled,
+} from './posting-outcomes';
+import { attentionHolding } from '../../store/tenant-state';
 import { stepAsideWhenCrowded } from './step-aside';
 
 /**
@@ -39,6 +47,9 @@ export function createPostInvoice(deps: ActivityDeps) {
       await announceInvoiceOutcome(deps, ref.tenantId, ref.invoiceId); // if an earlier attempt died before it
       return { lineDbIds: stored.xledger.lineDbIds, foundExisting: 0, posted: stored.state !== 'accepted' };
     }
+    // Before the tenant's token is used at all: a duplicated invoice holds every new create.
+    const held = await attentionHolding(deps.db, ref.tenantId, 'posting');
+    if (held) throw await postingHeld(deps, ref, held);
     const settings = invoiceSettings(deps);
     const { tenant, client } = await tenantXledger(deps, ref.tenantId);
     stepAsideWhenCrowded(client, ref);

@@ -12,6 +12,7 @@ import { InvoiceAttemptError, InvoiceRejectedError } from '../../domain/posting-
 import { postingLeaseUntil } from '../posting-leases';
 import { invoiceSettings } from '../posting-settings';
 import type { Settlement } from '../settlement';
+import type { Attention } from '../../store/tenant-state';
 import type { InvoiceRef } from '../invoice';
 
 /**
@@ -85,6 +86,24 @@ export async function postingBusy(deps: ActivityDeps, ref: InvoiceRef): Promise<
     message: `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: another attempt holds the posting; waiting for it`,
     type: FailureType.invoicePostingBusy,
     nextRetryDelay: Math.min(Math.max(until - Date.now() + 1_000, 1_000), leaseMs + 1_000),
+  });
+}
+
+/**
+ * The tenant needs attention that holds new creates (a duplicated invoice): nothing is sent; the
+ * invoice shows why and is retried until an operator resumes the tenant.
+ */
+export async function postingHeld(
+  deps: ActivityDeps,
+  ref: InvoiceRef,
+  attention: Attention,
+): Promise<ApplicationFailure> {
+  const reason = `held: tenant ${ref.tenantId} needs attention since ${attention.since} (${attention.reason}); resume the tenant once resolved`;
+  await updateOutbox(deps.db, ref.tenantId, ref.invoiceId, { lastError: reason });
+  return ApplicationFailure.create({
+    message: `Invoice ${ref.invoiceId} of tenant ${ref.tenantId}: ${reason}`,
+    type: FailureType.invoicePostingHeld,
+    nextRetryDelay: invoiceSettings(deps).heldRecheckMs,
   });
 }
 

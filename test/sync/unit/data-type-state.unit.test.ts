@@ -3,6 +3,7 @@ import { tenantCost, XLEDGER_INCLUDED_PER_MONTH, type UsageSample } from '../../
 import {
   afterFailure,
   afterSuccess,
+  attentionHolds,
   classifyRunFailure,
   dataTypeState,
   isReady,
@@ -116,6 +117,18 @@ describe('data type state', () => {
     };
     expect(matchesStates(tenant, ['ok'])).toBe(true);
     expect(matchesStates(tenant, ['needs_attention', 'paused'])).toBe(false);
+  });
+});
+
+describe('what a needs-attention episode holds back', () => {
+  it('a token, scope or owner problem stops runs; a duplicated invoice only new creates', () => {
+    for (const reason of ['token_revoked', 'token_expired', 'scope_missing', 'owner_not_visible'] as const) {
+      expect([attentionHolds(reason, 'syncs'), attentionHolds(reason, 'posting')]).toEqual([true, false]);
+    }
+    expect([
+      attentionHolds('invoice_duplicated', 'syncs'),
+      attentionHolds('invoice_duplicated', 'posting'),
+    ]).toEqual([false, true]);
   });
 });
 
