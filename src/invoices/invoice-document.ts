@@ -116,8 +116,8 @@ const documents = (db: Db) => db.collection<StoredDocument>(collections.invoiceD
 /**
  * Stores the document's bytes (idempotent: its `_id` names its digest) and returns the reference
  * the outbox keeps. Called before the outbox write: an outbox invoice naming a document always
- * finds its bytes. A refused submission (a conflict) may leave bytes no invoice names; a tenant's
- * purge removes them.
+ * finds its bytes until it is settled (forgetDocument). A refused submission (a conflict) may
+ * leave bytes no invoice names; a tenant's purge removes them.
  */
 export async function storeDocument(
   db: Db,
@@ -161,4 +161,17 @@ export async function readDocument(
     throw new Error(`The stored document ${ref.fileName} of invoice ${invoiceId} does not match its digest`);
   }
   return { fileName: ref.fileName, contentType: ref.contentType, bytes };
+}
+
+/**
+ * Drops the document's bytes once the invoice is settled: Xledger holds the file (posted), or it
+ * never will (rejected). The outbox keeps the reference (name, size, digest). Idempotent.
+ */
+export async function forgetDocument(
+  db: Db,
+  tenantId: string,
+  invoiceId: string,
+  ref: InvoiceDocumentRef,
+): Promise<void> {
+  await documents(db).deleteOne({ _id: documentId(tenantId, invoiceId, ref.sha256) });
 }

@@ -6,6 +6,8 @@
 import { eventIds, type NewEvent } from '../domain/event-catalogue';
 import { publishEvent, type EventPublisherDeps } from '../events/publish';
 import { raiseAttention } from '../store/tenant-state';
+import { forgetDocument } from './invoice-document';
+import { getOutboxInvoice } from './outbox';
 import { readSettlement, type Settlement } from './settlement';
 
 /** `invoice.posted` or `invoice.rejected` for a settled invoice. */
@@ -38,7 +40,8 @@ export function invoiceOutcomeEvent(settlement: Settlement): NewEvent {
 }
 
 /**
- * Publishes the settled invoice's events (nothing for an invoice not settled). Called right after
+ * Publishes the settled invoice's events and drops its document's bytes (nothing for an invoice
+ * not settled). Called right after
  * the settlement, and again by a retried step that finds it settled, so that a process dying
  * between the two writes loses no event.
  */
@@ -51,6 +54,9 @@ export async function announceInvoiceOutcome(
   if (!settlement) return;
   await publishEvent(deps, invoiceOutcomeEvent(settlement));
   if (settlement.duplicate) await announceDuplicate(deps, settlement);
+  // A settled invoice's PDF is not needed any more; without this its bytes stayed until a purge.
+  const document = (await getOutboxInvoice(deps.db, tenantId, invoiceId))?.invoice.document;
+  if (document) await forgetDocument(deps.db, tenantId, invoiceId, document);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { TenantStore } from '../store/tenants';
 import { invoiceContentHash, type Invoice } from './invoice';
-import { storeDocument } from './invoice-document';
+import { forgetDocument, storeDocument } from './invoice-document';
 import { addToOutbox, type OutboxInvoice } from './outbox';
 import { startInvoicePosting } from '../temporal/starters';
 
@@ -23,6 +23,10 @@ export async function submitToOutbox(
     ? { ...rest, document: await storeDocument(deps.db, tenantId, invoice.invoiceId, document) }
     : rest;
   const stored = await addToOutbox(deps.db, tenantId, withRef, invoiceContentHash(withRef));
+  if (withRef.document && (stored.state === 'posted' || stored.state === 'rejected')) {
+    // The same invoice again, already settled: its bytes were dropped then and are not needed now.
+    await forgetDocument(deps.db, tenantId, invoice.invoiceId, withRef.document);
+  }
   if (stored.state === 'pending') {
     await startInvoicePosting(deps.temporal, deps.taskQueue, tenantId, invoice.invoiceId);
   }

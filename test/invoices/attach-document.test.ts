@@ -110,8 +110,16 @@ describe('the invoice’s document', () => {
       .findOne({ _id: `${ON}:doc-1` as never });
     expect(JSON.stringify(raw)).not.toContain(PDF.toString('base64').slice(0, 64));
     expect(raw?.invoice.document).toMatchObject({ fileName: 'INV-88213.pdf', size: PDF.length });
+    // Settled, its bytes are dropped (Xledger holds the file); the outbox keeps the reference.
+    await expect
+      .poll(() => h.store.db.collection(collections.invoiceDocuments).countDocuments({ tenantId: ON }), {
+        timeout: 30_000,
+      })
+      .toBe(0);
+    // The same invoice submitted again (idempotent) leaves no bytes behind either.
+    await api.submitInvoice(ON, demoInvoice('doc-1', supplierCode, { document: document() }));
     expect(await h.store.db.collection(collections.invoiceDocuments).countDocuments({ tenantId: ON })).toBe(
-      1,
+      0,
     );
   });
 
@@ -159,8 +167,9 @@ describe('the invoice’s document', () => {
       expect((error as InvalidInputError).message).toContain(`tenant ${ON}`);
       expect(await getOutboxInvoice(h.store.db, ON, invoiceId)).toBeNull();
     }
+    // Nothing of the refused documents was stored (doc-1's bytes went when it settled).
     expect(await h.store.db.collection(collections.invoiceDocuments).countDocuments({ tenantId: ON })).toBe(
-      1,
+      0,
     );
   });
 
