@@ -33,6 +33,7 @@ import { version } from './version';
  *   xledger-sync invoice status <tenantId> <invoiceId>
  *   xledger-sync events list <tenantId> [--after SEQ] [--limit N]
  *   xledger-sync events redeliver <tenantId> <eventId>
+ *   xledger-sync events skip <tenantId> <eventId> [--reason TEXT] [--by NAME]
  *   xledger-sync keys rotate [--dry-run] [--json]
  *
  * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
@@ -86,6 +87,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
   const commands: CommandIo = {
     withClient,
     config: () => loadConfig(options.env ?? process.env),
+    env: options.env ?? process.env,
     stdin: options.stdin ?? process.stdin,
     out,
     json,

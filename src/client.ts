@@ -25,6 +25,7 @@ import {
 } from './client/tenant-lifecycle';
 import { checkTenant, checkXledger, type TenantCheckReport } from './client/xledger-check';
 import * as events from './client/events';
+import { refuseIncompatibleWorkers } from './client/compatibility';
 import { resyncProgress, type ResyncProgress, type ResyncTicket } from './client/resync';
 import { listTenants, type ListedTenant } from './client/tenant-state';
 
@@ -55,7 +56,15 @@ export type { ListedTenant } from './client/tenant-state';
 export { checkXledger, xledgerCheckInputSchema, type TenantCheckReport } from './client/xledger-check';
 export { validateInvoiceSubmission, validateTenantConfig } from './client/input';
 export { UnknownEventError } from './client/events';
-export type { ChangesOptions, EventList, EventListOptions, RedeliveryResult } from './client/events';
+export { IncompatibleWorkersError, type FleetCompatibility, type WorkerPoller } from './client/compatibility';
+export type {
+  ChangesOptions,
+  EventList,
+  EventListOptions,
+  RedeliveryResult,
+  SkipEventOptions,
+  SkipResult,
+} from './client/events';
 
 export interface XledgerSyncClientOptions {
   /** Defaults to loadConfig() (the environment). */
@@ -92,6 +101,10 @@ export class XledgerSyncClient {
       await store.close();
       throw new ServiceUnavailableError(temporalUnavailable(config.temporal, error).message);
     }
+    await refuseIncompatibleWorkers(connection, config.temporal).catch(async (error: unknown) => {
+      await Promise.allSettled([connection.close(), store.close()]);
+      throw unavailable(config, error) ?? error;
+    });
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
     return new XledgerSyncClient(
       {
@@ -216,6 +229,19 @@ export class XledgerSyncClient {
   /** Sends one event again (same `webhook-id`); UnknownEventError if the tenant has none by that id. */
   async redeliverEvent(tenantId: string, eventId: string): Promise<events.RedeliveryResult> {
     return this.call(() => events.redeliverEvent(this.context, tenantId, eventId));
+  }
+
+  /**
+   * Stops delivering one event that waits for delivery (a receiver keeps refusing it) so the
+   * tenant's later events go: marked `skipped` with who (`by`) and when; `redeliverEvent` can
+   * still send it. InvalidInputError for an event already delivered, failed or filtered.
+   */
+  async skipEvent(
+    tenantId: string,
+    eventId: string,
+    options: events.SkipEventOptions = {},
+  ): Promise<events.SkipResult> {
+    return this.call(() => events.skipEvent(this.context, tenantId, eventId, options));
   }
 
   /** The change feed: the data type's records changed after `after` (deleted ones too), and the next cursor. */

@@ -17,6 +17,7 @@ import { MongoRequestBudget } from './store/request-budget';
 import { TenantStore } from './store/tenants';
 import { cipherFromConfig } from './store/token-cipher';
 import { connectClient, connectWorker } from './temporal/connection';
+import { workerIdentity } from './temporal/worker-identity';
 import { limitHeapGrowth } from './worker-heap';
 import { XledgerClient } from './xledger/client';
 import { RequestGates } from './xledger/request-gate';
@@ -98,6 +99,8 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    // Announces this worker's version: clients refuse a fleet of another release line (client/compatibility.ts).
+    identity: workerIdentity(),
     maxConcurrentActivityTaskExecutions: config.temporal.maxConcurrentActivities,
     // A draining worker lets running activities finish for the grace time, then cancels them;
     // at the force time it gives up on whatever still runs (run() rejects), so a stop never

@@ -14,6 +14,7 @@ import {
   setDeliveryState,
   tenantsBehind,
 } from '../store/events';
+import { readSkip, skipNote, skipsOf } from '../store/event-skips';
 import { UnknownTenantError } from '../store/tenants';
 import type { ActivityDeps } from './deps';
 
@@ -55,6 +56,16 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       delivered,
       Math.min(input.limit, recorded - delivered),
     );
+    // An operator's skip decides, whatever state a late attempt wrote on the event since.
+    const skipped = await skipsOf(
+      deps.db,
+      slots.flatMap((slot) =>
+        slot.kind === 'event' && slot.event.delivery.state === 'pending' ? [slot.event._id] : [],
+      ),
+    );
+    for (const skip of skipped.values()) {
+      await setDeliveryState(deps.db, skip.key, 'skipped', skipNote(skip));
+    }
     const events: EventToDeliver[] = [];
     let handledThrough = delivered;
     let gapAt: number | null = null;
@@ -63,7 +74,8 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         gapAt = slot.seq;
         break;
       }
-      const done = slot.kind === 'gap' || slot.event.delivery.state !== 'pending';
+      const done =
+        slot.kind === 'gap' || slot.event.delivery.state !== 'pending' || skipped.has(slot.event._id);
       if (done && events.length === 0) {
         handledThrough = slot.seq;
         continue;
@@ -96,7 +108,9 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     tenantId: string;
     key: string;
     deadline: string;
-  }): Promise<{ state: 'delivered' | 'skipped' }> {
+    /** An operator's redelivery: sent even if it was skipped before. */
+    redelivery?: boolean;
+  }): Promise<{ state: 'delivered' | 'skipped' | 'filtered' }> {
     const event = await eventByKey(deps.db, input.key);
     if (!event || event.tenantId !== input.tenantId) {
       throw ApplicationFailure.nonRetryable(
@@ -104,11 +118,29 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         'UnknownEvent',
       );
     }
+    // Skipped by an operator (while it waited between attempts): not sent again.
+    const skip = await readSkip(deps.db, event._id);
+    if (skip && !input.redelivery) {
+      await setDeliveryState(deps.db, event._id, 'skipped', skipNote(skip));
+      await advanceDelivered(deps.db, input.tenantId, event.seq);
+      return { state: 'skipped' };
+    }
     const target = await targetOf(input.tenantId);
     if (!target) {
       await setDeliveryState(deps.db, event._id, 'skipped', 'no webhook URL configured (tenant or default)');
       await advanceDelivered(deps.db, input.tenantId, event.seq);
       return { state: 'skipped' };
+    }
+    if (target.eventTypes && !target.eventTypes.includes(event.type)) {
+      // Kept (events list, redeliver) but not sent: the tenant's webhook does not take this type.
+      await setDeliveryState(
+        deps.db,
+        event._id,
+        'filtered',
+        `${event.type} is not among the tenant's webhook.eventTypes`,
+      );
+      await advanceDelivered(deps.db, input.tenantId, event.seq);
+      return { state: 'filtered' };
     }
     const disabled = await deps.tenants.webhookDisabled(input.tenantId);
     if (disabled && disabled.url === target.url) {

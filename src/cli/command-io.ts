@@ -9,6 +9,8 @@ export interface CommandIo {
   withClient: <T>(action: (client: XledgerSyncClient) => Promise<T>) => Promise<T>;
   /** The configuration, from the environment the CLI was given. */
   config: () => Config;
+  /** That environment itself (e.g. USER, for who skipped an event). */
+  env: NodeJS.ProcessEnv;
   /** Read by `--file -` and `--token -`. */
   stdin: AsyncIterable<string | Buffer>;
   out: (text: string) => unknown;

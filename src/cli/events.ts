@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { tenantArgument } from './arguments';
-import { eventListOptionsSchema } from '../client/events';
+import { eventListOptionsSchema, skipEventOptionsSchema } from '../client/events';
 import { parseTenantInput } from '../client/input';
 import { InvalidInputError } from '../client';
-import type { EventList, RedeliveryResult } from '../client/events';
+import type { EventList, RedeliveryResult, SkipResult } from '../client/events';
 import type { CommandIo } from './command-io';
 import { table, when } from './format';
 
@@ -13,7 +13,7 @@ import { table, when } from './format';
  */
 export function addEventsCommands(
   program: Command,
-  io: Pick<CommandIo, 'withClient' | 'out' | 'json'>,
+  io: Pick<CommandIo, 'withClient' | 'out' | 'json' | 'env'>,
 ): void {
   const events = program
     .command('events')
@@ -50,6 +50,41 @@ export function addEventsCommands(
       if (opts.json) io.json(result);
       else io.out(redeliveryText(result));
     });
+
+  events
+    .command('skip')
+    .description(
+      'stop delivering one event that waits (a receiver keeps refusing it): the later ones go; recorded with who and when',
+    )
+    .addArgument(tenantArgument())
+    .argument('<eventId>')
+    .option('--reason <text>', 'why, recorded with the skip')
+    .option('--by <name>', 'who skips it (default: the user running the command)')
+    .option('--json', 'machine-readable JSON on stdout')
+    .action(
+      async (tenantId: string, eventId: string, opts: { reason?: string; by?: string; json?: boolean }) => {
+        const options = {
+          by: opts.by ?? `${userName(io.env)} (xledger-sync CLI)`,
+          ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+        };
+        parseTenantInput(tenantId, skipEventOptionsSchema, options);
+        const result = await io.withClient((client) => client.skipEvent(tenantId, eventId, options));
+        if (opts.json) io.json(result);
+        else io.out(skipText(result));
+      },
+    );
+}
+
+function userName(env: NodeJS.ProcessEnv): string {
+  return env.USER ?? env.USERNAME ?? env.LOGNAME ?? 'unknown user';
+}
+
+function skipText(result: SkipResult): string {
+  const what = `Event ${result.eventId} (seq ${result.seq}) of tenant ${result.tenantId}`;
+  const reason = result.reason ? ` (${result.reason})` : '';
+  return result.skipped
+    ? `${what} is skipped${reason}: delivery goes on with the next event.\n`
+    : `${what} was already skipped by ${result.by} at ${result.at}${reason}.\n`;
 }
 
 function integer(value: string, flag: string, tenantId: string): number {

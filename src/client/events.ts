@@ -5,11 +5,13 @@
  */
 import { z } from 'zod';
 import { XledgerSyncError } from '../errors';
+import { InvalidInputError } from './errors';
 import { starterOf, type ClientContext } from './context';
 import { invalid, parseTenantId } from './input';
 import { masterDataTypeNames } from '../domain/data-types';
 import type { EventType } from '../domain/event-catalogue';
-import { wakeDelivery } from '../temporal/starters';
+import { signalSkippedEvent, wakeDelivery } from '../temporal/starters';
+import { claimSkip, readSkip, skipNote } from '../store/event-skips';
 import { storedIdOf, webhookIdOf } from '../events/webhook-id';
 import { readChanges, type ChangesPage } from '../store/changes';
 import {
@@ -126,6 +128,67 @@ export async function redeliverEvent(
   await setDeliveryState(db, event._id, 'pending', null);
   await wakeDelivery(starterOf(ctx), id, { key: event._id });
   return { ...result, queued: true };
+}
+
+export const skipEventOptionsSchema = z
+  .object({
+    /** Who skips it, recorded with the skip (default: "xledger-sync API"). */
+    by: z.string().trim().min(1).max(200).default('xledger-sync API'),
+    reason: z.string().trim().min(1).max(1000).optional(),
+  })
+  .strict();
+export type SkipEventOptions = z.input<typeof skipEventOptionsSchema>;
+
+export interface SkipResult {
+  tenantId: string;
+  /** As delivered (`evt_…`). */
+  eventId: string;
+  seq: number;
+  /** false: it was skipped already (by, at: that skip's). */
+  skipped: boolean;
+  by: string;
+  at: string;
+  reason: string | null;
+}
+
+/**
+ * See XledgerSyncClient.skipEvent: stops delivering one pending event (one a receiver keeps
+ * refusing) so the tenant's later events go. The skip is decided by one insert (store/event-skips.ts),
+ * then the delivery workflow is told, which ends the event's attempts at once.
+ */
+export async function skipEvent(
+  ctx: ClientContext,
+  tenantId: string,
+  eventId: string,
+  options: SkipEventOptions,
+): Promise<SkipResult> {
+  const id = parseTenantId(tenantId);
+  const parsed = skipEventOptionsSchema.safeParse(options);
+  if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
+  await ctx.tenants.get(id);
+  const db = ctx.store.db;
+  const event = await findEvent(db, id, storedIdOf(eventId));
+  if (!event) throw new UnknownEventError(id, eventId);
+  if (event.delivery.state !== 'pending' && !(await readSkip(db, event._id))) {
+    throw new InvalidInputError(id, [
+      {
+        field: 'eventId',
+        message: `event ${eventId} is ${event.delivery.state}, not waiting for delivery: nothing to skip`,
+      },
+    ]);
+  }
+  const { skip, mine } = await claimSkip(db, event, parsed.data.by, parsed.data.reason ?? null);
+  await setDeliveryState(db, event._id, 'skipped', skipNote(skip));
+  await signalSkippedEvent(starterOf(ctx), id, { key: event._id });
+  return {
+    tenantId: id,
+    eventId: webhookIdOf(event.id),
+    seq: event.seq,
+    skipped: mine,
+    by: skip.by,
+    at: skip.at.toISOString(),
+    reason: skip.reason,
+  };
 }
 
 /** See XledgerSyncClient.changes. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { scheduledJobNames } from './data-types';
 import { DEFAULT_MAX_DELETION_SHARE } from './deletion-guard';
+import { eventTypes, type EventType } from './event-catalogue';
 
 /**
  * A tenant as SEMINE's backend describes it. Validated at every boundary (client API, CLI);
@@ -85,6 +86,21 @@ export const tenantWebhookSchema = z
     /** https (plain http only for hosts the service allows it for: WEBHOOK_INSECURE_HOSTS). */
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
     secret: webhookSecretSchema,
+    /**
+     * The event types POSTed to this URL (absent: all). Events of other types are still recorded
+     * (events list, change feed) and marked `filtered` when delivery reaches them, so they never
+     * hold up the ones after them.
+     */
+    eventTypes: z
+      .array(
+        z.enum(eventTypes, {
+          error: (issue) =>
+            `unknown event type ${JSON.stringify(issue.input)} (known: ${eventTypes.join(', ')})`,
+        }),
+      )
+      .min(1, 'lists at least one event type (leave it out for all of them)')
+      .refine((types) => new Set(types).size === types.length, 'lists an event type twice')
+      .optional(),
   })
   .strict();
 
@@ -138,7 +154,7 @@ export type TenantSyncOptions = z.output<typeof tenantSyncOptionsSchema>;
 /** The stored tenant, as the service uses it: everything but the token and the webhook secret. */
 export type TenantSettings = Omit<TenantConfig, 'xledger' | 'webhook'> & {
   xledger: { endpoint: string };
-  webhook?: { url: string };
+  webhook?: { url: string; eventTypes?: EventType[] };
 };
 
 /** A tenant's posting settings; a tenant stored before they existed gets the defaults. */

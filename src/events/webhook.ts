@@ -15,6 +15,8 @@ export interface WebhookTarget {
   secret: string;
   /** During a secret rotation: the replaced secret(s), each signing beside `secret`. */
   previousSecrets?: readonly string[];
+  /** The tenant's `webhook.eventTypes`: only these are POSTed (absent: all). */
+  eventTypes?: readonly string[];
 }
 
 /** What SEMINE receives: the Standard Webhooks payload shape (type, timestamp, data) plus ids. */

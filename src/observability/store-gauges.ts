@@ -4,6 +4,7 @@ import { dataTypes } from '../datatypes/registry';
 import type { TenantSyncOptions } from '../datatypes/datatype';
 import { logger } from '../logger';
 import { collections } from '../store/collections';
+import { oldestUndelivered } from '../store/events';
 import { registry } from './metrics';
 import type { StreamCheckpoint } from '../domain/records';
 
@@ -11,7 +12,8 @@ import type { StreamCheckpoint } from '../domain/records';
  * Gauges read from MongoDB when /metrics is scraped, so they are true whichever worker did the
  * work and survive restarts: every worker reports the same values (aggregate with max/min, not
  * sum). Each scrape reads two small collections (tenants, sync_checkpoints: one document per
- * tenant and stream) and counts the events waiting for delivery. A store that does not answer
+ * tenant and stream), counts the events waiting for delivery and reads, per tenant whose delivery
+ * is behind, the events after its delivery cursor by `_id`. A store that does not answer
  * in time leaves the gauges empty for that scrape; the rest of /metrics is still served.
  */
 
@@ -61,7 +63,28 @@ const eventsPending = new Gauge({
   },
 });
 
-export const storeGauges = { secondsSinceLastSuccess, eventsPending };
+const oldestUndeliveredEventAge = new Gauge({
+  name: 'xledger_sync_oldest_undelivered_event_age_seconds',
+  help:
+    "Seconds since the tenant's oldest event still waiting for delivery was recorded (its events " +
+    'go one at a time in order, so one refused event holds the later ones); tenants with one only',
+  labelNames: ['tenant'] as const,
+  registers: [registry],
+  async collect() {
+    this.reset();
+    if (!source) return;
+    try {
+      const now = Date.now();
+      for (const { tenantId, recordedAt } of await within(oldestUndelivered(source))) {
+        this.set({ tenant: tenantId }, Math.max(0, (now - recordedAt.getTime()) / 1000));
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'metrics: undelivered events could not be read from MongoDB');
+    }
+  },
+});
+
+export const storeGauges = { secondsSinceLastSuccess, eventsPending, oldestUndeliveredEventAge };
 
 interface TenantDoc {
   _id: string;

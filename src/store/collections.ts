@@ -32,6 +32,8 @@ export const collections = {
   events: 'events',
   eventIds: 'event_ids',
   eventSequences: 'event_sequences',
+  /** An operator's skip of an event, decided by its insert (store/event-skips.ts). */
+  eventSkips: 'event_skips',
   /** The change feed's numbers per tenant and data type (store/changes.ts). */
   changeSequences: 'change_sequences',
   /** The request budget each Xledger token shares across workers (store/request-budget.ts). */
@@ -132,6 +134,7 @@ export function allCollections(): CollectionSpec[] {
     { name: collections.eventIds, indexes: [], tenantKey: 'tenantId' },
     // One document per tenant, its _id the tenant id (store/events.ts).
     { name: collections.eventSequences, indexes: [], tenantKey: '_id' },
+    { name: collections.eventSkips, indexes: [], tenantKey: 'tenantId' },
     { name: collections.changeSequences, indexes: [], tenantKey: 'tenantId' },
     { name: collections.requestSlots, indexes: [], tenantKey: null },
     // Read and written by _id only: `<token digest>:pause`, `<token digest>:credits`.

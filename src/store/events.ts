@@ -41,10 +41,12 @@ export const EVENT_SEQUENCES = collections.eventSequences;
 
 /**
  * pending: not yet delivered (or a redelivery is under way); delivered: a 2xx answer; failed:
- * the receiver refused it for the whole retry period (redeliver sends it again); skipped: no
- * webhook URL was configured when it was due (neither the tenant's nor the service default).
+ * the receiver refused it for the whole retry period (redeliver sends it again); skipped: not
+ * sent — no webhook URL was configured when it was due (neither the tenant's nor the service
+ * default), the endpoint answered 410 Gone, or an operator skipped it (store/event-skips.ts);
+ * filtered: its type is not among the tenant's `webhook.eventTypes` when it was due.
  */
-export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'skipped';
+export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'skipped' | 'filtered';
 
 export interface DeliveryStatus {
   state: DeliveryState;
@@ -217,6 +219,25 @@ export async function tenantsBehind(db: Db): Promise<string[]> {
     if (doc.seq > (doc.delivered ?? 0)) behind.push(doc.tenantId ?? doc._id);
   }
   return behind;
+}
+
+/**
+ * Per tenant with events delivery has not passed: when its oldest event still waiting for
+ * delivery (`pending`) was recorded. Reads from the delivery cursor on, at most `scan` seqs
+ * (events past it that are done are only waiting for the cursor to move).
+ */
+export async function oldestUndelivered(
+  db: Db,
+  scan = 64,
+): Promise<Array<{ tenantId: string; recordedAt: Date }>> {
+  const oldest: Array<{ tenantId: string; recordedAt: Date }> = [];
+  for (const tenantId of await tenantsBehind(db)) {
+    const { recorded, delivered } = await eventPositions(db, tenantId);
+    const slots = await readSlots(db, tenantId, delivered, Math.min(scan, recorded - delivered));
+    const waiting = slots.find((slot) => slot.kind === 'event' && slot.event.delivery.state === 'pending');
+    if (waiting?.kind === 'event') oldest.push({ tenantId, recordedAt: waiting.event.recordedAt });
+  }
+  return oldest;
 }
 
 export type SeqSlot =

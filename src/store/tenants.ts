@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import type { OmittedField } from '../datatypes/optional-fields';
 import { XledgerSyncError } from '../errors';
 import type { TenantConfig, TenantSettings } from '../domain/tenant';
+import type { EventType } from '../domain/event-catalogue';
 import { collections } from './collections';
 import {
   encryptedTenantFields,
@@ -243,7 +244,12 @@ export class TenantStore {
   async webhook(
     tenantId: string,
     now = new Date(),
-  ): Promise<{ url: string; secret: string; previousSecrets: string[] } | null> {
+  ): Promise<{
+    url: string;
+    secret: string;
+    previousSecrets: string[];
+    eventTypes?: EventType[];
+  } | null> {
     const doc = await this.view.findOne(
       { _id: tenantId },
       {
@@ -271,6 +277,7 @@ export class TenantStore {
       url: doc.webhook.url,
       secret: decrypt(doc.webhookSecretCiphertext),
       previousSecrets: overlapping ? [decrypt(doc.webhookPreviousSecretCiphertext!)] : [],
+      ...(doc.webhook.eventTypes ? { eventTypes: doc.webhook.eventTypes } : {}),
     };
   }
 
@@ -335,7 +342,9 @@ export class TenantStore {
     return {
       ...rest,
       xledger: { endpoint: config.xledger.endpoint ?? this.defaultEndpoint },
-      ...(webhook ? { webhook: { url: webhook.url } } : {}),
+      ...(webhook
+        ? { webhook: { url: webhook.url, ...(webhook.eventTypes ? { eventTypes: webhook.eventTypes } : {}) } }
+        : {}),
     };
   }
 }

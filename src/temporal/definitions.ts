@@ -55,6 +55,11 @@ export type DeliverTenantEventsWorkflow = (input: DeliverTenantEventsInput) => P
 export const eventsRecordedSignal = defineSignal('eventsRecorded');
 /** Send this already delivered (or failed) event again: `{ "key": "<tenant>:<seq>" }`. */
 export const redeliverEventSignal = defineSignal<[{ key: string }]>('redeliverEvent');
+/**
+ * An operator skipped this event (its skip is stored first, store/event-skips.ts): stop the
+ * attempts under way for it and go on with the next one.
+ */
+export const skipEventSignal = defineSignal<[{ key: string }]>('skipEvent');
 
 export type SweepEventDeliveryWorkflow = () => Promise<{ woken: number }>;
 

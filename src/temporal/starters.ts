@@ -11,6 +11,7 @@ import {
   eventsRecordedSignal,
   redeliverEventSignal,
   resyncSignal,
+  skipEventSignal,
   type DeliverTenantEventsWorkflow,
   type PostInvoiceWorkflow,
   type ResyncRequest,
@@ -87,6 +88,25 @@ export async function wakeDelivery(
       { ...start, signal: eventsRecordedSignal, signalArgs: [] },
     );
   }
+}
+
+/** Tells the tenant's delivery that an event was skipped (starting it, to pass the event, if it does not run). */
+export async function signalSkippedEvent(
+  starter: WorkflowStarter,
+  tenantId: string,
+  skipped: { key: string },
+): Promise<void> {
+  await starter.temporal.workflow.signalWithStart<DeliverTenantEventsWorkflow, [{ key: string }]>(
+    WorkflowType.deliverTenantEvents,
+    {
+      workflowId: eventsWorkflowId(tenantId),
+      taskQueue: starter.taskQueue,
+      args: [{ tenantId }],
+      typedSearchAttributes: [{ key: TenantIdKey, value: tenantId }],
+      signal: skipEventSignal,
+      signalArgs: [skipped],
+    },
+  );
 }
 
 /** Starts the tenant's long-lived workflow unless it runs already. */

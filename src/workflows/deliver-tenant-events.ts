@@ -2,7 +2,9 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  CancellationScope,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -12,6 +14,7 @@ import type { Activities } from '../activities';
 import {
   eventsRecordedSignal,
   redeliverEventSignal,
+  skipEventSignal,
   type DeliverTenantEventsInput,
 } from '../temporal/definitions';
 import { failureMessage, pauseAfterFailedRound } from './rounds';
@@ -45,6 +48,11 @@ const SETTLE = '3 seconds';
 /** With nothing to deliver for this long, the workflow ends; the next event starts a new one. */
 const IDLE = '10 minutes';
 const REDELIVERY_PERIOD_MS = 3 * 24 * 60 * 60_000;
+/**
+ * An event's attempts run in a scope that a skip signal cancels (new histories only: older ones
+ * replay without the scope; their skipped event is passed at its next attempt instead).
+ */
+export const SKIPPABLE_DELIVERY_PATCH = 'event-delivery-skippable';
 
 /**
  * One per tenant (`events:<tenant>`): delivers the tenant's events one at a time in seq order.
@@ -57,16 +65,51 @@ export async function deliverTenantEventsWorkflow(input: DeliverTenantEventsInpu
   const { tenantId } = input;
   const redeliveries = [...(input.redeliveries ?? [])];
   let recorded = true;
+  /** Events an operator skipped while this run was up (the store holds the skip itself). */
+  const skips = new Set<string>();
   setHandler(eventsRecordedSignal, () => {
     recorded = true;
   });
   setHandler(redeliverEventSignal, ({ key }) => {
     if (!redeliveries.includes(key)) redeliveries.push(key);
+    // Asked for again after a skip: the skip no longer stops it.
+    skips.delete(key);
+  });
+  setHandler(skipEventSignal, ({ key }) => {
+    skips.add(key);
   });
 
-  const deliver = async (key: string, deadline: string) => {
+  /**
+   * The event's attempts, cut short when it is skipped: Temporal's backoff may otherwise wait
+   * up to 15 minutes before the next attempt finds the skip.
+   */
+  const attempts = async (key: string, deadline: string, redelivery: boolean) => {
+    const args = { tenantId, key, deadline, ...(redelivery ? { redelivery } : {}) };
+    if (!patched(SKIPPABLE_DELIVERY_PATCH)) {
+      await deliverEvent(args);
+      return;
+    }
+    const scope = new CancellationScope();
+    let settled = false;
+    const watch = condition(() => settled || skips.has(key)).then(() => {
+      if (!settled) scope.cancel();
+    });
     try {
-      await deliverEvent({ tenantId, key, deadline });
+      await scope.run(() => deliverEvent(args));
+    } catch (error) {
+      // Skipped: the next takeNextEvents passes it (it reads the stored skip).
+      if (!(skips.has(key) && isCancellation(error))) throw error;
+      log.info('event skipped by an operator during its attempts', { tenantId, key });
+    } finally {
+      settled = true;
+      skips.delete(key);
+    }
+    await watch;
+  };
+
+  const deliver = async (key: string, deadline: string, redelivery = false) => {
+    try {
+      await attempts(key, deadline, redelivery);
     } catch (error) {
       if (isCancellation(error)) throw error;
       // Given up (3 days of refusals): it is marked failed, and the tenant's next event goes.
@@ -99,7 +142,7 @@ export async function deliverTenantEventsWorkflow(input: DeliverTenantEventsInpu
     }
     const redelivery = redeliveries[0];
     if (redelivery !== undefined) {
-      await deliver(redelivery, new Date(Date.now() + REDELIVERY_PERIOD_MS).toISOString());
+      await deliver(redelivery, new Date(Date.now() + REDELIVERY_PERIOD_MS).toISOString(), true);
       redeliveries.shift();
       continue;
     }

@@ -8,6 +8,8 @@ import { invoiceSchema } from '../../src/invoices/invoice';
 import { submitToOutbox } from '../../src/invoices/submit';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { EVENTS_COLLECTION } from '../../src/observability/store-gauges';
+import { collections } from '../../src/store/collections';
+import { eventKey } from '../../src/store/events';
 import { getOutboxInvoice } from '../../src/invoices/outbox';
 import type { SyncRunSummary } from '../../src/domain/figures';
 import { spawnWorker, type ChildWorker } from '../support/child-worker';
@@ -188,6 +190,42 @@ describe('/metrics of a worker', () => {
       { _id: 'e3', tenantId: 'metrics-probe', seq: 3, delivery: delivery('delivered') },
     ] as never[]);
     expect(seriesValue(await scrape(base), 'xledger_sync_events_pending', {})).toBe(2);
+  });
+
+  it("shows each tenant's oldest event waiting for delivery, by its age", async () => {
+    const tenant = 'age-probe';
+    const hour = 3600_000;
+    const event = (seq: number, state: string, ageMs: number) => ({
+      _id: eventKey(tenant, seq),
+      id: `probe:${seq}`,
+      tenantId: tenant,
+      seq,
+      recordedAt: new Date(Date.now() - ageMs),
+      delivery: { state, attempts: 1, lastError: null, lastAttemptAt: null, deliveredAt: null },
+    });
+    // Delivery has passed seq 1; seq 2 went (its cursor had not moved yet); seq 3 waits, 2 h old.
+    await h.store.db
+      .collection(EVENTS_COLLECTION)
+      .insertMany([
+        event(1, 'delivered', 5 * hour),
+        event(2, 'delivered', 3 * hour),
+        event(3, 'pending', 2 * hour),
+        event(4, 'pending', hour),
+      ] as never[]);
+    await h.store.db
+      .collection(collections.eventSequences)
+      .insertOne({ _id: tenant, tenantId: tenant, seq: 4, delivered: 1 } as never);
+    const age = seriesValue(await scrape(base), 'xledger_sync_oldest_undelivered_event_age_seconds', {
+      tenant,
+    });
+    expect(age).toBeGreaterThanOrEqual(2 * 3600);
+    expect(age).toBeLessThan(2 * 3600 + 600);
+    // Over the alert's threshold (deploy/monitoring: an hour); a tenant without a waiting event has no series.
+    expect(
+      seriesValue(await scrape(base), 'xledger_sync_oldest_undelivered_event_age_seconds', {
+        tenant: TENANT,
+      }),
+    ).toBeUndefined();
   });
 
   it("has every series deploy/monitoring's alerts and dashboard select", async () => {

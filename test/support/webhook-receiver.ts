@@ -22,6 +22,8 @@ export interface PathBehaviour {
   failHeaders?: Record<string, string>;
   /** Hold every request unanswered until `release()` (a receiver that hangs). */
   hold?: boolean;
+  /** Answer every request of these events (`webhook-id`) with `failStatus` and `failHeaders`, forever. */
+  refuseIds?: readonly string[];
 }
 
 export interface WebhookReceiver {
@@ -58,7 +60,10 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       }
       let status = 200;
       let headers: Record<string, string> = {};
-      if ((behaviour.failNext ?? 0) > 0) {
+      if (behaviour.refuseIds?.includes(String(req.headers['webhook-id']))) {
+        status = behaviour.failStatus ?? 503;
+        headers = behaviour.failHeaders ?? {};
+      } else if ((behaviour.failNext ?? 0) > 0) {
         behaviour.failNext! -= 1;
         status = behaviour.failStatus ?? 503;
         headers = behaviour.failHeaders ?? {};
