@@ -34,11 +34,11 @@ describe('determinism', () => {
     }
   });
 
-  it('seeds 100,000 suppliers in a few seconds', () => {
-    const started = performance.now();
+  // How long it takes is the bench's business (bench/ seeds 100,000 per run), not a test's.
+  it('seeds 100,000 suppliers', () => {
     const state = createSeededState({ seed: 1, suppliers: 100_000 });
     expect(state.tables.suppliers.rows).toHaveLength(100_000);
-    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(new Set(state.tables.suppliers.rows.map((row) => row.dbId)).size).toBe(100_000);
   });
 });
 
