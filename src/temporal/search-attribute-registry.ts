@@ -1,6 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+// With `.js`: the CLI reaches this file, and dist/cli.js runs on plain node, which needs the file name.
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { customSearchAttributes } from './search-attributes';
 
 /**
