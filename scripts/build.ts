@@ -5,6 +5,8 @@
  *   dist/index.js, dist/types/     the client API that SEMINE's backend imports, with its types
  *   dist/chunks/                  code the entry points share
  *   dist/workflow-bundle.js       the workflows, bundled once here instead of at every worker start
+ *   dist/schemas/events/<type>.json  a JSON Schema per webhook event type, generated from the zod
+ *                                 schemas (src/domain/event-schemas.ts): `@semine/xledger-sync/schemas/*`
  *
  * The JavaScript is bundled by esbuild: the sources import without file extensions (TypeScript's
  * "Bundler" resolution), which Node's ESM loader does not resolve, so tsc's own output would not
@@ -20,6 +22,7 @@ import { promisify } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { workflowTracingModules } from '../src/observability/tracing';
+import { eventJsonSchemas } from '../src/domain/event-schemas';
 import { completeDeclarationSpecifiers } from './declaration-specifiers';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -61,8 +64,15 @@ async function buildDeclarations(): Promise<void> {
   await writeFile(index, `/// <reference types="node" />\n${await readFile(index, 'utf8')}`);
 }
 
+async function buildEventSchemas(): Promise<void> {
+  await mkdir(`${dist}schemas/events`, { recursive: true });
+  for (const [type, schema] of Object.entries(eventJsonSchemas())) {
+    await writeFile(`${dist}schemas/events/${type}.json`, `${JSON.stringify(schema, null, 2)}\n`);
+  }
+}
+
 const started = Date.now();
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
-await Promise.all([buildPrograms(), buildWorkflowBundle(), buildDeclarations()]);
+await Promise.all([buildPrograms(), buildWorkflowBundle(), buildDeclarations(), buildEventSchemas()]);
 console.log(`dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

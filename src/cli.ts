@@ -1,6 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { CommandIo } from './cli/command-io';
+import { addChangesCommand } from './cli/changes';
+import { addDoctorCommand } from './cli/doctor';
 import { addEventsCommands } from './cli/events';
 import { addInvoiceCommands } from './cli/invoice';
 import { addKeysCommands } from './cli/keys';
@@ -35,6 +37,8 @@ import { version } from './version';
  *   xledger-sync events redeliver <tenantId> <eventId>
  *   xledger-sync events skip <tenantId> <eventId> [--reason TEXT] [--by NAME]
  *   xledger-sync keys rotate [--dry-run] [--json]
+ *   xledger-sync changes <tenantId> --type <dataType> [--after CURSOR] [--limit N] [--json]
+ *   xledger-sync doctor [--fix] [--tenant <tenantId>] [--json]
  *
  * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
  * unknown tenant (including usage errors), 1 anything else (Temporal/MongoDB unreachable,
@@ -98,6 +102,8 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
   addInvoiceCommands(program, commands);
   addEventsCommands(program, commands);
   addKeysCommands(program, commands);
+  addChangesCommand(program, commands);
+  addDoctorCommand(program, commands);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

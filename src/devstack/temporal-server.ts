@@ -1,10 +1,16 @@
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { customSearchAttributes } from '../temporal/search-attributes';
+import {
+  addSearchAttributes,
+  searchAttributeStatus,
+  type SearchAttributeDef,
+} from '../temporal/search-attribute-registry';
 import { devstackLog } from './log';
 import { ManagedProcess } from './managed-process';
 import { LOCALHOST, type TemporalPorts } from './ports';
+
+export type { SearchAttributeDef } from '../temporal/search-attribute-registry';
 
 /** The SDK's search attribute type → the name `temporal … --search-attribute Name=<Type>` takes. */
 const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
@@ -16,25 +22,6 @@ const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
   DATETIME: 'Datetime',
   KEYWORD_LIST: 'KeywordList',
 };
-
-type IndexedValueType = NonNullable<ReturnType<typeof encodeSearchAttributeIndexedValueType>>;
-
-function encodeType(type: SearchAttributeType): IndexedValueType {
-  const encoded = encodeSearchAttributeIndexedValueType(type);
-  if (encoded === undefined) throw new Error(`unknown search attribute type ${type}`);
-  return encoded;
-}
-
-/** The server's numeric IndexedValueType → the SDK's type name. */
-function decodeType(value: IndexedValueType): string {
-  const found = (Object.keys(CLI_TYPE_NAMES) as SearchAttributeType[]).find((t) => encodeType(t) === value);
-  return found ?? `IndexedValueType(${value})`;
-}
-
-export interface SearchAttributeDef {
-  name: string;
-  type: SearchAttributeType;
-}
 
 /** `Name=Keyword` for each attribute, as `--search-attribute` takes it. */
 export function searchAttributeFlags(attrs: readonly SearchAttributeDef[]): string[] {
@@ -51,27 +38,17 @@ export async function ensureSearchAttributes(
   namespace: string,
   attrs: readonly SearchAttributeDef[] = customSearchAttributes,
 ): Promise<string[]> {
-  const existing =
-    (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
-  const missing: Record<string, IndexedValueType> = {};
-  const conflicts: string[] = [];
-  for (const a of attrs) {
-    const have = existing[a.name];
-    if (have === undefined || have === null) missing[a.name] = encodeType(a.type);
-    else if (have !== encodeType(a.type))
-      conflicts.push(`${a.name} is ${decodeType(have)}, expected ${a.type}`);
-  }
+  const { missing, conflicts } = await searchAttributeStatus(connection, namespace, attrs);
   if (conflicts.length > 0)
     throw new Error(
       `search attributes registered with the wrong type in namespace ${namespace}: ${conflicts.join('; ')}. ` +
         'Delete the dev server database (e.g. .data/temporal.sqlite) to start over.',
     );
-  const names = Object.keys(missing);
-  if (names.length > 0) {
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
-    devstackLog.info({ namespace, added: names }, 'registered missing search attributes');
+  if (missing.length > 0) {
+    await addSearchAttributes(connection, namespace, missing, attrs);
+    devstackLog.info({ namespace, added: missing }, 'registered missing search attributes');
   }
-  return names;
+  return missing;
 }
 
 /**

@@ -20,6 +20,8 @@ import { sendWebhook } from '../../src/events/webhook';
 import type { StoredEvent } from '../../src/store/events';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import type { SyncRunSummary } from '../../src/domain/figures';
+import { eventTypes } from '../../src/domain/event-catalogue';
+import { eventJsonSchemas } from '../../src/domain/event-schemas';
 import { spawnChild, workerEnv, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import { startSync } from '../support/sync';
@@ -182,6 +184,22 @@ describe('npm pack', () => {
       timeout: 60_000,
     });
     expect(command.stdout.trim()).toBe(packageVersion);
+    // A JSON Schema per event type, reachable through the exports map ("./schemas/*") as a
+    // consumer imports it, and the same as the source generates.
+    const schemaFiles = await readdir(
+      join(scratch, 'node_modules', '@semine', 'xledger-sync', 'dist', 'schemas', 'events'),
+    );
+    expect(schemaFiles.sort()).toEqual(eventTypes.map((type) => `${type}.json`).sort());
+    const imported = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const { default: s } = await import('@semine/xledger-sync/schemas/events/invoice.posted.json', { with: { type: 'json' } }); console.log(JSON.stringify(s));",
+      ],
+      { cwd: scratch, timeout: 60_000 },
+    );
+    expect(JSON.parse(imported.stdout)).toEqual(eventJsonSchemas()['invoice.posted']);
 
     // The tarball as registries and consumers see it: types resolve for every ESM resolution
     // (attw; CommonJS consumers are out: the package is ESM only), package.json fields point at

@@ -15,6 +15,8 @@ import { admin, runSync, truth } from '../support/sync';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import { harnessActivities, harnessDeps } from '../support/activities';
 import { createActivities } from '../../src/activities';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { eventJsonSchemas } from '../../src/domain/event-schemas';
 import { cliEnv, connectApi, waitFor } from '../tenants/support';
 
 /**
@@ -496,5 +498,30 @@ describe('events recorded where the outcome is recorded', () => {
     expect((event.data as { reasons: string[] }).reasons).toEqual(
       expect.arrayContaining([expect.stringContaining('NO-SUCH-SUPPLIER')]),
     );
+  });
+
+  it('every event delivered in this file, real ones included, validates against its published JSON Schema (ajv)', () => {
+    // After the tests above: sync.completed and invoice.rejected as the service recorded them
+    // (a sync run, a rejected invoice), and the events the tests published, as POSTed.
+    // date-time is checked by the schema's own pattern (zod writes both).
+    const ajv = new Ajv2020({ strict: true, allErrors: true, formats: { 'date-time': true } });
+    const schemas = eventJsonSchemas();
+    const validators = new Map(Object.entries(schemas).map(([type, schema]) => [type, ajv.compile(schema)]));
+    const bodies = receiver
+      .all()
+      .map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+    const problems = bodies.flatMap((body) => {
+      const validate = validators.get(body.type);
+      if (!validate) return [`${body.type}: no schema`];
+      return validate(body as unknown) ? [] : [`${body.type}: ${ajv.errorsText(validate.errors)}`];
+    });
+    expect(problems).toEqual([]);
+    const types = new Set(bodies.map((b) => b.type));
+    for (const type of ['sync.completed', 'invoice.rejected']) expect(types).toContain(type);
+    // The check can fail: a payload missing a field, or with one of the wrong type, does not validate.
+    const posted = validators.get('sync.completed')!;
+    const real = bodies.find((b) => b.type === 'sync.completed')!;
+    expect(posted({ ...real, data: { ...real.data, counts: undefined } })).toBe(false);
+    expect(posted({ ...real, data: { ...real.data, mode: 'partial' } })).toBe(false);
   });
 });

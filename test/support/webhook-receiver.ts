@@ -29,6 +29,8 @@ export interface PathBehaviour {
 export interface WebhookReceiver {
   url(path: string): string;
   requests(path: string): ReceivedRequest[];
+  /** Every request of every path, in arrival order. */
+  all(): ReceivedRequest[];
   /** Requests answered 2xx, in arrival order, as parsed payloads. */
   delivered(path: string): Array<{ id: string; seq: number; type: string; data: unknown }>;
   behave(path: string, behaviour: PathBehaviour): void;
@@ -78,6 +80,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   return {
     url: (path) => `http://127.0.0.1:${port}${path}`,
     requests: forPath,
+    all: () => [...received],
     delivered: (path) =>
       forPath(path)
         .filter((r) => r.status !== null && r.status >= 200 && r.status < 300)
