@@ -4,8 +4,11 @@
  * after the page it ends is handled, so a crash re-reads a page rather than skipping one.
  * Run it on a schedule, or when a `sync.completed` webhook says there is more.
  *
- *   MONGODB_URI=… TEMPORAL_ADDRESS=… TOKEN_ENCRYPTION_KEY=… \
+ *   XLEDGER_SYNC_MONGODB_URI=… XLEDGER_SYNC_TEMPORAL_ADDRESS=… XLEDGER_SYNC_READ_ONLY=true \
  *     node change-feed-consumer.js <tenant> <dataType> <cursor-file>
+ *
+ * It only reads, so it runs read-only (XLEDGER_SYNC_READ_ONLY=true): no encryption key needed,
+ * and nothing it could call would write.
  *
  * It prints one JSON line per page and a last one with the totals. Type-checked and run from
  * the packed package in test/build/package.test.ts.
@@ -34,7 +37,8 @@ async function saveCursor(file: string, after: number): Promise<void> {
   await rename(`${file}.tmp`, file);
 }
 
-const api = await XledgerSyncClient.connect();
+// Its own XLEDGER_SYNC_ variables only: the host's MONGODB_URI (SEMINE's database) is never read.
+const api = await XledgerSyncClient.fromEnv();
 try {
   let after = await readCursor(cursorFile);
   let upserts = 0;

@@ -1,17 +1,23 @@
 import { Client, type Connection } from '@temporalio/client';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError } from './config';
 import { XledgerSyncError } from './errors';
 import { InvoiceConflictError } from './invoices/outbox';
 import { TenantSchedules } from './temporal/schedules';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { TenantStore, UnknownTenantError } from './store/tenants';
-import { cipherFromConfig } from './store/token-cipher';
+import { cipherFromConfig, type SecretCipher } from './store/token-cipher';
 import type { TenantSettings } from './domain/tenant';
 import { connectClient, temporalUnavailable } from './temporal/connection';
 import type { SchemaCheckReport } from './catalogue/schema-check';
 import type { ResyncRequest } from './temporal/definitions';
 import type { ClientContext } from './client/context';
-import { ServiceUnavailableError, unavailable } from './client/errors';
+import { ReadOnlyClientError, ServiceUnavailableError, unavailable } from './client/errors';
+import {
+  clientSettings,
+  clientSettingsFromEnv,
+  type ClientOptions,
+  type ClientSettings,
+} from './client/options';
 import { invoiceStatus, submitInvoice, type InvoiceStatus } from './client/invoices';
 import { tenantStatus, type TenantStatus } from './client/status';
 import {
@@ -41,6 +47,7 @@ import { listTenants, type ListedTenant } from './client/tenant-state';
 export { ConfigError, InvoiceConflictError, UnknownTenantError, XledgerSyncError };
 export {
   InvalidInputError,
+  ReadOnlyClientError,
   SchemaMismatchError,
   ServiceUnavailableError,
   TenantHasOpenInvoicesError,
@@ -57,20 +64,39 @@ export { validateInvoiceSubmission, validateTenantConfig } from './client/input'
 export { UnknownEventError } from './client/events';
 export type { ChangesOptions, EventList, EventListOptions, RedeliveryResult } from './client/events';
 
-export interface XledgerSyncClientOptions {
-  /** Defaults to loadConfig() (the environment). */
-  config?: Config;
-}
+export type { ClientOptions } from './client/options';
 
 export class XledgerSyncClient {
   private constructor(
     private readonly context: ClientContext,
     private readonly connection: Connection,
+    /** Set by `readOnly: true`: every write method throws ReadOnlyClientError. */
+    readonly readOnly: boolean,
   ) {}
 
-  static async connect(options: XledgerSyncClientOptions = {}): Promise<XledgerSyncClient> {
-    const config = options.config ?? loadConfig();
-    const cipher = cipherFromConfig(config);
+  /**
+   * Connects with explicit options; nothing is read from the environment. The options are
+   * validated first (ConfigError naming the option, before any server is touched). The data
+   * goes to the database `mongodb.database`, by default `xledger_sync`: never the database in
+   * the URI's path, which may be SEMINE's own. `readOnly: true` needs no tokenEncryptionKey,
+   * creates no indexes and refuses every write method (ReadOnlyClientError).
+   */
+  static async connect(options: ClientOptions): Promise<XledgerSyncClient> {
+    return XledgerSyncClient.open(clientSettings(options));
+  }
+
+  /**
+   * Connects with `XLEDGER_SYNC_`-prefixed variables of `env` (`XLEDGER_SYNC_MONGODB_URI`,
+   * `XLEDGER_SYNC_TEMPORAL_ADDRESS`, `XLEDGER_SYNC_TOKEN_ENCRYPTION_KEY`,
+   * `XLEDGER_SYNC_READ_ONLY`, …); the host process's own MONGODB_URI and the like are ignored.
+   */
+  static async fromEnv(env: NodeJS.ProcessEnv = process.env): Promise<XledgerSyncClient> {
+    return XledgerSyncClient.open(clientSettingsFromEnv(env));
+  }
+
+  private static async open({ config, readOnly }: ClientSettings): Promise<XledgerSyncClient> {
+    // A read-only client may have no key: what would decrypt a secret says so.
+    const cipher = config.tokenEncryptionKey || !readOnly ? cipherFromConfig(config) : keylessCipher;
     // Every request of the API waits at most MONGODB_TIMEOUT_MS (purges go in short batches).
     const timeouts = { timeoutMs: config.mongo.timeoutMs, requestTimeoutMs: config.mongo.timeoutMs };
     let store: Store;
@@ -80,7 +106,8 @@ export class XledgerSyncClient {
       throw new ServiceUnavailableError((error as Error).message);
     }
     try {
-      await ensureIndexes(store.db);
+      // Indexes are writes: a read-only client reads what the worker created.
+      if (!readOnly) await ensureIndexes(store.db);
     } catch (error) {
       await store.close();
       throw unavailable(config, error) ?? error;
@@ -100,8 +127,10 @@ export class XledgerSyncClient {
         temporal,
         tenants: new TenantStore(store.db, cipher, config.xledger.defaultEndpoint),
         schedules: new TenantSchedules(temporal, config.temporal.taskQueue),
+        readsSecrets: cipher !== keylessCipher,
       },
       connection,
+      readOnly,
     );
   }
 
@@ -119,7 +148,7 @@ export class XledgerSyncClient {
    * mismatches.
    */
   async upsertTenant(input: unknown, options: UpsertTenantOptions = {}): Promise<UpsertedTenant> {
-    return this.call(() => upsertTenant(this.context, input, options));
+    return this.write('upsertTenant', () => upsertTenant(this.context, input, options));
   }
 
   /**
@@ -167,7 +196,7 @@ export class XledgerSyncClient {
     tenantId: string,
     options: ResyncRequest & { waitForRunsMs?: number } = {},
   ): Promise<ResyncTicket> {
-    return this.call(() => forceResync(this.context, tenantId, options));
+    return this.write('forceResync', () => forceResync(this.context, tenantId, options));
   }
 
   /** Where the runs of a resync stand: records so far per stream, then figures or the failure. */
@@ -176,12 +205,12 @@ export class XledgerSyncClient {
   }
 
   async pauseTenant(tenantId: string, note = 'paused through the xledger-sync API'): Promise<void> {
-    return this.call(() => setPaused(this.context, tenantId, true, note));
+    return this.write('pauseTenant', () => setPaused(this.context, tenantId, true, note));
   }
 
   /** Resumes the schedules, and ends a needs-attention episode (`tenant.recovered`, a resync of every type). */
   async resumeTenant(tenantId: string, note = 'resumed through the xledger-sync API'): Promise<void> {
-    return this.call(() => setPaused(this.context, tenantId, false, note));
+    return this.write('resumeTenant', () => setPaused(this.context, tenantId, false, note));
   }
 
   /**
@@ -190,7 +219,7 @@ export class XledgerSyncClient {
    * is an InvoiceConflictError.
    */
   async submitInvoice(tenantId: string, input: unknown): Promise<InvoiceStatus> {
-    return this.call(() => submitInvoice(this.context, tenantId, input));
+    return this.write('submitInvoice', () => submitInvoice(this.context, tenantId, input));
   }
 
   async invoiceStatus(tenantId: string, invoiceId: string): Promise<InvoiceStatus> {
@@ -205,7 +234,7 @@ export class XledgerSyncClient {
    * they are in.
    */
   async removeTenant(tenantId: string, options: { purge?: boolean; force?: boolean } = {}): Promise<void> {
-    return this.call(() => removeTenant(this.context, tenantId, options));
+    return this.write('removeTenant', () => removeTenant(this.context, tenantId, options));
   }
 
   /** The tenant's events (the newest `limit`, or after a seq) and how their delivery went. */
@@ -215,7 +244,7 @@ export class XledgerSyncClient {
 
   /** Sends one event again (same `webhook-id`); UnknownEventError if the tenant has none by that id. */
   async redeliverEvent(tenantId: string, eventId: string): Promise<events.RedeliveryResult> {
-    return this.call(() => events.redeliverEvent(this.context, tenantId, eventId));
+    return this.write('redeliverEvent', () => events.redeliverEvent(this.context, tenantId, eventId));
   }
 
   /** The change feed: the data type's records changed after `after` (deleted ones too), and the next cursor. */
@@ -226,6 +255,12 @@ export class XledgerSyncClient {
   async close(): Promise<void> {
     await this.connection.close();
     await this.context.store.close();
+  }
+
+  /** Runs one API call that writes: refused at once by a read-only client. */
+  private async write<T>(method: string, action: () => Promise<T>): Promise<T> {
+    if (this.readOnly) throw new ReadOnlyClientError(method);
+    return this.call(action);
   }
 
   /**
@@ -240,3 +275,15 @@ export class XledgerSyncClient {
     }
   }
 }
+
+/** The cipher of a read-only client without a key: reading a secret is the one thing it cannot do. */
+const keylessCipher: SecretCipher = {
+  encrypt: () => {
+    throw new ConfigError('This read-only client has no tokenEncryptionKey: it stores no secrets');
+  },
+  decrypt: () => {
+    throw new ConfigError(
+      "This read-only client has no tokenEncryptionKey: it cannot decrypt a tenant's token (checkTenant needs one)",
+    );
+  },
+};

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { XledgerSyncClient } from '../../src/client';
+import { connectWithConfig } from '../../src/client/connect-with-config';
 import { sendWebhook } from '../../src/events/webhook';
 import type { StoredEvent } from '../../src/store/events';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
@@ -23,7 +23,7 @@ import type { SyncRunSummary } from '../../src/domain/figures';
 import { spawnChild, workerEnv, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import { startSync } from '../support/sync';
-import { apiConfig, cliEnv, waitFor } from '../tenants/support';
+import { apiConfig, clientEnv, waitFor } from '../tenants/support';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -65,6 +65,25 @@ export function onDelivery(body: Buffer, headers: Record<string, string | string
     default:
       return event.type;
   }
+}
+
+/** Explicit configuration: nothing ambient, and a misspelt option does not compile. */
+export async function connect(key: string): Promise<XledgerSyncClient[]> {
+  // @ts-expect-error connect takes explicit options
+  const ambient = await XledgerSyncClient.connect();
+  // @ts-expect-error mongodb.database, not databse
+  await XledgerSyncClient.connect({ mongodb: { uri: 'mongodb://db:27017', databse: 'x' }, temporal: { address: 't:7233' } });
+  const explicit = await XledgerSyncClient.connect({
+    mongodb: { uri: 'mongodb://db:27017/semine', database: 'xledger_sync' },
+    temporal: { address: 'temporal:7233', namespace: 'default', tls: false },
+    tokenEncryptionKey: key,
+  });
+  const reader = await XledgerSyncClient.connect({
+    mongodb: { uri: 'mongodb://db:27017' },
+    temporal: { address: 'temporal:7233' },
+    readOnly: true,
+  });
+  return [ambient, explicit, reader, await XledgerSyncClient.fromEnv(process.env)];
 }
 
 export async function follow(api: XledgerSyncClient, cursor: number): Promise<number> {
@@ -109,7 +128,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children) await child.kill('SIGKILL');
-  const api = h && (await XledgerSyncClient.connect({ config: apiConfig(h) }).catch(() => undefined));
+  const api = h && (await connectWithConfig(apiConfig(h)).catch(() => undefined));
   await api?.removeTenant('packaged', { purge: true, force: true }).catch(() => undefined);
   await api?.close();
   await h?.close();
@@ -207,7 +226,7 @@ describe('npm pack', () => {
       [
         "import { XledgerSyncClient, type TenantConfigInput, type UpsertedTenant } from '@semine/xledger-sync';",
         'const tenant: TenantConfigInput = JSON.parse(process.argv[2]!);',
-        'const api = await XledgerSyncClient.connect();',
+        'const api = await XledgerSyncClient.fromEnv();',
         'try {',
         '  const saved: UpsertedTenant = await api.upsertTenant(tenant);',
         // Real types, not `any`: this line must be an error (else @ts-expect-error is one).
@@ -259,7 +278,7 @@ describe('npm pack', () => {
     };
     const upserted = await run(process.execPath, ['out/upsert.js', JSON.stringify(tenant)], {
       cwd: scratch,
-      env: { PATH: process.env.PATH ?? '', ...cliEnv(h) },
+      env: { PATH: process.env.PATH ?? '', ...clientEnv(h) },
       timeout: 120_000,
     });
     const answer = JSON.parse(upserted.stdout) as { saved: { tenantId: string }; listed: string[] };
@@ -267,7 +286,8 @@ describe('npm pack', () => {
     expect(answer.listed).toContain('packaged');
     expect(upserted.stdout).not.toContain(SEED_TOKENS.root);
     expect((await h.tenants.get('packaged')).entityOwnerDbId).toBe(SEED_ENTITIES.owner1);
-  });
+    // Pack, install, attw, publint and two full type checks: minutes on a shared machine.
+  }, 300_000);
 
   it('runs the examples from the installed package: the receiver verifies and de-duplicates, the consumer keeps its cursor', async () => {
     // Compiled by the type check above (nodenext emits to out/).
@@ -331,11 +351,14 @@ describe('npm pack', () => {
         await startSync(h, 'examples', 'suppliers', 'full')
       ).result()) as SyncRunSummary;
       expect(summary.totals.inserted).toBeGreaterThan(0);
+      // Read-only, as the example says: no encryption key given (one would be refused if needed).
+      const { XLEDGER_SYNC_TOKEN_ENCRYPTION_KEY: _key, ...readOnlyEnv } = clientEnv(h);
+      const consumerEnv = { PATH: process.env.PATH ?? '', ...readOnlyEnv, XLEDGER_SYNC_READ_ONLY: 'true' };
       const consume = async () => {
         const { stdout } = await run(
           process.execPath,
           ['out/change-feed-consumer.js', 'examples', 'suppliers', 'cursor.json'],
-          { cwd: scratch, env: { PATH: process.env.PATH ?? '', ...cliEnv(h) }, timeout: 120_000 },
+          { cwd: scratch, env: consumerEnv, timeout: 120_000 },
         );
         return JSON.parse(stdout.trim().split('\n').at(-1)!) as { upserts: number; cursor: number };
       };
