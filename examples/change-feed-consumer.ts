@@ -14,11 +14,11 @@
  * the packed package in test/build/package.test.ts.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { XledgerSyncClient } from '@semine/xledger-sync';
+import { DATA_TYPES, isDataType, XledgerSyncClient } from '@semine/xledger-sync';
 
 const [tenantId, dataType, cursorFile] = process.argv.slice(2);
-if (!tenantId || !dataType || !cursorFile) {
-  console.error('usage: change-feed-consumer <tenant> <dataType> <cursor-file>');
+if (!tenantId || !dataType || !cursorFile || !isDataType(dataType)) {
+  console.error(`usage: change-feed-consumer <tenant> <${DATA_TYPES.join('|')}> <cursor-file>`);
   process.exit(2);
 }
 
@@ -47,7 +47,9 @@ try {
     const page = await api.changes(tenantId, dataType, { after, limit: 500 });
     for (const change of page.changes) {
       // Here SEMINE writes change.record into its own tables (or deletes it), keyed by
-      // change.record.dbId: idempotently, since a page may be read twice after a crash.
+      // change.record.dbId: idempotently, since a page may be read twice after a crash. The
+      // record is JSON-safe (ISO strings for times) and typed by its data type and stream:
+      // `if (page.dataType === 'suppliers') change.record.code` is a `string | null`.
       if (change.deleted) deletions += 1;
       else upserts += 1;
     }

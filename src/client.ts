@@ -6,10 +6,11 @@ import { TenantSchedules } from './temporal/schedules';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { TenantStore, UnknownTenantError } from './store/tenants';
 import { cipherFromConfig, type SecretCipher } from './store/token-cipher';
-import type { TenantSettings } from './domain/tenant';
 import { connectClient, temporalUnavailable } from './temporal/connection';
 import type { SchemaCheckReport } from './catalogue/schema-check';
-import type { ResyncRequest } from './temporal/definitions';
+import type { TenantConfigInput, TenantSettings } from './domain/tenant';
+import type { InvoiceInput } from './invoices/invoice';
+import type { DataType } from './domain/data-types';
 import type { ClientContext } from './client/context';
 import { ReadOnlyClientError, ServiceUnavailableError, unavailable } from './client/errors';
 import {
@@ -27,12 +28,19 @@ import {
   setPaused,
   upsertTenant,
   type UpsertedTenant,
+  type ResyncOptions,
   type UpsertTenantOptions,
 } from './client/tenant-lifecycle';
-import { checkTenant, checkXledger, type TenantCheckReport } from './client/xledger-check';
+import {
+  checkTenant,
+  checkXledger,
+  type TenantCheckReport,
+  type XledgerCheckInput,
+} from './client/xledger-check';
 import * as events from './client/events';
+import type { ChangesPage } from './client/events';
 import { resyncProgress, type ResyncProgress, type ResyncTicket } from './client/resync';
-import { listTenants, type ListedTenant } from './client/tenant-state';
+import { listTenants, type ListedTenant, type ListTenantsFilter } from './client/tenant-state';
 
 /**
  * The API SEMINE's backend calls (and the `xledger-sync` CLI is built on): onboard and run
@@ -56,13 +64,32 @@ export {
 } from './client/errors';
 export type { InvoiceStatus } from './client/invoices';
 export type { DataTypeStatus, TenantStatus } from './client/status';
-export type { UpsertedTenant, UpsertTenantOptions } from './client/tenant-lifecycle';
-export type { ResyncProgress, ResyncTicket } from './client/resync';
-export type { ListedTenant } from './client/tenant-state';
-export { checkXledger, xledgerCheckInputSchema, type TenantCheckReport } from './client/xledger-check';
+export type { ResyncOptions, UpsertedTenant, UpsertTenantOptions } from './client/tenant-lifecycle';
+export type {
+  DataTypeProgress,
+  DataTypeProgressState,
+  ResyncProgress,
+  ResyncRun,
+  ResyncTicket,
+  StreamProgress,
+} from './client/resync';
+export type { ListedTenant, ListTenantsFilter, TenantStateView } from './client/tenant-state';
+export {
+  checkXledger,
+  xledgerCheckInputSchema,
+  type TenantCheckReport,
+  type XledgerCheckInput,
+} from './client/xledger-check';
 export { validateInvoiceSubmission, validateTenantConfig } from './client/input';
 export { UnknownEventError } from './client/events';
-export type { ChangesOptions, EventList, EventListOptions, RedeliveryResult } from './client/events';
+export type {
+  ChangesOptions,
+  ChangesPage,
+  EventList,
+  EventListOptions,
+  EventView,
+  RedeliveryResult,
+} from './client/events';
 
 export type { ClientOptions } from './client/options';
 
@@ -147,7 +174,7 @@ export class XledgerSyncClient {
    * of enabled data types (their runs fail naming the scope until it is granted) and accepted
    * mismatches.
    */
-  async upsertTenant(input: unknown, options: UpsertTenantOptions = {}): Promise<UpsertedTenant> {
+  async upsertTenant(input: TenantConfigInput, options: UpsertTenantOptions = {}): Promise<UpsertedTenant> {
     return this.write('upsertTenant', () => upsertTenant(this.context, input, options));
   }
 
@@ -155,7 +182,7 @@ export class XledgerSyncClient {
    * The live schema check of an endpoint and token before onboarding (see checkXledger): every
    * operation of the catalogue, and with ownerDbId the owner and the token's scopes.
    */
-  async checkXledger(input: unknown): Promise<SchemaCheckReport> {
+  async checkXledger(input: XledgerCheckInput): Promise<SchemaCheckReport> {
     return checkXledger(input, {
       requestTimeoutMs: this.context.config.xledger.requestTimeoutMs,
       endpointPolicy: this.context.config.xledger.endpointPolicy,
@@ -178,7 +205,7 @@ export class XledgerSyncClient {
    * Every tenant with its state; with `state` (e.g. `['failed', 'needs_attention']` or
    * `'failed,needs_attention'`), only those where it or one of its data types is in one of them.
    */
-  async listTenants(filter: { state?: string | string[] } = {}): Promise<ListedTenant[]> {
+  async listTenants(filter: ListTenantsFilter = {}): Promise<ListedTenant[]> {
     return this.call(() => listTenants(this.context, filter));
   }
 
@@ -192,10 +219,7 @@ export class XledgerSyncClient {
    * 0: not at all) for them to start. A type whose run is already under way is served by the
    * one run that follows it: it is `waiting` until that starts. Follow them with resyncProgress.
    */
-  async forceResync(
-    tenantId: string,
-    options: ResyncRequest & { waitForRunsMs?: number } = {},
-  ): Promise<ResyncTicket> {
+  async forceResync(tenantId: string, options: ResyncOptions = {}): Promise<ResyncTicket> {
     return this.write('forceResync', () => forceResync(this.context, tenantId, options));
   }
 
@@ -218,7 +242,7 @@ export class XledgerSyncClient {
    * the same invoice again returns its current status; different content under the same id
    * is an InvoiceConflictError.
    */
-  async submitInvoice(tenantId: string, input: unknown): Promise<InvoiceStatus> {
+  async submitInvoice(tenantId: string, input: InvoiceInput): Promise<InvoiceStatus> {
     return this.write('submitInvoice', () => submitInvoice(this.context, tenantId, input));
   }
 
@@ -248,7 +272,11 @@ export class XledgerSyncClient {
   }
 
   /** The change feed: the data type's records changed after `after` (deleted ones too), and the next cursor. */
-  async changes(tenantId: string, dataType: string, options: events.ChangesOptions = {}) {
+  async changes<T extends DataType>(
+    tenantId: string,
+    dataType: T,
+    options: events.ChangesOptions = {},
+  ): Promise<ChangesPage<T>> {
     return this.call(() => events.changes(this.context, tenantId, dataType, options));
   }
 

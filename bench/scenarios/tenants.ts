@@ -147,7 +147,7 @@ export async function tenantsScenario(
       tenantIds.map((tenantId, i) =>
         onboarding(async () => {
           const started = performance.now();
-          await api.upsertTenant(configs[i]);
+          await api.upsertTenant(configs[i]!);
           onboardMs.push(performance.now() - started);
         }),
       ),

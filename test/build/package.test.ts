@@ -49,7 +49,18 @@ const MS_TYPES_PATH = { ms: ['./node_modules/ms/dist/index.d.ts'] };
  * directive itself is one: were a page, a change or a record typed `any` (an unresolved
  * declaration import makes them so), assigning it to a number would compile and tsc would fail.
  */
-const SEMINE_FEED_READER = `import { XledgerSyncClient, verifyWebhook, type WebhookEvent } from '@semine/xledger-sync';
+const SEMINE_FEED_READER = `import {
+  DATA_TYPES,
+  visibleToClientFilter,
+  verifyWebhook,
+  XledgerSyncClient,
+  type DataType,
+  type ResyncTicket,
+  type SupplierRecord,
+  type SyncCompleted,
+  type TenantState,
+  type WebhookEvent,
+} from '@semine/xledger-sync';
 
 /** A receiver's handler: the event verified and typed, narrowed by its type. */
 export function onDelivery(body: Buffer, headers: Record<string, string | string[] | undefined>, secret: string): string {
@@ -84,6 +95,61 @@ export async function connect(key: string): Promise<XledgerSyncClient[]> {
     readOnly: true,
   });
   return [ambient, explicit, reader, await XledgerSyncClient.fromEnv(process.env)];
+}
+
+/** Inputs typed from the zod schemas: each typo below is a compile error. */
+export async function typos(api: XledgerSyncClient, token: string): Promise<void> {
+  // @ts-expect-error xledger.endpoint, not endpiont
+  await api.upsertTenant({ tenantId: 'acme', xledger: { token, endpiont: 'https://x' }, entityOwnerDbId: 101 });
+  // @ts-expect-error entityOwnerDbId is a number
+  await api.upsertTenant({ tenantId: 'acme', xledger: { token }, entityOwnerDbId: '101' });
+  // @ts-expect-error suppliers, not supplier
+  await api.forceResync('acme', { dataTypes: ['supplier'] });
+  // @ts-expect-error the ticket's request id is the client's own
+  await api.forceResync('acme', { requestId: 'r-1' });
+  // @ts-expect-error failed, not faild
+  await api.listTenants({ state: ['faild'] });
+  // @ts-expect-error suppliers, not supplier
+  await api.changes('acme', 'supplier');
+  // @ts-expect-error ownerDbId is a number
+  await api.checkXledger({ endpoint: 'https://demo.xledger.net/graphql', token, ownerDbId: '101' });
+  // @ts-expect-error an invoice needs its supplier, dates, amounts and lines
+  await api.submitInvoice('acme', { invoiceId: 'INV-1' });
+}
+
+/** Change records typed per data type and JSON-safe. */
+export async function suppliersOf(api: XledgerSyncClient): Promise<SupplierRecord[]> {
+  const page = await api.changes('acme', 'suppliers');
+  const records: SupplierRecord[] = [];
+  for (const { record } of page.changes) {
+    const modifiedAt: string | null = record.modifiedAt;
+    const syncedAt: string = record.syncedAt;
+    const code: string | null = record.code;
+    // @ts-expect-error times are ISO strings, not Dates
+    const asDate: Date = record.syncedAt;
+    // @ts-expect-error no _id: ours alone
+    const id: unknown = record._id;
+    // @ts-expect-error no contentHash: ours alone
+    const hash: unknown = record.contentHash;
+    // @ts-expect-error a supplier has no such field
+    const other: unknown = record.notAField;
+    void [modifiedAt, syncedAt, code, asDate, id, hash, other];
+    records.push(record);
+  }
+  const dimensions = await api.changes('acme', 'dimensions');
+  for (const change of dimensions.changes) {
+    // @ts-expect-error only object values have objectKindName: narrow by change.stream first
+    void change.record.objectKindName;
+    if (change.stream === 'objectValues') void change.record.objectKindName;
+  }
+  return records;
+}
+
+/** The helpers and types the README names are importable from the package itself. */
+export const visible: DataType[] = [...DATA_TYPES];
+export const filter = visibleToClientFilter('acme', 102);
+export function states(state: TenantState, event: SyncCompleted, ticket: ResyncTicket): string {
+  return [state, event.changes.through, ticket.requestId].join(' ');
 }
 
 export async function follow(api: XledgerSyncClient, cursor: number): Promise<number> {
