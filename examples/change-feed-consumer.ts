@@ -4,18 +4,21 @@
  * after the page it ends is handled, so a crash re-reads a page rather than skipping one.
  * Run it on a schedule, or when a `sync.completed` webhook says there is more.
  *
- *   MONGODB_URI=… TEMPORAL_ADDRESS=… TOKEN_ENCRYPTION_KEY=… \
+ *   XLEDGER_SYNC_MONGODB_URI=… XLEDGER_SYNC_TEMPORAL_ADDRESS=… XLEDGER_SYNC_READ_ONLY=true \
  *     node change-feed-consumer.js <tenant> <dataType> <cursor-file>
+ *
+ * It only reads, so it runs read-only (XLEDGER_SYNC_READ_ONLY=true): no encryption key needed,
+ * and nothing it could call would write.
  *
  * It prints one JSON line per page and a last one with the totals. Type-checked and run from
  * the packed package in test/build/package.test.ts.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { XledgerSyncClient } from '@semine/xledger-sync';
+import { DATA_TYPES, isDataType, XledgerSyncClient } from '@semine/xledger-sync';
 
 const [tenantId, dataType, cursorFile] = process.argv.slice(2);
-if (!tenantId || !dataType || !cursorFile) {
-  console.error('usage: change-feed-consumer <tenant> <dataType> <cursor-file>');
+if (!tenantId || !dataType || !cursorFile || !isDataType(dataType)) {
+  console.error(`usage: change-feed-consumer <tenant> <${DATA_TYPES.join('|')}> <cursor-file>`);
   process.exit(2);
 }
 
@@ -34,7 +37,8 @@ async function saveCursor(file: string, after: number): Promise<void> {
   await rename(`${file}.tmp`, file);
 }
 
-const api = await XledgerSyncClient.connect();
+// Its own XLEDGER_SYNC_ variables only: the host's MONGODB_URI (SEMINE's database) is never read.
+const api = await XledgerSyncClient.fromEnv();
 try {
   let after = await readCursor(cursorFile);
   let upserts = 0;
@@ -43,7 +47,9 @@ try {
     const page = await api.changes(tenantId, dataType, { after, limit: 500 });
     for (const change of page.changes) {
       // Here SEMINE writes change.record into its own tables (or deletes it), keyed by
-      // change.record.dbId: idempotently, since a page may be read twice after a crash.
+      // change.record.dbId: idempotently, since a page may be read twice after a crash. The
+      // record is JSON-safe (ISO strings for times) and typed by its data type and stream:
+      // `if (page.dataType === 'suppliers') change.record.code` is a `string | null`.
       if (change.deleted) deletions += 1;
       else upserts += 1;
     }

@@ -15,8 +15,9 @@ import {
   UnknownEventError,
   UnknownInvoiceError,
   UnknownTenantError,
-  XledgerSyncClient,
+  type XledgerSyncClient,
 } from './client';
+import { connectWithConfig } from './client/connect-with-config';
 import { loadConfig } from './config';
 import { version } from './version';
 
@@ -71,7 +72,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
   let exitCode = 0;
 
   async function withClient<T>(action: (client: XledgerSyncClient) => Promise<T>): Promise<T> {
-    const client = await XledgerSyncClient.connect({ config: loadConfig(options.env ?? process.env) });
+    const client = await connectWithConfig(loadConfig(options.env ?? process.env));
     try {
       return await action(client);
     } finally {

@@ -1,17 +1,24 @@
 import { Client, type Connection } from '@temporalio/client';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError } from './config';
 import { XledgerSyncError } from './errors';
 import { InvoiceConflictError } from './invoices/outbox';
 import { TenantSchedules } from './temporal/schedules';
 import { connectStore, ensureIndexes, type Store } from './store/db';
 import { TenantStore, UnknownTenantError } from './store/tenants';
-import { cipherFromConfig } from './store/token-cipher';
-import type { TenantSettings } from './domain/tenant';
+import { cipherFromConfig, type SecretCipher } from './store/token-cipher';
 import { connectClient, temporalUnavailable } from './temporal/connection';
 import type { SchemaCheckReport } from './catalogue/schema-check';
-import type { ResyncRequest } from './temporal/definitions';
+import type { TenantConfigInput, TenantSettings } from './domain/tenant';
+import type { InvoiceInput } from './invoices/invoice';
+import type { DataType } from './domain/data-types';
 import type { ClientContext } from './client/context';
-import { ServiceUnavailableError, unavailable } from './client/errors';
+import { ReadOnlyClientError, ServiceUnavailableError, unavailable } from './client/errors';
+import {
+  clientSettings,
+  clientSettingsFromEnv,
+  type ClientOptions,
+  type ClientSettings,
+} from './client/options';
 import { invoiceStatus, submitInvoice, type InvoiceStatus } from './client/invoices';
 import { tenantStatus, type TenantStatus } from './client/status';
 import {
@@ -21,13 +28,20 @@ import {
   setPaused,
   upsertTenant,
   type UpsertedTenant,
+  type ResyncOptions,
   type UpsertTenantOptions,
 } from './client/tenant-lifecycle';
-import { checkTenant, checkXledger, type TenantCheckReport } from './client/xledger-check';
+import {
+  checkTenant,
+  checkXledger,
+  type TenantCheckReport,
+  type XledgerCheckInput,
+} from './client/xledger-check';
 import * as events from './client/events';
 import { refuseIncompatibleWorkers } from './client/compatibility';
+import type { ChangesPage } from './client/events';
 import { resyncProgress, type ResyncProgress, type ResyncTicket } from './client/resync';
-import { listTenants, type ListedTenant } from './client/tenant-state';
+import { listTenants, type ListedTenant, type ListTenantsFilter } from './client/tenant-state';
 
 /**
  * The API SEMINE's backend calls (and the `xledger-sync` CLI is built on): onboard and run
@@ -42,6 +56,7 @@ import { listTenants, type ListedTenant } from './client/tenant-state';
 export { ConfigError, InvoiceConflictError, UnknownTenantError, XledgerSyncError };
 export {
   InvalidInputError,
+  ReadOnlyClientError,
   SchemaMismatchError,
   ServiceUnavailableError,
   TenantHasOpenInvoicesError,
@@ -50,36 +65,69 @@ export {
 } from './client/errors';
 export type { InvoiceStatus } from './client/invoices';
 export type { DataTypeStatus, TenantStatus } from './client/status';
-export type { UpsertedTenant, UpsertTenantOptions } from './client/tenant-lifecycle';
-export type { ResyncProgress, ResyncTicket } from './client/resync';
-export type { ListedTenant } from './client/tenant-state';
-export { checkXledger, xledgerCheckInputSchema, type TenantCheckReport } from './client/xledger-check';
+export type { ResyncOptions, UpsertedTenant, UpsertTenantOptions } from './client/tenant-lifecycle';
+export type {
+  DataTypeProgress,
+  DataTypeProgressState,
+  ResyncProgress,
+  ResyncRun,
+  ResyncTicket,
+  StreamProgress,
+} from './client/resync';
+export type { ListedTenant, ListTenantsFilter, TenantStateView } from './client/tenant-state';
+export {
+  checkXledger,
+  xledgerCheckInputSchema,
+  type TenantCheckReport,
+  type XledgerCheckInput,
+} from './client/xledger-check';
 export { validateInvoiceSubmission, validateTenantConfig } from './client/input';
 export { UnknownEventError } from './client/events';
 export { IncompatibleWorkersError, type FleetCompatibility, type WorkerPoller } from './client/compatibility';
 export type {
   ChangesOptions,
+  ChangesPage,
   EventList,
   EventListOptions,
+  EventView,
   RedeliveryResult,
   SkipEventOptions,
   SkipResult,
 } from './client/events';
 
-export interface XledgerSyncClientOptions {
-  /** Defaults to loadConfig() (the environment). */
-  config?: Config;
-}
+export type { ClientOptions } from './client/options';
 
 export class XledgerSyncClient {
   private constructor(
     private readonly context: ClientContext,
     private readonly connection: Connection,
+    /** Set by `readOnly: true`: every write method throws ReadOnlyClientError. */
+    readonly readOnly: boolean,
   ) {}
 
-  static async connect(options: XledgerSyncClientOptions = {}): Promise<XledgerSyncClient> {
-    const config = options.config ?? loadConfig();
-    const cipher = cipherFromConfig(config);
+  /**
+   * Connects with explicit options; nothing is read from the environment. The options are
+   * validated first (ConfigError naming the option, before any server is touched). The data
+   * goes to the database `mongodb.database`, by default `xledger_sync`: never the database in
+   * the URI's path, which may be SEMINE's own. `readOnly: true` needs no tokenEncryptionKey,
+   * creates no indexes and refuses every write method (ReadOnlyClientError).
+   */
+  static async connect(options: ClientOptions): Promise<XledgerSyncClient> {
+    return XledgerSyncClient.open(clientSettings(options));
+  }
+
+  /**
+   * Connects with `XLEDGER_SYNC_`-prefixed variables of `env` (`XLEDGER_SYNC_MONGODB_URI`,
+   * `XLEDGER_SYNC_TEMPORAL_ADDRESS`, `XLEDGER_SYNC_TOKEN_ENCRYPTION_KEY`,
+   * `XLEDGER_SYNC_READ_ONLY`, …); the host process's own MONGODB_URI and the like are ignored.
+   */
+  static async fromEnv(env: NodeJS.ProcessEnv = process.env): Promise<XledgerSyncClient> {
+    return XledgerSyncClient.open(clientSettingsFromEnv(env));
+  }
+
+  private static async open({ config, readOnly }: ClientSettings): Promise<XledgerSyncClient> {
+    // A read-only client may have no key: what would decrypt a secret says so.
+    const cipher = config.tokenEncryptionKey || !readOnly ? cipherFromConfig(config) : keylessCipher;
     // Every request of the API waits at most MONGODB_TIMEOUT_MS (purges go in short batches).
     const timeouts = { timeoutMs: config.mongo.timeoutMs, requestTimeoutMs: config.mongo.timeoutMs };
     let store: Store;
@@ -89,7 +137,8 @@ export class XledgerSyncClient {
       throw new ServiceUnavailableError((error as Error).message);
     }
     try {
-      await ensureIndexes(store.db);
+      // Indexes are writes: a read-only client reads what the worker created.
+      if (!readOnly) await ensureIndexes(store.db);
     } catch (error) {
       await store.close();
       throw unavailable(config, error) ?? error;
@@ -113,8 +162,10 @@ export class XledgerSyncClient {
         temporal,
         tenants: new TenantStore(store.db, cipher, config.xledger.defaultEndpoint),
         schedules: new TenantSchedules(temporal, config.temporal.taskQueue),
+        readsSecrets: cipher !== keylessCipher,
       },
       connection,
+      readOnly,
     );
   }
 
@@ -131,15 +182,15 @@ export class XledgerSyncClient {
    * of enabled data types (their runs fail naming the scope until it is granted) and accepted
    * mismatches.
    */
-  async upsertTenant(input: unknown, options: UpsertTenantOptions = {}): Promise<UpsertedTenant> {
-    return this.call(() => upsertTenant(this.context, input, options));
+  async upsertTenant(input: TenantConfigInput, options: UpsertTenantOptions = {}): Promise<UpsertedTenant> {
+    return this.write('upsertTenant', () => upsertTenant(this.context, input, options));
   }
 
   /**
    * The live schema check of an endpoint and token before onboarding (see checkXledger): every
    * operation of the catalogue, and with ownerDbId the owner and the token's scopes.
    */
-  async checkXledger(input: unknown): Promise<SchemaCheckReport> {
+  async checkXledger(input: XledgerCheckInput): Promise<SchemaCheckReport> {
     return checkXledger(input, {
       requestTimeoutMs: this.context.config.xledger.requestTimeoutMs,
       endpointPolicy: this.context.config.xledger.endpointPolicy,
@@ -162,7 +213,7 @@ export class XledgerSyncClient {
    * Every tenant with its state; with `state` (e.g. `['failed', 'needs_attention']` or
    * `'failed,needs_attention'`), only those where it or one of its data types is in one of them.
    */
-  async listTenants(filter: { state?: string | string[] } = {}): Promise<ListedTenant[]> {
+  async listTenants(filter: ListTenantsFilter = {}): Promise<ListedTenant[]> {
     return this.call(() => listTenants(this.context, filter));
   }
 
@@ -176,11 +227,8 @@ export class XledgerSyncClient {
    * 0: not at all) for them to start. A type whose run is already under way is served by the
    * one run that follows it: it is `waiting` until that starts. Follow them with resyncProgress.
    */
-  async forceResync(
-    tenantId: string,
-    options: ResyncRequest & { waitForRunsMs?: number } = {},
-  ): Promise<ResyncTicket> {
-    return this.call(() => forceResync(this.context, tenantId, options));
+  async forceResync(tenantId: string, options: ResyncOptions = {}): Promise<ResyncTicket> {
+    return this.write('forceResync', () => forceResync(this.context, tenantId, options));
   }
 
   /** Where the runs of a resync stand: records so far per stream, then figures or the failure. */
@@ -189,12 +237,12 @@ export class XledgerSyncClient {
   }
 
   async pauseTenant(tenantId: string, note = 'paused through the xledger-sync API'): Promise<void> {
-    return this.call(() => setPaused(this.context, tenantId, true, note));
+    return this.write('pauseTenant', () => setPaused(this.context, tenantId, true, note));
   }
 
   /** Resumes the schedules, and ends a needs-attention episode (`tenant.recovered`, a resync of every type). */
   async resumeTenant(tenantId: string, note = 'resumed through the xledger-sync API'): Promise<void> {
-    return this.call(() => setPaused(this.context, tenantId, false, note));
+    return this.write('resumeTenant', () => setPaused(this.context, tenantId, false, note));
   }
 
   /**
@@ -202,8 +250,8 @@ export class XledgerSyncClient {
    * the same invoice again returns its current status; different content under the same id
    * is an InvoiceConflictError.
    */
-  async submitInvoice(tenantId: string, input: unknown): Promise<InvoiceStatus> {
-    return this.call(() => submitInvoice(this.context, tenantId, input));
+  async submitInvoice(tenantId: string, input: InvoiceInput): Promise<InvoiceStatus> {
+    return this.write('submitInvoice', () => submitInvoice(this.context, tenantId, input));
   }
 
   async invoiceStatus(tenantId: string, invoiceId: string): Promise<InvoiceStatus> {
@@ -218,7 +266,7 @@ export class XledgerSyncClient {
    * they are in.
    */
   async removeTenant(tenantId: string, options: { purge?: boolean; force?: boolean } = {}): Promise<void> {
-    return this.call(() => removeTenant(this.context, tenantId, options));
+    return this.write('removeTenant', () => removeTenant(this.context, tenantId, options));
   }
 
   /** The tenant's events (the newest `limit`, or after a seq) and how their delivery went. */
@@ -228,7 +276,7 @@ export class XledgerSyncClient {
 
   /** Sends one event again (same `webhook-id`); UnknownEventError if the tenant has none by that id. */
   async redeliverEvent(tenantId: string, eventId: string): Promise<events.RedeliveryResult> {
-    return this.call(() => events.redeliverEvent(this.context, tenantId, eventId));
+    return this.write('redeliverEvent', () => events.redeliverEvent(this.context, tenantId, eventId));
   }
 
   /**
@@ -241,17 +289,27 @@ export class XledgerSyncClient {
     eventId: string,
     options: events.SkipEventOptions = {},
   ): Promise<events.SkipResult> {
-    return this.call(() => events.skipEvent(this.context, tenantId, eventId, options));
+    return this.write('skipEvent', () => events.skipEvent(this.context, tenantId, eventId, options));
   }
 
   /** The change feed: the data type's records changed after `after` (deleted ones too), and the next cursor. */
-  async changes(tenantId: string, dataType: string, options: events.ChangesOptions = {}) {
+  async changes<T extends DataType>(
+    tenantId: string,
+    dataType: T,
+    options: events.ChangesOptions = {},
+  ): Promise<ChangesPage<T>> {
     return this.call(() => events.changes(this.context, tenantId, dataType, options));
   }
 
   async close(): Promise<void> {
     await this.connection.close();
     await this.context.store.close();
+  }
+
+  /** Runs one API call that writes: refused at once by a read-only client. */
+  private async write<T>(method: string, action: () => Promise<T>): Promise<T> {
+    if (this.readOnly) throw new ReadOnlyClientError(method);
+    return this.call(action);
   }
 
   /**
@@ -266,3 +324,15 @@ export class XledgerSyncClient {
     }
   }
 }
+
+/** The cipher of a read-only client without a key: reading a secret is the one thing it cannot do. */
+const keylessCipher: SecretCipher = {
+  encrypt: () => {
+    throw new ConfigError('This read-only client has no tokenEncryptionKey: it stores no secrets');
+  },
+  decrypt: () => {
+    throw new ConfigError(
+      "This read-only client has no tokenEncryptionKey: it cannot decrypt a tenant's token (checkTenant needs one)",
+    );
+  },
+};

@@ -5,8 +5,10 @@ import { DEFAULT_XLEDGER_HOSTS, endpointProblem, type EndpointPolicy } from './s
 import { webhookSecretSchema } from './domain/tenant';
 
 /**
- * The one place where the environment becomes typed configuration. Every entry point
- * (worker, client, CLI, npm start) calls loadConfig(); nothing else reads process.env.
+ * The one place where the environment becomes typed configuration. The service's entry points
+ * (worker, CLI, npm start) call loadConfig(); the client's explicit options and its
+ * `XLEDGER_SYNC_` variables are mapped onto the same variables (src/client/options.ts) and parsed
+ * here by parseVariables. Nothing else reads process.env.
  */
 
 const positiveInt = z.coerce.number().int().positive();
@@ -232,10 +234,20 @@ export class ConfigError extends XledgerSyncError {
   override name = 'ConfigError';
 }
 
+/** The service's own configuration (worker, CLI, npm start): the unprefixed variables. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return parseVariables(env, (variable) => variable);
+}
+
+/**
+ * The variables parsed and checked. The client's options and prefixed variables come here too
+ * (src/client/options.ts), so there is one schema and one set of defaults; `nameOf` says how the
+ * caller calls each variable in an error (itself, prefixed, or the client option).
+ */
+export function parseVariables(env: NodeJS.ProcessEnv, nameOf: (variable: string) => string): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    const problems = parsed.error.issues.map((i) => `${nameOf(i.path.map(String).join('.'))}: ${i.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;

@@ -15,3 +15,43 @@ export {
   type WebhookHeaders,
 } from './events/verify';
 export type { EventPayloads, EventType } from './domain/event-catalogue';
+export { DATA_TYPES, isDataType, type DataType } from './domain/data-types';
+export type {
+  DataTypeStateName as TenantState,
+  DataTypeStateName as DataTypeState,
+} from './domain/data-type-state';
+export type {
+  AccountRecord,
+  CurrencyRecord,
+  DataTypeRecord,
+  EmployeeRecord,
+  FixedAssetRecord,
+  ManagerResolution,
+  ObjectKindRecord,
+  ObjectValueRecord,
+  ProjectRecord,
+  RecordChange,
+  StreamRecord,
+  SupplierRecord,
+  SyncedRecordBase,
+  TaxTableSetupRecord,
+  VatCodeRecord,
+} from './datatypes/records';
+export { visibleToClientFilter } from './store/records';
+export type { StoredRecord, Visibility } from './domain/records';
+export type { SchemaCheckReport } from './catalogue/schema-check';
+export type { InvoiceState } from './invoices/outbox';
+export type { CreditPoolView } from './store/credit-pool';
+export type { DeliveryState } from './store/events';
+export type {
+  AttentionReason,
+  InvoiceDuplicated,
+  InvoiceNeedsAttention,
+  InvoicePosted,
+  InvoiceRejected,
+  SyncCompleted,
+  SyncFailed,
+  TenantNeedsAttention,
+  TenantReady,
+  TenantRecovered,
+} from './domain/event-catalogue';

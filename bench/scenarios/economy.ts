@@ -6,7 +6,7 @@
  * are created with). Quiet: nothing changes. Active: 100 suppliers changed and 20 invoices a day.
  */
 import { randomBytes } from 'node:crypto';
-import { XledgerSyncClient } from '../../src/client';
+import { connectWithConfig } from '../../src/client/connect-with-config';
 import { dataTypes } from '../../src/datatypes/registry';
 import { scheduleSpecsFor } from '../../src/temporal/schedules';
 import { SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
@@ -161,7 +161,7 @@ async function measureMonth(
   progress(`economy: posting ${options.sampleInvoices} invoices`);
   // Every data type is synced by now: the invoice validates against it.
   const supplierCode = await supplierToInvoice(env, TENANT);
-  const api = await XledgerSyncClient.connect({ config: env.config });
+  const api = await connectWithConfig(env.config);
   let posting: Cost;
   try {
     posting = await costOf(sim, async () => {

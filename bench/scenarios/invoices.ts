@@ -7,7 +7,7 @@
  * alternating which goes first.
  */
 import pLimit from 'p-limit';
-import { XledgerSyncClient } from '../../src/client';
+import { connectWithConfig } from '../../src/client/connect-with-config';
 import { invoiceSchema, voucherLines } from '../../src/invoices/invoice';
 import { SEED_ENTITIES, SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
 import { linesOfOwner } from '../../src/simulator/gl-import';
@@ -102,7 +102,7 @@ async function runPipeline(
   options: InvoicesOptions,
 ): Promise<Pick<RoundFigures, 'pipelineSeconds' | 'pipelineRequests' | 'posted' | 'rejected'>> {
   progress(`invoices: ${invoices.length} invoices end to end`);
-  const api = await XledgerSyncClient.connect({ config: env.config });
+  const api = await connectWithConfig(env.config);
   let settled = { posted: 0, rejected: 0 };
   try {
     const submitting = pLimit(options.submitConcurrency);

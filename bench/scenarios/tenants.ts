@@ -9,7 +9,7 @@
  */
 import type { Client } from '@temporalio/client';
 import pLimit from 'p-limit';
-import { XledgerSyncClient } from '../../src/client';
+import { connectWithConfig } from '../../src/client/connect-with-config';
 import { scheduleSpecsFor } from '../../src/temporal/schedules';
 import { SCOPES, SEED_ENTITIES, startSimulator } from '../../src/simulator/index';
 import { tenantConfigSchema, type TenantSettings } from '../../src/domain/tenant';
@@ -77,7 +77,7 @@ export async function tenantsScenario(
     }),
   );
   const workers: BenchWorker[] = [];
-  const api = await XledgerSyncClient.connect({ config: env.config });
+  const api = await connectWithConfig(env.config);
   const taskQueue = env.config.temporal.taskQueue;
   try {
     for (let w = 0; w < options.workers; w++) workers.push(await startBenchWorker(env));
@@ -147,7 +147,7 @@ export async function tenantsScenario(
       tenantIds.map((tenantId, i) =>
         onboarding(async () => {
           const started = performance.now();
-          await api.upsertTenant(configs[i]);
+          await api.upsertTenant(configs[i]!);
           onboardMs.push(performance.now() - started);
         }),
       ),

@@ -48,8 +48,8 @@ export function addChangesCommand(
           ...(opts.limit !== undefined ? { limit: whole(opts.limit, '--limit', tenantId) } : {}),
         };
         // Checked before connecting, as the API checks it (`--limit 0` exits 2 at once).
-        parseTenantInput(tenantId, changesInputSchema, { ...options, dataType: opts.type });
-        const page = await io.withClient((client) => client.changes(tenantId, opts.type, options));
+        const { data } = parseTenantInput(tenantId, changesInputSchema, { ...options, dataType: opts.type });
+        const page = await io.withClient((client) => client.changes(tenantId, data.dataType, options));
         if (opts.json) {
           io.json(page);
           return;

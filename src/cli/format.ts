@@ -324,7 +324,7 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
   const failures = failureLines(status.dataTypes);
   if (failures.length > 0) out.push('', ...failures);
   out.push('', ...costLines(status.cost));
-  out.push(...creditLines(status.credits, now));
+  if (status.credits) out.push(...creditLines(status.credits, now));
   // A failure recorded above is not repeated (this one comes from Temporal: runs from before
   // failures were recorded, or ended from outside).
   const errors = status.dataTypes.filter((d) => d.lastError && d.consecutiveFailures === 0);

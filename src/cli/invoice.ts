@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { tenantArgument } from './arguments';
 import { validateInvoiceSubmission } from '../client';
+import type { InvoiceInput } from '../invoices/invoice';
 import { jsonOption, readJsonFile, type CommandIo } from './command-io';
 import { invoiceText } from './format';
 
@@ -18,7 +19,8 @@ export function addInvoiceCommands(program: Command, io: CommandIo): void {
     .action(async (tenantId: string, opts: { file: string; json?: boolean }) => {
       const input = await readJsonFile(opts.file, io.stdin);
       validateInvoiceSubmission(tenantId, input);
-      const status = await io.withClient((client) => client.submitInvoice(tenantId, input));
+      // Validated just above (the client validates again): JSON typed as the input it is.
+      const status = await io.withClient((client) => client.submitInvoice(tenantId, input as InvoiceInput));
       if (opts.json) io.json(status);
       else io.out(invoiceText(status));
     });

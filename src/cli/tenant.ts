@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { dataTypesOption, stateFilterOption, tenantArgument } from './arguments';
 import { z } from 'zod';
-import { InvalidInputError, validateTenantConfig } from '../client';
-import { masterDataTypeNames } from '../domain/data-types';
-import { tenantIdSchema } from '../domain/tenant';
+import { InvalidInputError, validateTenantConfig, type ListTenantsFilter } from '../client';
+import { DATA_TYPES, masterDataTypeNames } from '../domain/data-types';
+import { tenantIdSchema, type TenantConfigInput } from '../domain/tenant';
 import { jsonOption, readJsonFile, type CommandIo } from './command-io';
 import { checkText, statusText, tenantsTable, tenantSummary } from './format';
 import { followResync } from './resync-wait';
@@ -16,7 +16,7 @@ const resyncArgsSchema = z
     tenantId: tenantIdSchema,
     type: z
       .array(
-        z.enum(knownTypes, {
+        z.enum(DATA_TYPES, {
           error: (issue) =>
             `unknown data type ${JSON.stringify(issue.input)} (known: ${knownTypes.join(', ')})`,
         }),
@@ -56,7 +56,8 @@ export function addTenantCommands(program: Command, io: CommandIo): void {
         // Exit 2 naming the field before any server is contacted, even when none answers.
         validateTenantConfig(input, io.config());
         const settings = await io.withClient((client) =>
-          client.upsertTenant(input, {
+          // Validated just above (the client validates again): JSON typed as the input it is.
+          client.upsertTenant(input as TenantConfigInput, {
             acceptSchemaMismatch: opts.acceptSchemaMismatch === true,
             firstSync: opts.firstSync !== false,
           }),
@@ -92,7 +93,10 @@ export function addTenantCommands(program: Command, io: CommandIo): void {
     .addOption(jsonOption())
     .action(async (opts: { state?: string; json?: boolean }) => {
       const tenants = await io.withClient((client) =>
-        client.listTenants(opts.state === undefined ? {} : { state: opts.state }),
+        // Checked by stateFilterOption before connecting (and by the client again).
+        client.listTenants(
+          opts.state === undefined ? {} : { state: opts.state as ListTenantsFilter['state'] },
+        ),
       );
       if (opts.json) io.json(tenants);
       else io.out(tenantsTable(tenants));

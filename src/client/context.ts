@@ -12,6 +12,8 @@ export interface ClientContext {
   temporal: Client;
   tenants: TenantStore;
   schedules: TenantSchedules;
+  /** false for a read-only client without tokenEncryptionKey: what needs a token does without it. */
+  readsSecrets: boolean;
 }
 
 /** Where the client's workflows start: the service's task queue, through its Temporal client. */

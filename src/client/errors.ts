@@ -33,6 +33,17 @@ export class InvalidInputError extends XledgerSyncError {
   }
 }
 
+/**
+ * A write method of a client connected with `readOnly: true`: refused before any server is
+ * asked. `method` names the call (e.g. `upsertTenant`).
+ */
+export class ReadOnlyClientError extends XledgerSyncError {
+  override name = 'ReadOnlyClientError';
+  constructor(readonly method: string) {
+    super(`${method} writes, and this client is read-only (connected with readOnly: true)`);
+  }
+}
+
 /** Xledger refused the tenant's token, or the token cannot see the Entity Owner. */
 export class XledgerRefusedError extends XledgerSyncError {
   override name = 'XledgerRefusedError';

@@ -8,12 +8,12 @@ import { XledgerSyncError } from '../errors';
 import { InvalidInputError } from './errors';
 import { starterOf, type ClientContext } from './context';
 import { invalid, parseTenantId } from './input';
-import { masterDataTypeNames } from '../domain/data-types';
+import { DATA_TYPES, masterDataTypeNames, type DataType } from '../domain/data-types';
 import type { EventType } from '../domain/event-catalogue';
 import { signalSkippedEvent, wakeDelivery } from '../temporal/starters';
 import { claimSkip, readSkip, skipNote } from '../store/event-skips';
 import { storedIdOf, webhookIdOf } from '../events/webhook-id';
-import { readChanges, type ChangesPage } from '../store/changes';
+import { readChanges, type ChangesRead } from '../store/changes';
 import {
   eventPositions,
   findEvent,
@@ -42,7 +42,7 @@ export const eventListOptionsSchema = z
   .strict();
 export type EventListOptions = z.input<typeof eventListOptionsSchema>;
 
-export const dataTypeNameSchema = z.enum(masterDataTypeNames as [string, ...string[]], {
+export const dataTypeNameSchema = z.enum(DATA_TYPES, {
   error: (issue) =>
     `unknown data type ${JSON.stringify(issue.input)} (known: ${masterDataTypeNames.join(', ')})`,
 });
@@ -191,19 +191,28 @@ export async function skipEvent(
   };
 }
 
+/**
+ * A page of the change feed: the tenant, the data type (which narrows `changes`' records to its
+ * own record types), the changes, and the cursors.
+ */
+export type ChangesPage<T extends DataType = DataType> = T extends unknown
+  ? { tenantId: string; dataType: T } & ChangesRead<T>
+  : never;
+
 /** See XledgerSyncClient.changes. */
-export async function changes(
+export async function changes<T extends DataType>(
   ctx: ClientContext,
   tenantId: string,
-  dataType: string,
+  dataType: T,
   options: ChangesOptions,
-): Promise<ChangesPage & { tenantId: string; dataType: string }> {
+): Promise<ChangesPage<T>> {
   const id = parseTenantId(tenantId);
   const parsed = changesInputSchema.safeParse({ ...options, dataType });
   if (!parsed.success) throw invalid({ tenantId: id }, parsed.error);
   await ctx.tenants.get(id);
-  const { dataType: type, ...cursor } = parsed.data;
-  return { tenantId: id, dataType: type, ...(await readChanges(ctx.store.db, id, type, cursor)) };
+  const { dataType: _type, ...cursor } = parsed.data;
+  const page = await readChanges(ctx.store.db, id, dataType, cursor);
+  return { tenantId: id, dataType, ...page } as ChangesPage<T>;
 }
 
 function eventView(event: StoredEvent): EventView {

@@ -1,4 +1,4 @@
-import { invoiceSchema } from '../invoices/invoice';
+import { invoiceSchema, type InvoiceInput } from '../invoices/invoice';
 import { getOutboxInvoice, type InvoiceState, type OutboxInvoice } from '../invoices/outbox';
 import { submitToOutbox } from '../invoices/submit';
 import type { ClientContext } from './context';
@@ -26,7 +26,7 @@ export interface InvoiceStatus {
 export async function submitInvoice(
   ctx: ClientContext,
   tenantId: string,
-  input: unknown,
+  input: InvoiceInput,
 ): Promise<InvoiceStatus> {
   const { id, data: invoice } = parseTenantInput(tenantId, invoiceSchema, input);
   const stored = await submitToOutbox(

@@ -52,7 +52,11 @@ export interface TenantStatus {
    * The token's hourly credit pool: what Xledger last reported left (`rateLimit`, where the
    * tenant's schema has it) and whether the token's requests are paused (src/store/credit-pool.ts).
    */
-  credits: CreditPoolView;
+  /**
+   * The token's hourly credit pool; null from a read-only client without tokenEncryptionKey (the
+   * pool is keyed by the token, which such a client cannot decrypt).
+   */
+  credits: CreditPoolView | null;
 }
 
 export async function tenantStatus(ctx: ClientContext, tenant: TenantSettings): Promise<TenantStatus> {
@@ -72,7 +76,8 @@ export async function tenantStatus(ctx: ClientContext, tenant: TenantSettings): 
 }
 
 /** The token's credit pool, found by the digest of endpoint and token the workers keep it under. */
-async function creditPool(ctx: ClientContext, tenant: TenantSettings): Promise<CreditPoolView> {
+async function creditPool(ctx: ClientContext, tenant: TenantSettings): Promise<CreditPoolView | null> {
+  if (!ctx.readsSecrets) return null;
   const key = tokenKey(tenant.xledger.endpoint, await ctx.tenants.token(tenant.tenantId));
   return new MongoCreditPool(ctx.store.db).view(key);
 }

@@ -1,14 +1,13 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { masterDataTypeNames, scheduledJobNames } from '../domain/data-types';
+import { DATA_TYPES, scheduledJobNames, type DataType } from '../domain/data-types';
 import { invoiceCounts } from '../invoices/outbox';
 import { purgeTenantDocuments } from '../store/collections';
 import type { TenantSchemaCheck } from '../store/tenant-record';
-import type { TenantSettings } from '../domain/tenant';
+import type { TenantConfigInput, TenantSettings } from '../domain/tenant';
 import { scheduleId, tenantWorkflowId } from '../temporal/ids';
 import { TenantIdKey } from '../temporal/search-attributes';
 import { ensureTenantWorkflow } from '../temporal/starters';
-import type { ResyncRequest } from '../temporal/definitions';
 import { starterOf, type ClientContext } from './context';
 import { TenantHasOpenInvoicesError } from './errors';
 import { invalid, parseTenantId, parseTenantInput, validateTenantConfig } from './input';
@@ -38,9 +37,21 @@ const upsertOptionsSchema = z
   .object({ acceptSchemaMismatch: z.boolean().optional(), firstSync: z.boolean().optional() })
   .strict();
 
+/** forceResync's options, as SEMINE passes them (the ticket's request id is the client's own). */
+export interface ResyncOptions {
+  /** Data types to resync; all the tenant's enabled types when absent or empty. */
+  dataTypes?: DataType[];
+  /** Full pass (also reconciles deletions) instead of incremental. */
+  full?: boolean;
+  /** With `full`: apply deletions that the mass-deletion guard held back. */
+  allowMassDelete?: boolean;
+  /** How long to wait for the runs to start (default TEMPORAL_TIMEOUT_MS; 0: not at all). */
+  waitForRunsMs?: number;
+}
+
 const resyncOptionsSchema = z
   .object({
-    dataTypes: z.array(z.enum(masterDataTypeNames as [string, ...string[]])).optional(),
+    dataTypes: z.array(z.enum(DATA_TYPES)).optional(),
     full: z.boolean().optional(),
     /** Let this full pass apply deletions that the mass-deletion guard held back. */
     allowMassDelete: z.boolean().optional(),
@@ -57,7 +68,7 @@ export async function getTenant(ctx: ClientContext, tenantId: string): Promise<T
 /** See XledgerSyncClient.upsertTenant. */
 export async function upsertTenant(
   ctx: ClientContext,
-  input: unknown,
+  input: TenantConfigInput,
   options: UpsertTenantOptions,
 ): Promise<UpsertedTenant> {
   const config = validateTenantConfig(input, ctx.config);
@@ -88,7 +99,7 @@ export async function upsertTenant(
 export async function forceResync(
   ctx: ClientContext,
   tenantId: string,
-  options: ResyncRequest & { waitForRunsMs?: number },
+  options: ResyncOptions,
 ): Promise<ResyncTicket> {
   const { waitForRunsMs = ctx.config.temporal.timeoutMs, ...rest } = options;
   const { id, data: request } = parseTenantInput(tenantId, resyncOptionsSchema, rest);

@@ -131,11 +131,16 @@ export function parseStateFilter(value: string | readonly string[]): DataTypeSta
   ]);
 }
 
+/**
+ * listTenants' filter: one state, several, or a comma list (`'failed,needs_attention'`); a
+ * misspelt state fails to compile (and is refused at run time).
+ */
+export interface ListTenantsFilter {
+  state?: DataTypeStateName | readonly DataTypeStateName[] | `${DataTypeStateName},${string}`;
+}
+
 /** See XledgerSyncClient.listTenants: the state filter is checked before anything is read. */
-export async function listTenants(
-  ctx: ClientContext,
-  filter: { state?: string | string[] },
-): Promise<ListedTenant[]> {
+export async function listTenants(ctx: ClientContext, filter: ListTenantsFilter): Promise<ListedTenant[]> {
   const states = filter.state === undefined ? null : parseStateFilter(filter.state);
   return listWithState(ctx, await ctx.tenants.list(), states);
 }

@@ -40,6 +40,8 @@ export const xledgerCheckInputSchema = z
   })
   .strict();
 
+export type XledgerCheckInput = z.input<typeof xledgerCheckInputSchema>;
+
 /**
  * The live schema check of an endpoint and token (and, with ownerDbId, the owner and the
  * token's scopes), before onboarding: every operation counts. Needs neither Temporal nor

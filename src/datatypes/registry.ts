@@ -13,7 +13,7 @@ import { vatCodes } from './vat-codes';
  * The one data-type registry, in the order of domain/data-types.ts' names. A new data type is one
  * file in this folder, a line here and its name there.
  */
-export const dataTypes = [
+export const dataTypes: readonly DataTypeDefinition[] = [
   suppliers,
   accounts,
   dimensions,
@@ -21,7 +21,7 @@ export const dataTypes = [
   vatCodes,
   projects,
   fixedAssets,
-] as const;
+];
 
 export function getDataType(name: string): DataTypeDefinition {
   const found = dataTypes.find((type) => type.name === name);

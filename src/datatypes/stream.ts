@@ -51,9 +51,24 @@ export interface StreamDefinition<
   lookup?: StreamLookup;
 }
 
+/**
+ * A stream as the registry holds it, remembering for the types only its name and the fields
+ * its toDocument maps a node to: the change feed's record types are derived from them
+ * (datatypes/records.ts), so the public types follow the zod node schemas.
+ */
+export type TypedStream<TName extends string = string, TFields = DocumentFields> = StreamDefinition & {
+  readonly name: TName;
+  /** Never set: carries the document's type. */
+  readonly fieldsType?: TFields;
+};
+
 /** Widens a typed stream for the registry without losing the node/document pairing at definition. */
-export function defineStream<TNode extends { dbId: number; ownerDbId: number }>(
-  definition: StreamDefinition<TNode>,
-): StreamDefinition {
-  return definition as unknown as StreamDefinition;
+export function defineStream<
+  const TName extends string,
+  TNode extends { dbId: number; ownerDbId: number },
+  TFields extends DocumentFields,
+>(
+  definition: StreamDefinition<TNode> & { name: TName; toDocument(node: TNode): TFields },
+): TypedStream<TName, TFields> {
+  return definition as unknown as TypedStream<TName, TFields>;
 }

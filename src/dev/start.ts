@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { XledgerSyncClient } from '../client';
+import { connectWithConfig } from '../client/connect-with-config';
 import { loadConfig } from '../config';
 import { withDatabase } from '../devstack/mongo-uri';
 import { stopChildrenInOrder } from '../devstack/managed-process';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     await store.close();
   });
 
-  const api = await XledgerSyncClient.connect({ config });
+  const api = await connectWithConfig(config);
   stopping.push(() => api.close());
   const demo = await api.upsertTenant({
     tenantId: DEMO_TENANT_ID,

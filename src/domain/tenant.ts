@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scheduledJobNames } from './data-types';
+import { SCHEDULED_JOBS } from './data-types';
 import { DEFAULT_MAX_DELETION_SHARE } from './deletion-guard';
 import { eventTypes, type EventType } from './event-catalogue';
 
@@ -21,7 +21,7 @@ export const xledgerTokenSchema = z
   .max(1024, 'is too long for an Xledger API token')
   .regex(/^\S+$/, 'must not contain spaces');
 
-const scheduledJobName = z.enum(scheduledJobNames as [string, ...string[]]);
+const scheduledJobName = z.enum(SCHEDULED_JOBS);
 
 export const tenantSyncOptionsSchema = z
   .object({

@@ -3,6 +3,8 @@ import { dataTypes, getDataType } from '../datatypes/registry';
 import { collections } from './collections';
 import { VersionedRegister, type Version } from './versioned';
 import type { StoredRecord } from '../domain/records';
+import type { DataType } from '../domain/data-types';
+import type { DataTypeRecord, RecordChange } from '../datatypes/records';
 
 /**
  * The change feed: what changed in a tenant's data type after a cursor, for SEMINE to read what
@@ -100,18 +102,9 @@ export async function sealChanges(db: Db, tenantId: string, dataType: string): P
   }
 }
 
-export interface RecordChange {
-  /** The stream (and collection) the record belongs to. */
-  stream: string;
-  collection: string;
-  changeSeq: number;
-  /** Set when Xledger no longer has it (soft delete): the record is kept, with `deletedAt`. */
-  deleted: boolean;
-  record: StoredRecord;
-}
-
-export interface ChangesPage {
-  changes: RecordChange[];
+/** A page of the feed; each record JSON-safe and typed by its data type (datatypes/records.ts). */
+export interface ChangesRead<T extends DataType = DataType> {
+  changes: Array<RecordChange<T>>;
   /** Pass as `after` to read on; equal to `after` when nothing changed. */
   next: number;
   /** More changes wait after `next`, up to what is sealed now. */
@@ -128,12 +121,12 @@ export interface ChangesPage {
  * streams in one order), at most `limit`. Deleted ones are included. One indexed query per
  * stream collection on MongoDB (`tenant_changeSeq`); FerretDB scans the collection instead.
  */
-export async function readChanges(
+export async function readChanges<T extends DataType>(
   db: Db,
   tenantId: string,
-  dataType: string,
+  dataType: T,
   options: { after: number; limit: number },
-): Promise<ChangesPage> {
+): Promise<ChangesRead<T>> {
   const type = getDataType(dataType);
   const sealed = (await current(db, sequence(db, tenantId, dataType)))?.value.sealed ?? 0;
   if (sealed <= options.after) return { changes: [], next: options.after, hasMore: false, head: sealed };
@@ -145,13 +138,16 @@ export async function readChanges(
         .sort({ changeSeq: 1 })
         .limit(options.limit + 1)
         .toArray();
-      return docs.map((record): RecordChange => ({
-        stream: stream.name,
-        collection: stream.collection,
-        changeSeq: record.changeSeq as number,
-        deleted: record.deletedAt !== null && record.deletedAt !== undefined,
-        record,
-      }));
+      return docs.map(
+        (record) =>
+          ({
+            stream: stream.name,
+            collection: stream.collection,
+            changeSeq: record.changeSeq as number,
+            deleted: record.deletedAt !== null && record.deletedAt !== undefined,
+            record: syncedRecord<T>(record),
+          }) as RecordChange<T>,
+      );
     }),
   );
   const all = perStream.flat().sort((a, b) => a.changeSeq - b.changeSeq);
@@ -159,3 +155,19 @@ export async function readChanges(
   const hasMore = all.length > options.limit;
   return { changes, next: hasMore ? changes.at(-1)!.changeSeq : sealed, hasMore, head: sealed };
 }
+
+/**
+ * A stored record as SEMINE receives it: JSON-safe (ISO times), without what is ours alone
+ * (`_id`, `contentHash`). Its fields are those its stream's toDocument stored, which is what
+ * DataTypeRecord<T> says they are.
+ */
+export function syncedRecord<T extends DataType = DataType>(stored: StoredRecord): DataTypeRecord<T> {
+  const { _id: _key, contentHash: _hash, syncedAt, deletedAt, ...fields } = stored;
+  return {
+    ...fields,
+    syncedAt: isoTime(syncedAt),
+    deletedAt: deletedAt ? isoTime(deletedAt) : null,
+  } as unknown as DataTypeRecord<T>;
+}
+
+const isoTime = (value: Date | string): string => new Date(value).toISOString();

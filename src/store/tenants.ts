@@ -16,7 +16,7 @@ import {
   type WebhookDisabled,
 } from './tenant-record';
 import { VersionedRegister } from './versioned';
-import { tenantSecretBinding, type TokenCipher } from './token-cipher';
+import { tenantSecretBinding, type SecretCipher } from './token-cipher';
 
 /** The `tenants` collection: each tenant's latest record under its id (see TenantStore). */
 type TenantView = TenantRecord & { _id: string };
@@ -45,7 +45,7 @@ export class UnknownTenantError extends XledgerSyncError {
 export class TenantStore {
   constructor(
     private readonly db: Db,
-    private readonly cipher: TokenCipher,
+    private readonly cipher: SecretCipher,
     private readonly defaultEndpoint: string,
   ) {}
 

@@ -77,6 +77,9 @@ export class TokenCipher {
 }
 
 /** The cipher of the configured keys: TOKEN_ENCRYPTION_KEY, and TOKEN_ENCRYPTION_KEY_PREVIOUS for reading. */
+/** What the tenant store needs of a cipher (a read-only client has none that works: it has no key). */
+export type SecretCipher = Pick<TokenCipher, 'encrypt' | 'decrypt'>;
+
 export function cipherFromConfig(config: Config): TokenCipher {
   return new TokenCipher(requireEncryptionKey(config), config.previousTokenEncryptionKeys);
 }

@@ -38,7 +38,8 @@ export interface TenantScheduleSpec {
 }
 
 export function intervalMinutesFor(tenant: TenantSettings, job: string): number {
-  return tenant.intervalMinutes[job] || getScheduledJob(job).defaultIntervalMinutes;
+  const overrides: Partial<Record<string, number>> = tenant.intervalMinutes;
+  return overrides[job] || getScheduledJob(job).defaultIntervalMinutes;
 }
 
 /** The schedules a tenant should have: its enabled jobs, in the jobs' order (data types, then invoices). */

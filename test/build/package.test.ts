@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { XledgerSyncClient } from '../../src/client';
+import { connectWithConfig } from '../../src/client/connect-with-config';
 import { sendWebhook } from '../../src/events/webhook';
 import type { StoredEvent } from '../../src/store/events';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
@@ -25,7 +25,7 @@ import { eventJsonSchemas } from '../../src/domain/event-schemas';
 import { spawnChild, workerEnv, type ChildWorker } from '../support/child-worker';
 import { startHarness, type Harness } from '../support/harness';
 import { startSync } from '../support/sync';
-import { apiConfig, cliEnv, waitFor } from '../tenants/support';
+import { apiConfig, clientEnv, waitFor } from '../tenants/support';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -51,7 +51,18 @@ const MS_TYPES_PATH = { ms: ['./node_modules/ms/dist/index.d.ts'] };
  * directive itself is one: were a page, a change or a record typed `any` (an unresolved
  * declaration import makes them so), assigning it to a number would compile and tsc would fail.
  */
-const SEMINE_FEED_READER = `import { XledgerSyncClient, verifyWebhook, type WebhookEvent } from '@semine/xledger-sync';
+const SEMINE_FEED_READER = `import {
+  DATA_TYPES,
+  visibleToClientFilter,
+  verifyWebhook,
+  XledgerSyncClient,
+  type DataType,
+  type ResyncTicket,
+  type SupplierRecord,
+  type SyncCompleted,
+  type TenantState,
+  type WebhookEvent,
+} from '@semine/xledger-sync';
 
 /** A receiver's handler: the event verified and typed, narrowed by its type. */
 export function onDelivery(body: Buffer, headers: Record<string, string | string[] | undefined>, secret: string): string {
@@ -67,6 +78,80 @@ export function onDelivery(body: Buffer, headers: Record<string, string | string
     default:
       return event.type;
   }
+}
+
+/** Explicit configuration: nothing ambient, and a misspelt option does not compile. */
+export async function connect(key: string): Promise<XledgerSyncClient[]> {
+  // @ts-expect-error connect takes explicit options
+  const ambient = await XledgerSyncClient.connect();
+  // @ts-expect-error mongodb.database, not databse
+  await XledgerSyncClient.connect({ mongodb: { uri: 'mongodb://db:27017', databse: 'x' }, temporal: { address: 't:7233' } });
+  const explicit = await XledgerSyncClient.connect({
+    mongodb: { uri: 'mongodb://db:27017/semine', database: 'xledger_sync' },
+    temporal: { address: 'temporal:7233', namespace: 'default', tls: false },
+    tokenEncryptionKey: key,
+  });
+  const reader = await XledgerSyncClient.connect({
+    mongodb: { uri: 'mongodb://db:27017' },
+    temporal: { address: 'temporal:7233' },
+    readOnly: true,
+  });
+  return [ambient, explicit, reader, await XledgerSyncClient.fromEnv(process.env)];
+}
+
+/** Inputs typed from the zod schemas: each typo below is a compile error. */
+export async function typos(api: XledgerSyncClient, token: string): Promise<void> {
+  // @ts-expect-error xledger.endpoint, not endpiont
+  await api.upsertTenant({ tenantId: 'acme', xledger: { token, endpiont: 'https://x' }, entityOwnerDbId: 101 });
+  // @ts-expect-error entityOwnerDbId is a number
+  await api.upsertTenant({ tenantId: 'acme', xledger: { token }, entityOwnerDbId: '101' });
+  // @ts-expect-error suppliers, not supplier
+  await api.forceResync('acme', { dataTypes: ['supplier'] });
+  // @ts-expect-error the ticket's request id is the client's own
+  await api.forceResync('acme', { requestId: 'r-1' });
+  // @ts-expect-error failed, not faild
+  await api.listTenants({ state: ['faild'] });
+  // @ts-expect-error suppliers, not supplier
+  await api.changes('acme', 'supplier');
+  // @ts-expect-error ownerDbId is a number
+  await api.checkXledger({ endpoint: 'https://demo.xledger.net/graphql', token, ownerDbId: '101' });
+  // @ts-expect-error an invoice needs its supplier, dates, amounts and lines
+  await api.submitInvoice('acme', { invoiceId: 'INV-1' });
+}
+
+/** Change records typed per data type and JSON-safe. */
+export async function suppliersOf(api: XledgerSyncClient): Promise<SupplierRecord[]> {
+  const page = await api.changes('acme', 'suppliers');
+  const records: SupplierRecord[] = [];
+  for (const { record } of page.changes) {
+    const modifiedAt: string | null = record.modifiedAt;
+    const syncedAt: string = record.syncedAt;
+    const code: string | null = record.code;
+    // @ts-expect-error times are ISO strings, not Dates
+    const asDate: Date = record.syncedAt;
+    // @ts-expect-error no _id: ours alone
+    const id: unknown = record._id;
+    // @ts-expect-error no contentHash: ours alone
+    const hash: unknown = record.contentHash;
+    // @ts-expect-error a supplier has no such field
+    const other: unknown = record.notAField;
+    void [modifiedAt, syncedAt, code, asDate, id, hash, other];
+    records.push(record);
+  }
+  const dimensions = await api.changes('acme', 'dimensions');
+  for (const change of dimensions.changes) {
+    // @ts-expect-error only object values have objectKindName: narrow by change.stream first
+    void change.record.objectKindName;
+    if (change.stream === 'objectValues') void change.record.objectKindName;
+  }
+  return records;
+}
+
+/** The helpers and types the README names are importable from the package itself. */
+export const visible: DataType[] = [...DATA_TYPES];
+export const filter = visibleToClientFilter('acme', 102);
+export function states(state: TenantState, event: SyncCompleted, ticket: ResyncTicket): string {
+  return [state, event.changes.through, ticket.requestId].join(' ');
 }
 
 export async function follow(api: XledgerSyncClient, cursor: number): Promise<number> {
@@ -111,7 +196,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children) await child.kill('SIGKILL');
-  const api = h && (await XledgerSyncClient.connect({ config: apiConfig(h) }).catch(() => undefined));
+  const api = h && (await connectWithConfig(apiConfig(h)).catch(() => undefined));
   await api?.removeTenant('packaged', { purge: true, force: true }).catch(() => undefined);
   await api?.close();
   await h?.close();
@@ -225,7 +310,7 @@ describe('npm pack', () => {
       [
         "import { XledgerSyncClient, type TenantConfigInput, type UpsertedTenant } from '@semine/xledger-sync';",
         'const tenant: TenantConfigInput = JSON.parse(process.argv[2]!);',
-        'const api = await XledgerSyncClient.connect();',
+        'const api = await XledgerSyncClient.fromEnv();',
         'try {',
         '  const saved: UpsertedTenant = await api.upsertTenant(tenant);',
         // Real types, not `any`: this line must be an error (else @ts-expect-error is one).
@@ -277,7 +362,7 @@ describe('npm pack', () => {
     };
     const upserted = await run(process.execPath, ['out/upsert.js', JSON.stringify(tenant)], {
       cwd: scratch,
-      env: { PATH: process.env.PATH ?? '', ...cliEnv(h) },
+      env: { PATH: process.env.PATH ?? '', ...clientEnv(h) },
       timeout: 120_000,
     });
     const answer = JSON.parse(upserted.stdout) as { saved: { tenantId: string }; listed: string[] };
@@ -285,7 +370,8 @@ describe('npm pack', () => {
     expect(answer.listed).toContain('packaged');
     expect(upserted.stdout).not.toContain(SEED_TOKENS.root);
     expect((await h.tenants.get('packaged')).entityOwnerDbId).toBe(SEED_ENTITIES.owner1);
-  });
+    // Pack, install, attw, publint and two full type checks: minutes on a shared machine.
+  }, 300_000);
 
   it('runs the examples from the installed package: the receiver verifies and de-duplicates, the consumer keeps its cursor', async () => {
     // Compiled by the type check above (nodenext emits to out/).
@@ -349,11 +435,14 @@ describe('npm pack', () => {
         await startSync(h, 'examples', 'suppliers', 'full')
       ).result()) as SyncRunSummary;
       expect(summary.totals.inserted).toBeGreaterThan(0);
+      // Read-only, as the example says: no encryption key given (one would be refused if needed).
+      const { XLEDGER_SYNC_TOKEN_ENCRYPTION_KEY: _key, ...readOnlyEnv } = clientEnv(h);
+      const consumerEnv = { PATH: process.env.PATH ?? '', ...readOnlyEnv, XLEDGER_SYNC_READ_ONLY: 'true' };
       const consume = async () => {
         const { stdout } = await run(
           process.execPath,
           ['out/change-feed-consumer.js', 'examples', 'suppliers', 'cursor.json'],
-          { cwd: scratch, env: { PATH: process.env.PATH ?? '', ...cliEnv(h) }, timeout: 120_000 },
+          { cwd: scratch, env: consumerEnv, timeout: 120_000 },
         );
         return JSON.parse(stdout.trim().split('\n').at(-1)!) as { upserts: number; cursor: number };
       };

@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { Client } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { XledgerSyncClient } from '../../src/client';
+import { connectWithConfig } from '../../src/client/connect-with-config';
 import { loadConfig } from '../../src/config';
 import { startDevStack } from '../../src/devstack/stack';
 import { resolveTemporalCli } from '../../src/devstack/tools';
@@ -48,7 +48,7 @@ const client = new Client({
   connection: await connectClient(config.temporal),
   namespace: config.temporal.namespace,
 });
-const api = await XledgerSyncClient.connect({ config });
+const api = await connectWithConfig(config);
 
 // The runs below are the recorded ones: no first sync alongside them.
 await api.upsertTenant(

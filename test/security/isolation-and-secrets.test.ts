@@ -5,6 +5,7 @@
  * this test's own Temporal server, every schedule, the worker's debug log, every error message
  * and every document in MongoDB are scanned for the tokens and the encryption key.
  */
+import type { DataType } from '../../src/domain/data-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnknownInvoiceError, type XledgerSyncClient } from '../../src/client';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
@@ -30,7 +31,7 @@ const BAD = {
   token: 'xlsim-never-issued-token-7f3a9c0000000001',
   owner: SEED_ENTITIES.owner1,
 };
-const MASTER_DATA = ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions'];
+const MASTER_DATA: DataType[] = ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions'];
 
 let temporal: OwnTemporal;
 let h: Harness;

@@ -1,3 +1,5 @@
+import type { DataType } from '../../src/domain/data-types';
+import type { RecordChange } from '../../src/datatypes/records';
 import { describe, expect, it } from 'vitest';
 import { readChanges, sealChanges } from '../../src/store/changes';
 import { ensureIndexes } from '../../src/store/db';
@@ -26,8 +28,8 @@ async function write(tenantId: string, records: RecordToStore[], collection = 's
 }
 
 /** Every change after `after`, read in pages of `limit`. */
-async function readAll(tenantId: string, dataType: string, after: number, limit = 1000) {
-  const changes = [];
+async function readAll<T extends DataType>(tenantId: string, dataType: T, after: number, limit = 1000) {
+  const changes: Array<RecordChange<T>> = [];
   let cursor = after;
   for (;;) {
     const page = await readChanges(db(), tenantId, dataType, { after: cursor, limit });

@@ -3,6 +3,7 @@
  * so that datasets run in parallel): two tenants — one per owner, both with the root token
  * that sees every owner — share one MongoDB database.
  */
+import type { DataType } from '../../src/domain/data-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataTypes } from '../../src/datatypes/registry';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
@@ -114,9 +115,12 @@ export function defineAllTypesSuite(dataset: Dataset): void {
           const ids: string[] = [];
           let after = 0;
           for (let page = 0; ; page++) {
-            const read = await readChanges(h.store.db, tenant.tenantId, type.name, { after, limit: 7 });
+            const read = await readChanges(h.store.db, tenant.tenantId, type.name as DataType, {
+              after,
+              limit: 7,
+            });
             seqs.push(...read.changes.map((change) => change.changeSeq));
-            ids.push(...read.changes.map((change) => `${change.collection}/${String(change.record._id)}`));
+            ids.push(...read.changes.map((change) => `${change.collection}/${change.record.dbId}`));
             after = read.next;
             if (!read.hasMore || page > 10_000) break;
           }

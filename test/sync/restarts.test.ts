@@ -7,6 +7,7 @@
  *   the simulator's truth;
  * - the tenant's schedules keep starting runs after both.
  */
+import type { DataType } from '../../src/domain/data-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { XledgerSyncClient } from '../../src/client';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
@@ -27,7 +28,7 @@ const TENANT = 'restarts';
 /** Synced by hand only (no schedules), so that no scheduled pass meets the one under test. */
 const SYNC_TENANT = 'restarts-sync';
 const OWNER = SEED_ENTITIES.owner1;
-const MASTER_DATA = ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions'];
+const MASTER_DATA: DataType[] = ['suppliers', 'accounts', 'vatCodes', 'currencies', 'dimensions'];
 const INVOICES = 8;
 
 let temporal: OwnTemporal;

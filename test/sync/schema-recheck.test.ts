@@ -85,9 +85,9 @@ describe('the live schema, checked again at a full pass', () => {
     const used = POOL - h.sim.limits.creditsRemaining(new Date())!;
     expect(used).toBeGreaterThan(0);
     // What the last request left: the pool as the simulator has it now.
-    expect(status.credits.remaining).toBe(POOL - used);
-    expect(status.credits.cost).toBe(1);
-    expect(status.credits.pausedUntil).toBeNull();
+    expect(status.credits?.remaining).toBe(POOL - used);
+    expect(status.credits?.cost).toBe(1);
+    expect(status.credits?.pausedUntil).toBeNull();
     expect(statusText(status)).toMatch(/left: +[\d,]+ credits after the last request \(it cost 1\)/);
   });
 });

@@ -1,7 +1,8 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { IncompatibleWorkersError, XledgerSyncClient } from '../../src/client';
+import { IncompatibleWorkersError } from '../../src/client';
+import { connectWithConfig } from '../../src/client/connect-with-config';
 import { fleetCompatibility } from '../../src/client/compatibility';
 import { workerIdentity } from '../../src/temporal/worker-identity';
 import { version } from '../../src/version';
@@ -35,7 +36,7 @@ async function connectSeeing(identity: string, taskQueue = h.taskQueue) {
   const config = { ...apiConfig(h), temporal: { ...h.config.temporal, taskQueue } };
   return waitFor(`the poller ${identity}`, async () => {
     try {
-      const api = await XledgerSyncClient.connect({ config });
+      const api = await connectWithConfig(config);
       await api.close();
       return undefined;
     } catch (error) {
@@ -61,7 +62,7 @@ afterAll(async () => {
 
 describe('connecting to a worker fleet', () => {
   it('is allowed with no worker polling the task queue (workers may be down)', async () => {
-    const api = await XledgerSyncClient.connect({ config: apiConfig(h) });
+    const api = await connectWithConfig(apiConfig(h));
     await api.close();
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, XledgerSyncClient } from '../../src/client';
+import { InvalidInputError, type XledgerSyncClient } from '../../src/client';
+import { connectWithConfig } from '../../src/client/connect-with-config';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { scheduleId } from '../../src/temporal/ids';
 import { startHarness, type Harness } from '../support/harness';
@@ -10,8 +11,9 @@ let api: XledgerSyncClient;
 beforeAll(async () => {
   h = await startHarness({ seed: 3, suppliers: 120 });
   await h.startWorker();
-  api = await XledgerSyncClient.connect({
-    config: { ...h.config, xledger: { ...h.config.xledger, defaultEndpoint: h.sim.graphqlUrl } },
+  api = await connectWithConfig({
+    ...h.config,
+    xledger: { ...h.config.xledger, defaultEndpoint: h.sim.graphqlUrl },
   });
 });
 afterAll(async () => {

@@ -246,6 +246,7 @@ describe('tenant lifecycle', () => {
     await expect(
       api.upsertTenant({ ...alpha, intervalMinutes: { nonsense: 5 } as Record<string, number> }),
     ).rejects.toBeInstanceOf(InvalidInputError);
+    // @ts-expect-error no such data type: refused at run time too (plain JS callers)
     await expect(api.forceResync('alpha', { dataTypes: ['ledgers'] })).rejects.toThrow(
       /Invalid input for tenant alpha: dataTypes\.0/,
     );

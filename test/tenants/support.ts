@@ -2,7 +2,8 @@
  * Helpers for the tenant and CLI tests: the client API wired to the harness's simulator,
  * polling, the simulator's admin API, stored run summaries and history text.
  */
-import { XledgerSyncClient } from '../../src/client';
+import type { ClientOptions, XledgerSyncClient } from '../../src/client';
+import { connectWithConfig } from '../../src/client/connect-with-config';
 import type { StoredRun } from '../../src/store/runs';
 import type { Harness } from '../support/harness';
 
@@ -11,7 +12,32 @@ export function apiConfig(h: Harness) {
 }
 
 export function connectApi(h: Harness): Promise<XledgerSyncClient> {
-  return XledgerSyncClient.connect({ config: apiConfig(h) });
+  return connectWithConfig(apiConfig(h));
+}
+
+/** The client's explicit options for the harness's servers, database and simulator. */
+export function clientOptions(h: Harness): ClientOptions {
+  return {
+    mongodb: { uri: h.config.mongo.uri, database: h.config.mongo.dbName },
+    temporal: {
+      address: h.config.temporal.address,
+      namespace: h.config.temporal.namespace,
+      taskQueue: h.config.temporal.taskQueue,
+    },
+    tokenEncryptionKey: h.config.tokenEncryptionKey!.toString('base64'),
+    xledger: { defaultEndpoint: h.sim.graphqlUrl, allowInsecureLoopback: true },
+    webhooks: { insecureHosts: ['127.0.0.1'] },
+  };
+}
+
+/** The same as `XLEDGER_SYNC_` variables, for XledgerSyncClient.fromEnv() (the examples). */
+export function clientEnv(h: Harness): NodeJS.ProcessEnv {
+  const env = cliEnv(h);
+  return Object.fromEntries(
+    Object.entries(env)
+      .filter(([name]) => name !== 'LOG_LEVEL')
+      .map(([name, value]) => [`XLEDGER_SYNC_${name}`, value]),
+  );
 }
 
 /** The environment that makes loadConfig() produce the harness's configuration. */

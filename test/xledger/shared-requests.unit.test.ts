@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamDefinition } from '../../src/datatypes/stream';
 import { suppliersStream } from '../../src/datatypes/suppliers';
 import { employeesStream } from '../../src/datatypes/projects';
 import { SEED_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator/index';
@@ -32,7 +33,7 @@ const clientWith = (gate: RequestGate) =>
   });
 const roomyGate = () => new RequestGate({ maxRequestsPer5s: 20, maxConcurrentRequests: 2 });
 const requests = () => sim.counters.get('root')?.requests ?? 0;
-const page = (stream: typeof suppliersStream, companion?: { read: 'after'; after: string }) => {
+const page = (stream: StreamDefinition, companion?: { read: 'after'; after: string }) => {
   const operation = streamPages(stream, {}, companion).first;
   const variables: Record<string, unknown> = { ...operation.variables, first: 5, after: null };
   return { document: operation.document, variables };
