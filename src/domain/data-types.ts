@@ -15,9 +15,16 @@ export const masterDataTypeNames: readonly string[] = [
 /** The scheduled job that posts a tenant's pending invoices. */
 export const INVOICE_POSTING_JOB = 'invoices';
 
+/** The scheduled job of a tenant with push: registers its Xledger webhooks and watches their state. */
+export const PUSH_WATCH_JOB = 'pushWatch';
+
 /**
  * What a tenant's schedules run (src/temporal/scheduled-jobs.ts): each master data type, and the posting
  * of invoices. A job's name keys the tenant's `intervalMinutes`, its schedule id and the
  * schedule's DataType search attribute.
  */
-export const scheduledJobNames: readonly string[] = [...masterDataTypeNames, INVOICE_POSTING_JOB];
+export const scheduledJobNames: readonly string[] = [
+  ...masterDataTypeNames,
+  INVOICE_POSTING_JOB,
+  PUSH_WATCH_JOB,
+];
