@@ -8,8 +8,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  *   `"<Unix epoch seconds of the Date header>.<body>"`, compared in constant time; the header
  *   `X-XL-Webhook-Signature` holds it Base64Url-encoded.
  * - (H, same) the HMAC key is the API token's bytes Base64Url-decoded — not its UTF-8. Node's
- *   decoder skips characters outside the alphabet where .NET's would throw; for a real token
- *   (Base64Url by its look) the two agree. (A) that every real token decodes this way.
+ *   decoder skips characters outside the alphabet and bits past the last whole byte where
+ *   .NET's would throw; for a real token (Base64Url by its look) the two agree. (A) that every
+ *   real token decodes this way.
  * - (A) padding: we send none and accept the header with or without `=`.
  */
 export const SIGNATURE_HEADER = 'x-xl-webhook-signature';
