@@ -5,7 +5,7 @@ import { dataTypes } from '../datatypes/registry';
 import { dataTypesOfSubscription } from '../domain/push';
 import { tenantIdSchema } from '../domain/tenant';
 import type { Logger } from '../logger';
-import { claimDelivery } from '../store/push-subscriptions';
+import { claimDelivery, releaseDelivery } from '../store/push-subscriptions';
 import { UnknownTenantError, type TenantStore } from '../store/tenants';
 import { triggerScheduledSync } from '../temporal/starters';
 import { SIGNATURE_HEADER, webhookSignatureMatches } from '../xledger/webhook-signature';
@@ -41,6 +41,12 @@ const BODY_LIMIT = 1024 * 1024;
 export async function xledgerPushRoutes(app: FastifyInstance, deps: PushDeps): Promise<void> {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'xledger-push' });
+  // Anything unexpected (MongoDB, Temporal, the token's decryption) is a bare 500, logged here:
+  // fastify's default answer would carry the error's message.
+  app.setErrorHandler((error, request, reply) => {
+    log.error({ err: error, url: request.url }, 'delivery failed');
+    return answer(reply, 500);
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) =>
     done(null, body),
@@ -77,12 +83,19 @@ export async function xledgerPushRoutes(app: FastifyInstance, deps: PushDeps): P
     const fields = subscriptionFieldsOf(body);
     const enabled = dataTypes.filter((type) => type.enabledFor(tenant.options)).map((type) => type.name);
     const wanted = [...new Set(fields.flatMap((field) => dataTypesOfSubscription(field, enabled)))];
-    const outcomes = await Promise.all(
-      wanted.map(async (dataType) => [
-        dataType,
-        await triggerScheduledSync(deps.temporal, tenantId, dataType),
-      ]),
-    );
+    let outcomes: Array<[string, string]>;
+    try {
+      outcomes = await Promise.all(
+        wanted.map(async (dataType): Promise<[string, string]> => [
+          dataType,
+          await triggerScheduledSync(deps.temporal, tenantId, dataType),
+        ]),
+      );
+    } catch (error) {
+      // Not acted on: Xledger's retry of these very bytes must not be taken for a replay.
+      await releaseDelivery(deps.db, tenantId, dateSeconds, body);
+      throw error;
+    }
     log.info({ tenantId, fields, syncs: Object.fromEntries(outcomes) }, 'delivery accepted');
     return answer(reply, 202);
   });

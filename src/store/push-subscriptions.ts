@@ -82,12 +82,27 @@ export async function claimDelivery(
   body: Buffer,
   now: Date,
 ): Promise<boolean> {
-  const digest = createHash('sha256').update(`${dateSeconds}.`).update(body).digest('base64url');
   return insertClaim(db.collection<DeliveryDoc>(collections.pushDeliveries), {
-    _id: `${tenantId}:${digest}`,
+    _id: deliveryId(tenantId, dateSeconds, body),
     tenantId,
     receivedAt: now,
   });
+}
+
+/** Forgets a claimed delivery that could not be acted on (a delete by `_id`: atomic too). */
+export async function releaseDelivery(
+  db: Db,
+  tenantId: string,
+  dateSeconds: number,
+  body: Buffer,
+): Promise<void> {
+  await db
+    .collection<DeliveryDoc>(collections.pushDeliveries)
+    .deleteOne({ _id: deliveryId(tenantId, dateSeconds, body) });
+}
+
+function deliveryId(tenantId: string, dateSeconds: number, body: Buffer): string {
+  return `${tenantId}:${createHash('sha256').update(`${dateSeconds}.`).update(body).digest('base64url')}`;
 }
 
 /**

@@ -7,9 +7,11 @@
  * again falls back to polling at the normal interval; removal takes the webhooks out of Xledger.
  */
 import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { XledgerSyncClient } from '../../src/client';
+import { statusText } from '../../src/cli/format';
 import { startPushServer, type RunningPushServer } from '../../src/push/server';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
 import { readTenantPush, type TenantPush } from '../../src/store/push-subscriptions';
@@ -60,19 +62,28 @@ function completedEvents(dataType: string) {
 }
 
 /** A delivery as Xledger sends it, signed with `token` and dated `dateMs`. */
-async function deliver(options: { token?: string; dateMs?: number; body?: string; path?: string }) {
+async function deliver(options: {
+  token?: string;
+  dateMs?: number;
+  body?: string;
+  path?: string;
+  base?: string;
+}) {
   const body = options.body ?? JSON.stringify({ data: { suppliersMutated: { edges: [] } } });
   const dateMs = options.dateMs ?? Date.now();
   const signature = webhookSignature(options.token ?? SEED_TOKENS.owner1, Math.floor(dateMs / 1000), body);
-  const response = await fetch(`${pushServer.url}${options.path ?? `/xledger/webhooks/${tenantId}`}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      date: new Date(dateMs).toUTCString(),
-      'x-xl-webhook-signature': signature,
+  const response = await fetch(
+    `${options.base ?? pushServer.url}${options.path ?? `/xledger/webhooks/${tenantId}`}`,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        date: new Date(dateMs).toUTCString(),
+        'x-xl-webhook-signature': signature,
+      },
+      body,
     },
-    body,
-  });
+  );
   return { status: response.status, text: await response.text() };
 }
 
@@ -211,6 +222,31 @@ describe('push from Xledger', () => {
     expect(await actionsOf('suppliers')).toBe(actions + 1);
   });
 
+  it("answers a bare 500 when Temporal cannot take the sync, and then takes Xledger's retry of the same bytes", async () => {
+    const closed = await Connection.connect({ address: h.config.temporal.address });
+    await closed.close();
+    const broken = await startPushServer({
+      db: h.store.db,
+      tenants: h.tenants,
+      temporal: new Client({ connection: closed, namespace: h.config.temporal.namespace }),
+      dateWindowMs: h.config.push.dateWindowMs,
+      logger,
+    });
+    try {
+      const dateMs = Date.now();
+      const body = JSON.stringify({
+        data: { suppliersMutated: { edges: [{ syncVersion: randomBytes(4).toString('hex') }] } },
+      });
+      const failed = await deliver({ dateMs, body, base: broken.url });
+      expect(failed).toEqual({ status: 500, text: '' });
+      // The claim was released: the same bytes, retried, are a delivery, not a replay.
+      expect((await deliver({ dateMs, body })).status).toBe(202);
+      expect((await deliver({ dateMs, body })).status).toBe(409);
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('registers a FAULTED webhook again; one Xledger will not register falls back to polling at the normal interval', async () => {
     const first = await subscription('suppliersMutated');
     await admin(h, 'PUT', `/admin/webhooks/${first.webhookDbId}/state`, { state: 'FAULTED' });
@@ -256,6 +292,13 @@ describe('push from Xledger', () => {
     const status = await api.tenantStatus(tenantId);
     expect(status.dataTypes.find((d) => d.dataType === 'suppliers')?.intervalMinutes).toBe(30);
     expect(status.push?.polled.some((p) => p.dataType === 'suppliers')).toBe(true);
+    // `tenant status` prints it.
+    const text = statusText(status);
+    expect(text).toMatch(
+      /^ {2}suppliersMutated: unknown \(not registered, registered again 1×.*registration refused/m,
+    );
+    expect(text).toContain('  pushed (polled less often): dimensions, projects');
+    expect(text).toMatch(/^ {2}polled: suppliers: fallen back: suppliersMutated/m);
   });
 
   it('takes the webhooks out of Xledger when the tenant is removed', async () => {
