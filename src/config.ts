@@ -138,6 +138,12 @@ const envSchema = z.object({
   WEBHOOK_INSECURE_HOSTS: z.string().optional(),
   /** How long one webhook POST may take before the attempt counts as failed. */
   WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Push from Xledger: the public https base URL Xledger delivers to (`<base>/xledger/webhooks/<tenant>`). */
+  PUSH_PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** How many times longer a pushed data type's polling interval gets (capped at its full-pass interval). */
+  PUSH_INTERVAL_FACTOR: z.coerce.number().min(1).max(100).default(4),
+  /** How far a delivery's Date may be from now, either way, before it is refused (Xledger's sample: 900). */
+  PUSH_DATE_WINDOW_SECONDS: positiveInt.default(300),
   /** The worker's /metrics, /healthz and /readyz (observability/health-server.ts); off when unset. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   /** OpenTelemetry traces over OTLP/HTTP to this collector (observability/tracing.ts); off when unset. */
@@ -192,6 +198,7 @@ export type Config = {
   };
   webhooks: WebhookSettings;
   invoices: InvoicePostingSettings;
+  push: PushSettings;
   logLevel: string;
   observability: {
     /** Port of the worker's metrics and health endpoints; undefined: none. */
@@ -218,6 +225,13 @@ export interface WebhookSettings {
   defaultEndpoint?: { url: string; secret: string };
   policy: WebhookEndpointPolicy;
   timeoutMs: number;
+}
+
+/** Push from Xledger (README, "Push from Xledger"); without a base URL no tenant may use it. */
+export interface PushSettings {
+  publicBaseUrl?: string;
+  intervalFactor: number;
+  dateWindowMs: number;
 }
 
 export interface TemporalTls {
@@ -333,6 +347,11 @@ export function parseVariables(env: NodeJS.ProcessEnv, nameOf: (variable: string
       leaseMs: e.INVOICE_POSTING_LEASE_MS,
       heldRecheckMs: e.INVOICE_HELD_RECHECK_MS,
       requestTimeoutMs: e.XLEDGER_REQUEST_TIMEOUT_MS,
+    },
+    push: {
+      ...(e.PUSH_PUBLIC_BASE_URL ? { publicBaseUrl: e.PUSH_PUBLIC_BASE_URL.replace(/\/+$/, '') } : {}),
+      intervalFactor: e.PUSH_INTERVAL_FACTOR,
+      dateWindowMs: e.PUSH_DATE_WINDOW_SECONDS * 1000,
     },
     logLevel: e.LOG_LEVEL,
     observability: {

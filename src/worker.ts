@@ -90,6 +90,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunnableWork
     logger,
     webhooks: config.webhooks,
     invoices: config.invoices,
+    push: config.push,
     ...(options.activityOverrides?.heartbeatIntervalMs
       ? { heartbeatIntervalMs: options.activityOverrides.heartbeatIntervalMs }
       : {}),

@@ -15,8 +15,9 @@ import { demoInvoice } from '../../test/support/invoices';
 import { progress, round, type Row, type ScenarioResult } from '../support/report';
 import { runSync } from '../support/runs';
 import { openBenchEnv, type BenchEnv, type BenchServers } from '../support/stack';
-import { saveBenchTenant, supplierToInvoice, waitSettled } from '../support/tenants';
+import { supplierToInvoice, waitSettled } from '../support/tenants';
 import { startBenchWorker } from '../support/worker';
+import { measurePush, savePushTenant, startBenchPushReceiver } from './economy-push';
 import { postPendingInvoicesWorkflow } from '../../src/workflows';
 
 export interface EconomyOptions {
@@ -41,6 +42,8 @@ const TENANT = 'economy';
 const TOKEN = 'owner1';
 /** The goal for a quiet tenant with every data type on (issue 15). */
 export const QUIET_MONTHLY_GOAL = 3_500;
+/** The goal for the same tenant with push from Xledger on (issue 26). */
+export const QUIET_PUSH_MONTHLY_GOAL = 1_500;
 
 interface Cost {
   requests: number;
@@ -74,17 +77,23 @@ export async function economyScenario(
 ): Promise<ScenarioResult> {
   const sim = await startSimulator({ seed: 1, suppliers: options.suppliers });
   const env = await openBenchEnv(servers, 'economy');
+  const receiver = await startBenchPushReceiver(env);
   try {
-    await saveBenchTenant(env, sim, TENANT, SEED_TOKENS[TOKEN], {
+    // With push on: the polling column runs each type itself and never reads the push settings.
+    await savePushTenant(env, sim, {
+      tenantId: TENANT,
+      xledger: { endpoint: sim.graphqlUrl, token: SEED_TOKENS[TOKEN] },
+      entityOwnerDbId: 101,
       options: { fixedAssets: true, projectManagers: true },
     });
-    const worker = await startBenchWorker(env);
+    const worker = await startBenchWorker(env, { env: { PUSH_PUBLIC_BASE_URL: receiver.url } });
     try {
       return await measureMonth(env, sim, options);
     } finally {
       await worker.stop();
     }
   } finally {
+    await receiver.close();
     await env.close();
     await sim.close();
   }
@@ -107,6 +116,11 @@ async function measureMonth(
   let quiet = zero();
   let active = zero();
   const perRun: Record<string, { full: number; incremental: number }> = {};
+  // First: the deliveries of the active measurement below then find no schedule to trigger (the
+  // watch's are removed again: the bench runs each type itself), so the polling figures stay its own.
+  progress('economy: push from Xledger: registering and watching the webhooks');
+  const push = await measurePush(env, tenant, (action) => costOf(sim, action));
+  let quietPush = plus(zero(), { requests: push.registration, bytesDown: 0, bytesUp: 0 });
   for (const type of dataTypes) {
     const spec = specs.find((s) => s.dataType === type.name);
     if (!spec) continue;
@@ -133,6 +147,15 @@ async function measureMonth(
     );
     quiet = plus(quiet, quietMonth);
     active = plus(active, activeMonth);
+    const pushSpec = push.specs.find((s) => s.dataType === type.name)!;
+    const pushRunsPerDay = (24 * 60) / pushSpec.intervalMinutes;
+    const pushFullPerDay = Math.min(pushRunsPerDay, 24 / tenant.fullPassIntervalHours);
+    const quietPushMonth = plus(
+      plus(zero(), full, pushFullPerDay * options.days),
+      incremental,
+      (pushRunsPerDay - pushFullPerDay) * options.days,
+    );
+    quietPush = plus(quietPush, quietPushMonth);
     perRun[type.name] = { full: full.requests, incremental: incremental.requests };
     rows.push({
       'data type': type.name,
@@ -145,6 +168,8 @@ async function measureMonth(
       'active req/month': Math.round(activeMonth.requests),
       'quiet MB/month': round((quietMonth.bytesDown + quietMonth.bytesUp) / 1e6, 1),
       'active MB/month': round((activeMonth.bytesDown + activeMonth.bytesUp) / 1e6, 1),
+      'push interval': minutesText(pushSpec.intervalMinutes),
+      'push quiet req/month': Math.round(quietPushMonth.requests),
     });
   }
 
@@ -182,6 +207,9 @@ async function measureMonth(
   const activeInvoices = plus(quietInvoices, perInvoice, options.invoicesPerDay * options.days);
   quiet = plus(quiet, quietInvoices);
   active = plus(active, activeInvoices);
+  const watchMonth = push.watch * push.watchesPerDay * options.days;
+  quietPush = plus(quietPush, quietInvoices);
+  quietPush = plus(quietPush, { requests: watchMonth, bytesDown: 0, bytesUp: 0 });
   rows.push({
     'data type': 'invoices',
     interval: minutesText(invoicesSpec.intervalMinutes),
@@ -193,6 +221,16 @@ async function measureMonth(
     'active req/month': Math.round(activeInvoices.requests),
     'quiet MB/month': round((quietInvoices.bytesDown + quietInvoices.bytesUp) / 1e6, 1),
     'active MB/month': round((activeInvoices.bytesDown + activeInvoices.bytesUp) / 1e6, 1),
+    'push interval': minutesText(invoicesSpec.intervalMinutes),
+    'push quiet req/month': Math.round(quietInvoices.requests),
+  });
+  rows.push({
+    'data type': 'push watch',
+    interval: '-',
+    'runs/day': '-',
+    'req/incr. run': `${push.watch} (+${push.registration} once)`,
+    'push interval': `${round(24 / push.watchesPerDay, 1)} h`,
+    'push quiet req/month': Math.round(watchMonth + push.registration),
   });
   rows.push({
     'data type': 'total',
@@ -201,12 +239,13 @@ async function measureMonth(
     'active req/month': Math.round(active.requests),
     'quiet MB/month': round((quiet.bytesDown + quiet.bytesUp) / 1e6, 1),
     'active MB/month': round((active.bytesDown + active.bytesUp) / 1e6, 1),
+    'push quiet req/month': Math.round(quietPush.requests),
   });
   return {
     scenario: 'economy',
     tables: [
       {
-        title: `economy: one tenant, every data type on, ${options.suppliers} suppliers, ${options.days} days, default intervals (active: ${options.changedSuppliersPerDay} changed suppliers and ${options.invoicesPerDay} invoices a day)`,
+        title: `economy: one tenant, every data type on, ${options.suppliers} suppliers, ${options.days} days, default intervals (active: ${options.changedSuppliersPerDay} changed suppliers and ${options.invoicesPerDay} invoices a day); push: the same quiet tenant with Xledger's webhooks (pushed: ${push.result.pushedTypes.join(', ')})`,
         rows,
       },
     ],
@@ -220,6 +259,11 @@ async function measureMonth(
       quietRequestsPerDay: round(quiet.requests / options.days, 1),
       requestsPerInvoice: round(perInvoice.requests, 2),
       goal: QUIET_MONTHLY_GOAL,
+      quietPushRequestsPerMonth: Math.round(quietPush.requests),
+      pushGoal: QUIET_PUSH_MONTHLY_GOAL,
+      pushedTypes: push.result.pushedTypes,
+      pushRegistrationRequests: push.registration,
+      pushWatchRequests: push.watch,
       requestsPerRun: perRun,
     },
   };

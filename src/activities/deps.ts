@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import type { InvoicePostingSettings, WebhookSettings } from '../config';
+import type { InvoicePostingSettings, PushSettings, WebhookSettings } from '../config';
 import type { Logger } from '../logger';
 import type { TenantStore } from '../store/tenants';
 import type { TenantSettings } from '../domain/tenant';
@@ -29,6 +29,8 @@ export interface ActivityDeps {
   webhooks?: WebhookSettings;
   /** Invoice posting (config.invoices); without it: the defaults (invoices/posting-settings.ts). */
   invoices?: InvoicePostingSettings;
+  /** Push from Xledger (config.push); without it no tenant's webhooks are registered. */
+  push?: PushSettings;
 }
 
 /** What a tenant's client does beyond endpoint and token, as its schema check found. */

@@ -4,6 +4,7 @@ import { createDeliveryActivities } from './deliver-events';
 import { createDispatchResync } from './dispatch-resync';
 import { createLinkData } from './link-data';
 import { createPlanSync } from './plan-sync';
+import { createWatchPush } from './push-watch';
 import { createRecordRun } from './record-run';
 import { createRecordFailedRun } from './run-outcome';
 import { createSyncStream } from './sync-stream';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     recordRun: createRecordRun(deps),
     recordFailedRun: createRecordFailedRun(deps),
     dispatchResync: createDispatchResync(deps),
+    watchPush: createWatchPush(deps),
     ...createInvoiceActivities(deps),
     ...createDeliveryActivities(deps),
   };

@@ -5,6 +5,7 @@ import type { StreamDefinition } from '../datatypes/stream';
 import { streamFilter, type FilterValues } from '../xledger/filter-fields';
 import { postingOperations } from '../xledger/gl-import';
 import { mergeQueries } from '../xledger/merge-queries';
+import { PUSH_USER, webhookOperations } from '../xledger/webhooks';
 import {
   DELTA_PAGE_SIZE,
   ENTITY_TREE_FIELD,
@@ -156,6 +157,8 @@ export function listOperations(omitted: readonly OmittedField[] = []): Catalogue
     // Posting's read-only look-ups and checks of several vouchers may share one request
     // (XledgerClient.requestShared): one example of such a request.
     { ...sharedPostingReads(), usedBy: [POSTING_USER] },
+    // Push from Xledger (tenants with `push: true`): register, remove and watch its webhooks.
+    ...webhookOperations().map((operation) => ({ ...operation, usedBy: [PUSH_USER] })),
   ];
   return operations.map((operation) => ({ ...operation, ...withExamples(operation) }));
 }
@@ -190,7 +193,8 @@ export function queriedFields(): QueriedField[] {
     scopes.set(stream.rootField, stream.scope);
     if (stream.deltas) scopes.set(stream.deltas, stream.scope);
   }
-  for (const operation of listOperations()) {
+  // The webhooks' state query reads no connection: it has no place in the scope probe.
+  for (const operation of listOperations().filter((op) => !op.usedBy.includes(PUSH_USER))) {
     for (const definition of parse(operation.document).definitions) {
       if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
       if (definition.operation !== OperationTypeNode.QUERY) continue;

@@ -30,6 +30,7 @@ import { checkOperation, type OperationCheck, type SchemaMismatch } from './chec
 import { omittedOptionalFields } from '../xledger/optional-fields';
 import { schemaHasRateLimit } from '../xledger/rate-limit';
 import { RequestGate } from '../xledger/request-gate';
+import { mutatedSubscriptionFields } from '../xledger/webhooks';
 import {
   type QueriedField,
   introspectionQuery,
@@ -85,6 +86,8 @@ export interface SchemaCheckResult {
   omittedFields: OmittedField[];
   /** The schema offers `rateLimit { remaining cost }`: the tenant's requests read it (rate-limit.ts). */
   rateLimit: boolean;
+  /** The `<type>Mutated` fields of its Subscription type: what push can register (xledger/webhooks.ts). */
+  subscriptions: string[];
   usage: XledgerUsage;
 }
 
@@ -123,11 +126,13 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
   let schema: GraphQLSchema | null = null;
   let checked: CheckedSchema | undefined;
   let verdict: SchemaVerdict;
+  let subscriptions: string[] = [];
   try {
     const introspection = introspectionQuery();
     const data = await client.request<IntrospectionQuery>(introspection.document, introspection.variables);
     checked = checkedSchema(data);
     schema = checked.schema;
+    subscriptions = mutatedSubscriptionFields(data.__schema.subscriptionType, data.__schema.types);
     verdict = {
       verified: true,
       types: Object.keys(schema.getTypeMap()).filter((n) => !n.startsWith('__')).length,
@@ -159,6 +164,7 @@ export async function checkLiveSchema(options: SchemaCheckOptions): Promise<Sche
     scopes,
     omittedFields: checked ? [...checked.omittedFields] : [],
     rateLimit: checked?.rateLimit ?? false,
+    subscriptions,
     usage: { ...client.usage },
   };
 }

@@ -5,7 +5,7 @@ import { isNeeded, mismatchText, type SchemaCheckReport } from '../catalogue/sch
 import { intervalMinutesFor } from '../temporal/schedules';
 import { dataTypes } from '../datatypes/registry';
 import type { TenantStateView } from '../client/tenant-state';
-import { costLines, creditLines, failureLines, tenantStateLines } from './state-format';
+import { costLines, creditLines, failureLines, pushLines, tenantStateLines } from './state-format';
 
 /**
  * Plain-text rendering for the `xledger-sync` CLI: aligned columns, no colours, no
@@ -325,6 +325,7 @@ export function statusText(status: TenantStatus, now = Date.now()): string {
   if (failures.length > 0) out.push('', ...failures);
   out.push('', ...costLines(status.cost));
   if (status.credits) out.push(...creditLines(status.credits, now));
+  out.push(...pushLines(status.push));
   // A failure recorded above is not repeated (this one comes from Temporal: runs from before
   // failures were recorded, or ended from outside).
   const errors = status.dataTypes.filter((d) => d.lastError && d.consecutiveFailures === 0);

@@ -1,3 +1,4 @@
+import type { TenantPush } from '../store/push-subscriptions';
 import type { ResyncProgress, ResyncTicket, StreamProgress } from '../client/resync';
 import type { AfterSave, TenantStateView } from '../client/tenant-state';
 import type { TenantCost, Usage } from '../domain/cost';
@@ -160,4 +161,20 @@ export function resyncResultText(progress: ResyncProgress): string {
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Push from Xledger in `tenant status`: each webhook's state, the pushed types, the polled ones and why. */
+export function pushLines(push: TenantPush | null): string[] {
+  if (!push) return [];
+  const out = ['', `Push from Xledger (to ${push.url}):`];
+  for (const s of push.subscriptions) {
+    const id = s.webhookDbId === null ? 'not registered' : `webhook ${s.webhookDbId}`;
+    const again = s.reregistrations > 0 ? `, registered again ${s.reregistrations}×` : '';
+    out.push(
+      `  ${s.field}: ${s.state ?? 'unknown'} (${id}${again}, checked ${s.checkedAt})${s.problem ? `: ${s.problem}` : ''}`,
+    );
+  }
+  out.push(`  pushed (polled less often): ${push.pushedTypes.join(', ') || 'none'}`);
+  for (const p of push.polled) out.push(`  polled: ${p.dataType}: ${p.reason}`);
+  return out;
 }

@@ -53,10 +53,19 @@ export function invalid(input: unknown, error: z.ZodError): InvalidInputError {
  */
 export function validateTenantConfig(
   input: unknown,
-  config: Pick<Config, 'xledger' | 'webhooks'>,
+  config: Pick<Config, 'xledger' | 'webhooks'> & Partial<Pick<Config, 'push'>>,
 ): TenantConfig {
   const parsed = tenantConfigSchema.safeParse(input);
   if (!parsed.success) throw invalid(input, parsed.error);
+  // Xledger must be told where to deliver: without a public base URL push cannot be registered.
+  if (parsed.data.push && !config.push?.publicBaseUrl) {
+    throw new InvalidInputError(parsed.data.tenantId, [
+      {
+        field: 'push',
+        message: 'needs PUSH_PUBLIC_BASE_URL, the public URL Xledger delivers to, configured',
+      },
+    ]);
+  }
   // Its webhook, if any, must be a URL events may be sent to (src/security/webhook-policy.ts).
   const webhookProblem =
     parsed.data.webhook && webhookEndpointProblem(parsed.data.webhook.url, config.webhooks.policy);

@@ -1,6 +1,6 @@
 import { dataTypes } from '../datatypes/registry';
 import { invoiceCounts, type InvoiceState } from '../invoices/outbox';
-import { intervalMinutesFor, scheduleSpecsFor } from '../temporal/schedules';
+import { scheduleSpecsFor } from '../temporal/schedules';
 import { loadCheckpoint } from '../store/checkpoints';
 import { latestRuns, type StoredRun } from '../store/runs';
 import type { TenantSchemaCheck } from '../store/tenant-record';
@@ -14,6 +14,8 @@ import { costOf, stateForStatus, type DataTypeStateFields, type TenantStateView 
 import type { TenantCost } from '../domain/cost';
 import { MongoCreditPool, type CreditPoolView } from '../store/credit-pool';
 import { tokenKey } from '../xledger/request-gate';
+import { readTenantPush, type TenantPush } from '../store/push-subscriptions';
+import { pushedTypesFor } from './push';
 
 /** A tenant's status as the client API reports it: its schedules, runs, invoices and workflow. */
 
@@ -50,18 +52,23 @@ export interface TenantStatus {
   cost: TenantCost;
   /**
    * The token's hourly credit pool: what Xledger last reported left (`rateLimit`, where the
-   * tenant's schema has it) and whether the token's requests are paused (src/store/credit-pool.ts).
-   */
-  /**
-   * The token's hourly credit pool; null from a read-only client without tokenEncryptionKey (the
-   * pool is keyed by the token, which such a client cannot decrypt).
+   * tenant's schema has it) and whether the token's requests are paused (src/store/credit-pool.ts);
+   * null from a read-only client without tokenEncryptionKey (the pool is keyed by the token,
+   * which such a client cannot decrypt).
    */
   credits: CreditPoolView | null;
+  /**
+   * Push from Xledger (tenants with `push: true`): its webhooks with their states and problems,
+   * the data types pushed (polled less often) and those polled at their interval, with why.
+   */
+  push: TenantPush | null;
 }
 
 export async function tenantStatus(ctx: ClientContext, tenant: TenantSettings): Promise<TenantStatus> {
-  const scheduled = scheduleSpecsFor(tenant).map((spec) => spec.dataType);
-  const statuses = await Promise.all(scheduled.map((name) => dataTypeStatus(ctx, tenant, name)));
+  const specs = scheduleSpecsFor(tenant, await pushedTypesFor(ctx, tenant));
+  const statuses = await Promise.all(
+    specs.map((spec) => dataTypeStatus(ctx, tenant, spec.dataType, spec.intervalMinutes)),
+  );
   return {
     tenant,
     paused: statuses.length > 0 && statuses.every((s) => s.paused),
@@ -72,6 +79,7 @@ export async function tenantStatus(ctx: ClientContext, tenant: TenantSettings): 
     state: await stateForStatus(ctx.store.db, tenant.tenantId, statuses),
     cost: await costOf(ctx.store.db, tenant.tenantId),
     credits: await creditPool(ctx, tenant),
+    push: await readTenantPush(ctx.store.db, tenant.tenantId),
   };
 }
 
@@ -86,11 +94,13 @@ async function dataTypeStatus(
   ctx: ClientContext,
   tenant: TenantSettings,
   dataType: string,
+  /** As its schedule runs it: a pushed type's stretched interval. */
+  intervalMinutes: number,
 ): Promise<DataTypeStatus> {
   const [lastRun] = await latestRuns(ctx.store.db, tenant.tenantId, dataType, 1);
   const status: DataTypeStatus = {
     dataType,
-    intervalMinutes: intervalMinutesFor(tenant, dataType),
+    intervalMinutes,
     paused: false,
     nextRunAt: null,
     runningNow: false,

@@ -12,6 +12,7 @@ import { starterOf, type ClientContext } from './context';
 import { TenantHasOpenInvoicesError } from './errors';
 import { invalid, parseTenantId, parseTenantInput, validateTenantConfig } from './input';
 import { checkBeforeSaving } from './xledger-check';
+import { pushedTypesFor, unregisterPush, watchPushNow } from './push';
 import { requestResync, type ResyncTicket } from './resync';
 import { afterTenantSaved, recoverTenant, tokenChange, type AfterSave } from './tenant-state';
 
@@ -83,9 +84,12 @@ export async function upsertTenant(
   );
   const change = await tokenChange(ctx.tenants, config.tenantId, config.xledger.token);
   const wasPaused = await isPaused(ctx, config.tenantId);
+  // Push switched off: its webhooks leave Xledger (with the token being saved, which sees them).
+  if (!settings.push) await unregisterPush(ctx, settings, config.xledger.token);
   await ctx.tenants.save(config, new Date(), schemaCheck);
-  await ctx.schedules.upsert(settings, wasPaused);
+  await ctx.schedules.upsert(settings, wasPaused, await pushedTypesFor(ctx, settings));
   await ensureTenantWorkflow(starterOf(ctx), config.tenantId);
+  if (settings.push) await watchPushNow(ctx, config.tenantId);
   const after = await afterTenantSaved(ctx, settings, change, {
     firstSync: parsedOptions.data.firstSync !== false,
   });
@@ -127,11 +131,13 @@ export async function removeTenant(
   options: { purge?: boolean; force?: boolean },
 ): Promise<void> {
   const id = parseTenantId(tenantId);
-  await ctx.tenants.get(id);
+  const tenant = await ctx.tenants.get(id);
   const invoices = await invoiceCounts(ctx.store.db, id);
   const open = invoices.pending + invoices.posting + invoices.accepted + invoices.retrying;
   if (open > 0 && !options.force) throw new TenantHasOpenInvoicesError(id, open);
   await ctx.schedules.removeAll(id);
+  // Before the token goes: Xledger would otherwise deliver to a tenant that no longer exists.
+  await unregisterPush(ctx, tenant, await ctx.tenants.token(id));
   const running = ctx.temporal.workflow.list({
     query: `${TenantIdKey.name} = "${id}" AND ExecutionStatus = "Running"`,
   });

@@ -5,6 +5,7 @@ import { postingSettingsOf, xledgerTokenSchema, type TenantSettings } from '../d
 import { endpointProblem, type EndpointPolicy } from '../security/endpoint-policy';
 import { XledgerError } from '../xledger/errors';
 import { ATTACH_DOCUMENT_USER } from '../xledger/gl-import';
+import { PUSH_USER } from '../xledger/webhooks';
 import {
   assessCheck,
   checkLiveSchema,
@@ -136,6 +137,7 @@ export async function checkBeforeSaving(
     warnings: [...mismatchWarnings, ...scopeWarnings],
     omittedFields: result.omittedFields,
     rateLimit: result.rateLimit,
+    subscriptions: result.subscriptions,
   };
 }
 
@@ -147,6 +149,7 @@ function neededBy(tenant: TenantSettings): string[] {
   return [
     ...dataTypes.filter((type) => type.enabledFor(tenant.options)).map((type) => type.name),
     POSTING_USER,
+    ...(tenant.push ? [PUSH_USER] : []),
     ...(postingSettingsOf(tenant).attachDocument ? [ATTACH_DOCUMENT_USER] : []),
   ];
 }

@@ -23,12 +23,17 @@ export const isDataType = (name: string): name is DataType => masterDataTypeName
 /** The scheduled job that posts a tenant's pending invoices. */
 export const INVOICE_POSTING_JOB = 'invoices' as const;
 
+/** The scheduled job of a tenant with push: registers its Xledger webhooks and watches their state. */
+export const PUSH_WATCH_JOB = 'pushWatch' as const;
+
 /**
  * What a tenant's schedules run (src/temporal/scheduled-jobs.ts): each master data type, and the posting
  * of invoices. A job's name keys the tenant's `intervalMinutes`, its schedule id and the
  * schedule's DataType search attribute.
  */
-export const SCHEDULED_JOBS = [...DATA_TYPES, 'invoices'] as const satisfies ReadonlyArray<
-  DataType | typeof INVOICE_POSTING_JOB
->;
+export const SCHEDULED_JOBS = [
+  ...DATA_TYPES,
+  INVOICE_POSTING_JOB,
+  PUSH_WATCH_JOB,
+] as const satisfies ReadonlyArray<DataType | typeof INVOICE_POSTING_JOB | typeof PUSH_WATCH_JOB>;
 export const scheduledJobNames: readonly string[] = SCHEDULED_JOBS;

@@ -142,6 +142,12 @@ export const tenantConfigSchema = z
     posting: tenantPostingSchema.default(DEFAULT_POSTING),
     /** Optional: else the service-wide default (WEBHOOK_DEFAULT_URL), else events are not POSTed. */
     webhook: tenantWebhookSchema.optional(),
+    /**
+     * Register Xledger's own webhooks for the tenant's data types (README, "Push from Xledger"):
+     * a change triggers a sync in seconds, and pushed types are polled less often. Needs
+     * PUSH_PUBLIC_BASE_URL.
+     */
+    push: z.boolean().default(false),
   })
   // A misspelt field is an error, not a default: `xledger.endpiont` would send the token to
   // production Xledger instead of the endpoint meant.

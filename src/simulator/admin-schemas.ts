@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { SCOPES } from './auth';
 import { PROCESSED_LINE_MODELS } from './gl-import';
+import { WEBHOOK_STATES } from './webhooks';
 import { isCalendarDate } from './clock';
 import type { RecordType } from './state';
 
@@ -182,3 +183,7 @@ export function describeIssues(error: z.ZodError): string {
 export const introspectionSchema = z.object({ enabled: z.boolean() }).strict();
 
 export const removeFieldSchema = z.object({ type: z.string().min(1), field: z.string().min(1) }).strict();
+
+export const webhookStateSchema = z.object({ state: z.enum(WEBHOOK_STATES) }).strict();
+
+export const webhookDropSchema = z.object({ count: z.number().int().min(1).max(1000).default(1) }).strict();

@@ -17,16 +17,20 @@ import {
   RECORD_SCHEMAS,
   removeFieldSchema,
   tokenSchema,
+  webhookDropSchema,
+  webhookStateSchema,
 } from './admin-schemas';
 import { faultInputSchema, type Faults } from './faults';
 import { linesOfOwner, type GlImport } from './gl-import';
 import type { Limits, UsageCounters } from './limits';
 import { SchemaVariantError, type ServedSchema } from './served-schema';
 import { RECORD_TYPES, type RecordType, type SimulatorState } from './state';
+import type { SimWebhooks } from './webhooks';
 
 export interface AdminServerDeps {
   state: SimulatorState;
   glImport: GlImport;
+  webhooks: SimWebhooks;
   limits: Limits;
   counters: UsageCounters;
   faults: Faults;
@@ -70,7 +74,10 @@ function integer(value: string | undefined, name: string): number {
 }
 
 export function createAdminServer(deps: AdminServerDeps): http.Server {
-  const { state, glImport, limits, counters, faults, log, served } = deps;
+  const { state, glImport, webhooks, limits, counters, faults, log, served } = deps;
+  const requireWebhook = (found: boolean, dbId: string | undefined) => {
+    if (!found) throw new HttpError(404, `No webhook ${dbId}`);
+  };
 
   const requireEntity = (dbId: number, field = 'ownerDbId') => {
     if (!state.entity(dbId)) throw new HttpError(400, `${field}: no entity with dbId ${dbId}`);
@@ -327,6 +334,40 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
         return served.describe();
       },
     },
+    // Xledger's webhooks (webhooks.ts): what is registered, its state, lost and replayed deliveries.
+    { method: 'GET', pattern: /^\/admin\/webhooks$/, handler: () => ({ webhooks: webhooks.list() }) },
+    {
+      method: 'GET',
+      pattern: /^\/admin\/webhooks\/deliveries$/,
+      handler: () => ({ deliveries: webhooks.log }),
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/admin\/webhooks\/(\d+)\/state$/,
+      handler: (match, body) => {
+        const { state: next } = parseBody(webhookStateSchema, body);
+        requireWebhook(webhooks.setState(integer(match[1], 'dbId'), next), match[1]);
+        return { dbId: Number(match[1]), state: next };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/admin\/webhooks\/(\d+)\/drop$/,
+      handler: (match, body) => {
+        const { count } = parseBody(webhookDropSchema, body);
+        requireWebhook(webhooks.drop(integer(match[1], 'dbId'), count), match[1]);
+        return { dbId: Number(match[1]), dropNext: count };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/admin\/webhooks\/(\d+)\/replay$/,
+      handler: async (match) => {
+        const status = await webhooks.replay(integer(match[1], 'dbId'));
+        if (status === null) throw new HttpError(404, `No delivery of webhook ${match[1]} to replay`);
+        return { dbId: Number(match[1]), status };
+      },
+    },
     {
       method: 'GET',
       pattern: /^\/admin\/closed-periods$/,
@@ -366,7 +407,7 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
           throw new HttpError(400, 'The body is not valid JSON');
         }
       }
-      result = route.handler(route.pattern.exec(path) as RegExpExecArray, body);
+      result = await route.handler(route.pattern.exec(path) as RegExpExecArray, body);
       status = route.status ?? 200;
     } catch (error) {
       if (!(error instanceof HttpError)) log.error({ err: error, path }, 'admin request failed');

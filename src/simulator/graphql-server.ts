@@ -41,6 +41,7 @@ import type { RequestContext } from './resolvers';
 import type { ServedSchema } from './served-schema';
 import type { SimulatorState } from './state';
 import { readPayload } from './uploads';
+import type { SimWebhooks } from './webhooks';
 
 export const GRAPHQL_PATH = '/graphql';
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
@@ -50,6 +51,7 @@ export interface GraphqlServerDeps {
   served: ServedSchema;
   state: SimulatorState;
   glImport: GlImport;
+  webhooks: SimWebhooks;
   limits: Limits;
   counters: UsageCounters;
   faults: Faults;
@@ -181,7 +183,7 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
-  const { served, state, glImport, limits, counters, faults, log } = deps;
+  const { served, state, glImport, webhooks, limits, counters, faults, log } = deps;
   // One cache per served schema: a variant validates documents afresh.
   const caches = new WeakMap<GraphQLSchema, DocumentCache>();
   const documentsFor = (schema: GraphQLSchema): DocumentCache => {
@@ -286,6 +288,7 @@ export function createGraphqlServer(deps: GraphqlServerDeps): http.Server {
       const context: RequestContext = {
         state,
         glImport,
+        webhooks,
         token,
         today: cetToday(state.now()),
         ...(fault?.kind === 'dropPage' ? { dropPageOf: fault.field ?? '*' } : {}),

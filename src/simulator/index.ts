@@ -13,6 +13,7 @@ import { Limits, UsageCounters, type LimitSettings } from './limits';
 import { createSeededState } from './seed';
 import { ServedSchema, type RemovedField } from './served-schema';
 import type { SimulatorState } from './state';
+import { SimWebhooks } from './webhooks';
 
 export { SEED_TOKENS, SCOPES, READ_SCOPES, ROOT_FIELD_SCOPES, type Scope, type SeedTokenName } from './auth';
 export { SEED_ENTITIES, TAX_RULES, CLIENT_TAX_RULE, WELL_KNOWN_ACCOUNTS, seedCounts } from './seed';
@@ -30,6 +31,7 @@ export { LEDGER_TYPES, ASSET_STATUSES } from './shapes';
 export { toCetWallClock, cetWallClockToInstant, cetToday } from './clock';
 export { FAULT_KINDS, TIMEOUT_MESSAGE, TIMEOUT_CODE, type FaultKind, type FaultInput } from './faults';
 export { LIMIT_CODES, type LimitSettings } from './limits';
+export { SimWebhooks, SUBSCRIPTION_FIELDS, WEBHOOK_STATES, type WebhookState } from './webhooks';
 export { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './connection';
 export {
   MAX_IMPORT_NODES,
@@ -88,6 +90,8 @@ export interface RunningSimulator {
   faults: Faults;
   counters: UsageCounters;
   glImport: GlImport;
+  /** Xledger's webhooks: registrations, states, deliveries (webhooks.ts). */
+  webhooks: SimWebhooks;
   /** The schema served now: introspection switch and variants. */
   schema: ServedSchema;
   close(): Promise<void>;
@@ -128,7 +132,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const limits = new Limits(options.limits ?? {});
   const counters = new UsageCounters();
   const faults = new Faults(seed);
-  const deps = { state, glImport, limits, counters, faults, log, served };
+  const webhooks = new SimWebhooks(state, () => served.current, log);
+  const deps = { state, glImport, webhooks, limits, counters, faults, log, served };
 
   const graphqlServer = createGraphqlServer(deps);
   const adminServer = createAdminServer(deps);
@@ -154,11 +159,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     faults,
     counters,
     glImport,
+    webhooks,
     schema: served,
     async close() {
       if (closed) return;
       closed = true;
       glImport.close();
+      webhooks.close();
       await Promise.all([closeServer(graphqlServer), closeServer(adminServer)]);
       log.info('simulator stopped');
     },

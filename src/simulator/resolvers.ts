@@ -16,6 +16,7 @@ import {
 import { ROOT_FIELD_SCOPES, type ApiToken } from './auth';
 import { compileFilter, paginate, type Page, type PageArgs } from './connection';
 import type { UploadedFile } from './uploads';
+import type { SimWebhooks } from './webhooks';
 import type { GlImport, ImportInput } from './gl-import';
 import type { CreditFigures } from './limits';
 import type { SimRecord } from './record-table';
@@ -33,6 +34,8 @@ import {
 export interface RequestContext {
   state: SimulatorState;
   glImport: GlImport;
+  /** addWebhooks, removeWebhooks, webhook(dbId:) (webhooks.ts). */
+  webhooks: SimWebhooks;
   token: ApiToken;
   /** A multipart request's file parts by name (uploads.ts); absent for a JSON request. */
   uploads?: ReadonlyMap<string, UploadedFile>;
@@ -199,6 +202,13 @@ function rootResolver(name: string, fieldArgs: readonly string[]): Resolver | un
       );
     case 'addGLImportItems':
       return addGLImportItems;
+    case 'addWebhooks':
+      return (_source, args, context) =>
+        context.webhooks.add(context.token, args.inputs as Array<{ node: Record<string, unknown> }>);
+    case 'removeWebhooks':
+      return (_source, args, context) => context.webhooks.remove(context.token, args.dbIds as number[]);
+    case 'webhook':
+      return (_source, args, context) => context.webhooks.get(context.token, Number(args.dbId));
     case 'rateLimit':
       return (_source, _args, context) => context.credits ?? { cost: 0, remaining: null };
     default:

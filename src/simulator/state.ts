@@ -136,6 +136,9 @@ export class SimulatorState {
   readonly tokens = new Map<string, ApiToken>();
   /** Per entity: the last day of the closed accounting period (postings on or before it fail). */
   readonly closedPeriods = new Map<number, string>();
+  /** Told of every record change after it is applied (the webhook deliveries: webhooks.ts). */
+  readonly changeListeners: Array<(type: RecordType, record: SimRecord, mutationType: MutationType) => void> =
+    [];
   private readonly entityById = new Map<number, EntityRecord>();
   private readonly entityRefs = new Map<number, EntityRef>();
   private readonly visibleCache = new Map<string, ReadonlySet<number>>();
@@ -320,6 +323,7 @@ export class SimulatorState {
     }
     this.tables[type].insert(record);
     this.logDelta(type, record.dbId, 'ADDED', record.ownerDbId);
+    this.notifyChange(type, record, 'ADDED');
     return record;
   }
 
@@ -327,13 +331,19 @@ export class SimulatorState {
     const stamp = type === 'currencies' || type === 'assets' ? {} : { modifiedAt: this.nowWallClock() };
     const record = this.tables[type].replace(dbId, { ...patch, ...stamp });
     if (record) this.logDelta(type, dbId, 'UPDATED', record.ownerDbId);
+    if (record) this.notifyChange(type, record, 'UPDATED');
     return record;
   }
 
   deleteRecord(type: RecordType, dbId: number): SimRecord | undefined {
     const record = this.tables[type].remove(dbId);
     if (record) this.logDelta(type, dbId, 'DELETED', record.ownerDbId);
+    if (record) this.notifyChange(type, record, 'DELETED');
     return record;
+  }
+
+  private notifyChange(type: RecordType, record: SimRecord, mutationType: MutationType): void {
+    for (const listener of this.changeListeners) listener(type, record, mutationType);
   }
 
   private logDelta(type: RecordType, dbId: number, mutationType: MutationType, ownerDbId: number): void {

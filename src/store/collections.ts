@@ -46,6 +46,10 @@ export const collections = {
   tenantStateTransitions: 'tenant_state_transitions',
   /** Resyncs asked for through the client API, and the runs serving them (store/resync-tickets.ts). */
   resyncTickets: 'resync_tickets',
+  /** Per tenant: its Xledger webhooks and which data types they push (store/push-subscriptions.ts). */
+  pushSubscriptions: 'push_subscriptions',
+  /** Every verified Xledger delivery's digest, inserted under a unique `_id`: a replay finds it taken. */
+  pushDeliveries: 'push_deliveries',
 } as const;
 
 /** An index by its name: ensureIndexes creates only those missing by name. */
@@ -146,6 +150,8 @@ export function allCollections(): CollectionSpec[] {
     // Resyncs asked for through the client API, and the runs serving them (store/resync-tickets.ts).
     { name: collections.resyncTickets, indexes: [], tenantKey: 'tenantId' },
     { name: collections.tenants, indexes: [], tenantKey: null },
+    { name: collections.pushSubscriptions, indexes: [], tenantKey: 'tenantId' },
+    { name: collections.pushDeliveries, indexes: [], tenantKey: 'tenantId' },
     { name: collections.tenantVersions, indexes: [], tenantKey: 'tenantId' },
   ];
 }

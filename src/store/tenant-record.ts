@@ -34,6 +34,11 @@ export interface TenantSchemaCheck {
   rateLimit?: boolean;
   /** When a full pass last checked the optional fields again (src/activities/schema-recheck.ts). */
   recheckedAt?: string;
+  /**
+   * The `<type>Mutated` fields the live schema's Subscription type offers (push registers those
+   * its data types need). Absent in checks stored before push existed.
+   */
+  subscriptions?: string[];
 }
 
 /** The tenant as stored: its settings, its secrets encrypted, and what its schema checks found. */

@@ -15,6 +15,7 @@ export const WorkflowType = {
   postPendingInvoices: 'postPendingInvoicesWorkflow',
   deliverTenantEvents: 'deliverTenantEventsWorkflow',
   sweepEventDelivery: 'sweepEventDeliveryWorkflow',
+  watchPush: 'watchPushWorkflow',
 } as const;
 
 export interface SyncDataTypeInput {
@@ -62,6 +63,15 @@ export const redeliverEventSignal = defineSignal<[{ key: string }]>('redeliverEv
 export const skipEventSignal = defineSignal<[{ key: string }]>('skipEvent');
 
 export type SweepEventDeliveryWorkflow = () => Promise<{ woken: number }>;
+
+/** What a push watch did: data types pushed now, and what it registered or gave up on. */
+export interface WatchPushResult {
+  pushedTypes: string[];
+  registered: string[];
+  reregistered: string[];
+  fallenBack: string[];
+}
+export type WatchPushWorkflow = (input: { tenantId: string }) => Promise<WatchPushResult>;
 
 export interface ResyncRequest {
   /** Data types to resync; all the tenant's enabled types when absent or empty. */

@@ -11,3 +11,5 @@ export const pendingInvoicesWorkflowId = (tenantId: string) => `invoices:${tenan
 export const eventsWorkflowId = (tenantId: string) => `events:${tenantId}`;
 /** The service's sweep for events no delivery was told about (temporal/starters.ts). */
 export const eventSweepScheduleId = (taskQueue: string) => `events-sweep:${taskQueue}`;
+/** One per tenant with push: its Xledger webhooks' registration and watch (workflows/watch-push.ts). */
+export const pushWatchWorkflowId = (tenantId: string) => `push-watch:${tenantId}`;

@@ -1,9 +1,15 @@
 import type { Workflow } from '@temporalio/common';
-import type { DataTypeDefinition, TenantSyncOptions } from '../datatypes/datatype';
+import type { DataTypeDefinition } from '../datatypes/datatype';
+import type { TenantSettings } from '../domain/tenant';
 import { dataTypes } from '../datatypes/registry';
-import { INVOICE_POSTING_JOB, scheduledJobNames } from '../domain/data-types';
-import { pendingInvoicesWorkflowId, syncWorkflowId } from './ids';
-import { WorkflowType, type PostPendingInvoicesWorkflow, type SyncDataTypeWorkflow } from './definitions';
+import { INVOICE_POSTING_JOB, PUSH_WATCH_JOB, scheduledJobNames } from '../domain/data-types';
+import { pendingInvoicesWorkflowId, pushWatchWorkflowId, syncWorkflowId } from './ids';
+import {
+  WorkflowType,
+  type PostPendingInvoicesWorkflow,
+  type SyncDataTypeWorkflow,
+  type WatchPushWorkflow,
+} from './definitions';
 
 /**
  * What a tenant's schedules run, every job in the same shape: one sync job per master data type,
@@ -15,7 +21,7 @@ import { WorkflowType, type PostPendingInvoicesWorkflow, type SyncDataTypeWorkfl
 export interface ScheduledJob<W extends Workflow = Workflow> {
   name: string;
   defaultIntervalMinutes: number;
-  enabledFor(options: TenantSyncOptions): boolean;
+  enabledFor(tenant: Pick<TenantSettings, 'options' | 'push'>): boolean;
   /** The workflow each scheduled action starts (its type name), under this id, with these arguments. */
   workflowType: string;
   workflowId(tenantId: string): string;
@@ -27,7 +33,7 @@ function syncJobOf(type: DataTypeDefinition): ScheduledJob<SyncDataTypeWorkflow>
   return {
     name: type.name,
     defaultIntervalMinutes: type.defaultIntervalMinutes,
-    enabledFor: (options) => type.enabledFor(options),
+    enabledFor: (tenant) => type.enabledFor(tenant.options),
     workflowType: WorkflowType.syncDataType,
     workflowId: (tenantId) => syncWorkflowId(tenantId, type.name),
     args: (tenantId) => [{ tenantId, dataType: type.name, mode: 'auto', trigger: 'schedule' }],
@@ -47,7 +53,27 @@ const invoicePostingJob: ScheduledJob<PostPendingInvoicesWorkflow> = {
   args: (tenantId) => [{ tenantId }],
 };
 
-export const scheduledJobs: readonly ScheduledJob[] = [...dataTypes.map(syncJobOf), invoicePostingJob];
+/**
+ * A tenant with push: registers the Xledger webhooks its data types need, watches their state
+ * (one request for all of them), registers again what Xledger paused or faulted, and re-times
+ * the data types' schedules (activities/push-watch.ts). Every 6 hours: the state of a quiet
+ * tenant's webhooks costs 4 requests a day; a FAULTED one is found within 6 hours (Xledger's
+ * sample looks once a day), while the data types it covers are still polled, only less often.
+ */
+const pushWatchJob: ScheduledJob<WatchPushWorkflow> = {
+  name: PUSH_WATCH_JOB,
+  defaultIntervalMinutes: 6 * 60,
+  enabledFor: (tenant) => tenant.push === true,
+  workflowType: WorkflowType.watchPush,
+  workflowId: pushWatchWorkflowId,
+  args: (tenantId) => [{ tenantId }],
+};
+
+export const scheduledJobs: readonly ScheduledJob[] = [
+  ...dataTypes.map(syncJobOf),
+  invoicePostingJob,
+  pushWatchJob,
+];
 
 export function getScheduledJob(name: string): ScheduledJob {
   const job = scheduledJobs.find((candidate) => candidate.name === name);

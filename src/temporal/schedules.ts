@@ -16,6 +16,7 @@ import {
 import { scheduledJobNames } from '../domain/data-types';
 import { getScheduledJob, scheduledJobs } from './scheduled-jobs';
 import type { TenantSettings } from '../domain/tenant';
+import { stretchedIntervalMinutes } from '../domain/push';
 import { scheduleId } from './ids';
 import { DataTypeKey, TenantIdKey, TriggerKey } from './search-attributes';
 
@@ -42,11 +43,25 @@ export function intervalMinutesFor(tenant: TenantSettings, job: string): number 
   return overrides[job] || getScheduledJob(job).defaultIntervalMinutes;
 }
 
-/** The schedules a tenant should have: its enabled jobs, in the jobs' order (data types, then invoices). */
-export function scheduleSpecsFor(tenant: TenantSettings): TenantScheduleSpec[] {
-  const names = scheduledJobs.filter((job) => job.enabledFor(tenant.options)).map((job) => job.name);
+/** Data types Xledger pushes now (store/push-subscriptions.ts), and how much longer their polling interval gets. */
+export interface PushedTypes {
+  types: readonly string[];
+  factor: number;
+}
+
+/**
+ * The schedules a tenant should have: its enabled jobs, in the jobs' order (data types, then
+ * invoices and the push watch). A pushed data type is polled `factor` times less often (capped
+ * at its full-pass interval: domain/push.ts).
+ */
+export function scheduleSpecsFor(tenant: TenantSettings, pushed?: PushedTypes): TenantScheduleSpec[] {
+  const names = scheduledJobs.filter((job) => job.enabledFor(tenant)).map((job) => job.name);
   return names.map((name) => {
-    const intervalMinutes = intervalMinutesFor(tenant, name);
+    const own = intervalMinutesFor(tenant, name);
+    const intervalMinutes =
+      pushed && pushed.types.includes(name)
+        ? stretchedIntervalMinutes(own, pushed.factor, tenant.fullPassIntervalHours)
+        : own;
     // Many tenants on the same interval would otherwise all start at the top of the hour.
     const offsetMinutes = stableNumber(`${tenant.tenantId}:${name}`) % intervalMinutes;
     const jitterSeconds = Math.min(60, Math.floor((intervalMinutes * 60) / 10));
@@ -73,8 +88,9 @@ export class TenantSchedules {
   async upsert(
     tenant: TenantSettings,
     paused = false,
+    pushed?: PushedTypes,
   ): Promise<{ created: string[]; updated: string[]; deleted: string[] }> {
-    const wanted = scheduleSpecsFor(tenant);
+    const wanted = scheduleSpecsFor(tenant, pushed);
     const outcomes = await Promise.all(
       wanted.map(async (spec): Promise<'created' | 'updated' | 'same'> => {
         const handle = this.client.schedule.getHandle(spec.id);

@@ -1,5 +1,6 @@
 import {
   ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
@@ -17,7 +18,13 @@ import {
   type ResyncRequest,
   type TenantWorkflow,
 } from './definitions';
-import { eventSweepScheduleId, eventsWorkflowId, invoiceWorkflowId, tenantWorkflowId } from './ids';
+import {
+  eventSweepScheduleId,
+  eventsWorkflowId,
+  invoiceWorkflowId,
+  scheduleId,
+  tenantWorkflowId,
+} from './ids';
 import { InvoiceIdKey, InvoiceStateKey, TenantIdKey, TriggerKey } from './search-attributes';
 
 /**
@@ -162,5 +169,27 @@ export async function ensureEventSweepSchedule(temporal: Client, taskQueue: stri
     });
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+}
+
+/**
+ * Asks the data type's schedule for a run now, as a resync does: BUFFER_ONE never doubles a run
+ * under way, and any number of asks during it coalesce into one more run. The run is the
+ * schedule's own (mode `auto`: incremental unless a full pass is due). A paused schedule is left
+ * alone: pausing a tenant stops what its schedules would start, pushed changes included.
+ */
+export async function triggerScheduledSync(
+  temporal: Client,
+  tenantId: string,
+  dataType: string,
+): Promise<'triggered' | 'paused' | 'missing'> {
+  const handle = temporal.schedule.getHandle(scheduleId(tenantId, dataType));
+  try {
+    if ((await handle.describe()).state.paused) return 'paused';
+    await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+    return 'triggered';
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return 'missing';
+    throw error;
   }
 }

@@ -9,3 +9,4 @@ export { syncDataTypeWorkflow } from './sync-data-type';
 export { tenantWorkflow } from './tenant';
 export { deliverTenantEventsWorkflow } from './deliver-tenant-events';
 export { sweepEventDeliveryWorkflow } from './sweep-event-delivery';
+export { watchPushWorkflow } from './watch-push';

@@ -62,6 +62,9 @@ describe('benchmark scenarios, tiny', () => {
       quietRequestsPerMonth: number;
       activeRequestsPerMonth: number;
       requestsPerInvoice: number;
+      quietPushRequestsPerMonth: number;
+      pushedTypes: string[];
+      pushWatchRequests: number;
     };
     // A quiet incremental run of a data type asks Xledger once.
     for (const [, perRun] of Object.entries(s.requestsPerRun))
@@ -69,6 +72,10 @@ describe('benchmark scenarios, tiny', () => {
     expect(s.requestsPerRun.suppliers!.incremental).toBe(1);
     expect(s.requestsPerInvoice).toBeGreaterThanOrEqual(2);
     expect(s.activeRequestsPerMonth).toBeGreaterThan(s.quietRequestsPerMonth);
+    // With push: the simulator's subscriptions cover these types; a healthy watch is one request.
+    expect([...s.pushedTypes].sort()).toEqual(['dimensions', 'projects', 'suppliers']);
+    expect(s.pushWatchRequests).toBe(1);
+    expect(s.quietPushRequestsPerMonth).toBeLessThan(s.quietRequestsPerMonth);
   });
 
   it('tenants: onboarding, schedules triggered at once, lags, removal', async () => {

@@ -4,6 +4,7 @@
  * its example variables, and the read operations must declare only confirmed type names and run.
  * The same check can be pointed at a tenant's live, introspected schema.
  */
+import { PUSH_USER } from '../../src/xledger/webhooks';
 import { getVariableValues } from 'graphql/execution/values';
 import {
   GraphQLInputObjectType,
@@ -113,8 +114,8 @@ describe('the catalogue of operations', () => {
     expect(names).toContain('taxRulesPageSince');
   });
 
-  it('says what needs each operation: data types, invoices for posting, invoice documents for the create with a file', () => {
-    const known = [...dataTypes.map((type) => type.name), POSTING_USER, ATTACH_DOCUMENT_USER];
+  it('says what needs each operation: data types, invoices for posting, invoice documents for the create with a file, push', () => {
+    const known = [...dataTypes.map((type) => type.name), POSTING_USER, ATTACH_DOCUMENT_USER, PUSH_USER];
     for (const operation of operations) {
       expect(operation.usedBy.length, operation.name).toBeGreaterThan(0);
       for (const user of operation.usedBy) expect(known, operation.name).toContain(user);
@@ -129,6 +130,8 @@ describe('the catalogue of operations', () => {
         name === 'addGLImportItemsWithFile' ? ATTACH_DOCUMENT_USER : POSTING_USER,
       ]);
     }
+    for (const name of ['addWebhook', 'removeWebhook', 'webhookStates'])
+      expect(usedBy(name)).toEqual([PUSH_USER]);
   });
 
   it("the live schema check's own documents (introspection, scope probe) validate and run", async () => {

@@ -284,6 +284,14 @@ describe('upsertTenant runs the live schema check', () => {
       omittedFields: [],
       // The simulator offers `rateLimit { remaining cost }`: the tenant's requests read it.
       rateLimit: true,
+      // Its Subscription type's fields: what push could register (none is, without push).
+      subscriptions: [
+        'projectsMutated',
+        'employeesMutated',
+        'suppliersMutated',
+        'objectKindsMutated',
+        'objectValuesMutated',
+      ],
     });
     expect((await cli('tenant', 'status', 'sc-east')).stdout).toContain(
       '  WARNING: the token lacks the scope SUPPLIER_READ for suppliers (suppliers)',
