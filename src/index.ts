@@ -55,3 +55,7 @@ export type {
   TenantReady,
   TenantRecovered,
 } from './domain/event-catalogue';
+export type { TenantSchemaCheck } from './store/tenant-record';
+export type { Attention, Recovery } from './store/tenant-state';
+export type { TenantCost } from './domain/cost';
+export type { AfterSave } from './client/tenant-state';

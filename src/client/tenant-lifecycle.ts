@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { DATA_TYPES, scheduledJobNames, type DataType } from '../domain/data-types';
+import { DATA_TYPES, scheduledJobNames } from '../domain/data-types';
 import { invoiceCounts } from '../invoices/outbox';
 import { purgeTenantDocuments } from '../store/collections';
 import type { TenantSchemaCheck } from '../store/tenant-record';
@@ -38,21 +38,11 @@ const upsertOptionsSchema = z
   .object({ acceptSchemaMismatch: z.boolean().optional(), firstSync: z.boolean().optional() })
   .strict();
 
-/** forceResync's options, as SEMINE passes them (the ticket's request id is the client's own). */
-export interface ResyncOptions {
-  /** Data types to resync; all the tenant's enabled types when absent or empty. */
-  dataTypes?: DataType[];
-  /** Full pass (also reconciles deletions) instead of incremental. */
-  full?: boolean;
-  /** With `full`: apply deletions that the mass-deletion guard held back. */
-  allowMassDelete?: boolean;
-  /** How long to wait for the runs to start (default TEMPORAL_TIMEOUT_MS; 0: not at all). */
-  waitForRunsMs?: number;
-}
-
 const resyncOptionsSchema = z
   .object({
+    /** Data types to resync; all the tenant's enabled types when absent or empty. */
     dataTypes: z.array(z.enum(DATA_TYPES)).optional(),
+    /** Full pass (also reconciles deletions) instead of incremental. */
     full: z.boolean().optional(),
     /** Let this full pass apply deletions that the mass-deletion guard held back. */
     allowMassDelete: z.boolean().optional(),
@@ -61,6 +51,13 @@ const resyncOptionsSchema = z
     message: 'allowMassDelete needs a full resync (full: true)',
     path: ['allowMassDelete'],
   });
+
+/**
+ * forceResync's options, as SEMINE passes them: the schema's input, and how long to wait for the
+ * runs to start (default TEMPORAL_TIMEOUT_MS; 0: not at all). The ticket's request id is the
+ * client's own, never an option.
+ */
+export type ResyncOptions = z.input<typeof resyncOptionsSchema> & { waitForRunsMs?: number };
 
 export async function getTenant(ctx: ClientContext, tenantId: string): Promise<TenantSettings> {
   return ctx.tenants.get(parseTenantId(tenantId));

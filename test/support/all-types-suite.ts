@@ -127,9 +127,10 @@ export function defineAllTypesSuite(dataset: Dataset): void {
           const stored: string[] = [];
           for (const stream of type.streams) {
             const docs = await recordsCollection(h.store.db, stream.collection)
-              .find({ tenantId: tenant.tenantId }, { projection: { _id: 1 } })
+              .find({ tenantId: tenant.tenantId }, { projection: { dbId: 1 } })
               .toArray();
-            stored.push(...docs.map((doc) => `${stream.collection}/${String(doc._id)}`));
+            // By dbId: the feed's records carry no _id (ours alone), and dbId is unique per tenant.
+            stored.push(...docs.map((doc) => `${stream.collection}/${doc.dbId}`));
           }
           const where = `${tenant.tenantId}/${type.name}`;
           expect({ where, twice: seqs.length - new Set(seqs).size }).toEqual({ where, twice: 0 });

@@ -91,6 +91,18 @@ describe('the client types', () => {
     expectTypeOf<'needs_attention'>().toExtend<TenantState>();
   });
 
+  it('name the types results are made of, importable from the entry', () => {
+    expectTypeOf<entry.TenantStatus['credits']>().toEqualTypeOf<entry.CreditPoolView | null>();
+    expectTypeOf<entry.UpsertedTenant['schemaCheck']>().toEqualTypeOf<entry.TenantSchemaCheck>();
+    expectTypeOf<entry.ResyncTicket['runs'][number]>().toEqualTypeOf<entry.ResyncRun>();
+    expectTypeOf<entry.ResyncTicket['needsAttention']>().toEqualTypeOf<entry.Attention | null>();
+    expectTypeOf<entry.InvoiceStatus['state']>().toEqualTypeOf<entry.InvoiceState>();
+    expectTypeOf<entry.EventView['delivery']['state']>().toEqualTypeOf<entry.DeliveryState>();
+    expectTypeOf<entry.EventPayloads['sync.completed']>().toEqualTypeOf<entry.SyncCompleted>();
+    expectTypeOf<entry.ListedTenant['state']>().toEqualTypeOf<entry.TenantStateView>();
+    expectTypeOf<entry.TenantStateView['state']>().toEqualTypeOf<entry.TenantState>();
+  });
+
   it('give JSON-safe records typed per data type', () => {
     expectTypeOf<SupplierRecord['syncedAt']>().toEqualTypeOf<string>();
     expectTypeOf<SupplierRecord['deletedAt']>().toEqualTypeOf<string | null>();
