@@ -34,7 +34,7 @@ afterAll(async () => {
 const cli = (...args: string[]): Promise<CliResult> => runCliCaptured(args, { env });
 
 interface Page {
-  changes: Array<{ changeSeq: number; record: { _id: string; dbId: number } }>;
+  changes: Array<{ changeSeq: number; record: { dbId: number } }>;
   next: number;
   hasMore: boolean;
   head: number;
@@ -74,7 +74,7 @@ describe('xledger-sync changes', () => {
     expect(pages.length).toBeGreaterThan(2);
     expect(pages.slice(0, -1).every((p) => p.changes.length === 3)).toBe(true);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    const ids = pages.flatMap((p) => p.changes.map((c) => c.record._id));
+    const ids = pages.flatMap((p) => p.changes.map((c) => c.record.dbId));
     expect(new Set(ids).size).toBe(ids.length);
     const stored = await h.store.db.collection('suppliers').countDocuments({ tenantId });
     expect(ids).toHaveLength(stored);
