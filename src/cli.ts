@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { CommandIo } from './cli/command-io';
+import { addApiCommand } from './cli/api';
 import { addEventsCommands } from './cli/events';
 import { addInvoiceCommands } from './cli/invoice';
 import { addKeysCommands } from './cli/keys';
@@ -34,6 +35,9 @@ import { version } from './version';
  *   xledger-sync events list <tenantId> [--after SEQ] [--limit N]
  *   xledger-sync events redeliver <tenantId> <eventId>
  *   xledger-sync keys rotate [--dry-run] [--json]
+ *   xledger-sync keys create --scopes read|write|admin [--tenant <id>...] [--name N] [--json]
+ *   xledger-sync keys list [--json] | keys revoke <keyId>
+ *   xledger-sync api          (the HTTP API, until SIGTERM/SIGINT)
  *
  * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
  * unknown tenant (including usage errors), 1 anything else (Temporal/MongoDB unreachable,
@@ -96,6 +100,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
   addInvoiceCommands(program, commands);
   addEventsCommands(program, commands);
   addKeysCommands(program, commands);
+  addApiCommand(program, commands);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -27,6 +27,7 @@ import { checkTenant, checkXledger, type TenantCheckReport } from './client/xled
 import * as events from './client/events';
 import { resyncProgress, type ResyncProgress, type ResyncTicket } from './client/resync';
 import { listTenants, type ListedTenant } from './client/tenant-state';
+import { check } from './observability/readiness-check';
 
 /**
  * The API SEMINE's backend calls (and the `xledger-sync` CLI is built on): onboard and run
@@ -221,6 +222,15 @@ export class XledgerSyncClient {
   /** The change feed: the data type's records changed after `after` (deleted ones too), and the next cursor. */
   async changes(tenantId: string, dataType: string, options: events.ChangesOptions = {}) {
     return this.call(() => events.changes(this.context, tenantId, dataType, options));
+  }
+
+  /** Whether Temporal and MongoDB answer now, each 'ok' or why not (the HTTP API's /readyz). */
+  async readiness(): Promise<{ temporal: string; mongodb: string }> {
+    const [temporal, mongodb] = await Promise.all([
+      check(() => this.connection.workflowService.getSystemInfo({})),
+      check(() => this.context.store.db.command({ ping: 1 })),
+    ]);
+    return { temporal, mongodb };
   }
 
   async close(): Promise<void> {

@@ -140,6 +140,12 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('xledger-sync-worker'),
 
+  /** The HTTP API (src/api, `xledger-sync api`): where it listens. */
+  API_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  API_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Requests one API key may make per minute (429 with Retry-After beyond it). */
+  API_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -188,6 +194,8 @@ export type Config = {
   };
   webhooks: WebhookSettings;
   invoices: InvoicePostingSettings;
+  /** The HTTP API (src/api). */
+  api: { port: number; host: string; rateLimitPerMinute: number };
   logLevel: string;
   observability: {
     /** Port of the worker's metrics and health endpoints; undefined: none. */
@@ -318,6 +326,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       leaseMs: e.INVOICE_POSTING_LEASE_MS,
       requestTimeoutMs: e.XLEDGER_REQUEST_TIMEOUT_MS,
     },
+    api: { port: e.API_PORT, host: e.API_HOST, rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE },
     logLevel: e.LOG_LEVEL,
     observability: {
       ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),

@@ -44,6 +44,8 @@ export const collections = {
   tenantStateTransitions: 'tenant_state_transitions',
   /** Resyncs asked for through the client API, and the runs serving them (store/resync-tickets.ts). */
   resyncTickets: 'resync_tickets',
+  /** The HTTP API's keys, hashed, read by `_id` (store/api-keys.ts). */
+  apiKeys: 'api_keys',
 } as const;
 
 /** An index by its name: ensureIndexes creates only those missing by name. */
@@ -143,6 +145,8 @@ export function allCollections(): CollectionSpec[] {
     // Resyncs asked for through the client API, and the runs serving them (store/resync-tickets.ts).
     { name: collections.resyncTickets, indexes: [], tenantKey: 'tenantId' },
     { name: collections.tenants, indexes: [], tenantKey: null },
+    // A key belongs to the service, not a tenant (one may name several): read by _id only.
+    { name: collections.apiKeys, indexes: [], tenantKey: null },
     { name: collections.tenantVersions, indexes: [], tenantKey: 'tenantId' },
   ];
 }
