@@ -20,7 +20,8 @@ import {
  * may hold what must not leave the service.
  */
 
-export const PROBLEM_TYPE_BASE = 'https://github.com/semine/xledger-sync/blob/main/README.md#problem-';
+/** Problem types are URNs: stable names, documented in the README (HTTP API, problem details). */
+export const PROBLEM_TYPE_BASE = 'urn:xledger-sync:problem:';
 
 export interface Problem {
   type: string;

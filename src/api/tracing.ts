@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -15,11 +15,15 @@ declare module 'fastify' {
 const tracer = trace.getTracer('xledger-sync-api');
 
 export function installRequestSpans(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    request.span = tracer.startSpan(`${request.method} ${request.routeOptions.url ?? '(unmatched)'}`, {
+  app.addHook('onRequest', (request, _reply, done) => {
+    const span = tracer.startSpan(`${request.method} ${request.routeOptions.url ?? '(unmatched)'}`, {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': request.method, 'xledger_sync.request_id': request.id },
     });
+    request.span = span;
+    // The rest of the request runs inside the span: its log lines carry trace_id and span_id
+    // (logger.ts), and calls it makes are its children.
+    context.with(trace.setSpan(context.active(), span), done);
   });
   app.addHook('onResponse', async (request, reply) => {
     const span = request.span;

@@ -6,6 +6,7 @@
  * secret, revoked → 401); and `xledger-sync api` as a process logging each request with its
  * request id and key id, never the key.
  */
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../../src/api/main';
 import { SEED_ENTITIES, SEED_TOKENS } from '../../src/simulator/index';
@@ -208,14 +209,29 @@ describe('keys from the CLI, and the API as a process', () => {
     expect(help.stdout).toContain('HTTP API key');
   });
 
-  it('`xledger-sync api` serves, and logs each request with its request id and key id, never the key', async () => {
+  it('`xledger-sync api` serves, logs each request with its request id and key id (never the key), and traces it', async () => {
     const { key, keyId } = await clientWithKey(h, api, 'read');
+    const spans: Array<{ name: string; traceId: string; attributes: Array<{ key: string }> }> = [];
+    const collector = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        // OTLP/HTTP JSON: resourceSpans → scopeSpans → spans.
+        const payload = JSON.parse(body) as {
+          resourceSpans: Array<{ scopeSpans: Array<{ spans: typeof spans }> }>;
+        };
+        spans.push(...payload.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     const child = spawnChild(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'api'], {
       PATH: process.env.PATH ?? '',
       ...cliEnv(h),
       API_PORT: '0',
       API_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as { port: number }).port}`,
     });
     children.push(child);
     const url = await waitFor(
@@ -237,8 +253,15 @@ describe('keys from the CLI, and the API as a process', () => {
         .split('\n')
         .find((l) => l.includes('"reqId":"req-scope-1"') && l.includes('request completed')),
     );
-    expect(JSON.parse(line)).toMatchObject({ reqId: 'req-scope-1', keyId, res: { statusCode: 200 } });
+    const logged = JSON.parse(line) as { trace_id?: string };
+    expect(logged).toMatchObject({ reqId: 'req-scope-1', keyId, res: { statusCode: 200 } });
+    expect(await child.kill('SIGTERM')).toBe(0); // flushes the spans
+    collector.close();
     expect(child.output()).not.toContain(key.split('_').slice(2).join('_'));
-    expect(await child.kill('SIGTERM')).toBe(0);
+    const span = spans.find((s) => s.name === 'GET /v1/tenants/:tenantId');
+    expect(span, JSON.stringify(spans.map((s) => s.name))).toBeDefined();
+    expect(span!.attributes.map((a) => a.key)).toEqual(expect.arrayContaining(['xledger_sync.key_id']));
+    expect(logged.trace_id).toBe(span!.traceId);
+    expect(JSON.stringify(spans)).not.toContain(key);
   });
 });
