@@ -2,6 +2,7 @@
  * `npm run build`: dist/ for production and for the package, run on plain node (no tsx).
  *
  *   dist/worker.js, dist/cli.js   the programs (node dist/worker.js; the `xledger-sync` command)
+ *   dist/api.js                   the HTTP API (node dist/api.js; also `xledger-sync api`)
  *   dist/index.js, dist/types/     the client API that SEMINE's backend imports, with its types
  *   dist/chunks/                  code the entry points share
  *   dist/workflow-bundle.js       the workflows, bundled once here instead of at every worker start
@@ -32,7 +33,12 @@ const run = promisify(execFile);
 async function buildPrograms(): Promise<void> {
   await build({
     absWorkingDir: root,
-    entryPoints: { worker: 'src/worker.ts', cli: 'src/cli.ts', index: 'src/index.ts' },
+    entryPoints: {
+      worker: 'src/worker.ts',
+      cli: 'src/cli.ts',
+      api: 'src/api/main.ts',
+      index: 'src/index.ts',
+    },
     outdir: 'dist',
     bundle: true,
     splitting: true,

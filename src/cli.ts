@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import type { CommandIo } from './cli/command-io';
 import { addChangesCommand } from './cli/changes';
 import { addDoctorCommand } from './cli/doctor';
+import { addApiCommand } from './cli/api';
 import { addEventsCommands } from './cli/events';
 import { addInvoiceCommands } from './cli/invoice';
 import { addKeysCommands } from './cli/keys';
@@ -40,6 +41,9 @@ import { version } from './version';
  *   xledger-sync keys rotate [--dry-run] [--json]
  *   xledger-sync changes <tenantId> --type <dataType> [--after CURSOR] [--limit N] [--json]
  *   xledger-sync doctor [--fix] [--tenant <tenantId>] [--json]
+ *   xledger-sync keys create --scopes read|write|admin [--tenant <id>...] [--name N] [--json]
+ *   xledger-sync keys list [--json] | keys revoke <keyId>
+ *   xledger-sync api          (the HTTP API, until SIGTERM/SIGINT)
  *
  * Configuration comes from the environment (loadConfig). Exit codes: 0 ok, 2 invalid input or
  * unknown tenant (including usage errors), 1 anything else (Temporal/MongoDB unreachable,
@@ -105,6 +109,7 @@ export async function runCli(argv: string[], io: CliIo, options: CliOptions = {}
   addKeysCommands(program, commands);
   addChangesCommand(program, commands);
   addDoctorCommand(program, commands);
+  addApiCommand(program, commands);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -42,6 +42,7 @@ import { refuseIncompatibleWorkers } from './client/compatibility';
 import type { ChangesPage } from './client/events';
 import { resyncProgress, type ResyncProgress, type ResyncTicket } from './client/resync';
 import { listTenants, type ListedTenant, type ListTenantsFilter } from './client/tenant-state';
+import { check } from './observability/readiness-check';
 
 /**
  * The API SEMINE's backend calls (and the `xledger-sync` CLI is built on): onboard and run
@@ -299,6 +300,15 @@ export class XledgerSyncClient {
     options: events.ChangesOptions = {},
   ): Promise<ChangesPage<T>> {
     return this.call(() => events.changes(this.context, tenantId, dataType, options));
+  }
+
+  /** Whether Temporal and MongoDB answer now, each 'ok' or why not (the HTTP API's /readyz). */
+  async readiness(): Promise<{ temporal: string; mongodb: string }> {
+    const [temporal, mongodb] = await Promise.all([
+      check(() => this.connection.workflowService.getSystemInfo({})),
+      check(() => this.context.store.db.command({ ping: 1 })),
+    ]);
+    return { temporal, mongodb };
   }
 
   async close(): Promise<void> {

@@ -150,6 +150,12 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('xledger-sync-worker'),
 
+  /** The HTTP API (src/api, `xledger-sync api`): where it listens. */
+  API_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  API_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Requests one API key may make per minute (429 with Retry-After beyond it). */
+  API_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -199,6 +205,8 @@ export type Config = {
   webhooks: WebhookSettings;
   invoices: InvoicePostingSettings;
   push: PushSettings;
+  /** The HTTP API (src/api). */
+  api: { port: number; host: string; rateLimitPerMinute: number };
   logLevel: string;
   observability: {
     /** Port of the worker's metrics and health endpoints; undefined: none. */
@@ -353,6 +361,7 @@ export function parseVariables(env: NodeJS.ProcessEnv, nameOf: (variable: string
       intervalFactor: e.PUSH_INTERVAL_FACTOR,
       dateWindowMs: e.PUSH_DATE_WINDOW_SECONDS * 1000,
     },
+    api: { port: e.API_PORT, host: e.API_HOST, rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE },
     logLevel: e.LOG_LEVEL,
     observability: {
       ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),

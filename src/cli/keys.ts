@@ -2,9 +2,12 @@ import { Option, type Command } from 'commander';
 import { connectStore } from '../store/db';
 import { reencryptSecrets, type RotationReport } from '../store/secret-rotation';
 import { cipherFromConfig } from '../store/token-cipher';
+import { addApiKeyCommands } from './api-keys';
 import type { CommandIo } from './command-io';
 
 /**
+ * `xledger-sync keys create|list|revoke`: the HTTP API's keys (api-keys.ts).
+ *
  * `xledger-sync keys rotate [--dry-run] [--json]`: re-encrypts every stored secret under
  * TOKEN_ENCRYPTION_KEY, reading the old ones with TOKEN_ENCRYPTION_KEY_PREVIOUS (the README's
  * runbook has the whole procedure). Needs MongoDB only. Exits 1 when a secret could not be
@@ -14,8 +17,11 @@ export function addKeysCommands(
   program: Command,
   cli: Pick<CommandIo, 'config' | 'out' | 'json' | 'fail'>,
 ): void {
-  const keys = program.command('keys').description('the encryption key of stored secrets');
+  const keys = program
+    .command('keys')
+    .description('HTTP API keys (create, list, revoke) and the encryption key of stored secrets (rotate)');
   keys.copyInheritedSettings(program);
+  addApiKeyCommands(keys, cli);
   keys
     .command('rotate')
     .description(

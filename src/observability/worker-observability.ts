@@ -5,11 +5,9 @@ import type { Store } from '../store/db';
 import { installTemporalRuntimeLogging } from '../temporal/runtime';
 import { startHealthServer, type HealthServer } from './health-server';
 import { registry } from './metrics';
+import { check } from './readiness-check';
 import { SdkMetricsForwarder } from './sdk-metrics';
 import { watchStore } from './store-gauges';
-
-/** A readiness check waits this long for Temporal or MongoDB (a probe's timeout is longer). */
-const CHECK_TIMEOUT_MS = 3_000;
 
 export interface WorkerObservability {
   /** The running worker and its connection: /readyz checks them from now on. */
@@ -82,21 +80,4 @@ function workerCheck(worker: Worker): string {
   if (status.activityPollerState !== 'POLLING')
     return `activity poller ${status.activityPollerState.toLowerCase()}`;
   return 'ok';
-}
-
-/** 'ok', or why not: a timeout, or the error's class (never its message: it may name a host). */
-async function check(call: () => Promise<unknown>): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no answer within ${CHECK_TIMEOUT_MS / 1000} s`), CHECK_TIMEOUT_MS);
-  });
-  const answer = call().then(
-    () => 'ok',
-    (error: unknown) => `failing (${error instanceof Error ? error.name : 'error'})`,
-  );
-  try {
-    return await Promise.race([answer, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

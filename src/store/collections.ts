@@ -50,6 +50,8 @@ export const collections = {
   pushSubscriptions: 'push_subscriptions',
   /** Every verified Xledger delivery's digest, inserted under a unique `_id`: a replay finds it taken. */
   pushDeliveries: 'push_deliveries',
+  /** The HTTP API's keys, hashed, read by `_id` (store/api-keys.ts). */
+  apiKeys: 'api_keys',
 } as const;
 
 /** An index by its name: ensureIndexes creates only those missing by name. */
@@ -152,6 +154,8 @@ export function allCollections(): CollectionSpec[] {
     { name: collections.tenants, indexes: [], tenantKey: null },
     { name: collections.pushSubscriptions, indexes: [], tenantKey: 'tenantId' },
     { name: collections.pushDeliveries, indexes: [], tenantKey: 'tenantId' },
+    // A key belongs to the service, not a tenant (one may name several): read by _id only.
+    { name: collections.apiKeys, indexes: [], tenantKey: null },
     { name: collections.tenantVersions, indexes: [], tenantKey: 'tenantId' },
   ];
 }

@@ -46,7 +46,8 @@ export const EVENT_SEQUENCES = collections.eventSequences;
  * default), the endpoint answered 410 Gone, or an operator skipped it (store/event-skips.ts);
  * filtered: its type is not among the tenant's `webhook.eventTypes` when it was due.
  */
-export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'skipped' | 'filtered';
+export const deliveryStates = ['pending', 'delivered', 'failed', 'skipped', 'filtered'] as const;
+export type DeliveryState = (typeof deliveryStates)[number];
 
 export interface DeliveryStatus {
   state: DeliveryState;

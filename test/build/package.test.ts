@@ -6,13 +6,10 @@
  * change feed's pages typed, not `any`), passes attw and publint, and upserts a tenant through
  * `import { XledgerSyncClient } from '@semine/xledger-sync'`. The build runs once, for the whole file.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { connectWithConfig } from '../../src/client/connect-with-config';
@@ -26,18 +23,11 @@ import { spawnChild, workerEnv, type ChildWorker } from '../support/child-worker
 import { startHarness, type Harness } from '../support/harness';
 import { startSync } from '../support/sync';
 import { apiConfig, clientEnv, waitFor } from '../tenants/support';
+import { CONSUMER_RESOLUTIONS, repoRoot, run } from '../support/scratch-project';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
 const packageVersion = (
   JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
-
-/** How the scratch project resolves the package: as Node does, and as a bundler does. */
-const CONSUMER_RESOLUTIONS = {
-  nodenext: { module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' },
-  bundler: { module: 'esnext', moduleResolution: 'bundler', noEmit: true },
-} as const;
 
 /**
  * The Temporal SDK's declarations import `ms` (3.0.0-canary.1), whose `exports` map names no
@@ -205,7 +195,14 @@ afterAll(async () => {
 
 describe('npm run build', () => {
   it('leaves the programs, the client API with its declarations, and the workflow bundle', () => {
-    for (const file of ['worker.js', 'cli.js', 'index.js', 'types/index.d.ts', 'workflow-bundle.js']) {
+    for (const file of [
+      'worker.js',
+      'cli.js',
+      'api.js',
+      'index.js',
+      'types/index.d.ts',
+      'workflow-bundle.js',
+    ]) {
       expect(existsSync(join(repoRoot, 'dist', file)), `dist/${file}`).toBe(true);
     }
   });
@@ -243,6 +240,7 @@ describe('npm run build', () => {
 });
 
 describe('npm pack', () => {
+  // Installs, two full type checks, attw and publint: minutes on a loaded machine, like the test below.
   it('installs in a scratch project that type-checks against it and upserts a tenant', async () => {
     const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], {
       cwd: repoRoot,

@@ -59,6 +59,35 @@ describe('layer rules', () => {
     // on a loaded machine, beyond the default 5 s.
   }, 30_000);
 
+  it('keep the HTTP API a top layer: built on the client, imported by nothing below nor by the client', async () => {
+    expect(
+      await ruleErrors(
+        'src/sync/probe.ts',
+        "import { buildApiServer } from '../api/server';\nexport const probe = buildApiServer;\n",
+      ),
+    ).toEqual([expect.stringMatching(/^import-x\/no-restricted-paths: .*Nothing below the entry points/)]);
+    expect(
+      await ruleErrors(
+        'src/client/probe.ts',
+        "import { buildApiServer } from '../api/server';\nexport const probe = buildApiServer;\n",
+      ),
+    ).toEqual([
+      expect.stringMatching(/^import-x\/no-restricted-paths: .*Only the CLI .* starts the HTTP API/),
+    ]);
+    expect(
+      await ruleErrors(
+        'src/api/probe.ts',
+        "import { runCli } from '../cli';\nexport const probe = runCli;\n",
+      ),
+    ).toEqual([expect.stringMatching(/^import-x\/no-restricted-paths: .*The HTTP API is a top layer/)]);
+    expect(
+      await ruleErrors(
+        'src/api/probe.ts',
+        "import { XledgerSyncClient } from '../client';\nexport const probe = XledgerSyncClient;\n",
+      ),
+    ).toEqual([]);
+  });
+
   it('pass the sources as they are', async () => {
     const results = await eslint.lintFiles(['src/domain', 'src/temporal', 'src/workflows']);
     expect(results.flatMap((r) => r.messages.map((m) => `${r.filePath}: ${m.ruleId} ${m.message}`))).toEqual(
