@@ -20,6 +20,7 @@ const layers = [
   './src/datatypes',
   './src/security',
   './src/config.ts',
+  './src/config-types.ts',
   './src/errors.ts',
   './src/logger.ts',
   './src/xledger',
@@ -69,7 +70,7 @@ const layerZones = [
   {
     target: './src/store',
     from: './src',
-    except: ['./domain', './datatypes', './store', './config.ts', './errors.ts'],
+    except: ['./domain', './datatypes', './store', './config.ts', './config-types.ts', './errors.ts'],
     message:
       'store/ imports only the model (domain, datatypes) and the configuration: never xledger/ or Temporal.',
   },
