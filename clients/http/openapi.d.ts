@@ -1720,7 +1720,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Who skips it (default: the key) */
+                    /** @description Who skips it, recorded with the skip (default: "xledger-sync API"; over HTTP, the key) */
                     by?: string;
                     reason?: string;
                 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { eventTypes } from '../domain/event-catalogue';
 import { deliveryStates } from '../store/events';
+import { skipEventOptionsSchema } from '../client/events';
 import { authorize } from './auth';
 import type { ApiRoutes } from './plugin';
 import { anyObject, problems, tenantParams } from './schemas';
@@ -95,13 +96,8 @@ export const eventRoutes: ApiRoutes = async (app, { client }) => {
       tags,
       params: tenantParams.extend({ eventId: z.string().min(1).max(300) }),
       // The client's options (skipEventOptionsSchema) without its default `by`: here it names the key.
-      body: z
-        .object({
-          by: z.string().trim().min(1).max(200).optional().describe('Who skips it (default: the key)'),
-          reason: z.string().trim().min(1).max(1000).optional(),
-        })
-        .strict()
-        .optional(),
+      // The client's own options: here `by` defaults to the key that skips it.
+      body: skipEventOptionsSchema.optional(),
       response: { 200: skipSchema, ...problems(404) },
     },
     handler: async (request) =>

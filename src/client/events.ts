@@ -132,8 +132,14 @@ export async function redeliverEvent(
 
 export const skipEventOptionsSchema = z
   .object({
-    /** Who skips it, recorded with the skip (default: "xledger-sync API"). */
-    by: z.string().trim().min(1).max(200).default('xledger-sync API'),
+    /** Who skips it, recorded with the skip (default: "xledger-sync API"; the HTTP API: its key). */
+    by: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Who skips it, recorded with the skip (default: "xledger-sync API"; over HTTP, the key)'),
     reason: z.string().trim().min(1).max(1000).optional(),
   })
   .strict();
@@ -177,7 +183,12 @@ export async function skipEvent(
       },
     ]);
   }
-  const { skip, mine } = await claimSkip(db, event, parsed.data.by, parsed.data.reason ?? null);
+  const { skip, mine } = await claimSkip(
+    db,
+    event,
+    parsed.data.by ?? 'xledger-sync API',
+    parsed.data.reason ?? null,
+  );
   await setDeliveryState(db, event._id, 'skipped', skipNote(skip));
   await signalSkippedEvent(starterOf(ctx), id, { key: event._id });
   return {
