@@ -4,6 +4,7 @@ import type { TenantStore } from '../store/tenants';
 import { invoiceContentHash, type Invoice } from './invoice';
 import { forgetDocument, storeDocument } from './invoice-document';
 import { addToOutbox, type OutboxInvoice } from './outbox';
+import { readSettlement } from './settlement';
 import { startInvoicePosting } from '../temporal/starters';
 
 /**
@@ -23,8 +24,9 @@ export async function submitToOutbox(
     ? { ...rest, document: await storeDocument(deps.db, tenantId, invoice.invoiceId, document) }
     : rest;
   const stored = await addToOutbox(deps.db, tenantId, withRef, invoiceContentHash(withRef));
-  if (withRef.document && (stored.state === 'posted' || stored.state === 'rejected')) {
-    // The same invoice again, already settled: its bytes were dropped then and are not needed now.
+  if (withRef.document && (await readSettlement(deps.db, tenantId, invoice.invoiceId))) {
+    // The same invoice again, already settled (posted, rejected, or posted twice): its bytes were
+    // dropped then, as announceInvoiceOutcome does for every settlement, and are not needed now.
     await forgetDocument(deps.db, tenantId, invoice.invoiceId, withRef.document);
   }
   if (stored.state === 'pending') {
