@@ -192,18 +192,32 @@ async function insertNew(
   const lostRaces: StoredRecord[] = [];
   await inChunks(docs, INSERT_BATCH, async (chunk) => {
     try {
-      await collection.insertMany(chunk, { ordered: false });
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
-      for (const writeError of writeErrors) {
-        const doc = chunk[writeError.index];
-        if (doc !== undefined) lostRaces.push(doc);
+      const result = await collection.insertMany(chunk, { ordered: false });
+      if (result.insertedCount !== chunk.length) {
+        throw new Error(`insertMany stored ${result.insertedCount} of ${chunk.length} documents`);
       }
+    } catch (error) {
+      const duplicates = onlyDuplicateKeys(error, chunk.length);
+      if (!duplicates) throw error;
+      for (const index of duplicates) lostRaces.push(chunk[index]!);
     }
   });
   return lostRaces;
+}
+
+/**
+ * The indexes of the documents an insertMany failed for, when each failed for a duplicate key
+ * and every other document was inserted; undefined for any other failure. A connection lost
+ * mid-command also comes as a MongoBulkWriteError, with no write errors and nothing known to be
+ * inserted: taken for "no duplicates", it would count a page as stored that never was.
+ */
+function onlyDuplicateKeys(error: unknown, documents: number): number[] | undefined {
+  if (!(error instanceof MongoBulkWriteError) || error.writeConcernError) return undefined;
+  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== 11000))
+    return undefined;
+  if (error.result.insertedCount + writeErrors.length !== documents) return undefined;
+  return writeErrors.map((writeError) => writeError.index);
 }
 
 /**
