@@ -136,6 +136,8 @@ async function runPlainLoop(
       await addImportLines(
         client,
         voucherLines(tenantId, invoiceSchema.parse(input), postingSettingsOf(tenant)),
+        undefined,
+        new Date(Date.now() + env.config.xledger.requestTimeoutMs),
       );
     }
   });

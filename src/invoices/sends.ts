@@ -31,6 +31,11 @@ export interface InvoiceSend {
   holder: string;
   leaseVersion: number;
   at: Date;
+  /**
+   * The request left by then or never (xledger/departure.ts): its settle window counts from here.
+   * Absent on sends recorded before departure deadlines, whose window counts from `at`.
+   */
+  leavesBy?: Date;
   /** The extIdentifiers of the lines it carried. */
   lineKeys: string[];
   outcome: SendOutcome;
@@ -61,7 +66,9 @@ export async function listSends(db: Db, tenantId: string, invoiceId: string): Pr
  */
 export async function recordSend(
   db: Db,
-  fields: Pick<InvoiceSend, 'tenantId' | 'invoiceId' | 'n' | 'holder' | 'leaseVersion' | 'lineKeys'>,
+  fields: Pick<InvoiceSend, 'tenantId' | 'invoiceId' | 'n' | 'holder' | 'leaseVersion' | 'lineKeys'> & {
+    leavesBy: Date;
+  },
   now = new Date(),
 ): Promise<InvoiceSend | null> {
   const send: InvoiceSend = {

@@ -6,7 +6,9 @@ import type { InvoiceSend } from './sends';
  * key and runs a request to its end after the client hung up, so "the look-up found nothing" is
  * not proof while the create may still be running: only once the settle window (well above the
  * request timeout and Xledger's processing time) has passed since the send, and two look-ups a
- * spacing apart — both after the window — found nothing, may a new create go.
+ * spacing apart — both after the window — found nothing, may a new create go. The window counts
+ * from the latest moment the request could have left (its departure deadline, departure.ts), not
+ * from when it was recorded: a request can wait in the gate, or in a frozen worker, before it leaves.
  */
 export type SettleVerdict =
   | {
@@ -25,11 +27,11 @@ export function settleVerdict(
   emptyLookupAt: Date,
   settings: Pick<InvoicePostingSettings, 'settleWindowMs' | 'settleLookupSpacingMs'>,
 ): SettleVerdict {
-  const latest = unknown.reduce((a, b) => (b.at.getTime() > a.at.getTime() ? b : a));
+  const latest = unknown.reduce((a, b) => (leftBy(b) > leftBy(a) ? b : a));
   const now = emptyLookupAt.getTime();
-  const windowEnd = latest.at.getTime() + settings.settleWindowMs;
+  const windowEnd = leftBy(latest) + settings.settleWindowMs;
   const spacing = settings.settleLookupSpacingMs;
-  const sent = `Create ${latest.n} was sent at ${latest.at.toISOString()} and its answer never came back; Xledger may still run it`;
+  const sent = `Create ${latest.n} was sent at ${latest.at.toISOString()} (to leave by ${new Date(leftBy(latest)).toISOString()}) and its answer never came back; Xledger may still run it`;
   if (now < windowEnd) {
     return {
       kind: 'wait',
@@ -48,3 +50,6 @@ export function settleVerdict(
     recordLookup: afterWindow.length === 0,
   };
 }
+
+/** The latest moment the send's request could have left this process. */
+const leftBy = (send: InvoiceSend): number => (send.leavesBy ?? send.at).getTime();

@@ -8,6 +8,7 @@ import {
   type XledgerGraphQLError,
 } from './errors';
 import { castRequestError, withHints } from './cast-request-error';
+import { assertDeparting, bodyLeavingBy, departureMissedIn, type DepartureMissed } from './departure';
 import type { XledgerRequestObserver, XledgerUsage } from './usage';
 import { bodyBytes, multipartBody, type UploadFile } from './file-upload';
 import { mergeQueries, type QueryPart } from './merge-queries';
@@ -47,6 +48,16 @@ export interface XledgerClientOptions {
  * on its own.
  */
 export type PartOutcome = { data: Record<string, unknown> } | { error: XledgerError } | { alone: true };
+
+/** How one request may be sent. */
+export interface RequestOptions {
+  /**
+   * The request must have left by then, or it is not sent (departure.ts): for a create whose
+   * answer may be lost, so that it cannot reach Xledger after the moment its settle window
+   * counts from. Such a request is never batched or merged.
+   */
+  leavesBy?: Date;
+}
 
 /** Longer Retry-After waits are not slept through in place: the gate is suspended instead. */
 const MAX_WAIT_IN_PLACE_MS = 10_000;
@@ -90,10 +101,15 @@ export class XledgerClient {
     return this.options.gate.queue();
   }
 
-  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async request<T>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    options: RequestOptions = {},
+  ): Promise<T> {
     const batch = this.options.batch;
-    if (batch?.open) return (await batch.join(this, { document: query, variables })) as T;
-    return this.withRetries(() => this.send<T>(query, variables));
+    if (batch?.open && !options.leavesBy)
+      return (await batch.join(this, { document: query, variables })) as T;
+    return this.withRetries(() => this.send<T>(query, variables, options.leavesBy));
   }
 
   /**
@@ -101,8 +117,13 @@ export class XledgerClient {
    * through the same gate, retries, timeout, metrics (the file's bytes count as sent) and error
    * casting as request(). Never batched or merged.
    */
-  async requestWithFile<T>(query: string, variables: Record<string, unknown>, file: UploadFile): Promise<T> {
-    return this.withRetries(() => this.sendWithFile<T>(query, variables, file));
+  async requestWithFile<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    file: UploadFile,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    return this.withRetries(() => this.sendWithFile<T>(query, variables, file, options.leavesBy));
   }
 
   /** A client like this one (same endpoint, token and gate) whose first request joins `batch`. */
@@ -273,9 +294,9 @@ export class XledgerClient {
     }
   }
 
-  private async send<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+  private async send<T>(query: string, variables: Record<string, unknown>, leavesBy?: Date): Promise<T> {
     try {
-      return await this.graphqlRequest<T>(query, variables);
+      return await this.graphqlRequest<T>(query, variables, leavesBy);
     } catch (error) {
       throw this.cast(error);
     }
@@ -285,18 +306,23 @@ export class XledgerClient {
     query: string,
     variables: Record<string, unknown>,
     file: UploadFile,
+    leavesBy?: Date,
   ): Promise<T> {
     const { body, contentType } = await multipartBody(query, variables, file);
     try {
-      const response = await this.countingFetch(this.options.endpoint, {
-        method: 'POST',
-        headers: {
-          Authorization: `token ${this.options.token}`,
-          'content-type': contentType,
-          accept: 'application/graphql-response+json, application/json',
+      const response = await this.countingFetch(
+        this.options.endpoint,
+        {
+          method: 'POST',
+          headers: {
+            Authorization: `token ${this.options.token}`,
+            'content-type': contentType,
+            accept: 'application/graphql-response+json, application/json',
+          },
+          body,
         },
-        body,
-      });
+        leavesBy,
+      );
       const text = await response.text();
       type Answer = { data?: T | null; errors?: XledgerGraphQLError[] };
       let answer: Answer | null;
@@ -320,13 +346,17 @@ export class XledgerClient {
    * One GraphQL request; where the tenant's schema has `rateLimit`, the query asks for the
    * credit pool too, and the gate hears of it (rate-limit.ts) before the caller gets the answer.
    */
-  private async graphqlRequest<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    if (!this.options.readRateLimit || this.rateLimitRefused)
-      return this.graphql.request<T>(query, variables);
+  private async graphqlRequest<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    leavesBy?: Date,
+  ): Promise<T> {
+    const graphql = leavesBy ? this.graphqlLeavingBy(leavesBy) : this.graphql;
+    if (!this.options.readRateLimit || this.rateLimitRefused) return graphql.request<T>(query, variables);
     const document = withRateLimit(query);
-    if (document === query) return this.graphql.request<T>(query, variables);
+    if (document === query) return graphql.request<T>(query, variables);
     try {
-      const data = await this.graphql.request<T>(document, variables);
+      const data = await graphql.request<T>(document, variables);
       await this.noteCredits(data);
       return data;
     } catch (error) {
@@ -337,12 +367,20 @@ export class XledgerClient {
         if (refused) {
           // Xledger dropped the field since the schema check: the request goes again without it.
           this.rateLimitRefused = true;
-          return this.graphql.request<T>(query, variables);
+          return graphql.request<T>(query, variables);
         }
         await this.noteCredits(error.response.data);
       }
       throw error;
     }
+  }
+
+  /** A GraphQL client like this.graphql whose requests must leave by `leavesBy` (departure.ts). */
+  private graphqlLeavingBy(leavesBy: Date): GraphQLClient {
+    return new GraphQLClient(this.options.endpoint, {
+      headers: { Authorization: `token ${this.options.token}` },
+      fetch: (input, init) => this.countingFetch(input, init, leavesBy),
+    });
   }
 
   private async noteCredits(data: unknown): Promise<void> {
@@ -354,7 +392,24 @@ export class XledgerClient {
     return castRequestError(error, this.options);
   }
 
-  private async countingFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  private async countingFetch(
+    input: string | URL | Request,
+    init?: RequestInit,
+    leavesBy?: Date,
+  ): Promise<Response> {
+    let request: RequestInit = { ...init };
+    if (leavesBy) {
+      try {
+        assertDeparting(leavesBy);
+      } catch (error) {
+        throw notSent(error as DepartureMissed);
+      }
+      const bytes = typeof init?.body === 'string' ? new TextEncoder().encode(init.body) : init?.body;
+      if (!(bytes instanceof Uint8Array))
+        throw new TypeError('a request with a departure deadline needs a body of bytes');
+      // A stream body: fetch asks for its end only as the bytes leave (departure.ts).
+      request = { ...request, body: bodyLeavingBy(bytes, leavesBy), duplex: 'half' } as RequestInit;
+    }
     this.usage.requests += 1;
     const sent = bodyBytes(init?.body);
     this.usage.bytesSent += sent;
@@ -363,12 +418,14 @@ export class XledgerClient {
     try {
       // Never follow a redirect: it would carry the Authorization header to another address.
       response = await fetch(input, {
-        ...init,
+        ...request,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });
       body = await response.arrayBuffer();
     } catch (error) {
+      const missed = departureMissedIn(error);
+      if (missed) throw notSent(missed);
       throw errorFromNetwork(error, this.options.requestTimeoutMs);
     }
     if (response.status >= 300 && response.status < 400) {
@@ -386,4 +443,13 @@ export class XledgerClient {
       headers: response.headers,
     });
   }
+}
+
+/** A request that provably never reached Xledger whole: its departure deadline passed first. */
+function notSent(missed: DepartureMissed): XledgerError {
+  return new XledgerError(
+    'transient',
+    `The request was not sent: ${missed.message} (it waited in this worker past its deadline); a later attempt sends it again`,
+    { neverSent: true },
+  );
 }

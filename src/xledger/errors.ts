@@ -40,6 +40,8 @@ export interface XledgerErrorDetails {
   resetAt?: string;
   /** The response path of the field Xledger refused, e.g. ['deltas'] (an alias, when one was used). */
   path?: string[];
+  /** The request provably never reached Xledger whole (its departure deadline passed: departure.ts). */
+  neverSent?: boolean;
 }
 
 export class XledgerError extends Error {

@@ -221,20 +221,23 @@ export async function findVoucherCopies(
 /**
  * Sends one voucher's lines in one request (Xledger takes at most 500 per request). Returns their
  * dbIds in order. With `file` (the invoice's document, named by a line's `invoiceFile`), the same
- * document goes as a multipart request carrying the file (file-upload.ts).
+ * document goes as a multipart request carrying the file (file-upload.ts). The request is sent
+ * only if it can leave by `leavesBy` (departure.ts): a create must never reach Xledger later
+ * than its settle window allows for.
  */
 export async function addImportLines(
   client: XledgerClient,
   lines: GLImportLine[],
-  file?: UploadFile,
+  file: UploadFile | undefined,
+  leavesBy: Date,
 ): Promise<number[]> {
   type Answer = {
     addGLImportItems: { edges: Array<{ clientId: string | null; node: { dbId: Id } }> | null };
   };
   const variables = { inputs: lines };
   const data = file
-    ? await client.requestWithFile<Answer>(DOCUMENTS.addGLImportItemsWithFile, variables, file)
-    : await client.request<Answer>(DOCUMENTS.addGLImportItems, variables);
+    ? await client.requestWithFile<Answer>(DOCUMENTS.addGLImportItemsWithFile, variables, file, { leavesBy })
+    : await client.request<Answer>(DOCUMENTS.addGLImportItems, variables, { leavesBy });
   const edges = data.addGLImportItems.edges ?? [];
   // Match by the echoed clientId where Xledger gives it back; else by position.
   const byClientId = new Map(edges.map((edge) => [edge.clientId, Number(edge.node.dbId)]));

@@ -105,11 +105,13 @@ describe('invoices to Xledger when the answer is late or lost', () => {
       await admin('PUT', '/admin/gl-import/model', { processedLines });
       const before = await creates();
       const invoiceId = `late-${processedLines}`;
-      // The first create runs 5 s in Xledger; the client gives up after 2 s.
+      // The first create runs 8 s in Xledger; the client gives up after 2 s. The retry's look-up
+      // comes before it lands even on a loaded machine (it found a landed create at once when
+      // this was 5 s), and the settle window (9 s from the create's deadline) outlasts it.
       await admin('POST', '/admin/faults', {
         kind: 'slow',
         field: 'addGLImportItems',
-        delayMs: 5_000,
+        delayMs: 8_000,
         count: 1,
       });
       try {

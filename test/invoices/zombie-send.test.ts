@@ -12,7 +12,7 @@ import { useScratchDb } from '../support/scratch-store';
  */
 const db = useScratchDb('zombie');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const never = { refusedWhole: () => false };
+const never = { departureMs: 30_000, refusedWhole: () => false };
 
 describe('sending under the posting lease', () => {
   it('a zombie that wakes after its lease and a successor took over is refused; the successor sends', async () => {
@@ -114,6 +114,15 @@ describe('sending under the posting lease', () => {
     // A look-up made inside the window does not count.
     expect(settleVerdict([{ ...send, emptyLookups: [after(100)] }], after(700), settings)).toMatchObject({
       kind: 'wait',
+    });
+    // A send that could leave up to 2 minutes after it was recorded: the window counts from then.
+    const late = { ...send, leavesBy: after(120) };
+    expect(settleVerdict([late], after(601), settings)).toMatchObject({ kind: 'wait', retryInMs: 119_000 });
+    expect(settleVerdict([{ ...late, emptyLookups: [after(700)] }], after(761), settings)).toMatchObject({
+      kind: 'wait',
+    });
+    expect(settleVerdict([{ ...late, emptyLookups: [after(721)] }], after(781), settings)).toEqual({
+      kind: 'not_landed',
     });
   });
 });

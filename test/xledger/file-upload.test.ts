@@ -23,6 +23,8 @@ afterAll(() => sim?.close());
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(200_000, 7), Buffer.from('\n%%EOF\n')]);
 const file = { fileName: 'INV-7.pdf', contentType: 'application/pdf', bytes: PDF };
+/** A create's departure deadline (src/xledger/departure.ts), well ahead. */
+const soon = () => new Date(Date.now() + 30_000);
 
 function client(observer?: XledgerRequestObserver) {
   return new XledgerClient({
@@ -77,6 +79,7 @@ describe('a create carrying a file', () => {
       xledger,
       [line('up:1:0', { invoiceFile: file.fileName }), line('up:1:1')],
       file,
+      soon(),
     );
     expect(dbIds.every((id) => id > 0)).toBe(true);
     const lines = await truth('up:1:');
@@ -97,9 +100,12 @@ describe('a create carrying a file', () => {
   });
 
   it('is refused whole when invoiceFile names a part the request does not have', async () => {
-    const error = await addImportLines(client(), [line('up:2:0', { invoiceFile: 'other.pdf' })], file).catch(
-      (e: unknown) => e,
-    );
+    const error = await addImportLines(
+      client(),
+      [line('up:2:0', { invoiceFile: 'other.pdf' })],
+      file,
+      soon(),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(XledgerError);
     expect((error as XledgerError).message).toMatch(
       /invoiceFile names "other\.pdf", but the request has no file part/,
@@ -109,7 +115,12 @@ describe('a create carrying a file', () => {
   });
 
   it('a JSON request’s invoiceFile string (a URL) attaches nothing', async () => {
-    await addImportLines(client(), [line('up:3:0', { invoiceFile: 'https://semine.example/INV-7.pdf' })]);
+    await addImportLines(
+      client(),
+      [line('up:3:0', { invoiceFile: 'https://semine.example/INV-7.pdf' })],
+      undefined,
+      soon(),
+    );
     const [staged] = await truth('up:3:');
     expect(staged?.document).toBeNull();
   });

@@ -147,8 +147,9 @@ export function createPostInvoice(deps: ActivityDeps) {
           deps.db,
           lease,
           { n: sends.length + 1, lineKeys: keys },
-          () => addImportLines(client, lines, file),
-          { refusedWhole, onSending: () => (sending = true) },
+          (leavesBy) => addImportLines(client, lines, file, leavesBy),
+          // A create waits for the gate at most one request timeout before it leaves or is dropped.
+          { departureMs: settings.requestTimeoutMs, refusedWhole, onSending: () => (sending = true) },
         );
         if (!result.sent) throw await postingBusy(deps, ref);
         progress.at('recording-answer');

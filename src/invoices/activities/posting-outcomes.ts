@@ -123,13 +123,14 @@ export async function unsettled(
   });
 }
 
-/** Whether Xledger refused a request whole, before running it: it cannot have landed. */
+/** Whether the request never left whole, or Xledger refused it whole before running it: it cannot have landed. */
 export function refusedWhole(error: unknown): boolean {
   return (
     error instanceof XledgerError &&
-    ['rate_limited', 'credits_exhausted', 'unauthorized', 'missing_scope', 'invalid_request'].includes(
-      error.kind,
-    )
+    (error.details.neverSent === true ||
+      ['rate_limited', 'credits_exhausted', 'unauthorized', 'missing_scope', 'invalid_request'].includes(
+        error.kind,
+      ))
   );
 }
 
