@@ -69,8 +69,9 @@ export interface CollectionSpec {
   indexes: NamedIndex[];
   /**
    * Where a document names its tenant: the `tenantId` field (every collection but two), or the
-   * `_id` itself; `null` for the tenants collection, which the tenant store removes last, and
-   * for the request slots, which belong to a token, not a tenant.
+   * `_id` itself; `null` for the tenant store's two, the tenants collection and the versions of
+   * each tenant's record, which the tenant store removes last (a tombstone stays: store/tenants.ts,
+   * remove), and for the request slots, which belong to a token, not a tenant.
    */
   tenantKey: 'tenantId' | '_id' | null;
 }
@@ -156,7 +157,9 @@ export function allCollections(): CollectionSpec[] {
     { name: collections.pushDeliveries, indexes: [], tenantKey: 'tenantId' },
     // A key belongs to the service, not a tenant (one may name several): read by _id only.
     { name: collections.apiKeys, indexes: [], tenantKey: null },
-    { name: collections.tenantVersions, indexes: [], tenantKey: 'tenantId' },
+    // Not purged: TenantStore.remove writes the tombstone that keeps a racing writer from
+    // bringing the tenant back, and clears the versions below it.
+    { name: collections.tenantVersions, indexes: [], tenantKey: null },
   ];
 }
 

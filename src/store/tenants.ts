@@ -15,11 +15,14 @@ import {
   type TenantSchemaCheck,
   type WebhookDisabled,
 } from './tenant-record';
-import { VersionedRegister } from './versioned';
+import { isDuplicateKey, VersionedRegister, type Version } from './versioned';
 import { tenantSecretBinding, type SecretCipher } from './token-cipher';
 
 /** The `tenants` collection: each tenant's latest record under its id (see TenantStore). */
 type TenantView = TenantRecord & { _id: string };
+
+/** A version of a tenant's register: its record, or null, a tombstone: the tenant was removed. */
+type TenantVersion = TenantRecord | null;
 
 export class UnknownTenantError extends XledgerSyncError {
   override name = 'UnknownTenantError';
@@ -40,7 +43,8 @@ export class UnknownTenantError extends XledgerSyncError {
  * other decides again from it. The `tenants` collection is the view readers use, by `_id`: after
  * each change its writer copies the latest version there until the copy it wrote is still the
  * latest, so the view ends as the register says. A tenant stored before registers existed is
- * read from the view, and its first change starts the register from it.
+ * read from the view, and its first change starts the register from it. A removal is a version
+ * too, a tombstone (see remove).
  */
 export class TenantStore {
   constructor(
@@ -54,29 +58,63 @@ export class TenantStore {
   }
 
   private register(tenantId: string) {
-    return new VersionedRegister<TenantRecord>(this.db, collections.tenantVersions, tenantId, tenantId);
+    return new VersionedRegister<TenantVersion>(this.db, collections.tenantVersions, tenantId, tenantId);
   }
 
   /**
-   * Changes the tenant's record as `decide` says (undefined: leave it), deciding again if another
-   * writer changed it first; then brings the view up to date. Only an upsert may create the
-   * view: any other writer that finds the tenant removed meanwhile leaves it removed.
+   * Changes the tenant's record as `decide` says (undefined: leave it; null: remove it), deciding
+   * again if another writer changed it first; then brings the view up to date. `decide` gets
+   * null for a tenant removed (a tombstone) or never stored.
    */
   private async change(
     tenantId: string,
-    decide: (current: TenantRecord | null) => TenantRecord | undefined,
+    decide: (current: TenantRecord | null) => TenantVersion | undefined,
     { creates = false } = {},
-  ): Promise<void> {
+  ): Promise<{ version: Version<TenantVersion> | null; wrote: boolean }> {
     const register = this.register(tenantId);
-    // A tenant stored before registers existed: its first change starts from its view.
+    // A tenant stored before registers existed: its first change starts from its view. Only
+    // when the register is still empty: a tombstone a removal wrote meanwhile is no tenant.
     const base = (await register.latest()) ? null : await this.viewRecord(tenantId);
-    const { version, wrote } = await register.change((current) => decide(current?.value ?? base));
-    if (!version || !wrote) return;
+    const result = await register.change((current) => decide(current ? current.value : base));
+    if (result.version && result.wrote) await this.copyToView(tenantId, result.version, creates);
+    return result;
+  }
+
+  /**
+   * Copies `version` to the view (a tombstone: deletes it), then whatever version followed it,
+   * until the one copied is still the latest: whichever writer copies last, the view ends as the
+   * register says. Only a save (`creates`) creates the view with its own version: a worker whose
+   * version a removal followed leaves the tenant removed. A writer that deleted the view creates
+   * it again with a version that followed (a save after the removal, which may have copied
+   * itself before that delete). Stops when nothing newer can be read, so it never loops.
+   */
+  private async copyToView(tenantId: string, version: Version<TenantVersion>, creates: boolean) {
+    const register = this.register(tenantId);
+    let upsert = creates;
     for (let latest = version; ;) {
-      const doc = { _id: tenantId, ...latest.value };
-      await this.view.replaceOne({ _id: tenantId }, doc, { upsert: creates });
+      if (latest.value) {
+        await this.replaceView(tenantId, latest.value, upsert);
+      } else {
+        await this.view.deleteOne({ _id: tenantId });
+        upsert = true;
+      }
       if (await register.isLatest(latest.n)) return;
-      latest = (await register.latest()) ?? latest;
+      const next = await register.latest();
+      // A successor that reads as no newer version: one a removal left before removals wrote
+      // tombstones (no versions below it, no head). Nothing newer to copy.
+      if (!next || next.n <= latest.n) return;
+      latest = next;
+    }
+  }
+
+  private async replaceView(tenantId: string, record: TenantRecord, upsert: boolean): Promise<void> {
+    const doc = { _id: tenantId, ...record };
+    try {
+      await this.view.replaceOne({ _id: tenantId }, doc, { upsert });
+    } catch (error) {
+      // Two writers creating the view at once: the other's insert came first; replace it.
+      if (!upsert || !isDuplicateKey(error)) throw error;
+      await this.view.replaceOne({ _id: tenantId }, doc);
     }
   }
 
@@ -327,14 +365,24 @@ export class TenantStore {
     ).map((d) => d._id);
   }
 
+  /**
+   * Removes the tenant: true when this call removed it, false when it was not there. The removal
+   * is a change like any other, a tombstone as the register's next version: every writer that
+   * read an older version loses its insert to it and decides again from "no tenant", so a save
+   * starts the tenant afresh and any other writer leaves it removed. The tombstone stays (it
+   * holds nothing): deleting the register instead let a racing writer's version outlive the
+   * removal, alone, where a writer looped forever looking for the latest and a tenant saved
+   * again under the id met the removed one's record (test/store/tenant-removal.test.ts).
+   */
   async remove(tenantId: string): Promise<boolean> {
-    // The view first: a worker's change that lands meanwhile cannot bring it back (only an
-    // upsert creates it), and readers see the tenant gone at once.
-    const result = await this.view.deleteOne({ _id: tenantId });
-    const register = this.register(tenantId);
-    const had = (await register.latest()) !== null;
-    await register.remove();
-    return result.deletedCount === 1 || had;
+    const { version, wrote } = await this.change(tenantId, (current) => (current ? null : undefined));
+    // Never stored: nothing to remove (a record left is not possible: decide removes any).
+    if (!version || version.value !== null) return false;
+    // Removed before: the view is deleted again, in case that removal stopped before deleting it.
+    if (!wrote) await this.copyToView(tenantId, version, false);
+    // The removed tenant's secrets and findings go; the tombstone keeps the register's place.
+    await this.register(tenantId).clearBelow(version.n, null);
+    return wrote;
   }
 
   settingsOf(config: TenantConfig): TenantSettings {

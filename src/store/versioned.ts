@@ -157,14 +157,21 @@ export class VersionedRegister<T> {
     await this.docs.updateOne({ _id: versionId(this.key, n) }, { $set: set });
   }
 
-  /** Deletes every version and the head, by `_id` (when what the register guards is settled). */
-  async remove(): Promise<void> {
-    const current = await this.latest();
+  /**
+   * Lets go of what the versions below `n` hold, by `_id`, once version `n` made them history (a
+   * tenant's tombstone, store/tenants.ts): those well below it are deleted, as pruning deletes,
+   * and the KEEP_BELOW_HINT just below it are overwritten with `cleared`, not deleted. A writer
+   * that read one of those as the latest must still lose its insert of the next: into a deleted
+   * slot it would win, and leave a version below `n` that a lagging hint can show readers as the
+   * latest. (So a register is never deleted outright while writers may race it: the version a
+   * racing writer inserts meanwhile is left without the versions below it or the head.)
+   */
+  async clearBelow(n: number, cleared: T): Promise<void> {
     const head = await this.heads.findOne({ _id: this.key });
-    for (let n = (head?.pruned ?? 0) + 1; n <= (current?.n ?? 0); n++) {
-      await this.docs.deleteOne({ _id: versionId(this.key, n) });
+    for (let k = Math.max((head?.pruned ?? 0) + 1, n - KEEP_BELOW_HINT); k < n; k++) {
+      await this.docs.updateOne({ _id: versionId(this.key, k) }, { $set: { value: cleared } });
     }
-    await this.heads.deleteOne({ _id: this.key });
+    if (head) await this.pruneUpTo(head, n - KEEP_BELOW_HINT - 1);
   }
 
   private async moveHint(n: number): Promise<void> {
@@ -186,8 +193,10 @@ export class VersionedRegister<T> {
   /** Deletes versions well below the hint, by `_id`: the register stays a few documents long. */
   private async prune(): Promise<void> {
     const head = await this.heads.findOne({ _id: this.key });
-    if (!head) return;
-    const upTo = head.latest - KEEP_BELOW_HINT;
+    if (head) await this.pruneUpTo(head, head.latest - KEEP_BELOW_HINT);
+  }
+
+  private async pruneUpTo(head: HeadDoc, upTo: number): Promise<void> {
     const from = (head.pruned ?? 0) + 1;
     if (upTo < from) return;
     for (let n = from; n <= upTo; n++) await this.docs.deleteOne({ _id: versionId(this.key, n) });

@@ -561,11 +561,19 @@ describe('tenant lifecycle', () => {
     expect((await sync.describe()).status.name).toBe('TERMINATED');
     await expect(api.getTenant('beta')).rejects.toBeInstanceOf(UnknownTenantError);
     expect(await supplierDocs('beta')).toEqual([]);
-    // Every collection of the registry is purged of beta (the tenants collection by the tenant store).
+    // Every collection of the registry is purged of beta (the tenants collection by the tenant
+    // store). Of beta's record only a tombstone stays, holding nothing (store/tenants.ts, remove).
     for (const { name, tenantKey } of allCollections()) {
-      const filter = { [tenantKey ?? '_id']: 'beta' } as never;
+      const filter = (
+        name === 'tenant_versions'
+          ? { tenantId: 'beta', value: { $ne: null } }
+          : { [tenantKey ?? '_id']: 'beta' }
+      ) as never;
       expect(await h.store.db.collection(name).countDocuments(filter), name).toBe(0);
     }
+    expect(
+      await h.store.db.collection('tenant_versions').countDocuments({ tenantId: 'beta' }),
+    ).toBeGreaterThan(0);
     await sleep(14_000); // the slowed page has been answered by now
     expect(await supplierDocs('beta')).toEqual([]);
     expect(await h.store.db.collection('sync_runs').countDocuments({ tenantId: 'beta' })).toBe(0);
