@@ -106,9 +106,14 @@ describe('a sender frozen between its fence and its request', () => {
     const sendsBeforeWaking = await listSends(h.store.db, TENANT, invoiceId);
     expect(sendsBeforeWaking.map((send) => send.outcome)).toEqual(['not_landed', 'answered']);
 
-    // The frozen sender wakes; its wait ends and its request would leave now.
+    // The frozen sender wakes; its wait ends and its request would leave now: it records what
+    // became of it either way (answered if it went, not_sent if it was held back).
     worker!.process.kill('SIGCONT');
-    await sleep(8_000);
+    await waitFor(
+      'the woken sender done with its create',
+      async () => (await listSends(h.store.db, TENANT, invoiceId))[0]?.outcome !== 'not_landed',
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     const final = await waitFor(
       'the invoice settled (posted, or needing attention for a duplicate)',
       async () => {
