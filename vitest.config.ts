@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import LongestFirstSequencer from './test/support/longest-first-sequencer';
 
 export default defineConfig({
   test: {
@@ -11,8 +10,6 @@ export default defineConfig({
     // The tests mostly wait (on servers, timers, Temporal): three files at a time on a 2-core
     // machine, where vitest's default (cores - 1) would run them one by one.
     maxWorkers: 3,
-    // The longest files first, so that none of them starts last and ends the run alone.
-    sequence: { sequencer: LongestFirstSequencer },
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     testTimeout: 120_000,
     hookTimeout: 120_000,
