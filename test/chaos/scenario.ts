@@ -133,7 +133,7 @@ export interface ChaosReport {
   race: { invoices: number; startedBySweep: number; workflows: number; postedOnce: number };
   closedPeriod: { invoiceIds: string[]; allRejectedWithReason: boolean };
   /** The frozen second worker: leases live when it froze; sends refused by the fence; sends unsettled. */
-  zombie: { pausedMs: number; leasesLiveAtPause: number; fencedSends: number };
+  zombie: { pausedMs: number; leasesLiveAtPause: number; fencedSends: number; lateSends: number };
   /** Sends whose answer was lost (a late create, a dropped answer) and that landed, or not. */
   lostAnswers: { landed: number; notLanded: number; stillUnknown: number };
   durationMs: number;
@@ -716,12 +716,14 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
       if (doc?.state === 'posted' && once) racePostedOnce += 1;
     }
 
-    const sendOutcomes = { fenced: 0, landed: 0, not_landed: 0, unknown: 0 };
+    const sendOutcomes = { fenced: 0, late: 0, landed: 0, not_landed: 0, unknown: 0 };
     for (const send of await h.store.db
       .collection<{ outcome: string; note: string | null }>(collections.invoiceSends)
       .find({ tenantId: { $in: tenantIds } })
       .toArray()) {
       if (send.outcome === 'not_sent' && send.note?.includes('no longer held')) sendOutcomes.fenced += 1;
+      // Held back at the departure deadline (src/xledger/departure.ts): it waited too long to leave.
+      if (send.outcome === 'not_sent' && send.note?.includes('due to leave by')) sendOutcomes.late += 1;
       if (send.outcome === 'landed' || send.outcome === 'not_landed' || send.outcome === 'unknown')
         sendOutcomes[send.outcome] += 1;
     }
@@ -763,6 +765,7 @@ export async function runInvoiceChaos(h: Harness, options: ChaosOptions): Promis
         pausedMs: ZOMBIE_PAUSE_MS,
         leasesLiveAtPause: zombieInFlight,
         fencedSends: sendOutcomes.fenced,
+        lateSends: sendOutcomes.late,
       },
       lostAnswers: {
         landed: sendOutcomes.landed,
@@ -862,7 +865,7 @@ export function formatReport(report: ChaosReport): string {
     `concurrent duplicate: ${report.concurrentDuplicate.submits} submits → ${report.concurrentDuplicate.outboxDocs} outbox doc, ${report.concurrentDuplicate.workflows} workflow, ${report.concurrentDuplicate.lines} lines, ${report.concurrentDuplicate.state}`,
     `race with the sweep: ${report.race.invoices} invoices, ${report.race.startedBySweep} started by the sweep, ${report.race.workflows} workflows, ${report.race.postedOnce} posted once`,
     `late or lost create answers: ${report.faults['slow(addGLImportItems)'] ?? 0} creates landed after the request timeout, ${report.faults['commitThenDrop(addGLImportItems)'] ?? 0} answers dropped; sends found landed by a later look-up ${report.lostAnswers.landed}, settled as not landed ${report.lostAnswers.notLanded}, still unknown ${report.lostAnswers.stillUnknown}`,
-    `zombie: the second worker frozen ${Math.round(report.zombie.pausedMs / 1000)} s with ${report.zombie.leasesLiveAtPause} leases live, then woken; ${report.zombie.fencedSends} sends refused by the lease fence`,
+    `zombie: the second worker frozen ${Math.round(report.zombie.pausedMs / 1000)} s with ${report.zombie.leasesLiveAtPause} leases live, then woken; ${report.zombie.fencedSends} sends refused by the lease fence, ${report.zombie.lateSends} held back at their departure deadline`,
     `duplicates: ${report.duplicates.length}; lost: ${report.lost.length}; problems: ${report.problems.length}`,
     `duration: ${Math.round(report.durationMs / 1000)} s`,
   ].join('\n');
