@@ -2,15 +2,14 @@ import { ClientError, GraphQLClient } from 'graphql-request';
 import {
   CREDITS_WAIT_MS,
   errorFromGraphQLErrors,
-  errorFromNetwork,
   errorsFromGraphQLErrors,
   XledgerError,
   type XledgerGraphQLError,
 } from './errors';
 import { castRequestError, withHints } from './cast-request-error';
-import { assertDeparting, bodyLeavingBy, departureMissedIn, type DepartureMissed } from './departure';
+import { httpExchange } from './http-exchange';
 import type { XledgerRequestObserver, XledgerUsage } from './usage';
-import { bodyBytes, multipartBody, type UploadFile } from './file-upload';
+import { multipartBody, type UploadFile } from './file-upload';
 import { mergeQueries, type QueryPart } from './merge-queries';
 import { takeRateLimit, withRateLimit } from './rate-limit';
 import type { BatchSlot } from './request-batch';
@@ -392,64 +391,7 @@ export class XledgerClient {
     return castRequestError(error, this.options);
   }
 
-  private async countingFetch(
-    input: string | URL | Request,
-    init?: RequestInit,
-    leavesBy?: Date,
-  ): Promise<Response> {
-    let request: RequestInit = { ...init };
-    if (leavesBy) {
-      try {
-        assertDeparting(leavesBy);
-      } catch (error) {
-        throw notSent(error as DepartureMissed);
-      }
-      const bytes = typeof init?.body === 'string' ? new TextEncoder().encode(init.body) : init?.body;
-      if (!(bytes instanceof Uint8Array))
-        throw new TypeError('a request with a departure deadline needs a body of bytes');
-      // A stream body: fetch asks for its end only as the bytes leave (departure.ts).
-      request = { ...request, body: bodyLeavingBy(bytes, leavesBy), duplex: 'half' } as RequestInit;
-    }
-    this.usage.requests += 1;
-    const sent = bodyBytes(init?.body);
-    this.usage.bytesSent += sent;
-    let response: Response;
-    let body: ArrayBuffer;
-    try {
-      // Never follow a redirect: it would carry the Authorization header to another address.
-      response = await fetch(input, {
-        ...request,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
-      });
-      body = await response.arrayBuffer();
-    } catch (error) {
-      const missed = departureMissedIn(error);
-      if (missed) throw notSent(missed);
-      throw errorFromNetwork(error, this.options.requestTimeoutMs);
-    }
-    if (response.status >= 300 && response.status < 400) {
-      throw new XledgerError(
-        'invalid_request',
-        `Xledger answered HTTP ${response.status} (a redirect); it is not followed, so the token goes nowhere else: check the endpoint`,
-        { status: response.status },
-      );
-    }
-    this.usage.bytesReceived += body.byteLength;
-    this.options.observer?.bytes(sent, body.byteLength);
-    return new Response(body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
+  private countingFetch(input: string | URL | Request, init?: RequestInit, leavesBy?: Date) {
+    return httpExchange(this.options, this.usage, input, init, leavesBy);
   }
-}
-
-/** A request that provably never reached Xledger whole: its departure deadline passed first. */
-function notSent(missed: DepartureMissed): XledgerError {
-  return new XledgerError(
-    'transient',
-    `The request was not sent: ${missed.message} (it waited in this worker past its deadline); a later attempt sends it again`,
-    { neverSent: true },
-  );
 }
