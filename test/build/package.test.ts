@@ -23,7 +23,7 @@ import { spawnChild, workerEnv, type ChildWorker } from '../support/child-worker
 import { startHarness, type Harness } from '../support/harness';
 import { startSync } from '../support/sync';
 import { apiConfig, clientEnv, waitFor } from '../tenants/support';
-import { repoRoot, run, typeCheck } from '../support/scratch-project';
+import { installTarball, packInto, repoRoot, run, typeCheck } from '../support/scratch-project';
 
 const packageVersion = (
   JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
@@ -242,23 +242,11 @@ describe('npm run build', () => {
 describe('npm pack', () => {
   // Installs, two full type checks, attw and publint: minutes on a loaded machine, like the test below.
   it('installs in a scratch project that type-checks against it and upserts a tenant', async () => {
-    const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], {
-      cwd: repoRoot,
-      timeout: 120_000,
-    });
-    const tarball = stdout.trim().split('\n').pop()!;
+    const tarball = await packInto(repoRoot, scratch);
     expect(tarball).toBe(`semine-xledger-sync-${packageVersion}.tgz`);
 
-    await writeFile(
-      join(scratch, 'package.json'),
-      JSON.stringify({ name: 'scratch', private: true, type: 'module' }, null, 2),
-    );
     // Dependencies come from npm's cache (the repository's own install filled it).
-    await run(
-      'npm',
-      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`],
-      { cwd: scratch, timeout: 300_000 },
-    );
+    await installTarball(scratch, tarball);
     const installed = await readdir(join(scratch, 'node_modules', '@semine', 'xledger-sync'));
     expect(installed.sort()).toEqual(['CHANGELOG.md', 'README.md', 'bin', 'dist', 'package.json']);
     // The installed command runs the compiled CLI (no src/, no tsx there).
