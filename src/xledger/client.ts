@@ -89,10 +89,7 @@ export class XledgerClient {
     // must stop its token before the first request.
     const problem = endpointProblem(options.endpoint, options.endpointPolicy);
     if (problem) throw new XledgerError('invalid_request', `The Xledger endpoint is not allowed: ${problem}`);
-    this.graphql = new GraphQLClient(options.endpoint, {
-      headers: { Authorization: `token ${options.token}` },
-      fetch: (input, init) => this.countingFetch(input, init),
-    });
+    this.graphql = this.graphqlClient();
   }
 
   /** How this token's request queue in this worker stands (see RequestGate). */
@@ -350,7 +347,7 @@ export class XledgerClient {
     variables: Record<string, unknown>,
     leavesBy?: Date,
   ): Promise<T> {
-    const graphql = leavesBy ? this.graphqlLeavingBy(leavesBy) : this.graphql;
+    const graphql = leavesBy ? this.graphqlClient(leavesBy) : this.graphql;
     if (!this.options.readRateLimit || this.rateLimitRefused) return graphql.request<T>(query, variables);
     const document = withRateLimit(query);
     if (document === query) return graphql.request<T>(query, variables);
@@ -374,8 +371,8 @@ export class XledgerClient {
     }
   }
 
-  /** A GraphQL client like this.graphql whose requests must leave by `leavesBy` (departure.ts). */
-  private graphqlLeavingBy(leavesBy: Date): GraphQLClient {
+  /** The token's GraphQL client; with `leavesBy`, one whose requests leave by then or never (departure.ts). */
+  private graphqlClient(leavesBy?: Date): GraphQLClient {
     return new GraphQLClient(this.options.endpoint, {
       headers: { Authorization: `token ${this.options.token}` },
       fetch: (input, init) => this.countingFetch(input, init, leavesBy),
